@@ -1,0 +1,354 @@
+//! Typed access to a case's Automerge document: create, load, read (hydrate), write (reconcile),
+//! set a field by path, and list same-field conflicts with who wrote each value and when.
+
+use crate::ids::ActorKey;
+use crate::path::{self, PathError};
+use crate::schema::{CaseDoc, Finding, SCHEMA_VERSION};
+use automerge::transaction::CommitOptions;
+use automerge::{AutoCommit, ChangeHash, ObjId, ObjType, ReadDoc, ScalarValue, Value, ROOT};
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DocError {
+    #[error("the case document is damaged or not an Automerge document: {0}")]
+    Automerge(#[from] automerge::AutomergeError),
+    #[error("the case document does not match the case schema: {0}")]
+    Hydrate(#[from] autosurgeon::HydrateError),
+    #[error("could not write the case document: {0}")]
+    Reconcile(#[from] autosurgeon::ReconcileError),
+    #[error(transparent)]
+    Path(#[from] PathError),
+    #[error("{path}: {message}")]
+    Invalid { path: String, message: String },
+}
+
+/// One value among several written concurrently to the same field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConflictValue {
+    pub value: Json,
+    /// Hex actor id of the change that wrote it (bound to one device or console user).
+    pub actor: String,
+    /// Unix seconds recorded in that change.
+    pub time: i64,
+    /// Whether Automerge currently shows this value (the deterministic winner).
+    pub winner: bool,
+}
+
+/// A field edited concurrently: every value is kept until someone resolves it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Conflict {
+    /// Dotted path in the JSON form of the document.
+    pub path: String,
+    pub values: Vec<ConflictValue>,
+}
+
+/// A case document: an Automerge document plus its typed view.
+pub struct CaseDocument {
+    doc: AutoCommit,
+}
+
+impl CaseDocument {
+    /// Create the document for a new case, written by `actor`.
+    pub fn create(case: &CaseDoc, actor: ActorKey, now_s: i64) -> Result<Self, DocError> {
+        let mut me = Self::empty(actor);
+        let mut case = case.clone();
+        case.schema_version = SCHEMA_VERSION;
+        case.fill_missing_ids();
+        me.write(&case, "create case", now_s)?;
+        Ok(me)
+    }
+
+    /// An empty document (a case first seen through sync starts like this).
+    pub fn empty(actor: ActorKey) -> Self {
+        Self { doc: AutoCommit::new().with_actor(actor.to_actor_id()) }
+    }
+
+    /// Load stored chunks (a snapshot and incremental changes, concatenated: one `load` is far
+    /// faster than applying chunks one by one).
+    pub fn load(bytes: &[u8], actor: ActorKey) -> Result<Self, DocError> {
+        let doc = AutoCommit::load(bytes)?.with_actor(actor.to_actor_id());
+        Ok(Self { doc })
+    }
+
+    pub fn automerge(&mut self) -> &mut AutoCommit {
+        &mut self.doc
+    }
+
+    pub fn heads(&mut self) -> Vec<ChangeHash> {
+        self.doc.get_heads()
+    }
+
+    pub fn read(&self) -> Result<CaseDoc, DocError> {
+        Ok(autosurgeon::hydrate(&self.doc)?)
+    }
+
+    /// Write the typed document back. Reconcile only emits operations for what differs, so two
+    /// devices editing different fields merge cleanly.
+    pub fn write(&mut self, case: &CaseDoc, message: &str, now_s: i64) -> Result<(), DocError> {
+        autosurgeon::reconcile(&mut self.doc, case)?;
+        self.doc.commit_with(CommitOptions::default().with_message(message.to_string()).with_time(now_s));
+        Ok(())
+    }
+
+    /// Read, change and write back in one step.
+    pub fn update<R>(
+        &mut self,
+        message: &str,
+        now_s: i64,
+        f: impl FnOnce(&mut CaseDoc) -> Result<R, DocError>,
+    ) -> Result<R, DocError> {
+        let mut case = self.read()?;
+        let r = f(&mut case)?;
+        case.fill_missing_ids();
+        self.write(&case, message, now_s)?;
+        Ok(r)
+    }
+
+    /// Set the field at a dotted path of the JSON form (creating a visit or row where the index is
+    /// the list's length). The value is taken as JSON when that fits the schema, else as text.
+    pub fn set_path(&mut self, dotted: &str, raw: &str, now_s: i64) -> Result<(), DocError> {
+        let current = serde_json::to_value(self.read()?).expect("case serialises");
+        let attempt = |value: Json| -> Result<CaseDoc, DocError> {
+            let mut json = current.clone();
+            path::set(&mut json, dotted, value)?;
+            serde_json::from_value::<CaseDoc>(json)
+                .map_err(|e| DocError::Invalid { path: dotted.to_string(), message: e.to_string() })
+        };
+        let parsed = path::parse_cli_value(raw);
+        let case = match attempt(parsed.clone()) {
+            Ok(case) => case,
+            Err(first) if !parsed.is_string() => attempt(Json::String(raw.to_string())).map_err(|_| first)?,
+            Err(e) => return Err(e),
+        };
+        let mut case = case;
+        case.fill_missing_ids();
+        self.write(&case, &format!("set {dotted}"), now_s)
+    }
+
+    /// Append a finding (findings are append-only).
+    pub fn add_finding(&mut self, text: &str, by: &str, now_s: i64) -> Result<String, DocError> {
+        if text.trim().is_empty() {
+            return Err(DocError::Invalid { path: "findings".into(), message: "a finding needs text".into() });
+        }
+        self.update("add finding", now_s, |case| {
+            let id = crate::ids::new_row_id();
+            case.findings.push(Finding {
+                id: id.clone(),
+                text: text.to_string(),
+                by: by.to_string(),
+                at: Some(now_s * 1000),
+                visit_id: case.visits.last().map(|v| v.id.clone()),
+            });
+            Ok(id)
+        })
+    }
+
+    pub fn to_json(&self) -> Result<Json, DocError> {
+        Ok(serde_json::to_value(self.read()?).expect("case serialises"))
+    }
+
+    pub fn save(&mut self) -> Vec<u8> {
+        self.doc.save()
+    }
+
+    /// Changes since the last `save`/`save_incremental`: what to append to storage.
+    pub fn save_incremental(&mut self) -> Vec<u8> {
+        self.doc.save_incremental()
+    }
+
+    /// Every field that holds more than one concurrent value.
+    pub fn conflicts(&mut self) -> Vec<Conflict> {
+        let mut found = Vec::new();
+        walk(&self.doc, &ROOT, String::new(), &mut found);
+        found
+            .into_iter()
+            .map(|(path, vals)| {
+                let n = vals.len();
+                let values = vals
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (value, opid))| {
+                        let (actor, time) = self
+                            .doc
+                            .hash_for_opid(&opid)
+                            .and_then(|h| self.doc.get_change_meta_by_hash(&h))
+                            .map(|m| (m.actor.to_hex_string(), m.timestamp))
+                            .unwrap_or_default();
+                        // get_all lists values in op order; the last is the one `get` returns.
+                        ConflictValue { value, actor, time, winner: i + 1 == n }
+                    })
+                    .collect();
+                Conflict { path, values }
+            })
+            .collect()
+    }
+}
+
+type Found = Vec<(String, Vec<(Json, automerge::ObjId)>)>;
+
+fn join(prefix: &str, seg: &str) -> String {
+    if prefix.is_empty() { seg.to_string() } else { format!("{prefix}.{seg}") }
+}
+
+fn walk(doc: &AutoCommit, obj: &ObjId, prefix: String, out: &mut Found) {
+    let Ok(kind) = doc.object_type(obj) else { return };
+    match kind {
+        ObjType::Map | ObjType::Table => {
+            for key in doc.keys(obj) {
+                visit_prop(doc, obj, join(&prefix, &key), automerge::Prop::Map(key), out);
+            }
+        }
+        ObjType::List => {
+            for i in 0..doc.length(obj) {
+                visit_prop(doc, obj, join(&prefix, &i.to_string()), automerge::Prop::Seq(i), out);
+            }
+        }
+        ObjType::Text => {}
+    }
+}
+
+fn visit_prop(doc: &AutoCommit, obj: &ObjId, path: String, prop: automerge::Prop, out: &mut Found) {
+    let Ok(all) = doc.get_all(obj, prop.clone()) else { return };
+    if all.len() > 1 {
+        out.push((path.clone(), all.iter().map(|(v, id)| (value_json(doc, v, id), id.clone())).collect()));
+    }
+    if let Ok(Some((Value::Object(_), child))) = doc.get(obj, prop) {
+        walk(doc, &child, path, out);
+    }
+}
+
+fn value_json(doc: &AutoCommit, v: &Value<'_>, id: &ObjId) -> Json {
+    match v {
+        Value::Scalar(s) => scalar_json(s),
+        Value::Object(ObjType::Text) => Json::String(doc.text(id).unwrap_or_default()),
+        Value::Object(_) => Json::String("{…}".into()),
+    }
+}
+
+fn scalar_json(s: &ScalarValue) -> Json {
+    match s {
+        ScalarValue::Str(s) => Json::String(s.to_string()),
+        ScalarValue::Int(i) => Json::from(*i),
+        ScalarValue::Uint(u) => Json::from(*u),
+        ScalarValue::F64(f) => Json::from(*f),
+        ScalarValue::Boolean(b) => Json::Bool(*b),
+        ScalarValue::Counter(c) => Json::from(i64::from(c)),
+        ScalarValue::Timestamp(t) => Json::from(*t),
+        ScalarValue::Null => Json::Null,
+        ScalarValue::Bytes(b) => Json::String(hex::encode(b)),
+        other => Json::String(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{DeclaredMember, Header, Visit};
+
+    fn sample() -> CaseDoc {
+        CaseDoc {
+            case_id: "c1".into(),
+            header: Header { applicant_name: "张三".into(), village: "树林召嘎查".into(), ..Default::default() },
+            declared: crate::schema::Declared {
+                members: vec![DeclaredMember { name: "张三".into(), ..Default::default() }],
+                ..Default::default()
+            },
+            visits: vec![Visit::new("home", vec!["王五".into(), "赵六".into()], 1_000)],
+            ..Default::default()
+        }
+    }
+
+    fn fork(doc: &mut CaseDocument, actor: ActorKey) -> CaseDocument {
+        CaseDocument::load(&doc.save(), actor).unwrap()
+    }
+
+    fn merge(a: &mut CaseDocument, b: &mut CaseDocument) {
+        a.automerge().merge(b.automerge()).unwrap();
+    }
+
+    #[test]
+    fn round_trips_chinese_text_and_sets_paths() {
+        let mut d = CaseDocument::create(&sample(), ActorKey::random(), 100).unwrap();
+        d.set_path("visits.0.living.housing", "砖瓦房，屋顶漏水", 101).unwrap();
+        d.set_path("visits.0.income.0.amount_fen", "120000", 102).unwrap();
+        d.set_path("visits.0.members.0.id_number.verified", "150621198001011234", 103).unwrap();
+        let case = CaseDocument::load(&d.save(), ActorKey::random()).unwrap().read().unwrap();
+        let v = &case.visits[0];
+        assert_eq!(v.living.housing.as_deref(), Some("砖瓦房，屋顶漏水"));
+        assert_eq!(v.income[0].amount_fen, Some(120_000));
+        assert!(!v.income[0].id.is_empty(), "new rows get an id");
+        assert_eq!(v.members[0].id_number.verified.as_deref(), Some("150621198001011234"));
+    }
+
+    #[test]
+    fn set_path_refuses_unknown_fields_and_wrong_types() {
+        let mut d = CaseDocument::create(&sample(), ActorKey::random(), 100).unwrap();
+        let err = d.set_path("visits.0.livng.housing", "x", 101).unwrap_err();
+        assert!(err.to_string().contains("livng"), "{err}");
+        let err = d.set_path("visits.0.finalized", "maybe", 101).unwrap_err();
+        assert!(matches!(err, DocError::Invalid { .. }), "{err}");
+        assert_eq!(d.read().unwrap(), {
+            let mut c = sample();
+            c.schema_version = SCHEMA_VERSION;
+            c.visits[0].id = d.read().unwrap().visits[0].id.clone();
+            c.declared.members[0].id = d.read().unwrap().declared.members[0].id.clone();
+            c
+        });
+    }
+
+    #[test]
+    fn different_fields_merge_and_same_field_conflicts() {
+        let (a1, a2) = (ActorKey::random(), ActorKey::random());
+        let mut base = CaseDocument::create(&sample(), ActorKey::random(), 100).unwrap();
+        let mut t1 = fork(&mut base, a1);
+        let mut t2 = fork(&mut base, a2);
+        t1.set_path("visits.0.living.food", "自给", 200).unwrap();
+        t2.set_path("visits.0.living.clothing", "简朴", 201).unwrap();
+        t1.set_path("visits.0.living.housing", "土坯房", 202).unwrap();
+        t2.set_path("visits.0.living.housing", "砖房", 203).unwrap();
+        merge(&mut t1, &mut t2);
+        let case = t1.read().unwrap();
+        assert_eq!(case.visits[0].living.food.as_deref(), Some("自给"));
+        assert_eq!(case.visits[0].living.clothing.as_deref(), Some("简朴"));
+        let conflicts = t1.conflicts();
+        assert_eq!(conflicts.len(), 1, "{conflicts:?}");
+        let c = &conflicts[0];
+        assert_eq!(c.path, "visits.0.living.housing");
+        let mut got: Vec<_> = c.values.iter().map(|v| (v.value.clone(), v.actor.clone(), v.time)).collect();
+        got.sort_by_key(|g| g.2);
+        assert_eq!(got, vec![
+            (Json::from("土坯房"), a1.to_string(), 202),
+            (Json::from("砖房"), a2.to_string(), 203),
+        ]);
+        assert_eq!(c.values.iter().filter(|v| v.winner).count(), 1);
+        let winner = c.values.iter().find(|v| v.winner).unwrap();
+        assert_eq!(Some(winner.value.as_str().unwrap()), case.visits[0].living.housing.as_deref());
+    }
+
+    #[test]
+    fn findings_append_from_two_devices() {
+        let mut base = CaseDocument::create(&sample(), ActorKey::random(), 100).unwrap();
+        let mut t1 = fork(&mut base, ActorKey::random());
+        let mut t2 = fork(&mut base, ActorKey::random());
+        t1.add_finding("家中有病人", "王五", 300).unwrap();
+        t2.add_finding("邻居称无固定收入", "赵六", 301).unwrap();
+        merge(&mut t1, &mut t2);
+        let texts: Vec<_> = t1.read().unwrap().findings.into_iter().map(|f| f.text).collect();
+        assert_eq!(texts.len(), 2);
+        assert!(texts.contains(&"家中有病人".to_string()) && texts.contains(&"邻居称无固定收入".to_string()));
+        assert!(t1.conflicts().is_empty());
+        assert!(t1.add_finding("  ", "x", 1).is_err());
+    }
+
+    #[test]
+    fn content_hash_ignores_signatures_but_not_content() {
+        let mut v = Visit::new("home", vec!["a".into(), "b".into()], 1);
+        let h = v.content_hash();
+        v.signatures.push(Default::default());
+        v.finalized = true;
+        assert_eq!(v.content_hash(), h);
+        v.living.food = Some("x".into());
+        assert_ne!(v.content_hash(), h);
+    }
+}

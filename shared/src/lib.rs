@@ -1,0 +1,12 @@
+//! Jiuzhu shared core: identifiers, the case document schema and its typed access, and the sync
+//! wire protocol. No I/O lives here, so the tablet and the server compute exactly the same thing.
+
+pub mod document;
+pub mod ids;
+pub mod path;
+pub mod protocol;
+pub mod schema;
+
+pub use document::{CaseDocument, Conflict, ConflictValue, DocError};
+pub use ids::{ActorKey, BlobHash, CaseId, DeviceId, IdError};
+pub use schema::CaseDoc;

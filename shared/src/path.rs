@@ -1,0 +1,117 @@
+//! Dotted paths into the JSON form of a case document (`visits.0.members.1.name.verified`), as
+//! used by `jiuzhu-tablet set` and by review notes that point at a field.
+
+use serde_json::Value;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PathError {
+    #[error("empty path: give a dotted path such as visits.0.living.housing")]
+    Empty,
+    #[error("path {path:?}: {segment:?} is not a list index (lists are indexed 0, 1, 2…)")]
+    NotAnIndex { path: String, segment: String },
+    #[error("path {path:?}: index {index} is past the end of a list of {len} (use {len} to add a row)")]
+    PastEnd { path: String, index: usize, len: usize },
+    #[error("path {path:?}: {segment:?} goes inside a value that is not an object or a list")]
+    NotContainer { path: String, segment: String },
+}
+
+/// Set `value` at `path` in `root`, creating objects for missing keys and appending a new empty row
+/// when an index equals the length of a list (so `visits.0.x` on a case without visits creates the
+/// first visit). Whether the result is a valid document is checked by the caller's typed parse.
+pub fn set(root: &mut Value, path: &str, value: Value) -> Result<(), PathError> {
+    let segments: Vec<&str> = path.split('.').filter(|s| !s.is_empty()).collect();
+    let Some((last, parents)) = segments.split_last() else {
+        return Err(PathError::Empty);
+    };
+    let mut cur = root;
+    for seg in parents {
+        cur = step(cur, seg, path, true)?;
+    }
+    match cur {
+        Value::Object(map) => {
+            map.insert((*last).to_string(), value);
+            Ok(())
+        }
+        Value::Array(list) => {
+            let index = parse_index(last, path)?;
+            if index < list.len() {
+                list[index] = value;
+            } else if index == list.len() {
+                list.push(value);
+            } else {
+                return Err(PathError::PastEnd { path: path.into(), index, len: list.len() });
+            }
+            Ok(())
+        }
+        _ => Err(PathError::NotContainer { path: path.into(), segment: (*last).into() }),
+    }
+}
+
+/// Read the value at `path`, if present.
+pub fn get<'a>(root: &'a Value, path: &str) -> Option<&'a Value> {
+    path.split('.').filter(|s| !s.is_empty()).try_fold(root, |cur, seg| match cur {
+        Value::Object(m) => m.get(seg),
+        Value::Array(l) => seg.parse::<usize>().ok().and_then(|i| l.get(i)),
+        _ => None,
+    })
+}
+
+fn parse_index(seg: &str, path: &str) -> Result<usize, PathError> {
+    seg.parse().map_err(|_| PathError::NotAnIndex { path: path.into(), segment: seg.into() })
+}
+
+fn step<'a>(cur: &'a mut Value, seg: &str, path: &str, create: bool) -> Result<&'a mut Value, PathError> {
+    match cur {
+        Value::Object(map) => {
+            if create && !map.get(seg).is_some_and(|v| v.is_object() || v.is_array()) {
+                map.insert(seg.to_string(), Value::Object(Default::default()));
+            }
+            Ok(map.get_mut(seg).expect("just inserted"))
+        }
+        Value::Array(list) => {
+            let index = parse_index(seg, path)?;
+            if index == list.len() {
+                list.push(Value::Object(Default::default()));
+            }
+            let len = list.len();
+            list.get_mut(index).ok_or(PathError::PastEnd { path: path.into(), index, len })
+        }
+        _ => Err(PathError::NotContainer { path: path.into(), segment: seg.into() }),
+    }
+}
+
+/// Interpret a command-line value: JSON when it parses (numbers, booleans, null, objects), else a
+/// plain string, so `张三` and `"0012"` both do what a person means.
+pub fn parse_cli_value(raw: &str) -> Value {
+    serde_json::from_str(raw).unwrap_or_else(|_| Value::String(raw.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn creates_rows_and_objects_on_the_way() {
+        let mut v = json!({"visits": []});
+        set(&mut v, "visits.0.living.housing", json!("土坯房")).unwrap();
+        assert_eq!(v, json!({"visits": [{"living": {"housing": "土坯房"}}]}));
+        set(&mut v, "visits.0.income.0.amount_fen", json!(1200)).unwrap();
+        assert_eq!(get(&v, "visits.0.income.0.amount_fen"), Some(&json!(1200)));
+    }
+
+    #[test]
+    fn refuses_gaps_and_bad_indices() {
+        let mut v = json!({"visits": []});
+        assert!(matches!(set(&mut v, "visits.2.method", json!("home")), Err(PathError::PastEnd { .. })));
+        assert!(matches!(set(&mut v, "visits.x.method", json!("home")), Err(PathError::NotAnIndex { .. })));
+        assert_eq!(set(&mut v, "", json!(1)), Err(PathError::Empty));
+    }
+
+    #[test]
+    fn cli_values_are_json_or_strings() {
+        assert_eq!(parse_cli_value("12"), json!(12));
+        assert_eq!(parse_cli_value("true"), json!(true));
+        assert_eq!(parse_cli_value("张三"), json!("张三"));
+    }
+}

@@ -1,0 +1,206 @@
+//! The device ⇄ server wire protocol (design §3), version 1.
+//!
+//! Bodies are CBOR (compact, binary-safe for Automerge sync messages) and gzip-compressed on the
+//! wire. Every message carries `v`, the protocol version; a peer refuses a version it does not speak
+//! with a clear error instead of guessing. Golden tests pin the exact bytes: changing a field name
+//! or order changes the encoding and must come with a new version.
+//!
+//! Endpoints (all under `/api/v1`, HTTPS only):
+//! - `POST /enroll`      [`EnrollRequest`] → [`EnrollResponse`]
+//! - `POST /sync`        [`SyncRequest`] → [`SyncResponse`] (bearer device token), one round
+//! - `GET  /blobs/{hash}` → [`BlobStatus`] (how many bytes the server already holds)
+//! - `PUT  /blobs/{hash}?offset=N&total=T` a chunk of the blob → [`BlobStatus`]
+//!
+//! Errors are [`ErrorBody`] with an HTTP 4xx/5xx status.
+
+use crate::ids::CaseId;
+use serde::{Deserialize, Serialize};
+
+pub const PROTOCOL_VERSION: u16 = 1;
+pub const CONTENT_TYPE: &str = "application/cbor";
+/// Largest blob chunk a device sends in one request; a cut link re-sends at most this much.
+pub const BLOB_CHUNK: u64 = 256 * 1024;
+/// Largest photo or signature image the server accepts.
+pub const MAX_BLOB_BYTES: u64 = 32 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProtocolError {
+    #[error("message could not be decoded: {0}")]
+    Decode(String),
+    #[error("peer speaks protocol version {got}, this build speaks {PROTOCOL_VERSION}: update the app or the server")]
+    Version { got: u16 },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrollRequest {
+    pub v: u16,
+    /// The one-time enrollment code shown by the server.
+    pub code: String,
+    /// A name for the device, e.g. "平板-03".
+    pub device_name: String,
+    pub app_version: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrollResponse {
+    pub v: u16,
+    pub device_id: String,
+    /// Bearer credential; the server keeps only its hash.
+    pub token: String,
+    /// Automerge actor id (hex) this device must write with.
+    pub actor: String,
+    pub user_name: String,
+    pub township: String,
+}
+
+/// An Automerge sync message for one document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocMessage {
+    pub doc: CaseId,
+    #[serde(with = "serde_bytes")]
+    pub msg: Vec<u8>,
+}
+
+/// One round of a sync conversation, device → server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncRequest {
+    pub v: u16,
+    /// Server change cursor the device last completed a sync at (0 = never).
+    pub cursor: u64,
+    /// Messages for every document the device changed or the server announced.
+    pub docs: Vec<DocMessage>,
+    pub app_version: String,
+}
+
+/// Why the server refused a document's message (the rest of the round still counts).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refusal {
+    pub doc: CaseId,
+    /// `not_assigned` | `foreign_actor` | `future_timestamp` | `invalid_document` | `bad_message`
+    pub code: String,
+    pub message: String,
+}
+
+/// One round, server → device. Sent only after the round's merges are committed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncResponse {
+    pub v: u16,
+    pub docs: Vec<DocMessage>,
+    /// Cases newly assigned to this device's investigator since `cursor`.
+    pub assigned: Vec<CaseId>,
+    /// Cases withdrawn since `cursor`: the device drops them once its own work on them is synced.
+    pub withdrawn: Vec<CaseId>,
+    pub refused: Vec<Refusal>,
+    /// Cursor to store once the whole conversation has finished.
+    pub cursor: u64,
+    /// Server time (unix seconds), so a device can notice its clock is wrong.
+    pub server_time: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlobStatus {
+    pub v: u16,
+    pub hash: String,
+    /// Bytes of the blob the server holds durably; resume from here.
+    pub offset: u64,
+    /// True once the whole blob is present and its hash verified.
+    pub complete: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub v: u16,
+    /// Stable machine-readable code, e.g. `device_revoked`, `unknown_device`, `code_expired`.
+    pub code: String,
+    /// What went wrong and what to do, for people.
+    pub message: String,
+}
+
+/// Anything that travels on the wire.
+pub trait WireMessage: Serialize + for<'de> Deserialize<'de> {
+    fn version(&self) -> u16;
+}
+
+macro_rules! wire {
+    ($($t:ty),*) => { $(impl WireMessage for $t { fn version(&self) -> u16 { self.v } })* };
+}
+wire!(EnrollRequest, EnrollResponse, SyncRequest, SyncResponse, BlobStatus, ErrorBody);
+
+pub fn encode<T: WireMessage>(msg: &T) -> Vec<u8> {
+    let mut out = Vec::new();
+    ciborium::into_writer(msg, &mut out).expect("CBOR encoding into a Vec cannot fail");
+    out
+}
+
+pub fn decode<T: WireMessage>(bytes: &[u8]) -> Result<T, ProtocolError> {
+    let msg: T = ciborium::from_reader(bytes).map_err(|e| ProtocolError::Decode(e.to_string()))?;
+    if msg.version() != PROTOCOL_VERSION {
+        return Err(ProtocolError::Version { got: msg.version() });
+    }
+    Ok(msg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use uuid::Uuid;
+
+    fn case() -> CaseId {
+        CaseId(Uuid::from_u128(0x0193_a5c2_7e1f_7c3a_9b1e_2f4d_5a6b_7c8d))
+    }
+
+    /// Golden encodings: if one of these fails, the wire format changed. Old tablets in the field
+    /// will not understand the new bytes, so bump PROTOCOL_VERSION and keep decoding the old one.
+    #[test]
+    fn golden_sync_request() {
+        let msg = SyncRequest {
+            v: 1,
+            cursor: 42,
+            docs: vec![DocMessage { doc: case(), msg: vec![0x42, 1, 2] }],
+            app_version: "0.1.0".into(),
+        };
+        let bytes = encode(&msg);
+        assert_eq!(hex::encode(&bytes), GOLDEN_SYNC_REQUEST);
+        assert_eq!(decode::<SyncRequest>(&bytes).unwrap(), msg);
+    }
+
+    #[test]
+    fn golden_sync_response() {
+        let msg = SyncResponse {
+            v: 1,
+            docs: vec![DocMessage { doc: case(), msg: vec![0x43] }],
+            assigned: vec![case()],
+            withdrawn: vec![],
+            refused: vec![Refusal { doc: case(), code: "foreign_actor".into(), message: "x".into() }],
+            cursor: 7,
+            server_time: 1_790_000_000,
+        };
+        let bytes = encode(&msg);
+        assert_eq!(hex::encode(&bytes), GOLDEN_SYNC_RESPONSE);
+        assert_eq!(decode::<SyncResponse>(&bytes).unwrap(), msg);
+    }
+
+    #[test]
+    fn golden_enroll_and_blob() {
+        let req = EnrollRequest { v: 1, code: "ABCD-2345".into(), device_name: "平板-03".into(), app_version: "0.1.0".into() };
+        assert_eq!(hex::encode(encode(&req)), GOLDEN_ENROLL_REQUEST);
+        let st = BlobStatus { v: 1, hash: "ab".repeat(32), offset: 262_144, complete: false };
+        assert_eq!(hex::encode(encode(&st)), GOLDEN_BLOB_STATUS);
+    }
+
+    #[test]
+    fn refuses_other_versions_and_garbage() {
+        let mut msg = SyncRequest { v: 2, cursor: 0, docs: vec![], app_version: String::new() };
+        let err = decode::<SyncRequest>(&encode(&msg)).unwrap_err();
+        assert!(matches!(err, ProtocolError::Version { got: 2 }), "{err}");
+        msg.v = 1;
+        assert!(decode::<SyncRequest>(&encode(&msg)).is_ok());
+        assert!(matches!(decode::<SyncRequest>(b"\xff\x00garbage"), Err(ProtocolError::Decode(_))));
+        assert!(decode::<SyncResponse>(&encode(&msg)).is_err(), "a request is not a response");
+    }
+
+    const GOLDEN_SYNC_REQUEST: &str = "a461760166637572736f72182a64646f637381a263646f63500193a5c27e1f7c3a9b1e2f4d5a6b7c8d636d7367434201026b6170705f76657273696f6e65302e312e30";
+    const GOLDEN_SYNC_RESPONSE: &str = "a761760164646f637381a263646f63500193a5c27e1f7c3a9b1e2f4d5a6b7c8d636d736741436861737369676e656481500193a5c27e1f7c3a9b1e2f4d5a6b7c8d6977697468647261776e80677265667573656481a363646f63500193a5c27e1f7c3a9b1e2f4d5a6b7c8d64636f64656d666f726569676e5f6163746f72676d657373616765617866637572736f72076b7365727665725f74696d651a6ab13b80";
+    const GOLDEN_ENROLL_REQUEST: &str = "a461760164636f646569414243442d323334356b6465766963655f6e616d6569e5b9b3e69dbf2d30336b6170705f76657273696f6e65302e312e30";
+    const GOLDEN_BLOB_STATUS: &str = "a46176016468617368784061626162616261626162616261626162616261626162616261626162616261626162616261626162616261626162616261626162616261626162616261626162666f66667365741a0004000068636f6d706c657465f4";
+}

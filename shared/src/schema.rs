@@ -1,0 +1,439 @@
+//! The case document schema (design §2). One Automerge document per case; each section has an
+//! owner so that most concurrent edits cannot collide:
+//! `header` and `declared` are written by the server, `visits` by the investigators' tablets,
+//! `findings` is append-only, `review_notes` come from caseworkers (tablets append responses).
+//!
+//! Every struct derives both serde (the JSON that `jiuzhu-tablet show` prints and `set` edits) and
+//! autosurgeon (the Automerge mapping). Lists of rows carry a stable `id` (`#[key]`) so concurrent
+//! inserts and edits merge row by row. Every field may be missing in an older document.
+//! Money is in 分 (fen, integer) to stay exact; times are unix milliseconds.
+
+use autosurgeon::{Hydrate, Reconcile};
+use serde::{Deserialize, Serialize};
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+macro_rules! schema_struct {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            $( $(#[$fmeta:meta])* pub $field:ident : $ty:ty, )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, Reconcile, Hydrate)]
+        #[serde(default, deny_unknown_fields)]
+        pub struct $name {
+            $( $(#[$fmeta])* #[autosurgeon(missing = "Default::default")] pub $field: $ty, )*
+        }
+    };
+}
+
+schema_struct! {
+    /// The whole case document.
+    pub struct CaseDoc {
+        pub schema_version: u32,
+        pub case_id: String,
+        pub header: Header,
+        pub declared: Declared,
+        pub visits: Vec<Visit>,
+        pub findings: Vec<Finding>,
+        pub review_notes: Vec<ReviewNote>,
+    }
+}
+
+schema_struct! {
+    /// Written by the server from the workflow; tablets read it.
+    pub struct Header {
+        pub case_no: String,
+        /// urban_dibao | rural_dibao | tekun | temporary | edge | rigid_expense
+        pub case_type: String,
+        pub applicant_name: String,
+        pub applicant_id_number: String,
+        /// 苏木镇/街道
+        pub township: String,
+        /// 嘎查村/社区
+        pub village: String,
+        pub address: String,
+        /// Names of the investigators assigned (≥2 for a visit).
+        pub assigned_team: Vec<String>,
+        /// Investigation deadline, ISO date (YYYY-MM-DD).
+        pub deadline: Option<String>,
+        /// Workflow state for display (the authoritative state is the server's workflow record).
+        pub status: String,
+        pub flags: Vec<String>,
+    }
+}
+
+schema_struct! {
+    /// What the family declared in the application.
+    pub struct Declared {
+        pub application_date: Option<String>,
+        pub members: Vec<DeclaredMember>,
+        pub income: Vec<IncomeRow>,
+        pub property: Vec<PropertyRow>,
+        pub expenditures: Vec<Expenditure>,
+    }
+}
+
+schema_struct! {
+    pub struct DeclaredMember {
+        #[key]
+        pub id: String,
+        pub name: String,
+        pub id_number: String,
+        pub sex: String,
+        pub birth_date: String,
+        pub ethnicity: String,
+        pub relation: String,
+        pub hukou_type: String,
+        pub marital_status: String,
+        pub education: String,
+        pub school_stage: String,
+        pub health: String,
+        pub disease: String,
+        pub disability_type: String,
+        pub disability_grade: String,
+        pub disability_cert_no: String,
+        pub work_capacity: String,
+        pub employment: String,
+        pub employer: String,
+    }
+}
+
+schema_struct! {
+    /// One field of a member as verified on the visit, beside what was declared.
+    pub struct Checked {
+        pub declared: Option<String>,
+        pub verified: Option<String>,
+        /// true = the declared value matches what the investigator saw.
+        pub matches: Option<bool>,
+        /// Required when `matches` is false.
+        pub reason: Option<String>,
+    }
+}
+
+schema_struct! {
+    /// A member as verified on a visit, field by field.
+    pub struct VerifiedMember {
+        #[key]
+        pub id: String,
+        /// The declared member this row verifies; None for a member added on the visit.
+        pub declared_id: Option<String>,
+        /// present | added | removed
+        pub status: String,
+        /// Why a member was added or removed.
+        pub change_reason: Option<String>,
+        pub name: Checked,
+        pub id_number: Checked,
+        pub sex: Checked,
+        pub birth_date: Checked,
+        pub ethnicity: Checked,
+        pub relation: Checked,
+        pub hukou_type: Checked,
+        pub marital_status: Checked,
+        pub education: Checked,
+        pub school_stage: Checked,
+        pub health: Checked,
+        pub disease: Checked,
+        pub disability_type: Checked,
+        pub disability_grade: Checked,
+        pub disability_cert_no: Checked,
+        pub work_capacity: Checked,
+        pub employment: Checked,
+        pub employer: Checked,
+        /// Counted as a co-resident member (共同生活家庭成员), and why not.
+        pub counted: Option<bool>,
+        pub exclusion_reason: Option<String>,
+        /// Present at the visit (then must sign, domain §3.1).
+        pub present: Option<bool>,
+    }
+}
+
+schema_struct! {
+    pub struct IncomeRow {
+        #[key]
+        pub id: String,
+        pub member_id: Option<String>,
+        /// wage | business | property | transfer | other
+        pub category: String,
+        pub item: String,
+        /// Gross amount over `period_months`.
+        pub amount_fen: Option<i64>,
+        /// Employment costs, business costs, transfer expenditure… deducted from `amount_fen`.
+        pub cost_fen: Option<i64>,
+        pub period_months: Option<u32>,
+        pub exempt: Option<bool>,
+        pub exempt_code: Option<String>,
+        /// 核对 | document | self_declared | observed
+        pub evidence: Option<String>,
+        pub note: Option<String>,
+    }
+}
+
+schema_struct! {
+    pub struct PropertyRow {
+        #[key]
+        pub id: String,
+        /// deposit | securities | insurance | vehicle | house | livestock | land | grassland |
+        /// forest | machinery | business | claim | other
+        pub kind: String,
+        pub description: String,
+        pub quantity: Option<f64>,
+        pub unit: Option<String>,
+        pub value_fen: Option<i64>,
+        pub owner_member_id: Option<String>,
+        pub exempt_reason: Option<String>,
+        pub note: Option<String>,
+    }
+}
+
+schema_struct! {
+    /// Rigid expenditure (刚性支出).
+    pub struct Expenditure {
+        #[key]
+        pub id: String,
+        /// medical | education | disability | living | other
+        pub kind: String,
+        pub member_id: Option<String>,
+        pub amount_fen: Option<i64>,
+        pub period_months: Option<u32>,
+        pub evidence: Option<String>,
+        pub note: Option<String>,
+    }
+}
+
+schema_struct! {
+    /// 吃穿住用: how the family actually lives.
+    pub struct LivingConditions {
+        pub food: Option<String>,
+        pub clothing: Option<String>,
+        pub housing: Option<String>,
+        pub daily_goods: Option<String>,
+        /// self_built | commercial | homestead | rented | borrowed | other
+        pub housing_type: Option<String>,
+        pub housing_area_m2: Option<f64>,
+        pub notes: Option<String>,
+    }
+}
+
+schema_struct! {
+    /// Auxiliary indicators (domain §3.2-G).
+    pub struct Auxiliary {
+        pub water_fen_month: Option<i64>,
+        pub electricity_fen_month: Option<i64>,
+        pub gas_fen_month: Option<i64>,
+        pub telecom_fen_month: Option<i64>,
+        pub property_fee_fen_month: Option<i64>,
+        pub high_fee_schooling: Option<bool>,
+        pub foreign_travel: Option<bool>,
+        pub non_essential_goods: Option<String>,
+        pub notes: Option<String>,
+    }
+}
+
+schema_struct! {
+    /// 邻里访问.
+    pub struct Interview {
+        #[key]
+        pub id: String,
+        pub name: String,
+        pub relation: String,
+        pub statement: String,
+        pub at: Option<i64>,
+    }
+}
+
+schema_struct! {
+    pub struct Observation {
+        #[key]
+        pub id: String,
+        pub text: String,
+        pub by: String,
+        pub at: Option<i64>,
+    }
+}
+
+schema_struct! {
+    pub struct Gps {
+        pub lat: f64,
+        pub lon: f64,
+    }
+}
+
+schema_struct! {
+    /// A photo: the bytes are a content-addressed blob, never in the document.
+    pub struct PhotoRef {
+        #[key]
+        pub hash: String,
+        pub bytes: u64,
+        pub width: u32,
+        pub height: u32,
+        pub taken_at: Option<i64>,
+        pub gps: Option<Gps>,
+        pub caption: String,
+        /// exterior | interior | appliance | document | other (住房外观, 室内, 家电, 证件, 其他)
+        pub tag: String,
+        /// Who took it (investigator name).
+        pub by: String,
+        pub added_at: Option<i64>,
+    }
+}
+
+schema_struct! {
+    pub struct Signature {
+        #[key]
+        pub id: String,
+        /// investigator | member
+        pub role: String,
+        pub name: String,
+        pub member_id: Option<String>,
+        /// Blob hash of the signature image (or thumbprint photo).
+        pub image_hash: Option<String>,
+        pub thumbprint: Option<bool>,
+        pub signed_at: Option<i64>,
+        /// The visit content hash this signature binds to.
+        pub content_hash: Option<String>,
+    }
+}
+
+schema_struct! {
+    /// One household visit (入户调查).
+    pub struct Visit {
+        #[key]
+        pub id: String,
+        /// home | phone | video (入户 / 电话 / 视频)
+        pub method: String,
+        /// ≥2 investigators (names).
+        pub investigators: Vec<String>,
+        pub village_assistant: Option<String>,
+        pub started_at: Option<i64>,
+        pub members: Vec<VerifiedMember>,
+        pub income: Vec<IncomeRow>,
+        pub property: Vec<PropertyRow>,
+        pub expenditures: Vec<Expenditure>,
+        pub living: LivingConditions,
+        pub auxiliary: Auxiliary,
+        pub interviews: Vec<Interview>,
+        pub observations: Vec<Observation>,
+        pub photos: Vec<PhotoRef>,
+        pub signatures: Vec<Signature>,
+        pub finalized: bool,
+        pub finalized_at: Option<i64>,
+        /// SHA-256 of the visit's content (everything but signatures and the seal itself).
+        pub content_hash: Option<String>,
+        /// A correction of a sealed visit references the visit it corrects.
+        pub supersedes: Option<String>,
+    }
+}
+
+schema_struct! {
+    /// Append-only finding; never edited in place.
+    pub struct Finding {
+        #[key]
+        pub id: String,
+        pub text: String,
+        pub by: String,
+        pub at: Option<i64>,
+        pub visit_id: Option<String>,
+    }
+}
+
+schema_struct! {
+    pub struct NoteResponse {
+        #[key]
+        pub id: String,
+        pub text: String,
+        pub by: String,
+        pub at: Option<i64>,
+    }
+}
+
+schema_struct! {
+    /// "Return for correction" note from a caseworker, pinned to a field path.
+    pub struct ReviewNote {
+        #[key]
+        pub id: String,
+        /// Dotted path into the document, e.g. `visits.0.income.1.amount_fen`.
+        pub path: Option<String>,
+        pub text: String,
+        pub by: String,
+        pub at: Option<i64>,
+        pub responses: Vec<NoteResponse>,
+        pub resolved: bool,
+    }
+}
+
+impl Visit {
+    /// A fresh visit with a new id.
+    pub fn new(method: &str, investigators: Vec<String>, now_ms: i64) -> Self {
+        Visit {
+            id: crate::ids::new_row_id(),
+            method: method.to_string(),
+            investigators,
+            started_at: Some(now_ms),
+            ..Default::default()
+        }
+    }
+
+    /// SHA-256 of the visit content that signatures bind to: the visit as JSON with the seal and the
+    /// signatures left out. serde serialises struct fields in declaration order, so it is canonical.
+    pub fn content_hash(&self) -> String {
+        use sha2::Digest;
+        let mut v = self.clone();
+        v.signatures.clear();
+        v.finalized = false;
+        v.finalized_at = None;
+        v.content_hash = None;
+        let json = serde_json::to_vec(&v).expect("visit serialises to JSON");
+        hex::encode(sha2::Sha256::digest(json))
+    }
+}
+
+impl CaseDoc {
+    /// Fill empty row ids with fresh ones (rows created through `set` start without one).
+    pub fn fill_missing_ids(&mut self) {
+        fn fill(id: &mut String) {
+            if id.is_empty() {
+                *id = crate::ids::new_row_id();
+            }
+        }
+        self.declared.members.iter_mut().for_each(|m| fill(&mut m.id));
+        self.declared.income.iter_mut().for_each(|r| fill(&mut r.id));
+        self.declared.property.iter_mut().for_each(|r| fill(&mut r.id));
+        self.declared.expenditures.iter_mut().for_each(|r| fill(&mut r.id));
+        for v in &mut self.visits {
+            fill(&mut v.id);
+            v.members.iter_mut().for_each(|r| fill(&mut r.id));
+            v.income.iter_mut().for_each(|r| fill(&mut r.id));
+            v.property.iter_mut().for_each(|r| fill(&mut r.id));
+            v.expenditures.iter_mut().for_each(|r| fill(&mut r.id));
+            v.interviews.iter_mut().for_each(|r| fill(&mut r.id));
+            v.observations.iter_mut().for_each(|r| fill(&mut r.id));
+            v.signatures.iter_mut().for_each(|r| fill(&mut r.id));
+        }
+        self.findings.iter_mut().for_each(|r| fill(&mut r.id));
+        for n in &mut self.review_notes {
+            fill(&mut n.id);
+            n.responses.iter_mut().for_each(|r| fill(&mut r.id));
+        }
+    }
+
+    /// Every photo hash referenced by any visit.
+    pub fn photo_hashes(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .visits
+            .iter()
+            .flat_map(|v| {
+                v.photos.iter().map(|p| p.hash.clone()).chain(
+                    v.signatures
+                        .iter()
+                        .filter_map(|s| s.image_hash.clone()),
+                )
+            })
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+}
