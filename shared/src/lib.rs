@@ -6,6 +6,7 @@ pub mod ids;
 pub mod path;
 pub mod protocol;
 pub mod schema;
+pub mod sync;
 
 pub use document::{CaseDocument, Conflict, ConflictValue, DocError};
 pub use ids::{ActorKey, BlobHash, CaseId, DeviceId, IdError};

@@ -1,1 +1,75 @@
+//! Jiuzhu sync server: device enrollment, batched Automerge sync, resumable photo blobs and the
+//! queryable case projection, over HTTPS (axum + rustls).
 
+pub mod admin;
+pub mod auth;
+pub mod blobs;
+pub mod demo;
+pub mod http;
+pub mod projection;
+pub mod store;
+pub mod sync_engine;
+pub mod tls;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Everything the server keeps lives in one data directory.
+pub struct DataDir {
+    pub root: PathBuf,
+}
+
+impl DataDir {
+    pub fn new(root: &Path) -> std::io::Result<Self> {
+        std::fs::create_dir_all(root)?;
+        Ok(Self { root: root.to_path_buf() })
+    }
+    pub fn db(&self) -> PathBuf {
+        self.root.join("jiuzhu.sqlite")
+    }
+    pub fn blobs(&self) -> PathBuf {
+        self.root.join("blobs")
+    }
+    pub fn open_store(&self) -> anyhow::Result<store::sqlite::SqliteStore> {
+        Ok(store::sqlite::SqliteStore::open(&self.db())?)
+    }
+    pub fn open_blobs(&self) -> std::io::Result<blobs::BlobDir> {
+        blobs::BlobDir::open(&self.blobs())
+    }
+}
+
+/// A running server.
+pub struct Running {
+    pub addr: std::net::SocketAddr,
+    pub fingerprint: String,
+    pub handle: axum_server::Handle<std::net::SocketAddr>,
+    pub task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    pub fn url(&self) -> String {
+        format!("https://{}", self.addr)
+    }
+    pub async fn stop(self) {
+        self.handle.shutdown();
+        let _ = self.task.await;
+    }
+}
+
+/// Start serving HTTPS on an already-bound listener.
+pub async fn start(
+    data: &DataDir,
+    listener: std::net::TcpListener,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+) -> anyhow::Result<Running> {
+    let tls = tls::load_or_create(&data.root, tls_cert, tls_key)?;
+    let state = http::AppState { store: Arc::new(data.open_store()?), blobs: Arc::new(data.open_blobs()?) };
+    let addr = listener.local_addr()?;
+    let handle = axum_server::Handle::new();
+    let server = axum_server::from_tcp_rustls(listener, axum_server::tls_rustls::RustlsConfig::from_config(tls.config))?
+        .handle(handle.clone());
+    let app = http::router(state);
+    let task = tokio::spawn(async move { server.serve(app.into_make_service()).await });
+    Ok(Running { addr, fingerprint: tls.fingerprint, handle, task })
+}

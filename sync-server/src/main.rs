@@ -1,1 +1,162 @@
-fn main() {}
+//! `jiuzhu-server`: serve, or administer a data directory from a terminal.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use jiuzhu_server::{admin, demo, http::now, DataDir};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "jiuzhu-server", version, about = "Jiuzhu township sync server")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Serve HTTPS (sync, enrollment, photo upload).
+    Serve {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long, default_value = "0.0.0.0:8443")]
+        listen: String,
+        /// Seed demo users and cases and print enrollment codes.
+        #[arg(long)]
+        demo: bool,
+        /// PEM certificate chain (default: a self-signed certificate generated in DATA/tls).
+        #[arg(long)]
+        tls_cert: Option<PathBuf>,
+        #[arg(long)]
+        tls_key: Option<PathBuf>,
+    },
+    /// Administer the data directory (works while the server runs).
+    Admin {
+        #[arg(long)]
+        data: PathBuf,
+        #[command(subcommand)]
+        cmd: AdminCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCmd {
+    /// Add a user.
+    AddUser {
+        #[arg(long)]
+        name: String,
+        /// investigator | caseworker
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        township: String,
+    },
+    /// Print a one-time enrollment code for an investigator's tablet.
+    EnrollCode {
+        #[arg(long)]
+        user: String,
+        /// Hours the code stays valid.
+        #[arg(long, default_value_t = 24)]
+        hours: i64,
+    },
+    /// Create a case from a JSON file (header + declared); prints the case id.
+    AddCase {
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Assign a case to investigators (comma-separated names).
+    Assign {
+        #[arg(long)]
+        case: String,
+        #[arg(long, value_delimiter = ',')]
+        users: Vec<String>,
+    },
+    /// Revoke an enrolled device: it is refused from its next request on.
+    RevokeDevice {
+        #[arg(long)]
+        device: String,
+    },
+    /// Print the merged case document as JSON with its conflicts and photo presence.
+    ExportCase {
+        #[arg(long)]
+        case: String,
+    },
+    /// Print all cases (the projection) as JSON.
+    ListCases,
+    /// Print enrolled devices as JSON.
+    ListDevices,
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match cli.cmd {
+        Cmd::Serve { data, listen, demo: with_demo, tls_cert, tls_key } => {
+            let data = DataDir::new(&data).with_context(|| format!("cannot use data directory {}", data.display()))?;
+            if with_demo {
+                let store = data.open_store()?;
+                for (user, code) in demo::seed(&store, now())? {
+                    println!("demo enrollment code for {user}: {code}");
+                }
+            }
+            let listener = std::net::TcpListener::bind(&listen).with_context(|| format!("cannot listen on {listen}"))?;
+            let rt = tokio::runtime::Runtime::new()?;
+            rt.block_on(async {
+                let running = jiuzhu_server::start(&data, listener, tls_cert, tls_key).await?;
+                println!("listening on https://{}", running.addr);
+                println!("certificate fingerprint (SHA-256): {}", running.fingerprint);
+                tokio::select! {
+                    r = tokio::signal::ctrl_c() => { r?; }
+                    _ = terminate() => {}
+                }
+                running.handle.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+                let _ = running.task.await;
+                anyhow::Ok(())
+            })
+        }
+        Cmd::Admin { data, cmd } => {
+            let data = DataDir::new(&data).with_context(|| format!("cannot use data directory {}", data.display()))?;
+            let store = data.open_store()?;
+            let now = now();
+            let out = match cmd {
+                AdminCmd::AddUser { name, role, township } => admin::add_user(&store, &name, &role, &township, now)?.to_string(),
+                AdminCmd::EnrollCode { user, hours } => admin::enroll_code(&store, &user, hours * 3600, now)?,
+                AdminCmd::AddCase { file } => {
+                    let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+                    admin::add_case(&store, &text, now)?.to_string()
+                }
+                AdminCmd::Assign { case, users } => {
+                    admin::assign(&store, case.parse()?, &users, now)?;
+                    format!("assigned {case} to {}", users.join(","))
+                }
+                AdminCmd::RevokeDevice { device } => {
+                    admin::revoke_device(&store, device.parse()?, now)?;
+                    format!("revoked {device}")
+                }
+                AdminCmd::ExportCase { case } => {
+                    serde_json::to_string_pretty(&admin::export_case(&store, &data.open_blobs()?, case.parse()?)?)?
+                }
+                AdminCmd::ListCases => serde_json::to_string_pretty(&admin::list_cases(&store)?)?,
+                AdminCmd::ListDevices => {
+                    use jiuzhu_server::store::Store;
+                    serde_json::to_string_pretty(&store.list_devices()?)?
+                }
+            };
+            println!("{out}");
+            Ok(())
+        }
+    }
+}
+
+#[cfg(unix)]
+async fn terminate() {
+    if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        s.recv().await;
+    }
+}
+#[cfg(not(unix))]
+async fn terminate() {
+    std::future::pending::<()>().await
+}

@@ -42,6 +42,8 @@ const DOWN_BUFFER: usize = 64 * 1024 * 1024;
 const UP_BUFFER: usize = 4 * CHUNK;
 /// A replay stops reading after this long without news from the server (it may never close).
 const REPLAY_IDLE: Duration = Duration::from_secs(5);
+/// Longest a threshold cut waits for its last bytes to reach the peer before resetting anyway.
+const DRAIN_LIMIT: Duration = Duration::from_secs(2);
 
 /// Handle to a running proxy. Cheap to clone; the proxy (listener and every live connection) shuts
 /// down when the last clone is dropped.
@@ -254,7 +256,9 @@ impl Proxy {
 
     /// Cut every live connection (both directions, abruptly) once `n` more bytes have passed
     /// client->server, counted from now across all connections. The connection carrying byte `n`
-    /// forwards exactly up to it first. One-shot; `n == 0` cuts immediately. Re-arming replaces a
+    /// forwards exactly up to it first and (Linux, up to 2 s) waits for the peer to acknowledge
+    /// them, so the server really received bytes `0..n` before it sees the reset. Other
+    /// connections are reset at once. One-shot; `n == 0` cuts immediately. Re-arming replaces a
     /// pending trigger.
     pub fn cut_after_upstream_bytes(&self, n: u64) {
         self.shared().arm(Dir::Up, n);
@@ -353,6 +357,41 @@ impl Proxy {
             never = write => match never {},
         }
     }
+}
+
+/// Wait (bounded) until the peer has acknowledged everything written to `stream`. The kernel offers
+/// no readiness event for an empty send queue, hence the short polling. Gives up after
+/// `DRAIN_LIMIT` (a peer that stopped reading): those bytes are then lost in flight, as on a real
+/// cut link.
+async fn drain_send_queue(stream: &TcpStream) {
+    let deadline = tokio::time::Instant::now() + DRAIN_LIMIT;
+    while unacked_bytes(stream).is_some_and(|n| n > 0) && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+}
+
+/// Bytes written to `stream` and not yet acknowledged by the peer (Linux `SIOCOUTQ`). `std` and
+/// tokio do not expose it, and the crate has no `libc` dependency, so declare `ioctl` directly
+/// (std links the C library anyway).
+#[cfg(target_os = "linux")]
+fn unacked_bytes(stream: &TcpStream) -> Option<std::ffi::c_int> {
+    use std::ffi::{c_int, c_ulong};
+    use std::os::fd::AsRawFd;
+    const SIOCOUTQ: c_ulong = 0x5411; // == TIOCOUTQ
+    unsafe extern "C" {
+        fn ioctl(fd: c_int, request: c_ulong, ...) -> c_int;
+    }
+    let mut n: c_int = 0;
+    // SAFETY: the fd stays open for the call (we borrow the stream) and SIOCOUTQ writes exactly
+    // one c_int through the pointer, which points at a live local.
+    let rc = unsafe { ioctl(stream.as_raw_fd(), SIOCOUTQ, &mut n as *mut c_int) };
+    (rc == 0).then_some(n)
+}
+
+/// Elsewhere the queue cannot be observed: cut right away (in-flight bytes may be lost).
+#[cfg(not(target_os = "linux"))]
+fn unacked_bytes(_stream: &TcpStream) -> Option<std::ffi::c_int> {
+    None
 }
 
 async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
@@ -516,6 +555,9 @@ async fn pump(
             }
             budget.add_permits(chunk.len());
             if fire.is_some() {
+                // A reset discards whatever still sits in our send queue, so let the peer take
+                // the prefix first: the cut then lands at exactly byte n, not "n minus in-flight".
+                drain_send_queue(wr.as_ref()).await;
                 // Dropping the guard fires the cut, which cancels this connection as well.
                 drop(fire);
                 return false;
@@ -643,6 +685,67 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn random_cuts_forward_exactly_the_prefix() {
+        // Sink server: reports everything each connection delivered, however it ended.
+        let listener = TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
+        let sink = listener.local_addr().unwrap();
+        let (seen_tx, mut seen_rx) = mpsc::unbounded_channel::<Vec<u8>>();
+        let _sink = tokio::spawn(async move {
+            while let Ok((mut s, _)) = listener.accept().await {
+                let seen_tx = seen_tx.clone();
+                tokio::spawn(async move {
+                    let (got, _) = read_all(&mut s).await;
+                    let _ = seen_tx.send(got);
+                });
+            }
+        });
+        let proxy = Proxy::start(sink).await.unwrap();
+        let data = pattern(200_000);
+        for round in 1..=20u64 {
+            let n = rand::random_range(1..data.len() as u64);
+            let before = proxy.upstream_bytes();
+            proxy.cut_after_upstream_bytes(n);
+            let mut c = TcpStream::connect(proxy.addr()).await.unwrap();
+            // The write fails once the cut lands; that is the point.
+            let _ = c.write_all(&data).await;
+            let _ = read_all(&mut c).await;
+            let got = tokio::time::timeout(T, seen_rx.recv())
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(got.len() as u64, n, "round {round}");
+            assert!(got == data[..got.len()], "round {round}: not a prefix");
+            assert_eq!(proxy.upstream_bytes() - before, n);
+            assert_eq!(proxy.cuts(), round);
+        }
+    }
+
+    #[tokio::test]
+    async fn random_downstream_cuts_deliver_exactly_the_prefix() {
+        let (echo, _e) = echo_server().await;
+        let proxy = Proxy::start(echo).await.unwrap();
+        let data = pattern(200_000);
+        for round in 1..=10u64 {
+            let n = rand::random_range(1..data.len() as u64);
+            proxy.cut_after_downstream_bytes(n);
+            let c = TcpStream::connect(proxy.addr()).await.unwrap();
+            let (mut r, mut w) = c.into_split();
+            let send = {
+                let data = data.clone();
+                tokio::spawn(async move {
+                    let _ = w.write_all(&data).await;
+                    w
+                })
+            };
+            let (got, _) = read_all(&mut r).await;
+            let _ = send.await;
+            assert_eq!(got.len() as u64, n, "round {round}");
+            assert!(got == data[..got.len()], "round {round}: not a prefix");
+            assert_eq!(proxy.cuts(), round);
+        }
+    }
+
+    #[tokio::test]
     async fn cut_counts_across_connections() {
         let (echo, _e) = echo_server().await;
         let proxy = Proxy::start(echo).await.unwrap();
@@ -689,10 +792,12 @@ mod tests {
         let (echo, _e) = echo_server().await;
         let proxy = Proxy::start(echo).await.unwrap();
         proxy.set_offline(true);
-        let mut c = TcpStream::connect(proxy.addr()).await.unwrap();
-        let _ = c.write_all(b"hello").await; // may already fail with a reset
-        let (got, _) = read_all(&mut c).await;
-        assert!(got.is_empty());
+        // The reset can land before `connect` even reports success.
+        if let Ok(mut c) = TcpStream::connect(proxy.addr()).await {
+            let _ = c.write_all(b"hello").await; // may already fail with a reset
+            let (got, _) = read_all(&mut c).await;
+            assert!(got.is_empty());
+        }
         assert_eq!(proxy.upstream_bytes(), 0);
 
         proxy.set_offline(false);

@@ -1,1 +1,106 @@
-fn main() {}
+//! `jiuzhu-tablet`: the tablet's headless core driven from a terminal (training, scripts, load
+//! tests). The Tauri app calls the same functions.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use jiuzhu_shared::CaseId;
+use jiuzhu_tablet_core::Tablet;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "jiuzhu-tablet", version, about = "Jiuzhu field tablet (headless)")]
+struct Cli {
+    /// The tablet's data directory.
+    #[arg(long, global = true, default_value = ".")]
+    home: PathBuf,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Enroll with a one-time code from the township.
+    Enroll {
+        #[arg(long)]
+        server: String,
+        #[arg(long)]
+        code: String,
+        /// SHA-256 certificate fingerprint the server printed (pinned from now on).
+        #[arg(long)]
+        fingerprint: Option<String>,
+        #[arg(long, default_value = "tablet")]
+        name: String,
+    },
+    /// List cases on this tablet (JSON).
+    Cases {
+        /// Filter by applicant name or case number.
+        #[arg(long)]
+        search: Option<String>,
+    },
+    /// Print a case document (JSON).
+    Show {
+        #[arg(long)]
+        case: String,
+    },
+    /// Set a field: PATH is a dotted path into the JSON `show` prints.
+    Set {
+        #[arg(long)]
+        case: String,
+        path: String,
+        value: String,
+    },
+    /// Append a finding.
+    Note {
+        #[arg(long)]
+        case: String,
+        #[arg(long)]
+        text: String,
+    },
+    /// Add a photo to the case's open visit.
+    Photo {
+        #[arg(long)]
+        case: String,
+        #[arg(long)]
+        file: PathBuf,
+        #[arg(long, default_value = "")]
+        caption: String,
+        /// exterior | interior | appliance | document | other
+        #[arg(long, default_value = "other")]
+        tag: String,
+    },
+    /// Sync with the server; prints rounds, bytes and documents (JSON).
+    Sync,
+}
+
+fn case_id(s: &str) -> anyhow::Result<CaseId> {
+    Ok(s.parse()?)
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let mut tablet = Tablet::open(&cli.home).with_context(|| format!("cannot open tablet home {}", cli.home.display()))?;
+    let out = match cli.cmd {
+        Cmd::Enroll { server, code, fingerprint, name } => {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let id = rt.block_on(tablet.enroll(&server, &code, fingerprint.as_deref(), &name))?;
+            serde_json::to_value(id)?
+        }
+        Cmd::Cases { search } => serde_json::to_value(tablet.cases(search.as_deref())?)?,
+        Cmd::Show { case } => tablet.show(case_id(&case)?)?,
+        Cmd::Set { case, path, value } => {
+            tablet.set(case_id(&case)?, &path, &value)?;
+            serde_json::json!({"ok": true})
+        }
+        Cmd::Note { case, text } => serde_json::json!({"finding": tablet.note(case_id(&case)?, &text)?}),
+        Cmd::Photo { case, file, caption, tag } => {
+            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            serde_json::to_value(tablet.add_photo(case_id(&case)?, &bytes, &caption, &tag)?)?
+        }
+        Cmd::Sync => {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            serde_json::to_value(rt.block_on(tablet.sync(&mut |p| eprintln!("{}", serde_json::to_string(&p).unwrap_or_default())))?)?
+        }
+    };
+    println!("{}", serde_json::to_string_pretty(&out)?);
+    Ok(())
+}

@@ -1,0 +1,286 @@
+//! The tablet's local store: one SQLite file (WAL) holding case documents (a snapshot plus
+//! appended incremental changes, compacted now and then), the case list index, per-(peer, doc) sync
+//! states, the blob table and the device identity. Every edit is committed before the caller
+//! returns, so a change the investigator saw survives a crash or a flat battery.
+
+use jiuzhu_shared::{ActorKey, CaseDocument, CaseId};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+use std::path::Path;
+
+/// Compact a document into one snapshot once it is stored as more chunks than this.
+pub const COMPACT_AFTER_CHUNKS: usize = 32;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("local database error: {0}")]
+    Db(#[from] rusqlite::Error),
+    #[error(transparent)]
+    Doc(#[from] jiuzhu_shared::DocError),
+    #[error("no case {0} on this tablet: see `cases`")]
+    NoCase(CaseId),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+CREATE TABLE docs (
+    case_id TEXT PRIMARY KEY, heads TEXT NOT NULL, withdrawn INTEGER NOT NULL DEFAULT 0) STRICT;
+CREATE TABLE doc_chunks (
+    case_id TEXT NOT NULL, n INTEGER NOT NULL, data BLOB NOT NULL,
+    PRIMARY KEY (case_id, n)) STRICT, WITHOUT ROWID;
+CREATE TABLE case_index (
+    case_id TEXT PRIMARY KEY, case_no TEXT NOT NULL, applicant TEXT NOT NULL, village TEXT NOT NULL,
+    deadline TEXT, status TEXT NOT NULL, visits INTEGER NOT NULL, finalized INTEGER NOT NULL,
+    open_notes INTEGER NOT NULL, conflicts INTEGER NOT NULL, updated_at INTEGER NOT NULL) STRICT;
+CREATE TABLE sync_states (
+    peer TEXT NOT NULL, case_id TEXT NOT NULL, state BLOB NOT NULL,
+    PRIMARY KEY (peer, case_id)) STRICT, WITHOUT ROWID;
+CREATE TABLE blobs (
+    hash TEXT PRIMARY KEY, case_id TEXT NOT NULL, size INTEGER NOT NULL,
+    uploaded INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL) STRICT;
+"#];
+
+/// One row of the case list.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CaseListItem {
+    pub case_id: CaseId,
+    pub case_no: String,
+    pub applicant: String,
+    pub village: String,
+    pub deadline: Option<String>,
+    pub status: String,
+    pub visits: i64,
+    pub finalized: bool,
+    pub open_notes: i64,
+    pub conflicts: i64,
+    /// Local changes the server has not confirmed yet.
+    pub unsynced: bool,
+    pub withdrawn: bool,
+}
+
+pub struct Store {
+    pub(crate) conn: Connection,
+}
+
+pub const SERVER_PEER: &str = "server";
+
+pub fn heads_text(heads: &[automerge::ChangeHash]) -> String {
+    let mut v: Vec<String> = heads.iter().map(|h| h.to_string()).collect();
+    v.sort();
+    v.join(",")
+}
+
+impl Store {
+    pub fn open(path: &Path) -> Result<Self> {
+        let mut conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // FULL: a saved edit survives power loss, not only an app crash.
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+            let tx = conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+            tx.commit()?;
+        }
+        Ok(Self { conn })
+    }
+
+    pub fn setting(&self, key: &str) -> Result<Option<String>> {
+        Ok(self.conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+    }
+
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
+        self.conn.execute("INSERT OR REPLACE INTO settings(key, value) VALUES (?1, ?2)", params![key, value])?;
+        Ok(())
+    }
+
+    pub fn case_ids(&self) -> Result<Vec<CaseId>> {
+        let mut stmt = self.conn.prepare("SELECT case_id FROM docs ORDER BY case_id")?;
+        let ids = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(ids.into_iter().filter_map(|s| s.parse().ok()).collect())
+    }
+
+    pub fn load(&self, id: CaseId, actor: ActorKey) -> Result<Option<CaseDocument>> {
+        let mut stmt = self.conn.prepare_cached("SELECT data FROM doc_chunks WHERE case_id = ?1 ORDER BY n")?;
+        let chunks: Vec<Vec<u8>> = stmt.query_map([id.to_string()], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        if chunks.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(CaseDocument::load(&chunks.concat(), actor)?))
+    }
+
+    pub fn load_existing(&self, id: CaseId, actor: ActorKey) -> Result<CaseDocument> {
+        self.load(id, actor)?.ok_or(StoreError::NoCase(id))
+    }
+
+    /// Store what changed in `doc` since `old_heads` and refresh its list entry, in one transaction.
+    pub fn save_changes(&mut self, id: CaseId, doc: &mut CaseDocument, old_heads: &[automerge::ChangeHash], now: i64) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        save_in(&tx, id, doc, old_heads, now)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn sync_state(&self, peer: &str, id: CaseId) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT state FROM sync_states WHERE peer = ?1 AND case_id = ?2")?
+            .query_row(params![peer, id.to_string()], |r| r.get(0))
+            .optional()?)
+    }
+
+    pub fn heads(&self, id: CaseId) -> Result<Option<String>> {
+        Ok(self.conn.query_row("SELECT heads FROM docs WHERE case_id = ?1", [id.to_string()], |r| r.get(0)).optional()?)
+    }
+
+    pub fn list(&self, query: Option<&str>) -> Result<Vec<CaseListItem>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT i.case_id, i.case_no, i.applicant, i.village, i.deadline, i.status, i.visits, i.finalized,
+                    i.open_notes, i.conflicts, d.heads, s.state, d.withdrawn
+             FROM case_index i JOIN docs d ON d.case_id = i.case_id
+             LEFT JOIN sync_states s ON s.case_id = i.case_id AND s.peer = ?1
+             WHERE ?2 IS NULL OR i.applicant LIKE '%' || ?2 || '%' OR i.case_no LIKE '%' || ?2 || '%'
+             ORDER BY i.deadline IS NULL, i.deadline, i.case_no",
+        )?;
+        let rows = stmt
+            .query_map(params![SERVER_PEER, query], |r| {
+                let heads: String = r.get(10)?;
+                let state: Option<Vec<u8>> = r.get(11)?;
+                Ok(CaseListItem {
+                    case_id: r.get::<_, String>(0)?.parse().unwrap_or_default(),
+                    case_no: r.get(1)?,
+                    applicant: r.get(2)?,
+                    village: r.get(3)?,
+                    deadline: r.get(4)?,
+                    status: r.get(5)?,
+                    visits: r.get(6)?,
+                    finalized: r.get(7)?,
+                    open_notes: r.get(8)?,
+                    conflicts: r.get(9)?,
+                    unsynced: !synced(&heads, state.as_deref()),
+                    withdrawn: r.get(12)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    pub fn add_blob(&self, hash: &str, case: CaseId, size: u64, now: i64) -> Result<()> {
+        self.conn.execute(
+            "INSERT OR IGNORE INTO blobs(hash, case_id, size, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![hash, case.to_string(), size as i64, now],
+        )?;
+        Ok(())
+    }
+
+    pub fn pending_blobs(&self) -> Result<Vec<(String, u64)>> {
+        let mut stmt = self.conn.prepare("SELECT hash, size FROM blobs WHERE uploaded = 0 ORDER BY created_at, hash")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?.collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    pub fn mark_uploaded(&self, hash: &str) -> Result<()> {
+        self.conn.execute("UPDATE blobs SET uploaded = 1 WHERE hash = ?1", [hash])?;
+        Ok(())
+    }
+
+    pub fn mark_withdrawn(&self, id: CaseId) -> Result<()> {
+        self.conn.execute("UPDATE docs SET withdrawn = 1 WHERE case_id = ?1", [id.to_string()])?;
+        Ok(())
+    }
+
+    /// Drop withdrawn cases whose every change the server has confirmed (unsent work stays).
+    pub fn drop_synced_withdrawn(&mut self) -> Result<Vec<CaseId>> {
+        let withdrawn: Vec<(String, String)> = {
+            let mut stmt = self.conn.prepare("SELECT case_id, heads FROM docs WHERE withdrawn = 1")?;
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?
+        };
+        let mut dropped = Vec::new();
+        let tx = self.conn.transaction()?;
+        for (id, heads) in withdrawn {
+            let state: Option<Vec<u8>> = tx
+                .query_row("SELECT state FROM sync_states WHERE peer = ?1 AND case_id = ?2", params![SERVER_PEER, id], |r| r.get(0))
+                .optional()?;
+            if synced(&heads, state.as_deref()) {
+                for table in ["doc_chunks", "case_index", "sync_states", "docs"] {
+                    tx.execute(&format!("DELETE FROM {table} WHERE case_id = ?1"), [&id])?;
+                }
+                dropped.extend(id.parse::<CaseId>().ok());
+            }
+        }
+        tx.commit()?;
+        Ok(dropped)
+    }
+
+    pub fn transaction(&mut self) -> Result<rusqlite::Transaction<'_>> {
+        Ok(self.conn.transaction()?)
+    }
+}
+
+/// Whether the server's known heads (from the stored sync state) cover our heads.
+pub fn synced(heads: &str, state: Option<&[u8]>) -> bool {
+    state.is_some_and(|s| heads_text(&jiuzhu_shared::sync::decode_state(Some(s)).shared_heads) == heads)
+}
+
+pub fn save_state_in(tx: &rusqlite::Transaction<'_>, peer: &str, id: CaseId, state: &[u8]) -> Result<()> {
+    tx.prepare_cached("INSERT OR REPLACE INTO sync_states(peer, case_id, state) VALUES (?1, ?2, ?3)")?
+        .execute(params![peer, id.to_string(), state])?;
+    Ok(())
+}
+
+/// Append the changes since `old_heads` (compacting when the chunk list grows long) and refresh
+/// the list index, inside the caller's transaction.
+pub fn save_in(
+    tx: &rusqlite::Transaction<'_>,
+    id: CaseId,
+    doc: &mut CaseDocument,
+    old_heads: &[automerge::ChangeHash],
+    now: i64,
+) -> Result<()> {
+    let id_s = id.to_string();
+    let heads = doc.heads();
+    let chunks: i64 = tx.query_row("SELECT COUNT(*) FROM doc_chunks WHERE case_id = ?1", [&id_s], |r| r.get(0))?;
+    if chunks as usize >= COMPACT_AFTER_CHUNKS || chunks == 0 {
+        tx.execute("DELETE FROM doc_chunks WHERE case_id = ?1", [&id_s])?;
+        tx.execute("INSERT INTO doc_chunks(case_id, n, data) VALUES (?1, 0, ?2)", params![id_s, doc.save()])?;
+    } else {
+        let chunk = doc.automerge().save_after(old_heads);
+        if !chunk.is_empty() {
+            tx.execute(
+                "INSERT INTO doc_chunks(case_id, n, data)
+                 VALUES (?1, (SELECT MAX(n) + 1 FROM doc_chunks WHERE case_id = ?1), ?2)",
+                params![id_s, chunk],
+            )?;
+        }
+    }
+    tx.execute(
+        "INSERT INTO docs(case_id, heads) VALUES (?1, ?2) ON CONFLICT(case_id) DO UPDATE SET heads = excluded.heads",
+        params![id_s, heads_text(&heads)],
+    )?;
+    if let Ok(case) = doc.read() {
+        let conflicts = doc.conflicts().len() as i64;
+        tx.execute(
+            "INSERT OR REPLACE INTO case_index(case_id, case_no, applicant, village, deadline, status, visits,
+                finalized, open_notes, conflicts, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            params![
+                id_s,
+                case.header.case_no,
+                case.header.applicant_name,
+                case.header.village,
+                case.header.deadline,
+                case.header.status,
+                case.visits.len() as i64,
+                !case.visits.is_empty() && case.visits.iter().all(|v| v.finalized),
+                case.review_notes.iter().filter(|n| !n.resolved).count() as i64,
+                conflicts,
+                now,
+            ],
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,208 @@
+//! The sync client: a short conversation of batched rounds with the server, then the resumable
+//! photo upload. Everything received is committed locally before the next round, so a cut link
+//! at any byte costs at most a repeated round, never data.
+
+use crate::net::{Client, NetError};
+use crate::store::{save_in, save_state_in, synced, SERVER_PEER};
+use crate::{now_s, Result, Tablet, TabletError};
+use automerge::sync::{Message, SyncDoc};
+use hyper::Method;
+use jiuzhu_shared::protocol::{
+    BlobStatus, DocMessage, Refusal, SyncRequest, SyncResponse, BLOB_CHUNK, PROTOCOL_VERSION,
+};
+use jiuzhu_shared::sync::decode_state;
+use jiuzhu_shared::{ActorKey, CaseDocument, CaseId};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A conversation that has not converged after this many rounds is stopped (it resumes next time).
+pub const MAX_ROUNDS: u32 = 20;
+
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct SyncReport {
+    pub rounds: u32,
+    pub bytes_up: u64,
+    pub bytes_down: u64,
+    /// Documents we sent changes or sync messages for.
+    pub documents_sent: usize,
+    /// Documents that changed locally because of what the server sent.
+    pub documents_received: usize,
+    pub blobs_sent: usize,
+    pub blob_bytes_sent: u64,
+    pub assigned: Vec<CaseId>,
+    pub withdrawn: Vec<CaseId>,
+    pub dropped: Vec<CaseId>,
+    pub refused: Vec<Refusal>,
+    pub cursor: u64,
+}
+
+/// Progress for a UI: documents handled and photo bytes sent so far.
+#[derive(Debug, Clone, Serialize)]
+pub enum Progress {
+    Round { round: u32, documents: usize },
+    Blob { hash: String, sent: u64, total: u64 },
+}
+
+struct Live {
+    doc: CaseDocument,
+    state: automerge::sync::State,
+}
+
+impl Tablet {
+    pub async fn sync(&mut self, progress: &mut dyn FnMut(Progress)) -> Result<SyncReport> {
+        let id = self.identity()?;
+        let actor: ActorKey = id.actor.parse().map_err(|e: jiuzhu_shared::IdError| TabletError::Protocol(e.to_string()))?;
+        let mut client = Client::new(&id.server, Some(&id.fingerprint), Some(id.token.clone()))?;
+        let mut report = SyncReport::default();
+        let result = self.sync_with(&mut client, actor, &mut report, progress).await;
+        report.bytes_up = client.bytes_up();
+        report.bytes_down = client.bytes_down();
+        result.map(|_| report)
+    }
+
+    async fn sync_with(&mut self, client: &mut Client, actor: ActorKey, report: &mut SyncReport, progress: &mut dyn FnMut(Progress)) -> Result<()> {
+        self.sync_documents(client, actor, report, progress).await?;
+        self.upload_blobs(client, report, progress).await?;
+        report.dropped = self.store.drop_synced_withdrawn()?;
+        self.store.set_setting("last_sync_at", &now_s().to_string())?;
+        Ok(())
+    }
+
+    async fn sync_documents(&mut self, client: &mut Client, actor: ActorKey, report: &mut SyncReport, progress: &mut dyn FnMut(Progress)) -> Result<()> {
+        let mut cursor: u64 = self.store.setting("cursor")?.and_then(|c| c.parse().ok()).unwrap_or(0);
+        let mut live: BTreeMap<CaseId, Live> = BTreeMap::new();
+        let mut refused: BTreeSet<CaseId> = BTreeSet::new();
+
+        // Only documents with changes the server has not confirmed take part at first; the
+        // server announces the ones that changed on its side.
+        let mut outgoing = Vec::new();
+        for case in self.store.case_ids()? {
+            let heads = self.store.heads(case)?.unwrap_or_default();
+            let state = self.store.sync_state(SERVER_PEER, case)?;
+            if synced(&heads, state.as_deref()) {
+                continue;
+            }
+            let doc = self.store.load_existing(case, actor)?;
+            let mut l = Live { doc, state: decode_state(state.as_deref()) };
+            if let Some(m) = l.doc.automerge().sync().generate_sync_message(&mut l.state) {
+                outgoing.push(DocMessage { doc: case, msg: m.encode() });
+            }
+            live.insert(case, l);
+        }
+        let mut sent: BTreeSet<CaseId> = outgoing.iter().map(|m| m.doc).collect();
+
+        loop {
+            report.rounds += 1;
+            if report.rounds > MAX_ROUNDS {
+                return Err(TabletError::Protocol(format!("sync did not settle after {MAX_ROUNDS} rounds; it will continue next time")));
+            }
+            progress(Progress::Round { round: report.rounds, documents: outgoing.len() });
+            let req = SyncRequest { v: PROTOCOL_VERSION, cursor, docs: std::mem::take(&mut outgoing), app_version: crate::APP_VERSION.into() };
+            let round_docs: BTreeSet<CaseId> = req.docs.iter().map(|m| m.doc).collect();
+            let resp: SyncResponse = client.call(Method::POST, "/api/v1/sync", Some(&req)).await?;
+
+            for r in &resp.refused {
+                refused.insert(r.doc);
+                report.refused.push(r.clone());
+            }
+            for (list, new) in [(&mut report.assigned, &resp.assigned), (&mut report.withdrawn, &resp.withdrawn)] {
+                list.extend(new.iter().filter(|c| !list.contains(c)).copied().collect::<Vec<_>>());
+            }
+
+            // Apply everything the server sent, then commit it all (with sync states) at once.
+            let mut changed = Vec::new();
+            for m in &resp.docs {
+                let l = match live.entry(m.doc) {
+                    std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+                    std::collections::btree_map::Entry::Vacant(e) => {
+                        let doc = self.store.load(m.doc, actor)?.unwrap_or_else(|| CaseDocument::empty(actor));
+                        let state = decode_state(self.store.sync_state(SERVER_PEER, m.doc)?.as_deref());
+                        e.insert(Live { doc, state })
+                    }
+                };
+                let msg = Message::decode(&m.msg).map_err(|e| TabletError::Protocol(format!("bad sync message: {e}")))?;
+                let before = l.doc.heads();
+                l.doc.automerge().sync().receive_sync_message(&mut l.state, msg).map_err(|e| TabletError::Protocol(e.to_string()))?;
+                if l.doc.heads() != before {
+                    changed.push((m.doc, before));
+                }
+            }
+            let now = now_s();
+            {
+                let tx = self.store.transaction()?;
+                for (case, before) in &changed {
+                    let l = live.get_mut(case).expect("live");
+                    save_in(&tx, *case, &mut l.doc, before, now)?;
+                }
+                for m in resp.docs.iter().map(|m| m.doc).chain(round_docs.iter().copied()) {
+                    if let Some(l) = live.get_mut(&m) {
+                        // An announced document not received yet has nothing to keep.
+                        if !l.doc.heads().is_empty() {
+                            save_state_in(&tx, SERVER_PEER, m, &l.state.encode())?;
+                        }
+                    }
+                }
+                for w in &resp.withdrawn {
+                    tx.execute("UPDATE docs SET withdrawn = 1 WHERE case_id = ?1", [w.to_string()])
+                        .map_err(crate::store::StoreError::from)?;
+                }
+                tx.commit().map_err(crate::store::StoreError::from)?;
+            }
+            report.documents_received += changed.len();
+            cursor = resp.cursor;
+
+            let candidates: BTreeSet<CaseId> = resp.docs.iter().map(|m| m.doc).chain(round_docs).collect();
+            for case in candidates.difference(&refused) {
+                let l = live.get_mut(case).expect("live");
+                if let Some(m) = l.doc.automerge().sync().generate_sync_message(&mut l.state) {
+                    outgoing.push(DocMessage { doc: *case, msg: m.encode() });
+                    sent.insert(*case);
+                }
+            }
+            if outgoing.is_empty() {
+                break;
+            }
+        }
+        self.store.set_setting("cursor", &cursor.to_string())?;
+        report.cursor = cursor;
+        report.documents_sent = sent.difference(&refused).count();
+        Ok(())
+    }
+
+    async fn upload_blobs(&mut self, client: &mut Client, report: &mut SyncReport, progress: &mut dyn FnMut(Progress)) -> Result<()> {
+        for (hash, size) in self.store.pending_blobs()? {
+            let path = self.photo_path(&hash);
+            let bytes = std::fs::read(&path)?;
+            if bytes.len() as u64 != size {
+                return Err(TabletError::Protocol(format!("local photo {hash} is damaged (size {} ≠ {size})", bytes.len())));
+            }
+            let url = format!("/api/v1/blobs/{hash}");
+            let status: BlobStatus = client.call::<BlobStatus, _>(Method::GET, &url, None).await?;
+            let mut offset = status.offset;
+            let mut complete = status.complete;
+            while !complete {
+                let end = (offset + BLOB_CHUNK).min(size);
+                let chunk = bytes[offset as usize..end as usize].to_vec();
+                let (st, body) = client
+                    .request(Method::PUT, &format!("{url}?offset={offset}&total={size}"), chunk, false)
+                    .await?;
+                let status: BlobStatus = match crate::net::decode_answer(st, &body) {
+                    Ok(s) => s,
+                    // Someone else's upload moved the offset: ask again and resume from there.
+                    Err(NetError::Server { code, .. }) if code == "offset_mismatch" => {
+                        client.call::<BlobStatus, _>(Method::GET, &url, None).await?
+                    }
+                    Err(e) => return Err(e.into()),
+                };
+                report.blob_bytes_sent += end - offset;
+                offset = status.offset;
+                complete = status.complete;
+                progress(Progress::Blob { hash: hash.clone(), sent: offset, total: size });
+            }
+            // Only now, with the server's word that it holds the verified blob, is it marked sent.
+            self.store.mark_uploaded(&hash)?;
+            report.blobs_sent += 1;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,156 @@
+//! Administrative operations behind `jiuzhu-server admin …` (and, later, the console).
+
+use crate::blobs::BlobDir;
+use crate::store::{Role, Store, StoreError};
+use crate::sync_engine::write_server_change;
+use jiuzhu_shared::schema::{CaseDoc, Visit, SCHEMA_VERSION};
+use jiuzhu_shared::{BlobHash, CaseDocument, CaseId, DeviceId};
+use serde_json::{json, Value};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("no user named {0:?}: add it first with `admin add-user`")]
+    NoUser(String),
+    #[error("no case {0}: see `admin list-cases`")]
+    NoCase(CaseId),
+    #[error("no device {0}")]
+    NoDevice(DeviceId),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+pub type Result<T> = std::result::Result<T, AdminError>;
+
+pub fn add_user(store: &dyn Store, name: &str, role: &str, township: &str, now: i64) -> Result<Value> {
+    if name.trim().is_empty() || township.trim().is_empty() {
+        return Err(AdminError::Invalid("a user needs a name and a township".into()));
+    }
+    let role: Role = role.parse()?;
+    let u = store.add_user(name.trim(), role, township.trim(), now)?;
+    Ok(json!(u))
+}
+
+/// Create a one-time enrollment code for an investigator; returns the code (only shown once).
+pub fn enroll_code(store: &dyn Store, user: &str, ttl_s: i64, now: i64) -> Result<String> {
+    let u = store.user_by_name(user)?.ok_or_else(|| AdminError::NoUser(user.into()))?;
+    if u.role != Role::Investigator {
+        return Err(AdminError::Invalid(format!("{user} is a {}: only investigators enroll tablets", u.role.as_str())));
+    }
+    let code = crate::auth::new_enroll_code();
+    store.add_enroll_code(u.id, &crate::auth::hash_code(&code), now + ttl_s)?;
+    Ok(code)
+}
+
+/// Create a case from JSON (header and declared section of the case schema).
+pub fn add_case(store: &dyn Store, json_text: &str, now: i64) -> Result<CaseId> {
+    let mut case: CaseDoc = serde_json::from_str(json_text)
+        .map_err(|e| AdminError::Invalid(format!("the case file does not match the case schema: {e}")))?;
+    let id = CaseId::new();
+    case.case_id = id.to_string();
+    case.schema_version = SCHEMA_VERSION;
+    if case.header.status.is_empty() {
+        case.header.status = "accepted".into();
+    }
+    case.fill_missing_ids();
+    let actor = store.server_actor()?;
+    store.transact(&mut |txn| write_server_change(txn, id, actor, now, &mut |doc| doc.write(&case, "create case", now)))?;
+    Ok(id)
+}
+
+/// Assign a case to a team of investigators: they receive it at their next sync, the header names
+/// the team, and an open visit exists for them to fill in together.
+pub fn assign(store: &dyn Store, case: CaseId, users: &[String], now: i64) -> Result<()> {
+    let mut team = Vec::new();
+    for name in users.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
+        let u = store.user_by_name(name)?.ok_or_else(|| AdminError::NoUser(name.into()))?;
+        team.push(u);
+    }
+    if team.is_empty() {
+        return Err(AdminError::Invalid("name at least one investigator".into()));
+    }
+    ensure_case(store, case)?;
+    let names: Vec<String> = team.iter().map(|u| u.name.clone()).collect();
+    let actor = store.server_actor()?;
+    store.transact(&mut |txn| {
+        write_server_change(txn, case, actor, now, &mut |doc| {
+            doc.update("assign team", now, |c| {
+                c.header.assigned_team = names.clone();
+                if c.header.status.is_empty() || c.header.status == "accepted" {
+                    c.header.status = "investigating".into();
+                }
+                if !c.visits.iter().any(|v| !v.finalized) {
+                    c.visits.push(Visit::new("home", names.clone(), now * 1000));
+                }
+                Ok(())
+            })
+        })
+    })?;
+    let ids: Vec<i64> = team.iter().map(|u| u.id).collect();
+    store.set_assignment(case, &ids)?;
+    Ok(())
+}
+
+pub fn revoke_device(store: &dyn Store, id: DeviceId, now: i64) -> Result<()> {
+    if !store.list_devices()?.iter().any(|d| d.id == id) {
+        return Err(AdminError::NoDevice(id));
+    }
+    store.revoke_device(id, now)?;
+    Ok(())
+}
+
+fn load_case(store: &dyn Store, case: CaseId) -> Result<CaseDocument> {
+    let actor = store.server_actor()?;
+    let mut bytes = None;
+    store.transact(&mut |txn| {
+        bytes = txn.load_doc(case)?;
+        Ok(())
+    })?;
+    let bytes = bytes.ok_or(AdminError::NoCase(case))?;
+    Ok(CaseDocument::load(&bytes, actor).map_err(StoreError::from)?)
+}
+
+fn ensure_case(store: &dyn Store, case: CaseId) -> Result<()> {
+    load_case(store, case).map(|_| ())
+}
+
+/// The merged document as JSON, its conflicts (with who wrote each value), and which referenced
+/// photos the server holds.
+pub fn export_case(store: &dyn Store, blobs: &BlobDir, case: CaseId) -> Result<Value> {
+    let mut doc = load_case(store, case)?;
+    let document = doc.to_json().map_err(StoreError::from)?;
+    let mut conflicts = Vec::new();
+    for c in doc.conflicts() {
+        let mut values = Vec::new();
+        for v in c.values {
+            let owner = store.actor_owner(&v.actor)?;
+            values.push(json!({"value": v.value, "actor": v.actor, "by": owner, "time": v.time, "winner": v.winner}));
+        }
+        conflicts.push(json!({"path": c.path, "values": values}));
+    }
+    let photos: Vec<Value> = doc
+        .read()
+        .map_err(StoreError::from)?
+        .photo_hashes()
+        .into_iter()
+        .map(|h| {
+            let present = h.parse::<BlobHash>().map(|b| blobs.exists(&b)).unwrap_or(false);
+            json!({"hash": h, "present": present})
+        })
+        .collect();
+    let evidence_complete = photos.iter().all(|p| p["present"] == json!(true));
+    let team: Vec<String> = store.assigned_users(case)?.into_iter().map(|u| u.name).collect();
+    Ok(json!({
+        "case_id": case,
+        "assigned": team,
+        "document": document,
+        "conflicts": conflicts,
+        "photos": photos,
+        "evidence_complete": evidence_complete,
+    }))
+}
+
+pub fn list_cases(store: &dyn Store) -> Result<Value> {
+    Ok(json!(store.list_cases()?))
+}

@@ -1,0 +1,47 @@
+//! Demo data for `serve --demo`: a township, two investigators, a caseworker and a few cases, so a
+//! fresh machine shows something real. Idempotent: nothing is added twice.
+
+use crate::admin;
+use crate::store::Store;
+use serde_json::json;
+
+pub const TOWNSHIP: &str = "树林召镇";
+
+/// Seed the demo data if the store has no users yet; returns an enrollment code for each
+/// investigator (valid 24 h) so the tablet can enroll straight away.
+pub fn seed(store: &dyn Store, now: i64) -> anyhow::Result<Vec<(String, String)>> {
+    if store.user_by_name("王建国")?.is_none() {
+        admin::add_user(store, "王建国", "investigator", TOWNSHIP, now)?;
+        admin::add_user(store, "李秀英", "investigator", TOWNSHIP, now)?;
+        admin::add_user(store, "张海燕", "caseworker", TOWNSHIP, now)?;
+        for (no, name, village, idn, members) in [
+            ("DLT-2026-0001", "巴特尔", "王爱召嘎查", "150621196505120011", 3),
+            ("DLT-2026-0002", "刘桂兰", "树林召村", "150621195803030024", 1),
+            ("DLT-2026-0003", "其木格", "吉格斯太嘎查", "15062119800909004X", 4),
+        ] {
+            let members: Vec<_> = (0..members)
+                .map(|i| {
+                    json!({
+                        "name": if i == 0 { name.to_string() } else { format!("{name}家成员{i}") },
+                        "relation": if i == 0 { "本人" } else { "家庭成员" },
+                        "id_number": if i == 0 { idn } else { "" },
+                    })
+                })
+                .collect();
+            let case = json!({
+                "header": {"case_no": no, "case_type": "rural_dibao", "applicant_name": name,
+                           "applicant_id_number": idn, "township": TOWNSHIP, "village": village,
+                           "deadline": "2026-12-31"},
+                "declared": {"application_date": "2026-11-20", "members": members,
+                             "income": [{"category": "business", "item": "养羊", "amount_fen": 1_200_000, "period_months": 12}]},
+            });
+            let id = admin::add_case(store, &case.to_string(), now)?;
+            admin::assign(store, id, &["王建国".into(), "李秀英".into()], now)?;
+        }
+    }
+    let mut codes = Vec::new();
+    for user in ["王建国", "李秀英"] {
+        codes.push((user.to_string(), admin::enroll_code(store, user, 24 * 3600, now)?));
+    }
+    Ok(codes)
+}

@@ -1,0 +1,21 @@
+//! The queryable projection of a case, derived only from its document (rebuildable at any time).
+
+use crate::store::CaseView;
+use jiuzhu_shared::{CaseDocument, CaseId, DocError};
+
+pub fn project(id: CaseId, doc: &mut CaseDocument, now: i64) -> Result<CaseView, DocError> {
+    let case = doc.read()?;
+    Ok(CaseView {
+        case_id: id,
+        case_no: case.header.case_no.clone(),
+        applicant: case.header.applicant_name.clone(),
+        township: case.header.township.clone(),
+        village: case.header.village.clone(),
+        status: case.header.status.clone(),
+        visits: case.visits.len(),
+        findings: case.findings.len(),
+        photos: case.photo_hashes(),
+        conflicts: doc.conflicts(),
+        updated_at: now,
+    })
+}

@@ -1,0 +1,167 @@
+//! Storage behind a trait: the sync engine, enrollment and admin speak to `Store`; SQLite is the
+//! embedded implementation (one file in the data directory). A PostgreSQL implementation for
+//! scale-out plugs in here without touching the engine.
+
+pub mod sqlite;
+
+use jiuzhu_shared::{ActorKey, CaseId, DeviceId};
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Db(#[from] rusqlite::Error),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Doc(#[from] jiuzhu_shared::DocError),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Investigator,
+    Caseworker,
+}
+
+impl std::str::FromStr for Role {
+    type Err = StoreError;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "investigator" => Ok(Role::Investigator),
+            "caseworker" => Ok(Role::Caseworker),
+            other => Err(StoreError::Invalid(format!(
+                "unknown role {other:?}: use investigator or caseworker"
+            ))),
+        }
+    }
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Investigator => "investigator",
+            Role::Caseworker => "caseworker",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct User {
+    pub id: i64,
+    pub name: String,
+    pub role: Role,
+    pub township: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Device {
+    pub id: DeviceId,
+    pub user_id: i64,
+    pub user_name: String,
+    pub township: String,
+    pub name: String,
+    #[serde(serialize_with = "ser_display")]
+    pub actor: ActorKey,
+    pub enrolled_at: i64,
+    pub revoked_at: Option<i64>,
+    pub last_sync_at: Option<i64>,
+    pub app_version: Option<String>,
+}
+
+fn ser_display<S: serde::Serializer>(v: &ActorKey, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(v)
+}
+
+/// What enrollment creates (the token itself is never stored, only its hash).
+pub struct NewDevice {
+    pub id: DeviceId,
+    pub name: String,
+    pub token_hash: String,
+    pub actor: ActorKey,
+    pub app_version: String,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum EnrollError {
+    #[error("the enrollment code is not valid: ask the township for a new code")]
+    Unknown,
+    #[error("the enrollment code has expired: ask the township for a new code")]
+    Expired,
+    #[error("the enrollment code was already used: ask the township for a new code")]
+    Used,
+}
+
+/// The queryable projection of a case, rebuilt from its document after every merge.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CaseView {
+    pub case_id: CaseId,
+    pub case_no: String,
+    pub applicant: String,
+    pub township: String,
+    pub village: String,
+    pub status: String,
+    pub visits: usize,
+    pub findings: usize,
+    pub photos: Vec<String>,
+    pub conflicts: Vec<jiuzhu_shared::Conflict>,
+    pub updated_at: i64,
+}
+
+/// Cases that concern one investigator since a cursor.
+#[derive(Debug, Default)]
+pub struct Announcements {
+    /// Assigned cases whose document changed after the cursor.
+    pub changed: Vec<CaseId>,
+    pub assigned: Vec<CaseId>,
+    pub withdrawn: Vec<CaseId>,
+}
+
+/// Document operations inside one transaction: a sync round commits all of its merges at once,
+/// before the server answers.
+pub trait DocTxn {
+    /// The stored chunks of a document, concatenated (load them with one `load`).
+    fn load_doc(&mut self, id: CaseId) -> Result<Option<Vec<u8>>>;
+    /// Append a chunk of new changes (or replace all chunks by `snapshot` when compacting) and store
+    /// the refreshed projection. Bumps the document's change sequence.
+    fn append_doc(&mut self, id: CaseId, chunk: &[u8], snapshot: Option<&[u8]>, view: &CaseView) -> Result<()>;
+    /// How many chunks the document is stored as (to decide on compaction).
+    fn chunk_count(&mut self, id: CaseId) -> Result<usize>;
+    fn sync_state(&mut self, device: DeviceId, id: CaseId) -> Result<Option<Vec<u8>>>;
+    fn put_sync_state(&mut self, device: DeviceId, id: CaseId, state: &[u8]) -> Result<()>;
+    fn is_assigned(&mut self, user_id: i64, id: CaseId) -> Result<bool>;
+    fn announcements(&mut self, user_id: i64, cursor: u64) -> Result<Announcements>;
+    fn current_seq(&mut self) -> Result<u64>;
+}
+
+pub trait Store: Send + Sync + 'static {
+    fn add_user(&self, name: &str, role: Role, township: &str, now: i64) -> Result<User>;
+    fn user_by_name(&self, name: &str) -> Result<Option<User>>;
+    fn add_enroll_code(&self, user_id: i64, code_hash: &str, expires_at: i64) -> Result<()>;
+    /// Redeem a one-time code atomically and create the device.
+    fn enroll(&self, code_hash: &str, now: i64, dev: NewDevice) -> Result<Result<Device, EnrollError>>;
+    /// The device holding this credential, revoked or not (the caller decides what to say).
+    fn device_by_token(&self, token_hash: &str) -> Result<Option<Device>>;
+    fn revoke_device(&self, id: DeviceId, now: i64) -> Result<bool>;
+    fn list_devices(&self) -> Result<Vec<Device>>;
+    fn record_sync(&self, id: DeviceId, now: i64, app_version: &str) -> Result<()>;
+    /// Actor id → who it belongs to ("device 平板-03 (王五)" or "server"), for conflict display.
+    fn actor_owner(&self, actor_hex: &str) -> Result<Option<String>>;
+    /// The server's own Automerge actor (header, declared section, assignments).
+    fn server_actor(&self) -> Result<ActorKey>;
+    /// Record or withdraw assignments of a case to users, bumping the change sequence.
+    fn set_assignment(&self, case: CaseId, user_ids: &[i64]) -> Result<()>;
+    fn assigned_users(&self, case: CaseId) -> Result<Vec<User>>;
+    fn list_cases(&self) -> Result<Vec<CaseView>>;
+    fn case_view(&self, id: CaseId) -> Result<Option<CaseView>>;
+    fn blob_present(&self, hash: &str) -> Result<bool>;
+    fn add_blob(&self, hash: &str, size: u64, now: i64) -> Result<()>;
+    /// Run `f` in one write transaction; commit only if it returns Ok.
+    fn transact(&self, f: &mut dyn FnMut(&mut dyn DocTxn) -> Result<()>) -> Result<()>;
+}

@@ -1,0 +1,443 @@
+//! SQLite implementation of [`Store`]: one file (WAL) in the data directory.
+
+use super::*;
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use std::path::Path;
+use std::sync::Mutex;
+
+/// Add-only migrations, applied in order and tracked by `PRAGMA user_version`.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+CREATE TABLE users (
+    id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, role TEXT NOT NULL,
+    township TEXT NOT NULL, created_at INTEGER NOT NULL) STRICT;
+CREATE TABLE enroll_codes (
+    code_hash TEXT PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id),
+    expires_at INTEGER NOT NULL, used_at INTEGER, device_id TEXT) STRICT;
+CREATE TABLE devices (
+    id TEXT PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id), name TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE, actor TEXT NOT NULL UNIQUE, enrolled_at INTEGER NOT NULL,
+    revoked_at INTEGER, last_sync_at INTEGER, app_version TEXT) STRICT;
+CREATE TABLE docs (case_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, updated_at INTEGER NOT NULL) STRICT;
+CREATE INDEX docs_seq ON docs(seq);
+CREATE TABLE doc_chunks (
+    case_id TEXT NOT NULL, n INTEGER NOT NULL, data BLOB NOT NULL,
+    PRIMARY KEY (case_id, n)) STRICT, WITHOUT ROWID;
+CREATE TABLE sync_states (
+    device_id TEXT NOT NULL, case_id TEXT NOT NULL, state BLOB NOT NULL,
+    PRIMARY KEY (device_id, case_id)) STRICT, WITHOUT ROWID;
+CREATE TABLE assignments (
+    case_id TEXT NOT NULL, user_id INTEGER NOT NULL REFERENCES users(id),
+    active INTEGER NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (case_id, user_id)) STRICT;
+CREATE INDEX assignments_user ON assignments(user_id, seq);
+CREATE TABLE case_view (
+    case_id TEXT PRIMARY KEY, case_no TEXT NOT NULL, applicant TEXT NOT NULL,
+    township TEXT NOT NULL, village TEXT NOT NULL, status TEXT NOT NULL,
+    visits INTEGER NOT NULL, findings INTEGER NOT NULL, photos TEXT NOT NULL,
+    conflicts TEXT NOT NULL, conflict_count INTEGER NOT NULL, updated_at INTEGER NOT NULL) STRICT;
+CREATE TABLE blobs (hash TEXT PRIMARY KEY, size INTEGER NOT NULL, stored_at INTEGER NOT NULL) STRICT;
+"#];
+
+pub struct SqliteStore {
+    conn: Mutex<Connection>,
+}
+
+impl SqliteStore {
+    pub fn open(path: &Path) -> Result<Self> {
+        let mut conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // FULL: a merge the server acknowledged survives power loss, not only a process crash.
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", true)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        migrate(&mut conn)?;
+        let me = Self { conn: Mutex::new(conn) };
+        me.ensure_server_actor()?;
+        Ok(me)
+    }
+
+    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+        // A panic while holding the lock leaves SQLite consistent (transactions roll back), so a
+        // poisoned lock is safe to reuse.
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn ensure_server_actor(&self) -> Result<()> {
+        self.conn().execute(
+            "INSERT OR IGNORE INTO meta(key, value) VALUES ('server_actor', ?1)",
+            [ActorKey::random().to_string()],
+        )?;
+        Ok(())
+    }
+}
+
+fn migrate(conn: &mut Connection) -> Result<()> {
+    let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+fn next_seq(tx: &Transaction<'_>) -> Result<u64> {
+    tx.execute(
+        "INSERT INTO meta(key, value) VALUES ('seq', '1')
+         ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)",
+        [],
+    )?;
+    current_seq(tx)
+}
+
+fn current_seq(conn: &Connection) -> Result<u64> {
+    let v: Option<String> =
+        conn.query_row("SELECT value FROM meta WHERE key = 'seq'", [], |r| r.get(0)).optional()?;
+    Ok(v.and_then(|s| s.parse().ok()).unwrap_or(0))
+}
+
+fn parse_id<T: std::str::FromStr>(s: String) -> rusqlite::Result<T> {
+    s.parse().map_err(|_| rusqlite::Error::InvalidColumnType(0, s, rusqlite::types::Type::Text))
+}
+
+const USER_COLS: &str = "id, name, role, township";
+fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
+    let role: String = r.get(2)?;
+    Ok(User {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        role: if role == "caseworker" { Role::Caseworker } else { Role::Investigator },
+        township: r.get(3)?,
+    })
+}
+
+const DEVICE_SELECT: &str = "SELECT d.id, d.user_id, u.name, u.township, d.name, d.actor, d.enrolled_at,
+    d.revoked_at, d.last_sync_at, d.app_version FROM devices d JOIN users u ON u.id = d.user_id";
+fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Device> {
+    Ok(Device {
+        id: parse_id(r.get(0)?)?,
+        user_id: r.get(1)?,
+        user_name: r.get(2)?,
+        township: r.get(3)?,
+        name: r.get(4)?,
+        actor: parse_id(r.get(5)?)?,
+        enrolled_at: r.get(6)?,
+        revoked_at: r.get(7)?,
+        last_sync_at: r.get(8)?,
+        app_version: r.get(9)?,
+    })
+}
+
+const VIEW_SELECT: &str = "SELECT case_id, case_no, applicant, township, village, status, visits, findings,
+    photos, conflicts, updated_at FROM case_view";
+fn view_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CaseView> {
+    let json_col = |i: usize| -> rusqlite::Result<String> { r.get(i) };
+    Ok(CaseView {
+        case_id: parse_id(r.get(0)?)?,
+        case_no: r.get(1)?,
+        applicant: r.get(2)?,
+        township: r.get(3)?,
+        village: r.get(4)?,
+        status: r.get(5)?,
+        visits: r.get::<_, i64>(6)? as usize,
+        findings: r.get::<_, i64>(7)? as usize,
+        photos: serde_json::from_str(&json_col(8)?).unwrap_or_default(),
+        conflicts: serde_json::from_str(&json_col(9)?).unwrap_or_default(),
+        updated_at: r.get(10)?,
+    })
+}
+
+impl Store for SqliteStore {
+    fn add_user(&self, name: &str, role: Role, township: &str, now: i64) -> Result<User> {
+        let conn = self.conn();
+        let n = conn.execute(
+            "INSERT OR IGNORE INTO users(name, role, township, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![name, role.as_str(), township, now],
+        )?;
+        if n == 0 {
+            return Err(StoreError::Conflict(format!("a user named {name:?} already exists")));
+        }
+        Ok(User { id: conn.last_insert_rowid(), name: name.into(), role, township: township.into() })
+    }
+
+    fn user_by_name(&self, name: &str) -> Result<Option<User>> {
+        Ok(self
+            .conn()
+            .query_row(&format!("SELECT {USER_COLS} FROM users WHERE name = ?1"), [name], user_row)
+            .optional()?)
+    }
+
+    fn add_enroll_code(&self, user_id: i64, code_hash: &str, expires_at: i64) -> Result<()> {
+        self.conn().execute(
+            "INSERT INTO enroll_codes(code_hash, user_id, expires_at) VALUES (?1, ?2, ?3)",
+            params![code_hash, user_id, expires_at],
+        )?;
+        Ok(())
+    }
+
+    fn enroll(&self, code_hash: &str, now: i64, dev: NewDevice) -> Result<Result<Device, EnrollError>> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let row: Option<(i64, i64, Option<i64>)> = tx
+            .query_row(
+                "SELECT user_id, expires_at, used_at FROM enroll_codes WHERE code_hash = ?1",
+                [code_hash],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let user_id = match row {
+            None => return Ok(Err(EnrollError::Unknown)),
+            Some((_, _, Some(_))) => return Ok(Err(EnrollError::Used)),
+            Some((_, exp, None)) if exp <= now => return Ok(Err(EnrollError::Expired)),
+            Some((user_id, _, None)) => user_id,
+        };
+        tx.execute(
+            "UPDATE enroll_codes SET used_at = ?2, device_id = ?3 WHERE code_hash = ?1",
+            params![code_hash, now, dev.id.to_string()],
+        )?;
+        tx.execute(
+            "INSERT INTO devices(id, user_id, name, token_hash, actor, enrolled_at, app_version)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![dev.id.to_string(), user_id, dev.name, dev.token_hash, dev.actor.to_string(), now, dev.app_version],
+        )?;
+        let device = tx.query_row(&format!("{DEVICE_SELECT} WHERE d.id = ?1"), [dev.id.to_string()], device_row)?;
+        tx.commit()?;
+        Ok(Ok(device))
+    }
+
+    fn device_by_token(&self, token_hash: &str) -> Result<Option<Device>> {
+        Ok(self
+            .conn()
+            .query_row(&format!("{DEVICE_SELECT} WHERE d.token_hash = ?1"), [token_hash], device_row)
+            .optional()?)
+    }
+
+    fn revoke_device(&self, id: DeviceId, now: i64) -> Result<bool> {
+        let n = self.conn().execute(
+            "UPDATE devices SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+            params![id.to_string(), now],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn list_devices(&self) -> Result<Vec<Device>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&format!("{DEVICE_SELECT} ORDER BY d.enrolled_at"))?;
+        let rows = stmt.query_map([], device_row)?.collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    fn record_sync(&self, id: DeviceId, now: i64, app_version: &str) -> Result<()> {
+        self.conn().execute(
+            "UPDATE devices SET last_sync_at = ?2, app_version = ?3 WHERE id = ?1",
+            params![id.to_string(), now, app_version],
+        )?;
+        Ok(())
+    }
+
+    fn actor_owner(&self, actor_hex: &str) -> Result<Option<String>> {
+        let conn = self.conn();
+        if current_meta(&conn, "server_actor")?.as_deref() == Some(actor_hex) {
+            return Ok(Some("server".into()));
+        }
+        Ok(conn
+            .query_row(
+                "SELECT d.name, u.name FROM devices d JOIN users u ON u.id = d.user_id WHERE d.actor = ?1",
+                [actor_hex],
+                |r| Ok(format!("device {} ({})", r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+            )
+            .optional()?)
+    }
+
+    fn server_actor(&self) -> Result<ActorKey> {
+        let v = current_meta(&self.conn(), "server_actor")?
+            .ok_or_else(|| StoreError::NotFound("server actor missing".into()))?;
+        v.parse().map_err(|e: jiuzhu_shared::IdError| StoreError::Invalid(e.to_string()))
+    }
+
+    fn set_assignment(&self, case: CaseId, user_ids: &[i64]) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let seq = next_seq(&tx)?;
+        let case_s = case.to_string();
+        // Withdraw everyone not in the new team, then (re)activate the team.
+        let mut current: Vec<i64> = {
+            let mut stmt = tx.prepare("SELECT user_id FROM assignments WHERE case_id = ?1 AND active = 1")?;
+            stmt.query_map([&case_s], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?
+        };
+        current.retain(|u| !user_ids.contains(u));
+        for u in current {
+            tx.execute(
+                "UPDATE assignments SET active = 0, seq = ?3 WHERE case_id = ?1 AND user_id = ?2",
+                params![case_s, u, seq as i64],
+            )?;
+        }
+        for u in user_ids {
+            tx.execute(
+                "INSERT INTO assignments(case_id, user_id, active, seq) VALUES (?1, ?2, 1, ?3)
+                 ON CONFLICT(case_id, user_id) DO UPDATE SET active = 1, seq = excluded.seq WHERE active = 0",
+                params![case_s, u, seq as i64],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn assigned_users(&self, case: CaseId) -> Result<Vec<User>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT u.id, u.name, u.role, u.township FROM assignments a JOIN users u ON u.id = a.user_id
+             WHERE a.case_id = ?1 AND a.active = 1 ORDER BY u.name",
+        )?;
+        let rows = stmt.query_map([case.to_string()], user_row)?.collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    fn list_cases(&self) -> Result<Vec<CaseView>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&format!("{VIEW_SELECT} ORDER BY case_id"))?;
+        let rows = stmt.query_map([], view_row)?.collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    fn case_view(&self, id: CaseId) -> Result<Option<CaseView>> {
+        Ok(self
+            .conn()
+            .query_row(&format!("{VIEW_SELECT} WHERE case_id = ?1"), [id.to_string()], view_row)
+            .optional()?)
+    }
+
+    fn blob_present(&self, hash: &str) -> Result<bool> {
+        Ok(self.conn().query_row("SELECT 1 FROM blobs WHERE hash = ?1", [hash], |_| Ok(())).optional()?.is_some())
+    }
+
+    fn add_blob(&self, hash: &str, size: u64, now: i64) -> Result<()> {
+        self.conn().execute(
+            "INSERT OR IGNORE INTO blobs(hash, size, stored_at) VALUES (?1, ?2, ?3)",
+            params![hash, size as i64, now],
+        )?;
+        Ok(())
+    }
+
+    fn transact(&self, f: &mut dyn FnMut(&mut dyn DocTxn) -> Result<()>) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let mut txn = SqliteTxn { tx };
+        f(&mut txn)?;
+        txn.tx.commit()?;
+        Ok(())
+    }
+}
+
+fn current_meta(conn: &Connection, key: &str) -> Result<Option<String>> {
+    Ok(conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+}
+
+struct SqliteTxn<'c> {
+    tx: Transaction<'c>,
+}
+
+impl DocTxn for SqliteTxn<'_> {
+    fn load_doc(&mut self, id: CaseId) -> Result<Option<Vec<u8>>> {
+        let mut stmt = self.tx.prepare_cached("SELECT data FROM doc_chunks WHERE case_id = ?1 ORDER BY n")?;
+        let chunks: Vec<Vec<u8>> = stmt.query_map([id.to_string()], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        Ok(if chunks.is_empty() { None } else { Some(chunks.concat()) })
+    }
+
+    fn append_doc(&mut self, id: CaseId, chunk: &[u8], snapshot: Option<&[u8]>, view: &CaseView) -> Result<()> {
+        let seq = next_seq(&self.tx)?;
+        let id_s = id.to_string();
+        if let Some(snap) = snapshot {
+            self.tx.execute("DELETE FROM doc_chunks WHERE case_id = ?1", [&id_s])?;
+            self.tx.execute("INSERT INTO doc_chunks(case_id, n, data) VALUES (?1, 0, ?2)", params![id_s, snap])?;
+        } else if !chunk.is_empty() {
+            self.tx.execute(
+                "INSERT INTO doc_chunks(case_id, n, data)
+                 VALUES (?1, COALESCE((SELECT MAX(n) + 1 FROM doc_chunks WHERE case_id = ?1), 0), ?2)",
+                params![id_s, chunk],
+            )?;
+        }
+        self.tx.execute(
+            "INSERT INTO docs(case_id, seq, updated_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT(case_id) DO UPDATE SET seq = excluded.seq, updated_at = excluded.updated_at",
+            params![id_s, seq as i64, view.updated_at],
+        )?;
+        self.tx.execute(
+            "INSERT OR REPLACE INTO case_view(case_id, case_no, applicant, township, village, status, visits,
+                findings, photos, conflicts, conflict_count, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            params![
+                id_s,
+                view.case_no,
+                view.applicant,
+                view.township,
+                view.village,
+                view.status,
+                view.visits as i64,
+                view.findings as i64,
+                serde_json::to_string(&view.photos).expect("json"),
+                serde_json::to_string(&view.conflicts).expect("json"),
+                view.conflicts.len() as i64,
+                view.updated_at,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn chunk_count(&mut self, id: CaseId) -> Result<usize> {
+        let n: i64 =
+            self.tx.query_row("SELECT COUNT(*) FROM doc_chunks WHERE case_id = ?1", [id.to_string()], |r| r.get(0))?;
+        Ok(n as usize)
+    }
+
+    fn sync_state(&mut self, device: DeviceId, id: CaseId) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .tx
+            .prepare_cached("SELECT state FROM sync_states WHERE device_id = ?1 AND case_id = ?2")?
+            .query_row(params![device.to_string(), id.to_string()], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn put_sync_state(&mut self, device: DeviceId, id: CaseId, state: &[u8]) -> Result<()> {
+        self.tx
+            .prepare_cached("INSERT OR REPLACE INTO sync_states(device_id, case_id, state) VALUES (?1, ?2, ?3)")?
+            .execute(params![device.to_string(), id.to_string(), state])?;
+        Ok(())
+    }
+
+    fn is_assigned(&mut self, user_id: i64, id: CaseId) -> Result<bool> {
+        Ok(self
+            .tx
+            .prepare_cached("SELECT 1 FROM assignments WHERE case_id = ?1 AND user_id = ?2 AND active = 1")?
+            .query_row(params![id.to_string(), user_id], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
+    fn announcements(&mut self, user_id: i64, cursor: u64) -> Result<Announcements> {
+        let ids = |sql: &str| -> Result<Vec<CaseId>> {
+            let mut stmt = self.tx.prepare_cached(sql)?;
+            let rows = stmt
+                .query_map(params![user_id, cursor as i64], |r| parse_id(r.get(0)?))?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(rows)
+        };
+        Ok(Announcements {
+            changed: ids(
+                "SELECT d.case_id FROM docs d JOIN assignments a ON a.case_id = d.case_id
+                 WHERE a.user_id = ?1 AND a.active = 1 AND (d.seq > ?2 OR a.seq > ?2) ORDER BY d.case_id",
+            )?,
+            assigned: ids(
+                "SELECT case_id FROM assignments WHERE user_id = ?1 AND active = 1 AND seq > ?2 ORDER BY case_id",
+            )?,
+            withdrawn: ids(
+                "SELECT case_id FROM assignments WHERE user_id = ?1 AND active = 0 AND seq > ?2 ORDER BY case_id",
+            )?,
+        })
+    }
+
+    fn current_seq(&mut self) -> Result<u64> {
+        current_seq(&self.tx)
+    }
+}
