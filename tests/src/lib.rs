@@ -1,1 +1,190 @@
+//! Test support for end-to-end scenarios: real servers on 127.0.0.1 with temporary storage,
+//! simulated tablets built on the headless core, and a fault-injecting TCP proxy.
 
+pub mod proxy;
+
+use jiuzhu_server::{admin, http::now, store::Store, DataDir, Running};
+use jiuzhu_shared::CaseId;
+use jiuzhu_tablet_core::Tablet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub const TOWNSHIP: &str = "树林召镇";
+
+/// A server running in this process on 127.0.0.1:0 with its own temporary data directory.
+pub struct TestServer {
+    pub dir: tempfile::TempDir,
+    pub running: Option<Running>,
+    pub store: Arc<jiuzhu_server::store::sqlite::SqliteStore>,
+}
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data = DataDir::new(dir.path()).expect("data dir");
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let running = jiuzhu_server::start(&data, listener, None, None).await.expect("server starts");
+        let store = Arc::new(data.open_store().expect("store"));
+        TestServer { dir, running: Some(running), store }
+    }
+
+    pub fn running(&self) -> &Running {
+        self.running.as_ref().expect("server running")
+    }
+    pub fn url(&self) -> String {
+        self.running().url()
+    }
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.running().addr
+    }
+    pub fn fingerprint(&self) -> String {
+        self.running().fingerprint.clone()
+    }
+    pub fn data(&self) -> DataDir {
+        DataDir::new(self.dir.path()).expect("data dir")
+    }
+
+    pub fn add_investigator(&self, name: &str) {
+        admin::add_user(self.store.as_ref(), name, "investigator", TOWNSHIP, now()).expect("add user");
+    }
+
+    pub fn enroll_code(&self, name: &str) -> String {
+        admin::enroll_code(self.store.as_ref(), name, 3600, now()).expect("enroll code")
+    }
+
+    /// A case with two declared members, assigned to `team`.
+    pub fn add_case(&self, no: &str, team: &[&str]) -> CaseId {
+        let id = admin::add_case(self.store.as_ref(), &case_json(no), now()).expect("add case");
+        let team: Vec<String> = team.iter().map(|s| s.to_string()).collect();
+        admin::assign(self.store.as_ref(), id, &team, now()).expect("assign");
+        id
+    }
+
+    pub fn export(&self, case: CaseId) -> serde_json::Value {
+        admin::export_case(self.store.as_ref(), &self.data().open_blobs().expect("blobs"), case).expect("export")
+    }
+
+    pub fn blob_path(&self, hash: &str) -> PathBuf {
+        self.data().open_blobs().expect("blobs").path(&hash.parse().expect("hash"))
+    }
+
+    pub fn device_id(&self, user: &str) -> jiuzhu_shared::DeviceId {
+        self.store.list_devices().expect("devices").into_iter().find(|d| d.user_name == user).expect("device").id
+    }
+}
+
+pub fn case_json(no: &str) -> String {
+    serde_json::json!({
+        "header": {"case_no": no, "case_type": "rural_dibao", "applicant_name": format!("申请人{no}"),
+                   "township": TOWNSHIP, "village": "王爱召嘎查", "deadline": "2026-12-31"},
+        "declared": {"members": [{"name": format!("申请人{no}"), "relation": "本人"}, {"name": "家属", "relation": "配偶"}],
+                     "income": [{"category": "business", "item": "养羊", "amount_fen": 1_200_000, "period_months": 12}]}
+    })
+    .to_string()
+}
+
+/// A simulated tablet: the real headless core in a temporary home.
+pub struct SimTablet {
+    pub home: tempfile::TempDir,
+    pub tablet: Tablet,
+}
+
+impl SimTablet {
+    pub fn new() -> SimTablet {
+        let home = tempfile::tempdir().expect("tempdir");
+        let tablet = Tablet::open(home.path()).expect("tablet opens");
+        SimTablet { home, tablet }
+    }
+
+    /// Enroll `user` against `url` (the server, or a proxy in front of it).
+    pub async fn enrolled(server: &TestServer, url: &str, user: &str) -> SimTablet {
+        let mut t = SimTablet::new();
+        let code = server.enroll_code(user);
+        t.tablet.enroll(url, &code, Some(&server.fingerprint()), user).await.expect("enroll");
+        t
+    }
+
+    pub async fn sync(&mut self) -> Result<jiuzhu_tablet_core::sync::SyncReport, jiuzhu_tablet_core::TabletError> {
+        self.tablet.sync(&mut |_| {}).await
+    }
+
+    pub fn show(&self, case: CaseId) -> serde_json::Value {
+        self.tablet.show(case).expect("show")
+    }
+}
+
+impl Default for SimTablet {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A photo-like JPEG of `w`×`h` with noisy content (so it does not compress to nothing).
+pub fn test_jpeg(w: u32, h: u32, seed: u64) -> Vec<u8> {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        let n: u8 = rng.random();
+        image::Rgb([((x * 255 / w) as u8).wrapping_add(n / 4), ((y * 255 / h) as u8) ^ (n / 8), n])
+    });
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 92).encode_image(&img).expect("encode");
+    out
+}
+
+/// Path of a workspace binary (built next to the test executables).
+pub fn bin(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("current exe");
+    let dir = exe.parent().and_then(Path::parent).expect("target dir");
+    let p = dir.join(name);
+    assert!(p.exists(), "{} not built: run `cargo build --workspace --bins` first", p.display());
+    p
+}
+
+/// `jiuzhu-server serve` as a child process (so a test can kill -9 it).
+pub struct ServerProcess {
+    pub child: std::process::Child,
+    pub addr: std::net::SocketAddr,
+    pub fingerprint: String,
+}
+
+impl ServerProcess {
+    pub fn spawn(data: &Path) -> ServerProcess {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(bin("jiuzhu-server"))
+            .args(["serve", "--data"])
+            .arg(data)
+            .args(["--listen", "127.0.0.1:0"])
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn server");
+        let mut lines = std::io::BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let mut addr = None;
+        let mut fingerprint = None;
+        while addr.is_none() || fingerprint.is_none() {
+            let line = lines.next().expect("server prints its address").expect("read line");
+            if let Some(a) = line.strip_prefix("listening on https://") {
+                addr = Some(a.parse().expect("addr"));
+            }
+            if let Some(f) = line.strip_prefix("certificate fingerprint (SHA-256): ") {
+                fingerprint = Some(f.to_string());
+            }
+        }
+        ServerProcess { child, addr: addr.expect("addr"), fingerprint: fingerprint.expect("fp") }
+    }
+
+    /// SIGKILL: no shutdown, no flush — what a power cut does to the process.
+    pub fn kill9(mut self) {
+        self.child.kill().expect("kill");
+        self.child.wait().expect("wait");
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
