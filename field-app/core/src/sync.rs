@@ -49,7 +49,7 @@ struct Live {
 }
 
 impl Tablet {
-    pub async fn sync(&mut self, progress: &mut dyn FnMut(Progress)) -> Result<SyncReport> {
+    pub async fn sync(&mut self, progress: &mut (dyn FnMut(Progress) + Send)) -> Result<SyncReport> {
         let id = self.identity()?;
         let actor: ActorKey = id.actor.parse().map_err(|e: jiuzhu_shared::IdError| TabletError::Protocol(e.to_string()))?;
         let mut client = Client::new(&id.server, Some(&id.fingerprint), Some(id.token.clone()))?;
@@ -60,7 +60,7 @@ impl Tablet {
         result.map(|_| report)
     }
 
-    async fn sync_with(&mut self, client: &mut Client, actor: ActorKey, report: &mut SyncReport, progress: &mut dyn FnMut(Progress)) -> Result<()> {
+    async fn sync_with(&mut self, client: &mut Client, actor: ActorKey, report: &mut SyncReport, progress: &mut (dyn FnMut(Progress) + Send)) -> Result<()> {
         self.sync_documents(client, actor, report, progress).await?;
         self.upload_blobs(client, report, progress).await?;
         report.dropped = self.store.drop_synced_withdrawn()?;
@@ -68,7 +68,7 @@ impl Tablet {
         Ok(())
     }
 
-    async fn sync_documents(&mut self, client: &mut Client, actor: ActorKey, report: &mut SyncReport, progress: &mut dyn FnMut(Progress)) -> Result<()> {
+    async fn sync_documents(&mut self, client: &mut Client, actor: ActorKey, report: &mut SyncReport, progress: &mut (dyn FnMut(Progress) + Send)) -> Result<()> {
         let mut cursor: u64 = self.store.setting("cursor")?.and_then(|c| c.parse().ok()).unwrap_or(0);
         let mut live: BTreeMap<CaseId, Live> = BTreeMap::new();
         let mut refused: BTreeSet<CaseId> = BTreeSet::new();
@@ -169,7 +169,7 @@ impl Tablet {
         Ok(())
     }
 
-    async fn upload_blobs(&mut self, client: &mut Client, report: &mut SyncReport, progress: &mut dyn FnMut(Progress)) -> Result<()> {
+    async fn upload_blobs(&mut self, client: &mut Client, report: &mut SyncReport, progress: &mut (dyn FnMut(Progress) + Send)) -> Result<()> {
         for (hash, size) in self.store.pending_blobs()? {
             let path = self.photo_path(&hash);
             let bytes = std::fs::read(&path)?;
