@@ -5,23 +5,39 @@ use crate::ids::ActorKey;
 use crate::path::{self, PathError};
 use crate::schema::{CaseDoc, Finding, SCHEMA_VERSION};
 use automerge::transaction::CommitOptions;
-use automerge::{AutoCommit, ChangeHash, ObjId, ObjType, ReadDoc, ScalarValue, Value, ROOT};
+use automerge::{AutoCommit, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DocError {
     #[error("the case document is damaged or not an Automerge document: {0}")]
-    Automerge(#[from] automerge::AutomergeError),
+    Automerge(Box<automerge::AutomergeError>),
     #[error("the case document does not match the case schema: {0}")]
-    Hydrate(#[from] autosurgeon::HydrateError),
+    Hydrate(Box<autosurgeon::HydrateError>),
     #[error("could not write the case document: {0}")]
-    Reconcile(#[from] autosurgeon::ReconcileError),
+    Reconcile(Box<autosurgeon::ReconcileError>),
     #[error(transparent)]
     Path(#[from] PathError),
     #[error("{path}: {message}")]
     Invalid { path: String, message: String },
 }
+
+// Boxed: these errors are large and would make every Result in the store carry their size.
+macro_rules! boxed_from {
+    ($($variant:ident($t:ty)),*) => {$(
+        impl From<$t> for DocError {
+            fn from(e: $t) -> Self {
+                DocError::$variant(Box::new(e))
+            }
+        }
+    )*};
+}
+boxed_from!(
+    Automerge(automerge::AutomergeError),
+    Hydrate(autosurgeon::HydrateError),
+    Reconcile(autosurgeon::ReconcileError)
+);
 
 /// One value among several written concurrently to the same field.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -61,7 +77,9 @@ impl CaseDocument {
 
     /// An empty document (a case first seen through sync starts like this).
     pub fn empty(actor: ActorKey) -> Self {
-        Self { doc: AutoCommit::new().with_actor(actor.to_actor_id()) }
+        Self {
+            doc: AutoCommit::new().with_actor(actor.to_actor_id()),
+        }
     }
 
     /// Load stored chunks (a snapshot and incremental changes, concatenated: one `load` is far
@@ -87,7 +105,11 @@ impl CaseDocument {
     /// devices editing different fields merge cleanly.
     pub fn write(&mut self, case: &CaseDoc, message: &str, now_s: i64) -> Result<(), DocError> {
         autosurgeon::reconcile(&mut self.doc, case)?;
-        self.doc.commit_with(CommitOptions::default().with_message(message.to_string()).with_time(now_s));
+        self.doc.commit_with(
+            CommitOptions::default()
+                .with_message(message.to_string())
+                .with_time(now_s),
+        );
         Ok(())
     }
 
@@ -112,13 +134,17 @@ impl CaseDocument {
         let attempt = |value: Json| -> Result<CaseDoc, DocError> {
             let mut json = current.clone();
             path::set(&mut json, dotted, value)?;
-            serde_json::from_value::<CaseDoc>(json)
-                .map_err(|e| DocError::Invalid { path: dotted.to_string(), message: e.to_string() })
+            serde_json::from_value::<CaseDoc>(json).map_err(|e| DocError::Invalid {
+                path: dotted.to_string(),
+                message: e.to_string(),
+            })
         };
         let parsed = path::parse_cli_value(raw);
         let case = match attempt(parsed.clone()) {
             Ok(case) => case,
-            Err(first) if !parsed.is_string() => attempt(Json::String(raw.to_string())).map_err(|_| first)?,
+            Err(first) if !parsed.is_string() => {
+                attempt(Json::String(raw.to_string())).map_err(|_| first)?
+            }
             Err(e) => return Err(e),
         };
         let mut case = case;
@@ -129,7 +155,10 @@ impl CaseDocument {
     /// Append a finding (findings are append-only).
     pub fn add_finding(&mut self, text: &str, by: &str, now_s: i64) -> Result<String, DocError> {
         if text.trim().is_empty() {
-            return Err(DocError::Invalid { path: "findings".into(), message: "a finding needs text".into() });
+            return Err(DocError::Invalid {
+                path: "findings".into(),
+                message: "a finding needs text".into(),
+            });
         }
         self.update("add finding", now_s, |case| {
             let id = crate::ids::new_row_id();
@@ -176,7 +205,12 @@ impl CaseDocument {
                             .map(|m| (m.actor.to_hex_string(), m.timestamp))
                             .unwrap_or_default();
                         // get_all lists values in op order; the last is the one `get` returns.
-                        ConflictValue { value, actor, time, winner: i + 1 == n }
+                        ConflictValue {
+                            value,
+                            actor,
+                            time,
+                            winner: i + 1 == n,
+                        }
                     })
                     .collect();
                 Conflict { path, values }
@@ -188,20 +222,38 @@ impl CaseDocument {
 type Found = Vec<(String, Vec<(Json, automerge::ObjId)>)>;
 
 fn join(prefix: &str, seg: &str) -> String {
-    if prefix.is_empty() { seg.to_string() } else { format!("{prefix}.{seg}") }
+    if prefix.is_empty() {
+        seg.to_string()
+    } else {
+        format!("{prefix}.{seg}")
+    }
 }
 
 fn walk(doc: &AutoCommit, obj: &ObjId, prefix: String, out: &mut Found) {
-    let Ok(kind) = doc.object_type(obj) else { return };
+    let Ok(kind) = doc.object_type(obj) else {
+        return;
+    };
     match kind {
         ObjType::Map | ObjType::Table => {
             for key in doc.keys(obj) {
-                visit_prop(doc, obj, join(&prefix, &key), automerge::Prop::Map(key), out);
+                visit_prop(
+                    doc,
+                    obj,
+                    join(&prefix, &key),
+                    automerge::Prop::Map(key),
+                    out,
+                );
             }
         }
         ObjType::List => {
             for i in 0..doc.length(obj) {
-                visit_prop(doc, obj, join(&prefix, &i.to_string()), automerge::Prop::Seq(i), out);
+                visit_prop(
+                    doc,
+                    obj,
+                    join(&prefix, &i.to_string()),
+                    automerge::Prop::Seq(i),
+                    out,
+                );
             }
         }
         ObjType::Text => {}
@@ -209,9 +261,16 @@ fn walk(doc: &AutoCommit, obj: &ObjId, prefix: String, out: &mut Found) {
 }
 
 fn visit_prop(doc: &AutoCommit, obj: &ObjId, path: String, prop: automerge::Prop, out: &mut Found) {
-    let Ok(all) = doc.get_all(obj, prop.clone()) else { return };
+    let Ok(all) = doc.get_all(obj, prop.clone()) else {
+        return;
+    };
     if all.len() > 1 {
-        out.push((path.clone(), all.iter().map(|(v, id)| (value_json(doc, v, id), id.clone())).collect()));
+        out.push((
+            path.clone(),
+            all.iter()
+                .map(|(v, id)| (value_json(doc, v, id), id.clone()))
+                .collect(),
+        ));
     }
     if let Ok(Some((Value::Object(_), child))) = doc.get(obj, prop) {
         walk(doc, &child, path, out);
@@ -249,12 +308,23 @@ mod tests {
     fn sample() -> CaseDoc {
         CaseDoc {
             case_id: "c1".into(),
-            header: Header { applicant_name: "张三".into(), village: "树林召嘎查".into(), ..Default::default() },
-            declared: crate::schema::Declared {
-                members: vec![DeclaredMember { name: "张三".into(), ..Default::default() }],
+            header: Header {
+                applicant_name: "张三".into(),
+                village: "树林召嘎查".into(),
                 ..Default::default()
             },
-            visits: vec![Visit::new("home", vec!["王五".into(), "赵六".into()], 1_000)],
+            declared: crate::schema::Declared {
+                members: vec![DeclaredMember {
+                    name: "张三".into(),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            },
+            visits: vec![Visit::new(
+                "home",
+                vec!["王五".into(), "赵六".into()],
+                1_000,
+            )],
             ..Default::default()
         }
     }
@@ -270,15 +340,28 @@ mod tests {
     #[test]
     fn round_trips_chinese_text_and_sets_paths() {
         let mut d = CaseDocument::create(&sample(), ActorKey::random(), 100).unwrap();
-        d.set_path("visits.0.living.housing", "砖瓦房，屋顶漏水", 101).unwrap();
-        d.set_path("visits.0.income.0.amount_fen", "120000", 102).unwrap();
-        d.set_path("visits.0.members.0.id_number.verified", "150621198001011234", 103).unwrap();
-        let case = CaseDocument::load(&d.save(), ActorKey::random()).unwrap().read().unwrap();
+        d.set_path("visits.0.living.housing", "砖瓦房，屋顶漏水", 101)
+            .unwrap();
+        d.set_path("visits.0.income.0.amount_fen", "120000", 102)
+            .unwrap();
+        d.set_path(
+            "visits.0.members.0.id_number.verified",
+            "150621198001011234",
+            103,
+        )
+        .unwrap();
+        let case = CaseDocument::load(&d.save(), ActorKey::random())
+            .unwrap()
+            .read()
+            .unwrap();
         let v = &case.visits[0];
         assert_eq!(v.living.housing.as_deref(), Some("砖瓦房，屋顶漏水"));
         assert_eq!(v.income[0].amount_fen, Some(120_000));
         assert!(!v.income[0].id.is_empty(), "new rows get an id");
-        assert_eq!(v.members[0].id_number.verified.as_deref(), Some("150621198001011234"));
+        assert_eq!(
+            v.members[0].id_number.verified.as_deref(),
+            Some("150621198001011234")
+        );
     }
 
     #[test]
@@ -304,8 +387,10 @@ mod tests {
         let mut t1 = fork(&mut base, a1);
         let mut t2 = fork(&mut base, a2);
         t1.set_path("visits.0.living.food", "自给", 200).unwrap();
-        t2.set_path("visits.0.living.clothing", "简朴", 201).unwrap();
-        t1.set_path("visits.0.living.housing", "土坯房", 202).unwrap();
+        t2.set_path("visits.0.living.clothing", "简朴", 201)
+            .unwrap();
+        t1.set_path("visits.0.living.housing", "土坯房", 202)
+            .unwrap();
         t2.set_path("visits.0.living.housing", "砖房", 203).unwrap();
         merge(&mut t1, &mut t2);
         let case = t1.read().unwrap();
@@ -315,15 +400,25 @@ mod tests {
         assert_eq!(conflicts.len(), 1, "{conflicts:?}");
         let c = &conflicts[0];
         assert_eq!(c.path, "visits.0.living.housing");
-        let mut got: Vec<_> = c.values.iter().map(|v| (v.value.clone(), v.actor.clone(), v.time)).collect();
+        let mut got: Vec<_> = c
+            .values
+            .iter()
+            .map(|v| (v.value.clone(), v.actor.clone(), v.time))
+            .collect();
         got.sort_by_key(|g| g.2);
-        assert_eq!(got, vec![
-            (Json::from("土坯房"), a1.to_string(), 202),
-            (Json::from("砖房"), a2.to_string(), 203),
-        ]);
+        assert_eq!(
+            got,
+            vec![
+                (Json::from("土坯房"), a1.to_string(), 202),
+                (Json::from("砖房"), a2.to_string(), 203),
+            ]
+        );
         assert_eq!(c.values.iter().filter(|v| v.winner).count(), 1);
         let winner = c.values.iter().find(|v| v.winner).unwrap();
-        assert_eq!(Some(winner.value.as_str().unwrap()), case.visits[0].living.housing.as_deref());
+        assert_eq!(
+            Some(winner.value.as_str().unwrap()),
+            case.visits[0].living.housing.as_deref()
+        );
     }
 
     #[test]
@@ -334,9 +429,18 @@ mod tests {
         t1.add_finding("家中有病人", "王五", 300).unwrap();
         t2.add_finding("邻居称无固定收入", "赵六", 301).unwrap();
         merge(&mut t1, &mut t2);
-        let texts: Vec<_> = t1.read().unwrap().findings.into_iter().map(|f| f.text).collect();
+        let texts: Vec<_> = t1
+            .read()
+            .unwrap()
+            .findings
+            .into_iter()
+            .map(|f| f.text)
+            .collect();
         assert_eq!(texts.len(), 2);
-        assert!(texts.contains(&"家中有病人".to_string()) && texts.contains(&"邻居称无固定收入".to_string()));
+        assert!(
+            texts.contains(&"家中有病人".to_string())
+                && texts.contains(&"邻居称无固定收入".to_string())
+        );
         assert!(t1.conflicts().is_empty());
         assert!(t1.add_finding("  ", "x", 1).is_err());
     }

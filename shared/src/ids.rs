@@ -19,7 +19,9 @@ pub enum IdError {
 macro_rules! uuid_id {
     ($name:ident, $doc:literal) => {
         #[doc = $doc]
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+        )]
         #[serde(transparent)]
         pub struct $name(pub Uuid);
 
@@ -41,13 +43,18 @@ macro_rules! uuid_id {
         impl FromStr for $name {
             type Err = IdError;
             fn from_str(s: &str) -> Result<Self, IdError> {
-                Uuid::parse_str(s.trim()).map(Self).map_err(|_| IdError::Uuid(s.to_string()))
+                Uuid::parse_str(s.trim())
+                    .map(Self)
+                    .map_err(|_| IdError::Uuid(s.to_string()))
             }
         }
     };
 }
 
-uuid_id!(CaseId, "One case (one household's application or review) = one Automerge document.");
+uuid_id!(
+    CaseId,
+    "One case (one household's application or review) = one Automerge document."
+);
 uuid_id!(DeviceId, "One enrolled tablet.");
 
 /// Content address of a photo or signature image: SHA-256 of the exact stored bytes.

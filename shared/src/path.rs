@@ -9,8 +9,14 @@ pub enum PathError {
     Empty,
     #[error("path {path:?}: {segment:?} is not a list index (lists are indexed 0, 1, 2…)")]
     NotAnIndex { path: String, segment: String },
-    #[error("path {path:?}: index {index} is past the end of a list of {len} (use {len} to add a row)")]
-    PastEnd { path: String, index: usize, len: usize },
+    #[error(
+        "path {path:?}: index {index} is past the end of a list of {len} (use {len} to add a row)"
+    )]
+    PastEnd {
+        path: String,
+        index: usize,
+        len: usize,
+    },
     #[error("path {path:?}: {segment:?} goes inside a value that is not an object or a list")]
     NotContainer { path: String, segment: String },
 }
@@ -39,28 +45,45 @@ pub fn set(root: &mut Value, path: &str, value: Value) -> Result<(), PathError> 
             } else if index == list.len() {
                 list.push(value);
             } else {
-                return Err(PathError::PastEnd { path: path.into(), index, len: list.len() });
+                return Err(PathError::PastEnd {
+                    path: path.into(),
+                    index,
+                    len: list.len(),
+                });
             }
             Ok(())
         }
-        _ => Err(PathError::NotContainer { path: path.into(), segment: (*last).into() }),
+        _ => Err(PathError::NotContainer {
+            path: path.into(),
+            segment: (*last).into(),
+        }),
     }
 }
 
 /// Read the value at `path`, if present.
 pub fn get<'a>(root: &'a Value, path: &str) -> Option<&'a Value> {
-    path.split('.').filter(|s| !s.is_empty()).try_fold(root, |cur, seg| match cur {
-        Value::Object(m) => m.get(seg),
-        Value::Array(l) => seg.parse::<usize>().ok().and_then(|i| l.get(i)),
-        _ => None,
-    })
+    path.split('.')
+        .filter(|s| !s.is_empty())
+        .try_fold(root, |cur, seg| match cur {
+            Value::Object(m) => m.get(seg),
+            Value::Array(l) => seg.parse::<usize>().ok().and_then(|i| l.get(i)),
+            _ => None,
+        })
 }
 
 fn parse_index(seg: &str, path: &str) -> Result<usize, PathError> {
-    seg.parse().map_err(|_| PathError::NotAnIndex { path: path.into(), segment: seg.into() })
+    seg.parse().map_err(|_| PathError::NotAnIndex {
+        path: path.into(),
+        segment: seg.into(),
+    })
 }
 
-fn step<'a>(cur: &'a mut Value, seg: &str, path: &str, create: bool) -> Result<&'a mut Value, PathError> {
+fn step<'a>(
+    cur: &'a mut Value,
+    seg: &str,
+    path: &str,
+    create: bool,
+) -> Result<&'a mut Value, PathError> {
     match cur {
         Value::Object(map) => {
             if create && !map.get(seg).is_some_and(|v| v.is_object() || v.is_array()) {
@@ -74,9 +97,16 @@ fn step<'a>(cur: &'a mut Value, seg: &str, path: &str, create: bool) -> Result<&
                 list.push(Value::Object(Default::default()));
             }
             let len = list.len();
-            list.get_mut(index).ok_or(PathError::PastEnd { path: path.into(), index, len })
+            list.get_mut(index).ok_or(PathError::PastEnd {
+                path: path.into(),
+                index,
+                len,
+            })
         }
-        _ => Err(PathError::NotContainer { path: path.into(), segment: seg.into() }),
+        _ => Err(PathError::NotContainer {
+            path: path.into(),
+            segment: seg.into(),
+        }),
     }
 }
 
@@ -103,8 +133,14 @@ mod tests {
     #[test]
     fn refuses_gaps_and_bad_indices() {
         let mut v = json!({"visits": []});
-        assert!(matches!(set(&mut v, "visits.2.method", json!("home")), Err(PathError::PastEnd { .. })));
-        assert!(matches!(set(&mut v, "visits.x.method", json!("home")), Err(PathError::NotAnIndex { .. })));
+        assert!(matches!(
+            set(&mut v, "visits.2.method", json!("home")),
+            Err(PathError::PastEnd { .. })
+        ));
+        assert!(matches!(
+            set(&mut v, "visits.x.method", json!("home")),
+            Err(PathError::NotAnIndex { .. })
+        ));
         assert_eq!(set(&mut v, "", json!(1)), Err(PathError::Empty));
     }
 

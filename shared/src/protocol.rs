@@ -27,7 +27,9 @@ pub const MAX_BLOB_BYTES: u64 = 32 * 1024 * 1024;
 pub enum ProtocolError {
     #[error("message could not be decoded: {0}")]
     Decode(String),
-    #[error("peer speaks protocol version {got}, this build speaks {PROTOCOL_VERSION}: update the app or the server")]
+    #[error(
+        "peer speaks protocol version {got}, this build speaks {PROTOCOL_VERSION}: update the app or the server"
+    )]
     Version { got: u16 },
 }
 
@@ -124,7 +126,14 @@ pub trait WireMessage: Serialize + for<'de> Deserialize<'de> {
 macro_rules! wire {
     ($($t:ty),*) => { $(impl WireMessage for $t { fn version(&self) -> u16 { self.v } })* };
 }
-wire!(EnrollRequest, EnrollResponse, SyncRequest, SyncResponse, BlobStatus, ErrorBody);
+wire!(
+    EnrollRequest,
+    EnrollResponse,
+    SyncRequest,
+    SyncResponse,
+    BlobStatus,
+    ErrorBody
+);
 
 pub fn encode<T: WireMessage>(msg: &T) -> Vec<u8> {
     let mut out = Vec::new();
@@ -156,7 +165,10 @@ mod tests {
         let msg = SyncRequest {
             v: 1,
             cursor: 42,
-            docs: vec![DocMessage { doc: case(), msg: vec![0x42, 1, 2] }],
+            docs: vec![DocMessage {
+                doc: case(),
+                msg: vec![0x42, 1, 2],
+            }],
             app_version: "0.1.0".into(),
         };
         let bytes = encode(&msg);
@@ -168,10 +180,17 @@ mod tests {
     fn golden_sync_response() {
         let msg = SyncResponse {
             v: 1,
-            docs: vec![DocMessage { doc: case(), msg: vec![0x43] }],
+            docs: vec![DocMessage {
+                doc: case(),
+                msg: vec![0x43],
+            }],
             assigned: vec![case()],
             withdrawn: vec![],
-            refused: vec![Refusal { doc: case(), code: "foreign_actor".into(), message: "x".into() }],
+            refused: vec![Refusal {
+                doc: case(),
+                code: "foreign_actor".into(),
+                message: "x".into(),
+            }],
             cursor: 7,
             server_time: 1_790_000_000,
         };
@@ -182,21 +201,42 @@ mod tests {
 
     #[test]
     fn golden_enroll_and_blob() {
-        let req = EnrollRequest { v: 1, code: "ABCD-2345".into(), device_name: "平板-03".into(), app_version: "0.1.0".into() };
+        let req = EnrollRequest {
+            v: 1,
+            code: "ABCD-2345".into(),
+            device_name: "平板-03".into(),
+            app_version: "0.1.0".into(),
+        };
         assert_eq!(hex::encode(encode(&req)), GOLDEN_ENROLL_REQUEST);
-        let st = BlobStatus { v: 1, hash: "ab".repeat(32), offset: 262_144, complete: false };
+        let st = BlobStatus {
+            v: 1,
+            hash: "ab".repeat(32),
+            offset: 262_144,
+            complete: false,
+        };
         assert_eq!(hex::encode(encode(&st)), GOLDEN_BLOB_STATUS);
     }
 
     #[test]
     fn refuses_other_versions_and_garbage() {
-        let mut msg = SyncRequest { v: 2, cursor: 0, docs: vec![], app_version: String::new() };
+        let mut msg = SyncRequest {
+            v: 2,
+            cursor: 0,
+            docs: vec![],
+            app_version: String::new(),
+        };
         let err = decode::<SyncRequest>(&encode(&msg)).unwrap_err();
         assert!(matches!(err, ProtocolError::Version { got: 2 }), "{err}");
         msg.v = 1;
         assert!(decode::<SyncRequest>(&encode(&msg)).is_ok());
-        assert!(matches!(decode::<SyncRequest>(b"\xff\x00garbage"), Err(ProtocolError::Decode(_))));
-        assert!(decode::<SyncResponse>(&encode(&msg)).is_err(), "a request is not a response");
+        assert!(matches!(
+            decode::<SyncRequest>(b"\xff\x00garbage"),
+            Err(ProtocolError::Decode(_))
+        ));
+        assert!(
+            decode::<SyncResponse>(&encode(&msg)).is_err(),
+            "a request is not a response"
+        );
     }
 
     const GOLDEN_SYNC_REQUEST: &str = "a461760166637572736f72182a64646f637381a263646f63500193a5c27e1f7c3a9b1e2f4d5a6b7c8d636d7367434201026b6170705f76657273696f6e65302e312e30";

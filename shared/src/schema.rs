@@ -398,10 +398,22 @@ impl CaseDoc {
                 *id = crate::ids::new_row_id();
             }
         }
-        self.declared.members.iter_mut().for_each(|m| fill(&mut m.id));
-        self.declared.income.iter_mut().for_each(|r| fill(&mut r.id));
-        self.declared.property.iter_mut().for_each(|r| fill(&mut r.id));
-        self.declared.expenditures.iter_mut().for_each(|r| fill(&mut r.id));
+        self.declared
+            .members
+            .iter_mut()
+            .for_each(|m| fill(&mut m.id));
+        self.declared
+            .income
+            .iter_mut()
+            .for_each(|r| fill(&mut r.id));
+        self.declared
+            .property
+            .iter_mut()
+            .for_each(|r| fill(&mut r.id));
+        self.declared
+            .expenditures
+            .iter_mut()
+            .for_each(|r| fill(&mut r.id));
         for v in &mut self.visits {
             fill(&mut v.id);
             v.members.iter_mut().for_each(|r| fill(&mut r.id));
@@ -425,11 +437,10 @@ impl CaseDoc {
             .visits
             .iter()
             .flat_map(|v| {
-                v.photos.iter().map(|p| p.hash.clone()).chain(
-                    v.signatures
-                        .iter()
-                        .filter_map(|s| s.image_hash.clone()),
-                )
+                v.photos
+                    .iter()
+                    .map(|p| p.hash.clone())
+                    .chain(v.signatures.iter().filter_map(|s| s.image_hash.clone()))
             })
             .collect();
         out.sort();

@@ -13,7 +13,9 @@ pub const MAX_FUTURE_SKEW_S: i64 = 24 * 3600;
 pub enum ChangeRefusal {
     #[error("change {hash} was written by actor {actor}, which does not belong to this device")]
     ForeignActor { hash: String, actor: String },
-    #[error("change {hash} is dated {time} (unix s), more than a day ahead of the server's clock {now}: fix the tablet's clock")]
+    #[error(
+        "change {hash} is dated {time} (unix s), more than a day ahead of the server's clock {now}: fix the tablet's clock"
+    )]
     FutureTimestamp { hash: String, time: i64, now: i64 },
 }
 
@@ -37,10 +39,17 @@ pub fn check_new_changes(
     let metas = doc.get_changes_meta(old_heads);
     for m in &metas {
         if !allowed.matches(&m.actor) {
-            return Err(ChangeRefusal::ForeignActor { hash: m.hash.to_string(), actor: m.actor.to_hex_string() });
+            return Err(ChangeRefusal::ForeignActor {
+                hash: m.hash.to_string(),
+                actor: m.actor.to_hex_string(),
+            });
         }
         if m.timestamp > now_s + MAX_FUTURE_SKEW_S {
-            return Err(ChangeRefusal::FutureTimestamp { hash: m.hash.to_string(), time: m.timestamp, now: now_s });
+            return Err(ChangeRefusal::FutureTimestamp {
+                hash: m.hash.to_string(),
+                time: m.timestamp,
+                now: now_s,
+            });
         }
     }
     Ok(metas.len())
@@ -49,7 +58,9 @@ pub fn check_new_changes(
 /// Decode a stored sync state, starting afresh if it is missing or unreadable (a fresh state
 /// only costs a slightly larger first message, never data).
 pub fn decode_state(bytes: Option<&[u8]>) -> automerge::sync::State {
-    bytes.and_then(|b| automerge::sync::State::decode(b).ok()).unwrap_or_default()
+    bytes
+        .and_then(|b| automerge::sync::State::decode(b).ok())
+        .unwrap_or_default()
 }
 
 /// True when the peer is known to have every change we have.
@@ -85,6 +96,11 @@ mod tests {
         let err = check_new_changes(&mut doc, &heads, ActorKey::random(), 1000).unwrap_err();
         assert_eq!(err.code(), "foreign_actor");
         let (mut doc, heads) = doc_with_change(me, 1000 + MAX_FUTURE_SKEW_S + 1);
-        assert_eq!(check_new_changes(&mut doc, &heads, me, 1000).unwrap_err().code(), "future_timestamp");
+        assert_eq!(
+            check_new_changes(&mut doc, &heads, me, 1000)
+                .unwrap_err()
+                .code(),
+            "future_timestamp"
+        );
     }
 }

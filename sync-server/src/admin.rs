@@ -3,9 +3,9 @@
 use crate::blobs::BlobDir;
 use crate::store::{Role, Store, StoreError};
 use crate::sync_engine::write_server_change;
-use jiuzhu_shared::schema::{CaseDoc, Visit, SCHEMA_VERSION};
+use jiuzhu_shared::schema::{CaseDoc, SCHEMA_VERSION, Visit};
 use jiuzhu_shared::{BlobHash, CaseDocument, CaseId, DeviceId};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
@@ -23,9 +23,17 @@ pub enum AdminError {
 
 pub type Result<T> = std::result::Result<T, AdminError>;
 
-pub fn add_user(store: &dyn Store, name: &str, role: &str, township: &str, now: i64) -> Result<Value> {
+pub fn add_user(
+    store: &dyn Store,
+    name: &str,
+    role: &str,
+    township: &str,
+    now: i64,
+) -> Result<Value> {
     if name.trim().is_empty() || township.trim().is_empty() {
-        return Err(AdminError::Invalid("a user needs a name and a township".into()));
+        return Err(AdminError::Invalid(
+            "a user needs a name and a township".into(),
+        ));
     }
     let role: Role = role.parse()?;
     let u = store.add_user(name.trim(), role, township.trim(), now)?;
@@ -34,9 +42,14 @@ pub fn add_user(store: &dyn Store, name: &str, role: &str, township: &str, now: 
 
 /// Create a one-time enrollment code for an investigator; returns the code (only shown once).
 pub fn enroll_code(store: &dyn Store, user: &str, ttl_s: i64, now: i64) -> Result<String> {
-    let u = store.user_by_name(user)?.ok_or_else(|| AdminError::NoUser(user.into()))?;
+    let u = store
+        .user_by_name(user)?
+        .ok_or_else(|| AdminError::NoUser(user.into()))?;
     if u.role != Role::Investigator {
-        return Err(AdminError::Invalid(format!("{user} is a {}: only investigators enroll tablets", u.role.as_str())));
+        return Err(AdminError::Invalid(format!(
+            "{user} is a {}: only investigators enroll tablets",
+            u.role.as_str()
+        )));
     }
     let code = crate::auth::new_enroll_code();
     store.add_enroll_code(u.id, &crate::auth::hash_code(&code), now + ttl_s)?;
@@ -45,8 +58,9 @@ pub fn enroll_code(store: &dyn Store, user: &str, ttl_s: i64, now: i64) -> Resul
 
 /// Create a case from JSON (header and declared section of the case schema).
 pub fn add_case(store: &dyn Store, json_text: &str, now: i64) -> Result<CaseId> {
-    let mut case: CaseDoc = serde_json::from_str(json_text)
-        .map_err(|e| AdminError::Invalid(format!("the case file does not match the case schema: {e}")))?;
+    let mut case: CaseDoc = serde_json::from_str(json_text).map_err(|e| {
+        AdminError::Invalid(format!("the case file does not match the case schema: {e}"))
+    })?;
     let id = CaseId::new();
     case.case_id = id.to_string();
     case.schema_version = SCHEMA_VERSION;
@@ -55,7 +69,11 @@ pub fn add_case(store: &dyn Store, json_text: &str, now: i64) -> Result<CaseId> 
     }
     case.fill_missing_ids();
     let actor = store.server_actor()?;
-    store.transact(&mut |txn| write_server_change(txn, id, actor, now, &mut |doc| doc.write(&case, "create case", now)))?;
+    store.transact(&mut |txn| {
+        write_server_change(txn, id, actor, now, &mut |doc| {
+            doc.write(&case, "create case", now)
+        })
+    })?;
     Ok(id)
 }
 
@@ -64,7 +82,9 @@ pub fn add_case(store: &dyn Store, json_text: &str, now: i64) -> Result<CaseId> 
 pub fn assign(store: &dyn Store, case: CaseId, users: &[String], now: i64) -> Result<()> {
     let mut team = Vec::new();
     for name in users.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
-        let u = store.user_by_name(name)?.ok_or_else(|| AdminError::NoUser(name.into()))?;
+        let u = store
+            .user_by_name(name)?
+            .ok_or_else(|| AdminError::NoUser(name.into()))?;
         team.push(u);
     }
     if team.is_empty() {
@@ -135,12 +155,19 @@ pub fn export_case(store: &dyn Store, blobs: &BlobDir, case: CaseId) -> Result<V
         .photo_hashes()
         .into_iter()
         .map(|h| {
-            let present = h.parse::<BlobHash>().map(|b| blobs.exists(&b)).unwrap_or(false);
+            let present = h
+                .parse::<BlobHash>()
+                .map(|b| blobs.exists(&b))
+                .unwrap_or(false);
             json!({"hash": h, "present": present})
         })
         .collect();
     let evidence_complete = photos.iter().all(|p| p["present"] == json!(true));
-    let team: Vec<String> = store.assigned_users(case)?.into_iter().map(|u| u.name).collect();
+    let team: Vec<String> = store
+        .assigned_users(case)?
+        .into_iter()
+        .map(|u| u.name)
+        .collect();
     Ok(json!({
         "case_id": case,
         "assigned": team,

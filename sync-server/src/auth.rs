@@ -10,14 +10,22 @@ const CODE_ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
 
 pub fn new_enroll_code() -> String {
     let mut rng = rand::rng();
-    let chars: Vec<char> =
-        (0..12).map(|_| CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())] as char).collect();
-    chars.chunks(4).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join("-")
+    let chars: Vec<char> = (0..12)
+        .map(|_| CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())] as char)
+        .collect();
+    chars
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 /// Normalise what a person typed: case, spaces and dashes do not matter.
 pub fn normalize_code(code: &str) -> String {
-    code.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect()
+    code.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
 }
 
 pub fn hash_code(code: &str) -> String {
@@ -41,8 +49,14 @@ mod tests {
     fn codes_are_readable_and_normalise() {
         let c = new_enroll_code();
         assert_eq!(c.len(), 14);
-        assert!(c.chars().all(|ch| ch == '-' || CODE_ALPHABET.contains(&(ch as u8))));
-        assert_eq!(hash_code(&c.to_lowercase().replace('-', " ")), hash_code(&c));
+        assert!(
+            c.chars()
+                .all(|ch| ch == '-' || CODE_ALPHABET.contains(&(ch as u8)))
+        );
+        assert_eq!(
+            hash_code(&c.to_lowercase().replace('-', " ")),
+            hash_code(&c)
+        );
         assert_ne!(new_token(), new_token());
     }
 }

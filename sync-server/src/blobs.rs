@@ -2,8 +2,8 @@
 //! after its bytes hash to its name; partial uploads live in `partial/` and are fsynced after every
 //! chunk, so the offset the server reports is always durable.
 
-use jiuzhu_shared::protocol::MAX_BLOB_BYTES;
 use jiuzhu_shared::BlobHash;
+use jiuzhu_shared::protocol::MAX_BLOB_BYTES;
 use sha2::Digest;
 use std::collections::HashMap;
 use std::io::Write;
@@ -12,13 +12,17 @@ use std::sync::{Arc, Mutex};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BlobError {
-    #[error("upload offset {got} does not match the {have} bytes already received: ask for the offset and resume")]
+    #[error(
+        "upload offset {got} does not match the {have} bytes already received: ask for the offset and resume"
+    )]
     Offset { got: u64, have: u64 },
     #[error("declared size {0} is over the limit of {MAX_BLOB_BYTES} bytes")]
     TooLarge(u64),
     #[error("chunk would run past the declared size {0}")]
     PastEnd(u64),
-    #[error("the uploaded bytes hash to {got}, not {want}: the upload was discarded, send it again")]
+    #[error(
+        "the uploaded bytes hash to {got}, not {want}: the upload was discarded, send it again"
+    )]
     HashMismatch { got: String, want: String },
     #[error("storage error: {0}")]
     Io(#[from] std::io::Error),
@@ -30,6 +34,7 @@ pub struct BlobDir {
     locks: Mutex<HashMap<BlobHash, Arc<Mutex<()>>>>,
 }
 
+#[derive(Debug)]
 pub enum Appended {
     Partial(u64),
     Complete(u64),
@@ -38,7 +43,10 @@ pub enum Appended {
 impl BlobDir {
     pub fn open(root: &Path) -> std::io::Result<Self> {
         std::fs::create_dir_all(root.join("partial"))?;
-        Ok(Self { root: root.to_path_buf(), locks: Mutex::new(HashMap::new()) })
+        Ok(Self {
+            root: root.to_path_buf(),
+            locks: Mutex::new(HashMap::new()),
+        })
     }
 
     pub fn path(&self, hash: &BlobHash) -> PathBuf {
@@ -56,15 +64,28 @@ impl BlobDir {
 
     /// Bytes received so far for an incomplete upload.
     pub fn offset(&self, hash: &BlobHash) -> u64 {
-        std::fs::metadata(self.partial(hash)).map(|m| m.len()).unwrap_or(0)
+        std::fs::metadata(self.partial(hash))
+            .map(|m| m.len())
+            .unwrap_or(0)
     }
 
     fn lock(&self, hash: &BlobHash) -> Arc<Mutex<()>> {
-        self.locks.lock().unwrap_or_else(|p| p.into_inner()).entry(*hash).or_default().clone()
+        self.locks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(*hash)
+            .or_default()
+            .clone()
     }
 
     /// Append one chunk at `offset`; when `total` bytes are in, verify the hash and publish.
-    pub fn append(&self, hash: &BlobHash, offset: u64, total: u64, chunk: &[u8]) -> Result<Appended, BlobError> {
+    pub fn append(
+        &self,
+        hash: &BlobHash,
+        offset: u64,
+        total: u64,
+        chunk: &[u8],
+    ) -> Result<Appended, BlobError> {
         if total > MAX_BLOB_BYTES {
             return Err(BlobError::TooLarge(total));
         }
@@ -81,7 +102,10 @@ impl BlobDir {
         if have + chunk.len() as u64 > total {
             return Err(BlobError::PastEnd(total));
         }
-        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(&part)?;
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&part)?;
         f.write_all(chunk)?;
         f.sync_data()?;
         let now_have = have + chunk.len() as u64;
@@ -92,7 +116,10 @@ impl BlobDir {
         let got = hex::encode(sha2::Sha256::digest(&bytes));
         if got != hash.to_string() {
             std::fs::remove_file(&part)?;
-            return Err(BlobError::HashMismatch { got, want: hash.to_string() });
+            return Err(BlobError::HashMismatch {
+                got,
+                want: hash.to_string(),
+            });
         }
         let dest = self.path(hash);
         std::fs::create_dir_all(dest.parent().expect("blob path has a parent"))?;
@@ -113,16 +140,29 @@ mod tests {
         let blobs = BlobDir::open(dir.path()).unwrap();
         let data = b"hello photo bytes".to_vec();
         let h = BlobHash::of(&data);
-        assert!(matches!(blobs.append(&h, 0, 17, &data[..5]).unwrap(), Appended::Partial(5)));
+        assert!(matches!(
+            blobs.append(&h, 0, 17, &data[..5]).unwrap(),
+            Appended::Partial(5)
+        ));
         assert_eq!(blobs.offset(&h), 5);
-        assert!(matches!(blobs.append(&h, 3, 17, &data[3..]), Err(BlobError::Offset { got: 3, have: 5 })));
-        assert!(matches!(blobs.append(&h, 5, 17, &data[5..]).unwrap(), Appended::Complete(17)));
+        assert!(matches!(
+            blobs.append(&h, 3, 17, &data[3..]),
+            Err(BlobError::Offset { got: 3, have: 5 })
+        ));
+        assert!(matches!(
+            blobs.append(&h, 5, 17, &data[5..]).unwrap(),
+            Appended::Complete(17)
+        ));
         assert_eq!(std::fs::read(blobs.path(&h)).unwrap(), data);
 
         let wrong = BlobHash::of(b"something else");
         let err = blobs.append(&wrong, 0, 17, &data).unwrap_err();
         assert!(matches!(err, BlobError::HashMismatch { .. }));
         assert!(!blobs.exists(&wrong));
-        assert_eq!(blobs.offset(&wrong), 0, "a bad upload leaves nothing behind");
+        assert_eq!(
+            blobs.offset(&wrong),
+            0,
+            "a bad upload leaves nothing behind"
+        );
     }
 }

@@ -15,9 +15,27 @@ pub fn seed(store: &dyn Store, now: i64) -> anyhow::Result<Vec<(String, String)>
         admin::add_user(store, "李秀英", "investigator", TOWNSHIP, now)?;
         admin::add_user(store, "张海燕", "caseworker", TOWNSHIP, now)?;
         for (no, name, village, idn, members) in [
-            ("DLT-2026-0001", "巴特尔", "王爱召嘎查", "150621196505120011", 3),
-            ("DLT-2026-0002", "刘桂兰", "树林召村", "150621195803030024", 1),
-            ("DLT-2026-0003", "其木格", "吉格斯太嘎查", "15062119800909004X", 4),
+            (
+                "DLT-2026-0001",
+                "巴特尔",
+                "王爱召嘎查",
+                "150621196505120011",
+                3,
+            ),
+            (
+                "DLT-2026-0002",
+                "刘桂兰",
+                "树林召村",
+                "150621195803030024",
+                1,
+            ),
+            (
+                "DLT-2026-0003",
+                "其木格",
+                "吉格斯太嘎查",
+                "15062119800909004X",
+                4,
+            ),
         ] {
             let members: Vec<_> = (0..members)
                 .map(|i| {
@@ -41,7 +59,10 @@ pub fn seed(store: &dyn Store, now: i64) -> anyhow::Result<Vec<(String, String)>
     }
     let mut codes = Vec::new();
     for user in ["王建国", "李秀英"] {
-        codes.push((user.to_string(), admin::enroll_code(store, user, 24 * 3600, now)?));
+        codes.push((
+            user.to_string(),
+            admin::enroll_code(store, user, 24 * 3600, now)?,
+        ));
     }
     Ok(codes)
 }

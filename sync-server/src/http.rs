@@ -4,15 +4,15 @@ use crate::auth;
 use crate::blobs::{Appended, BlobDir, BlobError};
 use crate::store::{Device, EnrollError, NewDevice, Store, StoreError};
 use crate::sync_engine;
+use axum::Router;
 use axum::extract::{FromRequestParts, Path, Query, State};
-use axum::http::{header, request::Parts, StatusCode};
+use axum::http::{StatusCode, header, request::Parts};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use bytes::Bytes;
 use jiuzhu_shared::protocol::{
-    self, BlobStatus, EnrollRequest, EnrollResponse, ErrorBody, SyncRequest, WireMessage, BLOB_CHUNK,
-    PROTOCOL_VERSION,
+    self, BLOB_CHUNK, BlobStatus, EnrollRequest, EnrollResponse, ErrorBody, PROTOCOL_VERSION,
+    SyncRequest, WireMessage,
 };
 use jiuzhu_shared::{ActorKey, BlobHash, DeviceId};
 use std::sync::Arc;
@@ -24,11 +24,17 @@ pub struct AppState {
 }
 
 pub fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }
 
 pub fn router(state: AppState) -> Router {
-    use tower_http::{compression::CompressionLayer, decompression::RequestDecompressionLayer, limit::RequestBodyLimitLayer};
+    use tower_http::{
+        compression::CompressionLayer, decompression::RequestDecompressionLayer,
+        limit::RequestBodyLimitLayer,
+    };
     let api = Router::new()
         .route("/enroll", post(enroll))
         .route("/sync", post(sync))
@@ -54,7 +60,11 @@ pub struct ApiError {
 
 impl ApiError {
     fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into() }
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
     }
     fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
@@ -66,29 +76,52 @@ impl IntoResponse for ApiError {
         if self.status.is_server_error() {
             tracing::error!(code = self.code, "{}", self.message);
         }
-        let body = ErrorBody { v: PROTOCOL_VERSION, code: self.code.into(), message: self.message };
-        (self.status, [(header::CONTENT_TYPE, protocol::CONTENT_TYPE)], protocol::encode(&body)).into_response()
+        let body = ErrorBody {
+            v: PROTOCOL_VERSION,
+            code: self.code.into(),
+            message: self.message,
+        };
+        (
+            self.status,
+            [(header::CONTENT_TYPE, protocol::CONTENT_TYPE)],
+            protocol::encode(&body),
+        )
+            .into_response()
     }
 }
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "storage", format!("the server could not store or read data: {e}"))
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "storage",
+            format!("the server could not store or read data: {e}"),
+        )
     }
 }
 
 fn cbor<T: WireMessage>(msg: &T) -> Response {
-    ([(header::CONTENT_TYPE, protocol::CONTENT_TYPE)], protocol::encode(msg)).into_response()
+    (
+        [(header::CONTENT_TYPE, protocol::CONTENT_TYPE)],
+        protocol::encode(msg),
+    )
+        .into_response()
 }
 
 fn decode<T: WireMessage>(body: &[u8]) -> Result<T, ApiError> {
     protocol::decode(body).map_err(|e| ApiError::bad_request(e.to_string()))
 }
 
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, ApiError> + Send + 'static) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("worker failed: {e}")))?
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            format!("worker failed: {e}"),
+        )
+    })?
 }
 
 /// The authenticated, non-revoked device behind a bearer token.
@@ -102,12 +135,22 @@ impl FromRequestParts<AppState> for AuthDevice {
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "unknown_device", "this device is not enrolled: enroll it with a code from the township"))?;
+            .ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "unknown_device",
+                    "this device is not enrolled: enroll it with a code from the township",
+                )
+            })?;
         let hash = auth::hash(token.trim());
         let store = state.store.clone();
         let device = blocking(move || Ok(store.device_by_token(&hash)?)).await?;
         match device {
-            None => Err(ApiError::new(StatusCode::UNAUTHORIZED, "unknown_device", "this device is not enrolled: enroll it with a code from the township")),
+            None => Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unknown_device",
+                "this device is not enrolled: enroll it with a code from the township",
+            )),
             Some(d) if d.revoked_at.is_some() => Err(ApiError::new(
                 StatusCode::FORBIDDEN,
                 "device_revoked",
@@ -123,7 +166,11 @@ async fn enroll(State(st): State<AppState>, body: Bytes) -> Result<Response, Api
     let token = auth::new_token();
     let dev = NewDevice {
         id: DeviceId::new(),
-        name: if req.device_name.trim().is_empty() { "tablet".into() } else { req.device_name.trim().chars().take(64).collect() },
+        name: if req.device_name.trim().is_empty() {
+            "tablet".into()
+        } else {
+            req.device_name.trim().chars().take(64).collect()
+        },
         token_hash: auth::hash(&token),
         actor: ActorKey::random(),
         app_version: req.app_version.chars().take(32).collect(),
@@ -154,7 +201,11 @@ async fn enroll(State(st): State<AppState>, body: Bytes) -> Result<Response, Api
     }
 }
 
-async fn sync(State(st): State<AppState>, AuthDevice(device): AuthDevice, body: Bytes) -> Result<Response, ApiError> {
+async fn sync(
+    State(st): State<AppState>,
+    AuthDevice(device): AuthDevice,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     let req: SyncRequest = decode(&body)?;
     let store = st.store.clone();
     let resp = blocking(move || {
@@ -173,14 +224,30 @@ async fn sync(State(st): State<AppState>, AuthDevice(device): AuthDevice, body: 
 }
 
 fn parse_hash(s: &str) -> Result<BlobHash, ApiError> {
-    s.parse().map_err(|e: jiuzhu_shared::IdError| ApiError::bad_request(e.to_string()))
+    s.parse()
+        .map_err(|e: jiuzhu_shared::IdError| ApiError::bad_request(e.to_string()))
 }
 
-async fn blob_status(State(st): State<AppState>, _dev: AuthDevice, Path(hash): Path<String>) -> Result<Response, ApiError> {
+async fn blob_status(
+    State(st): State<AppState>,
+    _dev: AuthDevice,
+    Path(hash): Path<String>,
+) -> Result<Response, ApiError> {
     let h = parse_hash(&hash)?;
     let complete = st.blobs.exists(&h);
-    let offset = if complete { std::fs::metadata(st.blobs.path(&h)).map(|m| m.len()).unwrap_or(0) } else { st.blobs.offset(&h) };
-    Ok(cbor(&BlobStatus { v: PROTOCOL_VERSION, hash, offset, complete }))
+    let offset = if complete {
+        std::fs::metadata(st.blobs.path(&h))
+            .map(|m| m.len())
+            .unwrap_or(0)
+    } else {
+        st.blobs.offset(&h)
+    };
+    Ok(cbor(&BlobStatus {
+        v: PROTOCOL_VERSION,
+        hash,
+        offset,
+        complete,
+    }))
 }
 
 #[derive(serde::Deserialize)]
@@ -198,25 +265,57 @@ async fn blob_put(
 ) -> Result<Response, ApiError> {
     let h = parse_hash(&hash)?;
     if body.len() as u64 > BLOB_CHUNK {
-        return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "chunk_too_large", format!("send at most {BLOB_CHUNK} bytes per chunk")));
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "chunk_too_large",
+            format!("send at most {BLOB_CHUNK} bytes per chunk"),
+        ));
     }
     let (blobs, store) = (st.blobs.clone(), st.store.clone());
     blocking(move || {
         let status = match blobs.append(&h, q.offset, q.total, &body) {
-            Ok(Appended::Partial(offset)) => BlobStatus { v: PROTOCOL_VERSION, hash, offset, complete: false },
+            Ok(Appended::Partial(offset)) => BlobStatus {
+                v: PROTOCOL_VERSION,
+                hash,
+                offset,
+                complete: false,
+            },
             Ok(Appended::Complete(size)) => {
                 store.add_blob(&hash, size, now())?;
-                BlobStatus { v: PROTOCOL_VERSION, hash, offset: size, complete: true }
+                BlobStatus {
+                    v: PROTOCOL_VERSION,
+                    hash,
+                    offset: size,
+                    complete: true,
+                }
             }
-            Err(e @ BlobError::Offset { .. }) => return Err(ApiError::new(StatusCode::CONFLICT, "offset_mismatch", e.to_string())),
+            Err(e @ BlobError::Offset { .. }) => {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "offset_mismatch",
+                    e.to_string(),
+                ));
+            }
             Err(e @ BlobError::HashMismatch { .. }) => {
-                return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "hash_mismatch", e.to_string()))
+                return Err(ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "hash_mismatch",
+                    e.to_string(),
+                ));
             }
             Err(e @ (BlobError::TooLarge(_) | BlobError::PastEnd(_))) => {
-                return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", e.to_string()))
+                return Err(ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "too_large",
+                    e.to_string(),
+                ));
             }
             Err(BlobError::Io(e)) => {
-                return Err(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "storage", format!("could not store the chunk: {e}")))
+                return Err(ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "storage",
+                    format!("could not store the chunk: {e}"),
+                ));
             }
         };
         Ok(cbor(&status))

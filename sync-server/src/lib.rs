@@ -22,7 +22,9 @@ pub struct DataDir {
 impl DataDir {
     pub fn new(root: &Path) -> std::io::Result<Self> {
         std::fs::create_dir_all(root)?;
-        Ok(Self { root: root.to_path_buf() })
+        Ok(Self {
+            root: root.to_path_buf(),
+        })
     }
     pub fn db(&self) -> PathBuf {
         self.root.join("jiuzhu.sqlite")
@@ -64,12 +66,23 @@ pub async fn start(
     tls_key: Option<PathBuf>,
 ) -> anyhow::Result<Running> {
     let tls = tls::load_or_create(&data.root, tls_cert, tls_key)?;
-    let state = http::AppState { store: Arc::new(data.open_store()?), blobs: Arc::new(data.open_blobs()?) };
+    let state = http::AppState {
+        store: Arc::new(data.open_store()?),
+        blobs: Arc::new(data.open_blobs()?),
+    };
     let addr = listener.local_addr()?;
     let handle = axum_server::Handle::new();
-    let server = axum_server::from_tcp_rustls(listener, axum_server::tls_rustls::RustlsConfig::from_config(tls.config))?
-        .handle(handle.clone());
+    let server = axum_server::from_tcp_rustls(
+        listener,
+        axum_server::tls_rustls::RustlsConfig::from_config(tls.config),
+    )?
+    .handle(handle.clone());
     let app = http::router(state);
     let task = tokio::spawn(async move { server.serve(app.into_make_service()).await });
-    Ok(Running { addr, fingerprint: tls.fingerprint, handle, task })
+    Ok(Running {
+        addr,
+        fingerprint: tls.fingerprint,
+        handle,
+        task,
+    })
 }

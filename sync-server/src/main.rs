@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use jiuzhu_server::{admin, demo, http::now, DataDir};
+use jiuzhu_server::{DataDir, admin, demo, http::now};
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -88,20 +88,30 @@ enum AdminCmd {
 
 fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
     match cli.cmd {
-        Cmd::Serve { data, listen, demo: with_demo, tls_cert, tls_key } => {
-            let data = DataDir::new(&data).with_context(|| format!("cannot use data directory {}", data.display()))?;
+        Cmd::Serve {
+            data,
+            listen,
+            demo: with_demo,
+            tls_cert,
+            tls_key,
+        } => {
+            let data = DataDir::new(&data)
+                .with_context(|| format!("cannot use data directory {}", data.display()))?;
             if with_demo {
                 let store = data.open_store()?;
                 for (user, code) in demo::seed(&store, now())? {
                     println!("demo enrollment code for {user}: {code}");
                 }
             }
-            let listener = std::net::TcpListener::bind(&listen).with_context(|| format!("cannot listen on {listen}"))?;
+            let listener = std::net::TcpListener::bind(&listen)
+                .with_context(|| format!("cannot listen on {listen}"))?;
             let rt = tokio::runtime::Runtime::new()?;
             rt.block_on(async {
                 let running = jiuzhu_server::start(&data, listener, tls_cert, tls_key).await?;
@@ -111,20 +121,30 @@ fn main() -> anyhow::Result<()> {
                     r = tokio::signal::ctrl_c() => { r?; }
                     _ = terminate() => {}
                 }
-                running.handle.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+                running
+                    .handle
+                    .graceful_shutdown(Some(std::time::Duration::from_secs(10)));
                 let _ = running.task.await;
                 anyhow::Ok(())
             })
         }
         Cmd::Admin { data, cmd } => {
-            let data = DataDir::new(&data).with_context(|| format!("cannot use data directory {}", data.display()))?;
+            let data = DataDir::new(&data)
+                .with_context(|| format!("cannot use data directory {}", data.display()))?;
             let store = data.open_store()?;
             let now = now();
             let out = match cmd {
-                AdminCmd::AddUser { name, role, township } => admin::add_user(&store, &name, &role, &township, now)?.to_string(),
-                AdminCmd::EnrollCode { user, hours } => admin::enroll_code(&store, &user, hours * 3600, now)?,
+                AdminCmd::AddUser {
+                    name,
+                    role,
+                    township,
+                } => admin::add_user(&store, &name, &role, &township, now)?.to_string(),
+                AdminCmd::EnrollCode { user, hours } => {
+                    admin::enroll_code(&store, &user, hours * 3600, now)?
+                }
                 AdminCmd::AddCase { file } => {
-                    let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+                    let text = std::fs::read_to_string(&file)
+                        .with_context(|| format!("cannot read {}", file.display()))?;
                     admin::add_case(&store, &text, now)?.to_string()
                 }
                 AdminCmd::Assign { case, users } => {
@@ -135,9 +155,9 @@ fn main() -> anyhow::Result<()> {
                     admin::revoke_device(&store, device.parse()?, now)?;
                     format!("revoked {device}")
                 }
-                AdminCmd::ExportCase { case } => {
-                    serde_json::to_string_pretty(&admin::export_case(&store, &data.open_blobs()?, case.parse()?)?)?
-                }
+                AdminCmd::ExportCase { case } => serde_json::to_string_pretty(
+                    &admin::export_case(&store, &data.open_blobs()?, case.parse()?)?,
+                )?,
                 AdminCmd::ListCases => serde_json::to_string_pretty(&admin::list_cases(&store)?)?,
                 AdminCmd::ListDevices => {
                     use jiuzhu_server::store::Store;

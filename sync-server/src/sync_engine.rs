@@ -5,7 +5,7 @@
 use crate::projection::project;
 use crate::store::{Device, DocTxn, Result};
 use automerge::sync::{self, SyncDoc};
-use jiuzhu_shared::protocol::{DocMessage, Refusal, SyncRequest, SyncResponse, PROTOCOL_VERSION};
+use jiuzhu_shared::protocol::{DocMessage, PROTOCOL_VERSION, Refusal, SyncRequest, SyncResponse};
 use jiuzhu_shared::sync::{check_new_changes, decode_state};
 use jiuzhu_shared::{ActorKey, CaseDocument, CaseId};
 use std::collections::BTreeSet;
@@ -13,7 +13,13 @@ use std::collections::BTreeSet;
 /// Compact a document into one snapshot once it is stored as more chunks than this.
 pub const COMPACT_AFTER_CHUNKS: usize = 32;
 
-pub fn round(txn: &mut dyn DocTxn, device: &Device, server_actor: ActorKey, req: &SyncRequest, now: i64) -> Result<SyncResponse> {
+pub fn round(
+    txn: &mut dyn DocTxn,
+    device: &Device,
+    server_actor: ActorKey,
+    req: &SyncRequest,
+    now: i64,
+) -> Result<SyncResponse> {
     let mut out = Vec::new();
     let mut refused = Vec::new();
     let mut touched = BTreeSet::new();
@@ -23,7 +29,11 @@ pub fn round(txn: &mut dyn DocTxn, device: &Device, server_actor: ActorKey, req:
         match receive(txn, device, server_actor, m, now)? {
             Ok(Some(reply)) => out.push(reply),
             Ok(None) => {}
-            Err((code, message)) => refused.push(Refusal { doc: m.doc, code: code.into(), message }),
+            Err((code, message)) => refused.push(Refusal {
+                doc: m.doc,
+                code: code.into(),
+                message,
+            }),
         }
     }
 
@@ -56,19 +66,36 @@ fn receive(
     now: i64,
 ) -> Result<std::result::Result<Option<DocMessage>, Refused>> {
     if !txn.is_assigned(device.user_id, m.doc)? {
-        return Ok(Err(("not_assigned", format!("case {} is not assigned to {}", m.doc, device.user_name))));
+        return Ok(Err((
+            "not_assigned",
+            format!("case {} is not assigned to {}", m.doc, device.user_name),
+        )));
     }
     let Ok(msg) = sync::Message::decode(&m.msg) else {
-        return Ok(Err(("bad_message", "the sync message could not be decoded".into())));
+        return Ok(Err((
+            "bad_message",
+            "the sync message could not be decoded".into(),
+        )));
     };
     let Some(bytes) = txn.load_doc(m.doc)? else {
-        return Ok(Err(("not_assigned", format!("case {} does not exist on the server", m.doc))));
+        return Ok(Err((
+            "not_assigned",
+            format!("case {} does not exist on the server", m.doc),
+        )));
     };
     let mut doc = CaseDocument::load(&bytes, server_actor)?;
     let mut state = decode_state(txn.sync_state(device.id, m.doc)?.as_deref());
     let old_heads = doc.heads();
-    if doc.automerge().sync().receive_sync_message(&mut state, msg).is_err() {
-        return Ok(Err(("bad_message", "the sync message could not be applied".into())));
+    if doc
+        .automerge()
+        .sync()
+        .receive_sync_message(&mut state, msg)
+        .is_err()
+    {
+        return Ok(Err((
+            "bad_message",
+            "the sync message could not be applied".into(),
+        )));
     }
     let new = match check_new_changes(doc.automerge(), &old_heads, device.actor, now) {
         Ok(n) => n,
@@ -78,23 +105,46 @@ fn receive(
     if new > 0 {
         let view = match project(m.doc, &mut doc, now) {
             Ok(v) => v,
-            Err(e) => return Ok(Err(("invalid_document", format!("the merged case no longer matches the schema: {e}")))),
+            Err(e) => {
+                return Ok(Err((
+                    "invalid_document",
+                    format!("the merged case no longer matches the schema: {e}"),
+                )));
+            }
         };
         let chunk = doc.automerge().save_after(&old_heads);
         let snapshot = (txn.chunk_count(m.doc)? >= COMPACT_AFTER_CHUNKS).then(|| doc.save());
         txn.append_doc(m.doc, &chunk, snapshot.as_deref(), &view)?;
     }
-    let reply = doc.automerge().sync().generate_sync_message(&mut state).map(|msg| DocMessage { doc: m.doc, msg: msg.encode() });
+    let reply = doc
+        .automerge()
+        .sync()
+        .generate_sync_message(&mut state)
+        .map(|msg| DocMessage {
+            doc: m.doc,
+            msg: msg.encode(),
+        });
     txn.put_sync_state(device.id, m.doc, &state.encode())?;
     Ok(Ok(reply))
 }
 
 /// A first message for a document the device did not mention but that changed for it.
-fn generate(txn: &mut dyn DocTxn, device: &Device, server_actor: ActorKey, id: CaseId) -> Result<Option<Vec<u8>>> {
-    let Some(bytes) = txn.load_doc(id)? else { return Ok(None) };
+fn generate(
+    txn: &mut dyn DocTxn,
+    device: &Device,
+    server_actor: ActorKey,
+    id: CaseId,
+) -> Result<Option<Vec<u8>>> {
+    let Some(bytes) = txn.load_doc(id)? else {
+        return Ok(None);
+    };
     let mut doc = CaseDocument::load(&bytes, server_actor)?;
     let mut state = decode_state(txn.sync_state(device.id, id)?.as_deref());
-    let msg = doc.automerge().sync().generate_sync_message(&mut state).map(|m| m.encode());
+    let msg = doc
+        .automerge()
+        .sync()
+        .generate_sync_message(&mut state)
+        .map(|m| m.encode());
     txn.put_sync_state(device.id, id, &state.encode())?;
     Ok(msg)
 }

@@ -20,7 +20,11 @@ pub fn fingerprint(der: &[u8]) -> String {
 }
 
 /// Load `cert`/`key` if given, else the generated pair in `data_dir/tls/`, generating it first.
-pub fn load_or_create(data_dir: &Path, cert: Option<PathBuf>, key: Option<PathBuf>) -> anyhow::Result<Tls> {
+pub fn load_or_create(
+    data_dir: &Path,
+    cert: Option<PathBuf>,
+    key: Option<PathBuf>,
+) -> anyhow::Result<Tls> {
     let (cert_path, key_path) = match (cert, key) {
         (Some(c), Some(k)) => (c, k),
         (None, None) => {
@@ -31,12 +35,16 @@ pub fn load_or_create(data_dir: &Path, cert: Option<PathBuf>, key: Option<PathBu
             }
             (c, k)
         }
-        _ => anyhow::bail!("give both --tls-cert and --tls-key, or neither to use the generated certificate"),
+        _ => anyhow::bail!(
+            "give both --tls-cert and --tls-key, or neither to use the generated certificate"
+        ),
     };
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&cert_path)
         .and_then(|it| it.collect::<Result<_, _>>())
         .with_context(|| format!("cannot read certificate {}", cert_path.display()))?;
-    let leaf = certs.first().with_context(|| format!("no certificate in {}", cert_path.display()))?;
+    let leaf = certs
+        .first()
+        .with_context(|| format!("no certificate in {}", cert_path.display()))?;
     let fingerprint = fingerprint(leaf);
     let key = PrivateKeyDer::from_pem_file(&key_path)
         .with_context(|| format!("cannot read private key {}", key_path.display()))?;
@@ -47,7 +55,10 @@ pub fn load_or_create(data_dir: &Path, cert: Option<PathBuf>, key: Option<PathBu
         .with_single_cert(certs, key)
         .context("the certificate and private key do not match")?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(Tls { config: Arc::new(config), fingerprint })
+    Ok(Tls {
+        config: Arc::new(config),
+        fingerprint,
+    })
 }
 
 fn generate(dir: &Path, cert_path: &Path, key_path: &Path) -> anyhow::Result<()> {

@@ -3,7 +3,7 @@
 
 pub mod proxy;
 
-use jiuzhu_server::{admin, http::now, store::Store, DataDir, Running};
+use jiuzhu_server::{DataDir, Running, admin, http::now, store::Store};
 use jiuzhu_shared::CaseId;
 use jiuzhu_tablet_core::Tablet;
 use std::path::{Path, PathBuf};
@@ -23,9 +23,15 @@ impl TestServer {
         let dir = tempfile::tempdir().expect("tempdir");
         let data = DataDir::new(dir.path()).expect("data dir");
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        let running = jiuzhu_server::start(&data, listener, None, None).await.expect("server starts");
+        let running = jiuzhu_server::start(&data, listener, None, None)
+            .await
+            .expect("server starts");
         let store = Arc::new(data.open_store().expect("store"));
-        TestServer { dir, running: Some(running), store }
+        TestServer {
+            dir,
+            running: Some(running),
+            store,
+        }
     }
 
     pub fn running(&self) -> &Running {
@@ -45,7 +51,8 @@ impl TestServer {
     }
 
     pub fn add_investigator(&self, name: &str) {
-        admin::add_user(self.store.as_ref(), name, "investigator", TOWNSHIP, now()).expect("add user");
+        admin::add_user(self.store.as_ref(), name, "investigator", TOWNSHIP, now())
+            .expect("add user");
     }
 
     pub fn enroll_code(&self, name: &str) -> String {
@@ -61,15 +68,29 @@ impl TestServer {
     }
 
     pub fn export(&self, case: CaseId) -> serde_json::Value {
-        admin::export_case(self.store.as_ref(), &self.data().open_blobs().expect("blobs"), case).expect("export")
+        admin::export_case(
+            self.store.as_ref(),
+            &self.data().open_blobs().expect("blobs"),
+            case,
+        )
+        .expect("export")
     }
 
     pub fn blob_path(&self, hash: &str) -> PathBuf {
-        self.data().open_blobs().expect("blobs").path(&hash.parse().expect("hash"))
+        self.data()
+            .open_blobs()
+            .expect("blobs")
+            .path(&hash.parse().expect("hash"))
     }
 
     pub fn device_id(&self, user: &str) -> jiuzhu_shared::DeviceId {
-        self.store.list_devices().expect("devices").into_iter().find(|d| d.user_name == user).expect("device").id
+        self.store
+            .list_devices()
+            .expect("devices")
+            .into_iter()
+            .find(|d| d.user_name == user)
+            .expect("device")
+            .id
     }
 }
 
@@ -100,11 +121,16 @@ impl SimTablet {
     pub async fn enrolled(server: &TestServer, url: &str, user: &str) -> SimTablet {
         let mut t = SimTablet::new();
         let code = server.enroll_code(user);
-        t.tablet.enroll(url, &code, Some(&server.fingerprint()), user).await.expect("enroll");
+        t.tablet
+            .enroll(url, &code, Some(&server.fingerprint()), user)
+            .await
+            .expect("enroll");
         t
     }
 
-    pub async fn sync(&mut self) -> Result<jiuzhu_tablet_core::sync::SyncReport, jiuzhu_tablet_core::TabletError> {
+    pub async fn sync(
+        &mut self,
+    ) -> Result<jiuzhu_tablet_core::sync::SyncReport, jiuzhu_tablet_core::TabletError> {
         self.tablet.sync(&mut |_| {}).await
     }
 
@@ -125,10 +151,16 @@ pub fn test_jpeg(w: u32, h: u32, seed: u64) -> Vec<u8> {
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let img = image::RgbImage::from_fn(w, h, |x, y| {
         let n: u8 = rng.random();
-        image::Rgb([((x * 255 / w) as u8).wrapping_add(n / 4), ((y * 255 / h) as u8) ^ (n / 8), n])
+        image::Rgb([
+            ((x * 255 / w) as u8).wrapping_add(n / 4),
+            ((y * 255 / h) as u8) ^ (n / 8),
+            n,
+        ])
     });
     let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 92).encode_image(&img).expect("encode");
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 92)
+        .encode_image(&img)
+        .expect("encode");
     out
 }
 
@@ -137,7 +169,11 @@ pub fn bin(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("current exe");
     let dir = exe.parent().and_then(Path::parent).expect("target dir");
     let p = dir.join(name);
-    assert!(p.exists(), "{} not built: run `cargo build --workspace --bins` first", p.display());
+    assert!(
+        p.exists(),
+        "{} not built: run `cargo build --workspace --bins` first",
+        p.display()
+    );
     p
 }
 
@@ -164,7 +200,10 @@ impl ServerProcess {
         let mut addr = None;
         let mut fingerprint = None;
         while addr.is_none() || fingerprint.is_none() {
-            let line = lines.next().expect("server prints its address").expect("read line");
+            let line = lines
+                .next()
+                .expect("server prints its address")
+                .expect("read line");
             if let Some(a) = line.strip_prefix("listening on https://") {
                 addr = Some(a.parse().expect("addr"));
             }
@@ -172,7 +211,11 @@ impl ServerProcess {
                 fingerprint = Some(f.to_string());
             }
         }
-        ServerProcess { child, addr: addr.expect("addr"), fingerprint: fingerprint.expect("fp") }
+        ServerProcess {
+            child,
+            addr: addr.expect("addr"),
+            fingerprint: fingerprint.expect("fp"),
+        }
     }
 
     /// SIGKILL: no shutdown, no flush — what a power cut does to the process.

@@ -2,32 +2,65 @@
 //! and the terminal-only acceptance script of issue #2.
 
 use jiuzhu_e2e::proxy::Proxy;
-use jiuzhu_e2e::{bin, case_json, test_jpeg, ServerProcess, SimTablet};
-use serde_json::{json, Value};
+use jiuzhu_e2e::{ServerProcess, SimTablet, bin, case_json, test_jpeg};
+use serde_json::{Value, json};
 use std::path::Path;
 use std::process::Command;
 
 fn admin(data: &Path, args: &[&str]) -> String {
-    let out = Command::new(bin("jiuzhu-server")).arg("admin").arg("--data").arg(data).args(args).output().unwrap();
-    assert!(out.status.success(), "admin {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(bin("jiuzhu-server"))
+        .arg("admin")
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "admin {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
 fn tablet(home: &Path, args: &[&str]) -> Value {
-    let out = Command::new(bin("jiuzhu-tablet")).arg("--home").arg(home).args(args).output().unwrap();
-    assert!(out.status.success(), "tablet {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(bin("jiuzhu-tablet"))
+        .arg("--home")
+        .arg(home)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "tablet {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_the_server_mid_sync_then_restart_and_converge() {
     let data = tempfile::tempdir().unwrap();
-    admin(data.path(), &["add-user", "--name", "王五", "--role", "investigator", "--township", "树林召镇"]);
+    admin(
+        data.path(),
+        &[
+            "add-user",
+            "--name",
+            "王五",
+            "--role",
+            "investigator",
+            "--township",
+            "树林召镇",
+        ],
+    );
     let case_file = data.path().join("case.json");
     let mut cases = Vec::new();
     for i in 0..10 {
         std::fs::write(&case_file, case_json(&format!("K9-{i}"))).unwrap();
-        let id = admin(data.path(), &["add-case", "--file", case_file.to_str().unwrap()]);
+        let id = admin(
+            data.path(),
+            &["add-case", "--file", case_file.to_str().unwrap()],
+        );
         admin(data.path(), &["assign", "--case", &id, "--users", "王五"]);
         cases.push(id.parse::<jiuzhu_shared::CaseId>().unwrap());
     }
@@ -35,7 +68,15 @@ async fn kill_9_the_server_mid_sync_then_restart_and_converge() {
     let server = ServerProcess::spawn(data.path());
     let proxy = Proxy::start(server.addr).await.unwrap();
     let mut t = SimTablet::new();
-    t.tablet.enroll(&format!("https://{}", proxy.addr()), &code, Some(&server.fingerprint), "t").await.unwrap();
+    t.tablet
+        .enroll(
+            &format!("https://{}", proxy.addr()),
+            &code,
+            Some(&server.fingerprint),
+            "t",
+        )
+        .await
+        .unwrap();
     t.sync().await.unwrap();
     // What a sync with nothing to say sends: a TLS handshake and one empty round.
     let idle_start = proxy.upstream_bytes();
@@ -57,24 +98,41 @@ async fn kill_9_the_server_mid_sync_then_restart_and_converge() {
         (t, r)
     });
     // More than an idle sync: the first round, carrying ten documents, has reached the server.
-    tokio::time::timeout(std::time::Duration::from_secs(60), proxy.wait_upstream_bytes(before + idle + 100))
-        .await
-        .expect("the first round reaches the server");
+    tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        proxy.wait_upstream_bytes(before + idle + 100),
+    )
+    .await
+    .expect("the first round reaches the server");
     server.kill9();
     proxy.set_delay(std::time::Duration::ZERO);
     proxy.cut_all_now();
     let _ = done_rx.await;
     let (mut t, first) = sync.await.unwrap();
-    assert!(first.is_err(), "the sync cannot finish against a killed server");
+    assert!(
+        first.is_err(),
+        "the sync cannot finish against a killed server"
+    );
 
     let server = ServerProcess::spawn(data.path());
     proxy.set_upstream(server.addr);
     t.sync().await.unwrap();
     for c in &cases {
-        let export: Value = serde_json::from_str(&admin(data.path(), &["export-case", "--case", &c.to_string()])).unwrap();
+        let export: Value = serde_json::from_str(&admin(
+            data.path(),
+            &["export-case", "--case", &c.to_string()],
+        ))
+        .unwrap();
         assert_eq!(export["document"], t.show(*c));
-        assert_eq!(export["document"]["visits"][0]["living"]["housing"], json!("砖房"));
-        assert_eq!(export["document"]["findings"].as_array().unwrap().len(), 1, "exactly one finding, no duplicate");
+        assert_eq!(
+            export["document"]["visits"][0]["living"]["housing"],
+            json!("砖房")
+        );
+        assert_eq!(
+            export["document"]["findings"].as_array().unwrap().len(),
+            1,
+            "exactly one finding, no duplicate"
+        );
     }
     drop(server);
 }
@@ -86,7 +144,18 @@ fn terminal_script_two_tablets_one_case() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("server");
     for user in ["王五", "赵六"] {
-        admin(&data, &["add-user", "--name", user, "--role", "investigator", "--township", "树林召镇"]);
+        admin(
+            &data,
+            &[
+                "add-user",
+                "--name",
+                user,
+                "--role",
+                "investigator",
+                "--township",
+                "树林召镇",
+            ],
+        );
     }
     let case_file = dir.path().join("case.json");
     std::fs::write(&case_file, case_json("CLI-1")).unwrap();
@@ -99,23 +168,65 @@ fn terminal_script_two_tablets_one_case() {
     let (h1, h2) = (dir.path().join("t1"), dir.path().join("t2"));
     let code1 = admin(&data, &["enroll-code", "--user", "王五"]);
     let code2 = admin(&data, &["enroll-code", "--user", "赵六"]);
-    tablet(&h1, &["enroll", "--server", &url, "--code", &code1, "--fingerprint", &server.fingerprint]);
-    tablet(&h2, &["enroll", "--server", &url, "--code", &code2, "--fingerprint", &server.fingerprint]);
+    tablet(
+        &h1,
+        &[
+            "enroll",
+            "--server",
+            &url,
+            "--code",
+            &code1,
+            "--fingerprint",
+            &server.fingerprint,
+        ],
+    );
+    tablet(
+        &h2,
+        &[
+            "enroll",
+            "--server",
+            &url,
+            "--code",
+            &code2,
+            "--fingerprint",
+            &server.fingerprint,
+        ],
+    );
     tablet(&h1, &["sync"]);
     tablet(&h2, &["sync"]);
     assert_eq!(tablet(&h1, &["cases"])[0]["case_id"], json!(case));
 
     let img = dir.path().join("house.jpg");
     std::fs::write(&img, test_jpeg(1200, 900, 3)).unwrap();
-    let photo = tablet(&h1, &["photo", "--case", &case, "--file", img.to_str().unwrap(), "--caption", "房屋外观", "--tag", "exterior"]);
+    let photo = tablet(
+        &h1,
+        &[
+            "photo",
+            "--case",
+            &case,
+            "--file",
+            img.to_str().unwrap(),
+            "--caption",
+            "房屋外观",
+            "--tag",
+            "exterior",
+        ],
+    );
     tablet(&h1, &["note", "--case", &case, "--text", "屋顶漏水"]);
-    tablet(&h1, &["set", "--case", &case, "visits.0.living.housing", "土坯房"]);
-    tablet(&h2, &["set", "--case", &case, "visits.0.living.food", "自给自足"]);
+    tablet(
+        &h1,
+        &["set", "--case", &case, "visits.0.living.housing", "土坯房"],
+    );
+    tablet(
+        &h2,
+        &["set", "--case", &case, "visits.0.living.food", "自给自足"],
+    );
     let s1 = tablet(&h1, &["sync"]);
     assert_eq!(s1["blobs_sent"], json!(1));
     tablet(&h2, &["sync"]);
 
-    let export: Value = serde_json::from_str(&admin(&data, &["export-case", "--case", &case])).unwrap();
+    let export: Value =
+        serde_json::from_str(&admin(&data, &["export-case", "--case", &case])).unwrap();
     let doc = &export["document"];
     let hash = photo["hash"].as_str().unwrap();
     assert_eq!(doc["visits"][0]["photos"][0]["hash"], json!(hash));
@@ -123,6 +234,9 @@ fn terminal_script_two_tablets_one_case() {
     assert_eq!(doc["visits"][0]["living"]["housing"], json!("土坯房"));
     assert_eq!(doc["visits"][0]["living"]["food"], json!("自给自足"));
     let stored = data.join("blobs").join(&hash[..2]).join(hash);
-    assert_eq!(std::fs::read(stored).unwrap(), std::fs::read(h1.join("photos").join(format!("{hash}.jpg"))).unwrap());
+    assert_eq!(
+        std::fs::read(stored).unwrap(),
+        std::fs::read(h1.join("photos").join(format!("{hash}.jpg"))).unwrap()
+    );
     drop(server);
 }

@@ -1,9 +1,9 @@
 //! End-to-end sync scenarios (issue #2, point 6): real server, real TLS, simulated tablets.
 
 use jiuzhu_e2e::proxy::Proxy;
-use jiuzhu_e2e::{test_jpeg, SimTablet, TestServer};
+use jiuzhu_e2e::{SimTablet, TestServer, test_jpeg};
 use jiuzhu_shared::protocol::BLOB_CHUNK;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 fn visit(doc: &Value) -> &Value {
     &doc["visits"][0]
@@ -19,38 +19,76 @@ async fn offline_visit_with_photos_reaches_the_server_identical() {
     t.sync().await.unwrap();
 
     // Offline: a whole visit with three photos.
-    t.tablet.set(case, "visits.0.members.0.name.declared", "申请人E2E-1").unwrap();
-    t.tablet.set(case, "visits.0.members.0.name.verified", "申请人E2E-1").unwrap();
-    t.tablet.set(case, "visits.0.members.0.name.matches", "true").unwrap();
-    t.tablet.set(case, "visits.0.income.0.category", "wage").unwrap();
-    t.tablet.set(case, "visits.0.income.0.amount_fen", "360000").unwrap();
-    t.tablet.set(case, "visits.0.living.housing", "土坯房，屋顶漏水").unwrap();
+    t.tablet
+        .set(case, "visits.0.members.0.name.declared", "申请人E2E-1")
+        .unwrap();
+    t.tablet
+        .set(case, "visits.0.members.0.name.verified", "申请人E2E-1")
+        .unwrap();
+    t.tablet
+        .set(case, "visits.0.members.0.name.matches", "true")
+        .unwrap();
+    t.tablet
+        .set(case, "visits.0.income.0.category", "wage")
+        .unwrap();
+    t.tablet
+        .set(case, "visits.0.income.0.amount_fen", "360000")
+        .unwrap();
+    t.tablet
+        .set(case, "visits.0.living.housing", "土坯房，屋顶漏水")
+        .unwrap();
     t.tablet.note(case, "家中无取暖设备").unwrap();
     let mut hashes = Vec::new();
     for (i, tag) in ["exterior", "interior", "appliance"].iter().enumerate() {
-        let p = t.tablet.add_photo(case, &test_jpeg(900, 600, i as u64), &format!("照片{i}"), tag).unwrap();
+        let p = t
+            .tablet
+            .add_photo(
+                case,
+                &test_jpeg(900, 600, i as u64),
+                &format!("照片{i}"),
+                tag,
+            )
+            .unwrap();
         hashes.push(p.hash);
     }
-    assert_eq!(t.tablet.cases(None).unwrap()[0].unsynced, true);
+    assert!(t.tablet.cases(None).unwrap()[0].unsynced);
 
     let report = t.sync().await.unwrap();
     assert_eq!(report.blobs_sent, 3);
     assert!(report.refused.is_empty(), "{:?}", report.refused);
-    assert_eq!(t.tablet.cases(None).unwrap()[0].unsynced, false);
+    assert!(!t.tablet.cases(None).unwrap()[0].unsynced);
 
     let export = server.export(case);
-    assert_eq!(export["document"], t.show(case), "server holds the identical document");
+    assert_eq!(
+        export["document"],
+        t.show(case),
+        "server holds the identical document"
+    );
     assert_eq!(export["evidence_complete"], json!(true));
     for h in &hashes {
         let on_server = std::fs::read(server.blob_path(h)).unwrap();
         let on_tablet = std::fs::read(t.tablet.photo_path(h)).unwrap();
         assert_eq!(on_server, on_tablet, "blob {h} byte-identical");
     }
-    assert_eq!(visit(&export["document"])["photos"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        visit(&export["document"])["photos"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
 
     // A second sync with nothing new costs one small round and moves nothing.
     let again = t.sync().await.unwrap();
-    assert_eq!((again.rounds, again.documents_sent, again.documents_received, again.blobs_sent), (1, 0, 0, 0));
+    assert_eq!(
+        (
+            again.rounds,
+            again.documents_sent,
+            again.documents_received,
+            again.blobs_sent
+        ),
+        (1, 0, 0, 0)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -64,10 +102,18 @@ async fn two_tablets_merge_different_fields_and_report_same_field_conflicts() {
     a.sync().await.unwrap();
     b.sync().await.unwrap();
 
-    a.tablet.set(case, "visits.0.living.food", "自给自足").unwrap();
-    b.tablet.set(case, "visits.0.living.clothing", "衣着简朴").unwrap();
-    a.tablet.set(case, "visits.0.living.housing", "土坯房").unwrap();
-    b.tablet.set(case, "visits.0.living.housing", "砖瓦房").unwrap();
+    a.tablet
+        .set(case, "visits.0.living.food", "自给自足")
+        .unwrap();
+    b.tablet
+        .set(case, "visits.0.living.clothing", "衣着简朴")
+        .unwrap();
+    a.tablet
+        .set(case, "visits.0.living.housing", "土坯房")
+        .unwrap();
+    b.tablet
+        .set(case, "visits.0.living.housing", "砖瓦房")
+        .unwrap();
     a.sync().await.unwrap();
     b.sync().await.unwrap();
     a.sync().await.unwrap();
@@ -83,13 +129,21 @@ async fn two_tablets_merge_different_fields_and_report_same_field_conflicts() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|v| (v["value"].as_str().unwrap().to_string(), v["by"].as_str().unwrap().to_string()))
+        .map(|v| {
+            (
+                v["value"].as_str().unwrap().to_string(),
+                v["by"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
     values.sort();
-    assert_eq!(values, vec![
-        ("土坯房".to_string(), "device 王五 (王五)".to_string()),
-        ("砖瓦房".to_string(), "device 赵六 (赵六)".to_string()),
-    ]);
+    assert_eq!(
+        values,
+        vec![
+            ("土坯房".to_string(), "device 王五 (王五)".to_string()),
+            ("砖瓦房".to_string(), "device 赵六 (赵六)".to_string()),
+        ]
+    );
     // Both tablets and the server converge on the same document, conflict included.
     assert_eq!(a.show(case), export["document"]);
     assert_eq!(b.show(case), export["document"]);
@@ -101,7 +155,9 @@ async fn cutting_the_link_at_random_offsets_loses_and_duplicates_nothing() {
     use rand::Rng;
     let server = TestServer::start().await;
     server.add_investigator("王五");
-    let cases: Vec<_> = (0..5).map(|i| server.add_case(&format!("CUT-{i}"), &["王五"])).collect();
+    let cases: Vec<_> = (0..5)
+        .map(|i| server.add_case(&format!("CUT-{i}"), &["王五"]))
+        .collect();
     let proxy = Proxy::start(server.addr()).await.unwrap();
     let url = format!("https://{}", proxy.addr());
     let mut t = SimTablet::enrolled(&server, &url, "王五").await;
@@ -112,11 +168,21 @@ async fn cutting_the_link_at_random_offsets_loses_and_duplicates_nothing() {
     for attempt in 0..12 {
         for (i, c) in cases.iter().enumerate() {
             t.tablet.note(*c, &format!("第{attempt}次记录{i}")).unwrap();
-            t.tablet.set(*c, "visits.0.observations.0.text", &format!("观察{attempt}")).unwrap();
+            t.tablet
+                .set(
+                    *c,
+                    "visits.0.observations.0.text",
+                    &format!("观察{attempt}"),
+                )
+                .unwrap();
         }
         expected_findings += 1;
         let n = rng.random_range(1..6000u64);
-        if attempt % 2 == 0 { proxy.cut_after_upstream_bytes(n) } else { proxy.cut_after_downstream_bytes(n) }
+        if attempt % 2 == 0 {
+            proxy.cut_after_upstream_bytes(n)
+        } else {
+            proxy.cut_after_downstream_bytes(n)
+        }
         let first = t.sync().await;
         // Retry until it goes through; each retry is a real new connection.
         let mut tries = 0;
@@ -131,17 +197,28 @@ async fn cutting_the_link_at_random_offsets_loses_and_duplicates_nothing() {
         }
         let _ = first;
     }
-    assert!(proxy.cuts() >= 6, "the proxy actually cut the link ({} cuts)", proxy.cuts());
+    assert!(
+        proxy.cuts() >= 6,
+        "the proxy actually cut the link ({} cuts)",
+        proxy.cuts()
+    );
     t.sync().await.unwrap();
     for c in &cases {
         let export = server.export(*c);
         assert_eq!(export["document"], t.show(*c));
         let findings = export["document"]["findings"].as_array().unwrap();
-        assert_eq!(findings.len(), expected_findings, "no finding lost or duplicated");
+        assert_eq!(
+            findings.len(),
+            expected_findings,
+            "no finding lost or duplicated"
+        );
         let mut ids: Vec<_> = findings.iter().map(|f| f["id"].as_str().unwrap()).collect();
         ids.dedup();
         assert_eq!(ids.len(), expected_findings);
-        assert_eq!(export["document"]["visits"][0]["observations"][0]["text"], json!("观察11"));
+        assert_eq!(
+            export["document"]["visits"][0]["observations"][0]["text"],
+            json!("观察11")
+        );
     }
 }
 
@@ -154,8 +231,15 @@ async fn a_cut_photo_upload_resumes_and_resends_at_most_one_chunk() {
     let mut t = SimTablet::enrolled(&server, &format!("https://{}", proxy.addr()), "王五").await;
     t.tablet.photo_config.long_edge = 2400;
     t.sync().await.unwrap();
-    let photo = t.tablet.add_photo(case, &test_jpeg(2400, 1800, 7), "院落", "exterior").unwrap();
-    assert!(photo.bytes > 3 * BLOB_CHUNK, "photo spans several chunks ({} bytes)", photo.bytes);
+    let photo = t
+        .tablet
+        .add_photo(case, &test_jpeg(2400, 1800, 7), "院落", "exterior")
+        .unwrap();
+    assert!(
+        photo.bytes > 3 * BLOB_CHUNK,
+        "photo spans several chunks ({} bytes)",
+        photo.bytes
+    );
 
     let before = proxy.upstream_bytes();
     proxy.cut_after_upstream_bytes(photo.bytes / 2 + 12_345);
@@ -164,8 +248,15 @@ async fn a_cut_photo_upload_resumes_and_resends_at_most_one_chunk() {
     t.sync().await.unwrap();
     let sent = proxy.upstream_bytes() - before;
     let overhead = 48 * 1024; // TLS handshakes, HTTP headers, the small document rounds
-    assert!(sent <= photo.bytes + BLOB_CHUNK + overhead, "sent {sent} for a {} byte photo", photo.bytes);
-    assert_eq!(std::fs::read(server.blob_path(&photo.hash)).unwrap(), std::fs::read(t.tablet.photo_path(&photo.hash)).unwrap());
+    assert!(
+        sent <= photo.bytes + BLOB_CHUNK + overhead,
+        "sent {sent} for a {} byte photo",
+        photo.bytes
+    );
+    assert_eq!(
+        std::fs::read(server.blob_path(&photo.hash)).unwrap(),
+        std::fs::read(t.tablet.photo_path(&photo.hash)).unwrap()
+    );
     assert_eq!(server.export(case)["evidence_complete"], json!(true));
 }
 
@@ -184,12 +275,18 @@ async fn a_change_with_another_devices_actor_is_refused() {
     for (k, v) in [("device_id", &b_id.device_id), ("token", &b_id.token)] {
         a.tablet.store().set_setting(k, v).unwrap();
     }
-    a.tablet.set(case, "visits.0.living.housing", "伪造").unwrap();
+    a.tablet
+        .set(case, "visits.0.living.housing", "伪造")
+        .unwrap();
     let report = a.sync().await.unwrap();
     assert_eq!(report.refused.len(), 1, "{report:?}");
     assert_eq!(report.refused[0].code, "foreign_actor");
     let export = server.export(case);
-    assert_eq!(visit(&export["document"])["living"]["housing"], Value::Null, "nothing of it was stored");
+    assert_eq!(
+        visit(&export["document"])["living"]["housing"],
+        Value::Null,
+        "nothing of it was stored"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -199,22 +296,43 @@ async fn revoked_and_unknown_devices_are_refused() {
     server.add_case("REV-1", &["王五"]);
     let mut t = SimTablet::enrolled(&server, &server.url(), "王五").await;
     t.sync().await.unwrap();
-    jiuzhu_server::admin::revoke_device(server.store.as_ref(), server.device_id("王五"), 1).unwrap();
+    jiuzhu_server::admin::revoke_device(server.store.as_ref(), server.device_id("王五"), 1)
+        .unwrap();
     let err = t.sync().await.unwrap_err();
-    assert!(matches!(&err, jiuzhu_tablet_core::TabletError::Net(e) if e.code() == Some("device_revoked")), "{err}");
+    assert!(
+        matches!(&err, jiuzhu_tablet_core::TabletError::Net(e) if e.code() == Some("device_revoked")),
+        "{err}"
+    );
 
     let mut stranger = SimTablet::enrolled(&server, &server.url(), "王五").await;
-    stranger.tablet.store().set_setting("token", "00".repeat(32).as_str()).unwrap();
+    stranger
+        .tablet
+        .store()
+        .set_setting("token", "00".repeat(32).as_str())
+        .unwrap();
     let err = stranger.sync().await.unwrap_err();
-    assert!(matches!(&err, jiuzhu_tablet_core::TabletError::Net(e) if e.code() == Some("unknown_device")), "{err}");
+    assert!(
+        matches!(&err, jiuzhu_tablet_core::TabletError::Net(e) if e.code() == Some("unknown_device")),
+        "{err}"
+    );
 
     // Codes work once.
     let code = server.enroll_code("王五");
     let mut one = SimTablet::new();
-    one.tablet.enroll(&server.url(), &code, Some(&server.fingerprint()), "x").await.unwrap();
+    one.tablet
+        .enroll(&server.url(), &code, Some(&server.fingerprint()), "x")
+        .await
+        .unwrap();
     let mut two = SimTablet::new();
-    let err = two.tablet.enroll(&server.url(), &code, Some(&server.fingerprint()), "y").await.unwrap_err();
-    assert!(matches!(&err, jiuzhu_tablet_core::TabletError::Net(e) if e.code() == Some("code_used")), "{err}");
+    let err = two
+        .tablet
+        .enroll(&server.url(), &code, Some(&server.fingerprint()), "y")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, jiuzhu_tablet_core::TabletError::Net(e) if e.code() == Some("code_used")),
+        "{err}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -224,15 +342,29 @@ async fn a_changed_certificate_is_refused() {
     let code = server.enroll_code("王五");
     let mut t = SimTablet::new();
     let wrong = "ab".repeat(32);
-    let err = t.tablet.enroll(&server.url(), &code, Some(&wrong), "x").await.unwrap_err();
-    assert!(matches!(err, jiuzhu_tablet_core::TabletError::Net(jiuzhu_tablet_core::net::NetError::CertificateChanged { .. })), "{err}");
+    let err = t
+        .tablet
+        .enroll(&server.url(), &code, Some(&wrong), "x")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            jiuzhu_tablet_core::TabletError::Net(
+                jiuzhu_tablet_core::net::NetError::CertificateChanged { .. }
+            )
+        ),
+        "{err}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_cases_with_twenty_changed_sync_in_at_most_three_rounds() {
     let server = TestServer::start().await;
     server.add_investigator("王五");
-    let cases: Vec<_> = (0..1000).map(|i| server.add_case(&format!("K-{i:04}"), &["王五"])).collect();
+    let cases: Vec<_> = (0..1000)
+        .map(|i| server.add_case(&format!("K-{i:04}"), &["王五"]))
+        .collect();
     let mut t = SimTablet::enrolled(&server, &server.url(), "王五").await;
     let first = t.sync().await.unwrap();
     assert_eq!(t.tablet.cases(None).unwrap().len(), 1000);
@@ -245,6 +377,9 @@ async fn a_thousand_cases_with_twenty_changed_sync_in_at_most_three_rounds() {
     assert_eq!(report.documents_sent, 20);
     assert!(report.rounds <= 3, "took {} rounds", report.rounds);
     for c in cases.iter().step_by(50) {
-        assert_eq!(visit(&server.export(*c)["document"])["living"]["food"], json!("自给"));
+        assert_eq!(
+            visit(&server.export(*c)["document"])["living"]["food"],
+            json!("自给")
+        );
     }
 }

@@ -50,7 +50,10 @@ pub struct Identity {
 }
 
 pub fn now_s() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }
 
 /// The tablet: a home directory with `jiuzhu.sqlite` and `photos/`.
@@ -65,7 +68,11 @@ impl Tablet {
         std::fs::create_dir_all(home.join("photos"))?;
         std::fs::create_dir_all(home.join("thumbs"))?;
         let store = Store::open(&home.join("jiuzhu.sqlite"))?;
-        Ok(Self { home: home.to_path_buf(), store, photo_config: Default::default() })
+        Ok(Self {
+            home: home.to_path_buf(),
+            store,
+            photo_config: Default::default(),
+        })
     }
 
     pub fn home(&self) -> &Path {
@@ -78,7 +85,8 @@ impl Tablet {
     }
 
     pub fn identity(&self) -> Result<Identity> {
-        let get = |k: &str| -> Result<String> { self.store.setting(k)?.ok_or(TabletError::NotEnrolled) };
+        let get =
+            |k: &str| -> Result<String> { self.store.setting(k)?.ok_or(TabletError::NotEnrolled) };
         Ok(Identity {
             server: get("server")?,
             fingerprint: get("fingerprint")?,
@@ -91,12 +99,21 @@ impl Tablet {
     }
 
     fn actor(&self) -> Result<ActorKey> {
-        self.identity()?.actor.parse().map_err(|e: jiuzhu_shared::IdError| TabletError::Protocol(e.to_string()))
+        self.identity()?
+            .actor
+            .parse()
+            .map_err(|e: jiuzhu_shared::IdError| TabletError::Protocol(e.to_string()))
     }
 
     /// Enroll with a one-time code. Without `fingerprint` the certificate presented now is pinned
     /// (and returned so a person can compare it with the one the server printed).
-    pub async fn enroll(&mut self, server: &str, code: &str, fingerprint: Option<&str>, device_name: &str) -> Result<Identity> {
+    pub async fn enroll(
+        &mut self,
+        server: &str,
+        code: &str,
+        fingerprint: Option<&str>,
+        device_name: &str,
+    ) -> Result<Identity> {
         if let Ok(id) = self.identity() {
             return Err(TabletError::AlreadyEnrolled(id.server));
         }
@@ -107,9 +124,12 @@ impl Tablet {
             device_name: device_name.to_string(),
             app_version: APP_VERSION.to_string(),
         };
-        let resp: jiuzhu_shared::protocol::EnrollResponse =
-            client.call(hyper::Method::POST, "/api/v1/enroll", Some(&req)).await?;
-        let fp = client.seen_fingerprint().ok_or_else(|| TabletError::Protocol("no certificate seen".into()))?;
+        let resp: jiuzhu_shared::protocol::EnrollResponse = client
+            .call(hyper::Method::POST, "/api/v1/enroll", Some(&req))
+            .await?;
+        let fp = client
+            .seen_fingerprint()
+            .ok_or_else(|| TabletError::Protocol("no certificate seen".into()))?;
         let tx = self.store.transaction()?;
         for (k, v) in [
             ("server", server.trim_end_matches('/')),
@@ -120,7 +140,11 @@ impl Tablet {
             ("user_name", &resp.user_name),
             ("township", &resp.township),
         ] {
-            tx.execute("INSERT OR REPLACE INTO settings(key, value) VALUES (?1, ?2)", [k, v]).map_err(store::StoreError::from)?;
+            tx.execute(
+                "INSERT OR REPLACE INTO settings(key, value) VALUES (?1, ?2)",
+                [k, v],
+            )
+            .map_err(store::StoreError::from)?;
         }
         tx.commit().map_err(store::StoreError::from)?;
         self.identity()
@@ -139,7 +163,11 @@ impl Tablet {
     }
 
     /// Apply an edit to a case and commit it before returning.
-    pub fn edit<R>(&mut self, case: CaseId, f: impl FnOnce(&mut CaseDocument, i64) -> Result<R>) -> Result<R> {
+    pub fn edit<R>(
+        &mut self,
+        case: CaseId,
+        f: impl FnOnce(&mut CaseDocument, i64) -> Result<R>,
+    ) -> Result<R> {
         let mut doc = self.document(case)?;
         let old = doc.heads();
         let now = now_s();
@@ -160,10 +188,19 @@ impl Tablet {
     /// Run a photo through the pipeline, keep its file (named by hash) and thumbnail, and reference
     /// it from the case's open visit (creating one if needed). The file is durable before the
     /// document points at it.
-    pub fn add_photo(&mut self, case: CaseId, bytes: &[u8], caption: &str, tag: &str) -> Result<PhotoRef> {
+    pub fn add_photo(
+        &mut self,
+        case: CaseId,
+        bytes: &[u8],
+        caption: &str,
+        tag: &str,
+    ) -> Result<PhotoRef> {
         let p = photo::process(bytes, &self.photo_config)?;
         write_durable(&self.photo_path(&p.sha256), &p.jpeg)?;
-        write_durable(&self.home.join("thumbs").join(format!("{}.jpg", p.sha256)), &p.thumbnail)?;
+        write_durable(
+            &self.home.join("thumbs").join(format!("{}.jpg", p.sha256)),
+            &p.thumbnail,
+        )?;
         let by = self.identity()?.user_name;
         let photo = PhotoRef {
             hash: p.sha256.clone(),
@@ -171,9 +208,16 @@ impl Tablet {
             width: p.width,
             height: p.height,
             taken_at: p.taken_at_ms,
-            gps: p.gps.map(|g| jiuzhu_shared::schema::Gps { lat: g.lat, lon: g.lon }),
+            gps: p.gps.map(|g| jiuzhu_shared::schema::Gps {
+                lat: g.lat,
+                lon: g.lon,
+            }),
             caption: caption.to_string(),
-            tag: if tag.is_empty() { "other".into() } else { tag.to_string() },
+            tag: if tag.is_empty() {
+                "other".into()
+            } else {
+                tag.to_string()
+            },
             by: by.clone(),
             added_at: Some(now_s() * 1000),
         };
@@ -181,9 +225,18 @@ impl Tablet {
         self.edit(case, move |doc, now| {
             doc.update("add photo", now, |c| {
                 if !c.visits.iter().any(|v| !v.finalized) {
-                    c.visits.push(jiuzhu_shared::schema::Visit::new("home", vec![by.clone()], now * 1000));
+                    c.visits.push(jiuzhu_shared::schema::Visit::new(
+                        "home",
+                        vec![by.clone()],
+                        now * 1000,
+                    ));
                 }
-                let visit = c.visits.iter_mut().rev().find(|v| !v.finalized).expect("an open visit exists");
+                let visit = c
+                    .visits
+                    .iter_mut()
+                    .rev()
+                    .find(|v| !v.finalized)
+                    .expect("an open visit exists");
                 if !visit.photos.iter().any(|x| x.hash == photo.hash) {
                     visit.photos.push(photo);
                 }

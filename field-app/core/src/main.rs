@@ -8,7 +8,11 @@ use jiuzhu_tablet_core::Tablet;
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(name = "jiuzhu-tablet", version, about = "Jiuzhu field tablet (headless)")]
+#[command(
+    name = "jiuzhu-tablet",
+    version,
+    about = "Jiuzhu field tablet (headless)"
+)]
 struct Cli {
     /// The tablet's data directory.
     #[arg(long, global = true, default_value = ".")]
@@ -78,10 +82,18 @@ fn case_id(s: &str) -> anyhow::Result<CaseId> {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let mut tablet = Tablet::open(&cli.home).with_context(|| format!("cannot open tablet home {}", cli.home.display()))?;
+    let mut tablet = Tablet::open(&cli.home)
+        .with_context(|| format!("cannot open tablet home {}", cli.home.display()))?;
     let out = match cli.cmd {
-        Cmd::Enroll { server, code, fingerprint, name } => {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        Cmd::Enroll {
+            server,
+            code,
+            fingerprint,
+            name,
+        } => {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
             let id = rt.block_on(tablet.enroll(&server, &code, fingerprint.as_deref(), &name))?;
             serde_json::to_value(id)?
         }
@@ -91,14 +103,28 @@ fn main() -> anyhow::Result<()> {
             tablet.set(case_id(&case)?, &path, &value)?;
             serde_json::json!({"ok": true})
         }
-        Cmd::Note { case, text } => serde_json::json!({"finding": tablet.note(case_id(&case)?, &text)?}),
-        Cmd::Photo { case, file, caption, tag } => {
-            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+        Cmd::Note { case, text } => {
+            serde_json::json!({"finding": tablet.note(case_id(&case)?, &text)?})
+        }
+        Cmd::Photo {
+            case,
+            file,
+            caption,
+            tag,
+        } => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
             serde_json::to_value(tablet.add_photo(case_id(&case)?, &bytes, &caption, &tag)?)?
         }
         Cmd::Sync => {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-            serde_json::to_value(rt.block_on(tablet.sync(&mut |p| eprintln!("{}", serde_json::to_string(&p).unwrap_or_default())))?)?
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            serde_json::to_value(
+                rt.block_on(tablet.sync(&mut |p| {
+                    eprintln!("{}", serde_json::to_string(&p).unwrap_or_default())
+                }))?,
+            )?
         }
     };
     println!("{}", serde_json::to_string_pretty(&out)?);

@@ -24,7 +24,9 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 pub enum NetError {
     #[error("cannot reach the server at {addr}: {reason}")]
     NoNetwork { addr: String, reason: String },
-    #[error("the server's certificate changed (expected {expected}, got {got}): do not sync; ask the township whether the server was replaced")]
+    #[error(
+        "the server's certificate changed (expected {expected}, got {got}): do not sync; ask the township whether the server was replaced"
+    )]
     CertificateChanged { expected: String, got: String },
     #[error("secure connection failed: {0}")]
     Tls(String),
@@ -33,7 +35,11 @@ pub enum NetError {
     #[error("the server did not answer within {0:?}")]
     Timeout(Duration),
     #[error("server refused ({status}, {code}): {message}")]
-    Server { status: u16, code: String, message: String },
+    Server {
+        status: u16,
+        code: String,
+        message: String,
+    },
     #[error("bad server address {0:?}: use https://HOST:PORT")]
     BadUrl(String),
     #[error("unexpected answer from the server: {0}")]
@@ -52,7 +58,10 @@ impl NetError {
 
 /// Normalise a fingerprint as people copy it: `AB:CD:…` or `abcd…`.
 pub fn normalize_fingerprint(fp: &str) -> String {
-    fp.chars().filter(|c| c.is_ascii_hexdigit()).collect::<String>().to_lowercase()
+    fp.chars()
+        .filter(|c| c.is_ascii_hexdigit())
+        .collect::<String>()
+        .to_lowercase()
 }
 
 #[derive(Debug)]
@@ -74,7 +83,9 @@ impl ServerCertVerifier for PinnedVerifier {
         let got = hex::encode(sha2::Sha256::digest(end_entity.as_ref()));
         *self.seen.lock().unwrap_or_else(|p| p.into_inner()) = Some(got.clone());
         match &self.expected {
-            Some(exp) if *exp != got => Err(rustls::Error::General("certificate fingerprint mismatch".into())),
+            Some(exp) if *exp != got => Err(rustls::Error::General(
+                "certificate fingerprint mismatch".into(),
+            )),
             _ => Ok(ServerCertVerified::assertion()),
         }
     }
@@ -85,7 +96,12 @@ impl ServerCertVerifier for PinnedVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
     }
 
     fn verify_tls13_signature(
@@ -94,11 +110,18 @@ impl ServerCertVerifier for PinnedVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider.signature_verification_algorithms.supported_schemes()
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }
 
@@ -115,16 +138,26 @@ struct Counted<S> {
 }
 
 impl<S: AsyncRead + Unpin> AsyncRead for Counted<S> {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
         let before = buf.filled().len();
         let r = Pin::new(&mut self.inner).poll_read(cx, buf);
-        self.counters.down.fetch_add((buf.filled().len() - before) as u64, Ordering::Relaxed);
+        self.counters
+            .down
+            .fetch_add((buf.filled().len() - before) as u64, Ordering::Relaxed);
         r
     }
 }
 
 impl<S: AsyncWrite + Unpin> AsyncWrite for Counted<S> {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, data: &[u8]) -> Poll<std::io::Result<usize>> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        data: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
         let r = Pin::new(&mut self.inner).poll_write(cx, data);
         if let Poll::Ready(Ok(n)) = &r {
             self.counters.up.fetch_add(*n as u64, Ordering::Relaxed);
@@ -154,13 +187,21 @@ pub struct Client {
 impl Client {
     /// `fingerprint: None` trusts the first certificate seen (enrollment without a fingerprint);
     /// [`Client::seen_fingerprint`] then tells which one it was so it can be pinned.
-    pub fn new(url: &str, fingerprint: Option<&str>, token: Option<String>) -> Result<Self, NetError> {
-        let rest = url.trim().strip_prefix("https://").ok_or_else(|| NetError::BadUrl(url.into()))?;
+    pub fn new(
+        url: &str,
+        fingerprint: Option<&str>,
+        token: Option<String>,
+    ) -> Result<Self, NetError> {
+        let rest = url
+            .trim()
+            .strip_prefix("https://")
+            .ok_or_else(|| NetError::BadUrl(url.into()))?;
         let hostport = rest.split('/').next().unwrap_or_default();
         let (host, port) = match hostport.rsplit_once(':') {
-            Some((h, p)) if !h.ends_with(']') || h.starts_with('[') => {
-                (h.trim_matches(['[', ']']).to_string(), p.parse().map_err(|_| NetError::BadUrl(url.into()))?)
-            }
+            Some((h, p)) if !h.ends_with(']') || h.starts_with('[') => (
+                h.trim_matches(['[', ']']).to_string(),
+                p.parse().map_err(|_| NetError::BadUrl(url.into()))?,
+            ),
             _ => (hostport.to_string(), 443),
         };
         if host.is_empty() {
@@ -169,14 +210,27 @@ impl Client {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let seen = Arc::new(Mutex::new(None));
         let expected = fingerprint.map(normalize_fingerprint);
-        let verifier = PinnedVerifier { expected: expected.clone(), seen: seen.clone(), provider: provider.clone() };
+        let verifier = PinnedVerifier {
+            expected: expected.clone(),
+            seen: seen.clone(),
+            provider: provider.clone(),
+        };
         let tls = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .map_err(|e| NetError::Tls(e.to_string()))?
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(verifier))
             .with_no_client_auth();
-        Ok(Self { host, port, expected, seen, token, tls: Arc::new(tls), sender: None, counters: Default::default() })
+        Ok(Self {
+            host,
+            port,
+            expected,
+            seen,
+            token,
+            tls: Arc::new(tls),
+            sender: None,
+            counters: Default::default(),
+        })
     }
 
     pub fn seen_fingerprint(&self) -> Option<String> {
@@ -195,24 +249,34 @@ impl Client {
         let tcp = tokio::time::timeout(REQUEST_TIMEOUT, tokio::net::TcpStream::connect(&addr))
             .await
             .map_err(|_| NetError::Timeout(REQUEST_TIMEOUT))?
-            .map_err(|e| NetError::NoNetwork { addr: addr.clone(), reason: e.to_string() })?;
+            .map_err(|e| NetError::NoNetwork {
+                addr: addr.clone(),
+                reason: e.to_string(),
+            })?;
         tcp.set_nodelay(true).ok();
-        let counted = Counted { inner: tcp, counters: self.counters.clone() };
+        let counted = Counted {
+            inner: tcp,
+            counters: self.counters.clone(),
+        };
         let name = match self.host.parse::<std::net::IpAddr>() {
             Ok(ip) => ServerName::IpAddress(ip.into()),
-            Err(_) => ServerName::try_from(self.host.clone()).map_err(|_| NetError::BadUrl(self.host.clone()))?,
+            Err(_) => ServerName::try_from(self.host.clone())
+                .map_err(|_| NetError::BadUrl(self.host.clone()))?,
         };
-        let tls = tokio_rustls::TlsConnector::from(self.tls.clone()).connect(name, counted).await.map_err(|e| {
-            match (&self.expected, self.seen_fingerprint()) {
-                (Some(expected), Some(got)) if *expected != got => {
-                    NetError::CertificateChanged { expected: expected.clone(), got }
-                }
-                _ => NetError::Tls(e.to_string()),
-            }
-        })?;
-        let (sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tls))
+        let tls = tokio_rustls::TlsConnector::from(self.tls.clone())
+            .connect(name, counted)
             .await
-            .map_err(|e| NetError::Broken(e.to_string()))?;
+            .map_err(|e| match (&self.expected, self.seen_fingerprint()) {
+                (Some(expected), Some(got)) if *expected != got => NetError::CertificateChanged {
+                    expected: expected.clone(),
+                    got,
+                },
+                _ => NetError::Tls(e.to_string()),
+            })?;
+        let (sender, conn) =
+            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tls))
+                .await
+                .map_err(|e| NetError::Broken(e.to_string()))?;
         tokio::spawn(async move {
             let _ = conn.await;
         });
@@ -222,8 +286,18 @@ impl Client {
 
     /// Send a request; the body is gzip-compressed when `compress`. Returns status and the
     /// (decompressed) body. A broken connection is dropped so the next call reconnects.
-    pub async fn request(&mut self, method: Method, path: &str, body: Vec<u8>, compress: bool) -> Result<(StatusCode, Vec<u8>), NetError> {
-        let result = tokio::time::timeout(REQUEST_TIMEOUT, self.request_inner(method, path, body, compress)).await;
+    pub async fn request(
+        &mut self,
+        method: Method,
+        path: &str,
+        body: Vec<u8>,
+        compress: bool,
+    ) -> Result<(StatusCode, Vec<u8>), NetError> {
+        let result = tokio::time::timeout(
+            REQUEST_TIMEOUT,
+            self.request_inner(method, path, body, compress),
+        )
+        .await;
         let result = result.unwrap_or(Err(NetError::Timeout(REQUEST_TIMEOUT)));
         if result.is_err() {
             self.sender = None;
@@ -231,12 +305,21 @@ impl Client {
         result
     }
 
-    async fn request_inner(&mut self, method: Method, path: &str, body: Vec<u8>, compress: bool) -> Result<(StatusCode, Vec<u8>), NetError> {
+    async fn request_inner(
+        &mut self,
+        method: Method,
+        path: &str,
+        body: Vec<u8>,
+        compress: bool,
+    ) -> Result<(StatusCode, Vec<u8>), NetError> {
         if self.sender.as_ref().is_none_or(|s| s.is_closed()) {
             self.connect().await?;
         }
         let sender = self.sender.as_mut().expect("connected");
-        sender.ready().await.map_err(|e| NetError::Broken(e.to_string()))?;
+        sender
+            .ready()
+            .await
+            .map_err(|e| NetError::Broken(e.to_string()))?;
         let mut req = Request::builder()
             .method(method)
             .uri(path)
@@ -252,27 +335,56 @@ impl Client {
         } else {
             body
         };
-        let req = req.body(Full::new(Bytes::from(body))).map_err(|e| NetError::Protocol(e.to_string()))?;
-        let resp = sender.send_request(req).await.map_err(|e| NetError::Broken(e.to_string()))?;
+        let req = req
+            .body(Full::new(Bytes::from(body)))
+            .map_err(|e| NetError::Protocol(e.to_string()))?;
+        let resp = sender
+            .send_request(req)
+            .await
+            .map_err(|e| NetError::Broken(e.to_string()))?;
         let status = resp.status();
-        let gzipped = resp.headers().get(hyper::header::CONTENT_ENCODING).is_some_and(|v| v == "gzip");
-        let bytes = resp.into_body().collect().await.map_err(|e| NetError::Broken(e.to_string()))?.to_bytes();
-        let bytes = if gzipped { gunzip(&bytes).map_err(|e| NetError::Protocol(e.to_string()))? } else { bytes.to_vec() };
+        let gzipped = resp
+            .headers()
+            .get(hyper::header::CONTENT_ENCODING)
+            .is_some_and(|v| v == "gzip");
+        let bytes = resp
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| NetError::Broken(e.to_string()))?
+            .to_bytes();
+        let bytes = if gzipped {
+            gunzip(&bytes).map_err(|e| NetError::Protocol(e.to_string()))?
+        } else {
+            bytes.to_vec()
+        };
         Ok((status, bytes))
     }
 
     /// A protocol call: CBOR in, CBOR out, server errors mapped to [`NetError::Server`].
-    pub async fn call<Req: WireMessage, Resp: WireMessage>(&mut self, method: Method, path: &str, msg: Option<&Req>) -> Result<Resp, NetError> {
+    pub async fn call<Req: WireMessage, Resp: WireMessage>(
+        &mut self,
+        method: Method,
+        path: &str,
+        msg: Option<&Req>,
+    ) -> Result<Resp, NetError> {
         let body = msg.map(protocol::encode).unwrap_or_default();
         let (status, bytes) = self.request(method, path, body, true).await?;
         decode_answer(status, &bytes)
     }
 }
 
-pub fn decode_answer<Resp: WireMessage>(status: StatusCode, bytes: &[u8]) -> Result<Resp, NetError> {
+pub fn decode_answer<Resp: WireMessage>(
+    status: StatusCode,
+    bytes: &[u8],
+) -> Result<Resp, NetError> {
     if !status.is_success() {
         return Err(match protocol::decode::<ErrorBody>(bytes) {
-            Ok(e) => NetError::Server { status: status.as_u16(), code: e.code, message: e.message },
+            Ok(e) => NetError::Server {
+                status: status.as_u16(),
+                code: e.code,
+                message: e.message,
+            },
             Err(_) => NetError::Server {
                 status: status.as_u16(),
                 code: "http".into(),

@@ -4,7 +4,7 @@
 //! returns, so a change the investigator saw survives a crash or a flat battery.
 
 use jiuzhu_shared::{ActorKey, CaseDocument, CaseId};
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use std::path::Path;
 
@@ -90,23 +90,39 @@ impl Store {
     }
 
     pub fn setting(&self, key: &str) -> Result<Option<String>> {
-        Ok(self.conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()?)
     }
 
     pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
-        self.conn.execute("INSERT OR REPLACE INTO settings(key, value) VALUES (?1, ?2)", params![key, value])?;
+        self.conn.execute(
+            "INSERT OR REPLACE INTO settings(key, value) VALUES (?1, ?2)",
+            params![key, value],
+        )?;
         Ok(())
     }
 
     pub fn case_ids(&self) -> Result<Vec<CaseId>> {
-        let mut stmt = self.conn.prepare("SELECT case_id FROM docs ORDER BY case_id")?;
-        let ids = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT case_id FROM docs ORDER BY case_id")?;
+        let ids = stmt
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(ids.into_iter().filter_map(|s| s.parse().ok()).collect())
     }
 
     pub fn load(&self, id: CaseId, actor: ActorKey) -> Result<Option<CaseDocument>> {
-        let mut stmt = self.conn.prepare_cached("SELECT data FROM doc_chunks WHERE case_id = ?1 ORDER BY n")?;
-        let chunks: Vec<Vec<u8>> = stmt.query_map([id.to_string()], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT data FROM doc_chunks WHERE case_id = ?1 ORDER BY n")?;
+        let chunks: Vec<Vec<u8>> = stmt
+            .query_map([id.to_string()], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
         if chunks.is_empty() {
             return Ok(None);
         }
@@ -118,7 +134,13 @@ impl Store {
     }
 
     /// Store what changed in `doc` since `old_heads` and refresh its list entry, in one transaction.
-    pub fn save_changes(&mut self, id: CaseId, doc: &mut CaseDocument, old_heads: &[automerge::ChangeHash], now: i64) -> Result<()> {
+    pub fn save_changes(
+        &mut self,
+        id: CaseId,
+        doc: &mut CaseDocument,
+        old_heads: &[automerge::ChangeHash],
+        now: i64,
+    ) -> Result<()> {
         let tx = self.conn.transaction()?;
         save_in(&tx, id, doc, old_heads, now)?;
         tx.commit()?;
@@ -134,7 +156,14 @@ impl Store {
     }
 
     pub fn heads(&self, id: CaseId) -> Result<Option<String>> {
-        Ok(self.conn.query_row("SELECT heads FROM docs WHERE case_id = ?1", [id.to_string()], |r| r.get(0)).optional()?)
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT heads FROM docs WHERE case_id = ?1",
+                [id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?)
     }
 
     pub fn list(&self, query: Option<&str>) -> Result<Vec<CaseListItem>> {
@@ -178,32 +207,47 @@ impl Store {
     }
 
     pub fn pending_blobs(&self) -> Result<Vec<(String, u64)>> {
-        let mut stmt = self.conn.prepare("SELECT hash, size FROM blobs WHERE uploaded = 0 ORDER BY created_at, hash")?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?.collect::<rusqlite::Result<_>>()?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT hash, size FROM blobs WHERE uploaded = 0 ORDER BY created_at, hash")?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?
+            .collect::<rusqlite::Result<_>>()?;
         Ok(rows)
     }
 
     pub fn mark_uploaded(&self, hash: &str) -> Result<()> {
-        self.conn.execute("UPDATE blobs SET uploaded = 1 WHERE hash = ?1", [hash])?;
+        self.conn
+            .execute("UPDATE blobs SET uploaded = 1 WHERE hash = ?1", [hash])?;
         Ok(())
     }
 
     pub fn mark_withdrawn(&self, id: CaseId) -> Result<()> {
-        self.conn.execute("UPDATE docs SET withdrawn = 1 WHERE case_id = ?1", [id.to_string()])?;
+        self.conn.execute(
+            "UPDATE docs SET withdrawn = 1 WHERE case_id = ?1",
+            [id.to_string()],
+        )?;
         Ok(())
     }
 
     /// Drop withdrawn cases whose every change the server has confirmed (unsent work stays).
     pub fn drop_synced_withdrawn(&mut self) -> Result<Vec<CaseId>> {
         let withdrawn: Vec<(String, String)> = {
-            let mut stmt = self.conn.prepare("SELECT case_id, heads FROM docs WHERE withdrawn = 1")?;
-            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?
+            let mut stmt = self
+                .conn
+                .prepare("SELECT case_id, heads FROM docs WHERE withdrawn = 1")?;
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?
         };
         let mut dropped = Vec::new();
         let tx = self.conn.transaction()?;
         for (id, heads) in withdrawn {
             let state: Option<Vec<u8>> = tx
-                .query_row("SELECT state FROM sync_states WHERE peer = ?1 AND case_id = ?2", params![SERVER_PEER, id], |r| r.get(0))
+                .query_row(
+                    "SELECT state FROM sync_states WHERE peer = ?1 AND case_id = ?2",
+                    params![SERVER_PEER, id],
+                    |r| r.get(0),
+                )
                 .optional()?;
             if synced(&heads, state.as_deref()) {
                 for table in ["doc_chunks", "case_index", "sync_states", "docs"] {
@@ -223,12 +267,21 @@ impl Store {
 
 /// Whether the server's known heads (from the stored sync state) cover our heads.
 pub fn synced(heads: &str, state: Option<&[u8]>) -> bool {
-    state.is_some_and(|s| heads_text(&jiuzhu_shared::sync::decode_state(Some(s)).shared_heads) == heads)
+    state.is_some_and(|s| {
+        heads_text(&jiuzhu_shared::sync::decode_state(Some(s)).shared_heads) == heads
+    })
 }
 
-pub fn save_state_in(tx: &rusqlite::Transaction<'_>, peer: &str, id: CaseId, state: &[u8]) -> Result<()> {
-    tx.prepare_cached("INSERT OR REPLACE INTO sync_states(peer, case_id, state) VALUES (?1, ?2, ?3)")?
-        .execute(params![peer, id.to_string(), state])?;
+pub fn save_state_in(
+    tx: &rusqlite::Transaction<'_>,
+    peer: &str,
+    id: CaseId,
+    state: &[u8],
+) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT OR REPLACE INTO sync_states(peer, case_id, state) VALUES (?1, ?2, ?3)",
+    )?
+    .execute(params![peer, id.to_string(), state])?;
     Ok(())
 }
 
@@ -243,10 +296,17 @@ pub fn save_in(
 ) -> Result<()> {
     let id_s = id.to_string();
     let heads = doc.heads();
-    let chunks: i64 = tx.query_row("SELECT COUNT(*) FROM doc_chunks WHERE case_id = ?1", [&id_s], |r| r.get(0))?;
+    let chunks: i64 = tx.query_row(
+        "SELECT COUNT(*) FROM doc_chunks WHERE case_id = ?1",
+        [&id_s],
+        |r| r.get(0),
+    )?;
     if chunks as usize >= COMPACT_AFTER_CHUNKS || chunks == 0 {
         tx.execute("DELETE FROM doc_chunks WHERE case_id = ?1", [&id_s])?;
-        tx.execute("INSERT INTO doc_chunks(case_id, n, data) VALUES (?1, 0, ?2)", params![id_s, doc.save()])?;
+        tx.execute(
+            "INSERT INTO doc_chunks(case_id, n, data) VALUES (?1, 0, ?2)",
+            params![id_s, doc.save()],
+        )?;
     } else {
         let chunk = doc.automerge().save_after(old_heads);
         if !chunk.is_empty() {

@@ -3,12 +3,12 @@
 //! at any byte costs at most a repeated round, never data.
 
 use crate::net::{Client, NetError};
-use crate::store::{save_in, save_state_in, synced, SERVER_PEER};
-use crate::{now_s, Result, Tablet, TabletError};
+use crate::store::{SERVER_PEER, save_in, save_state_in, synced};
+use crate::{Result, Tablet, TabletError, now_s};
 use automerge::sync::{Message, SyncDoc};
 use hyper::Method;
 use jiuzhu_shared::protocol::{
-    BlobStatus, DocMessage, Refusal, SyncRequest, SyncResponse, BLOB_CHUNK, PROTOCOL_VERSION,
+    BLOB_CHUNK, BlobStatus, DocMessage, PROTOCOL_VERSION, Refusal, SyncRequest, SyncResponse,
 };
 use jiuzhu_shared::sync::decode_state;
 use jiuzhu_shared::{ActorKey, CaseDocument, CaseId};
@@ -49,27 +49,52 @@ struct Live {
 }
 
 impl Tablet {
-    pub async fn sync(&mut self, progress: &mut (dyn FnMut(Progress) + Send)) -> Result<SyncReport> {
+    pub async fn sync(
+        &mut self,
+        progress: &mut (dyn FnMut(Progress) + Send),
+    ) -> Result<SyncReport> {
         let id = self.identity()?;
-        let actor: ActorKey = id.actor.parse().map_err(|e: jiuzhu_shared::IdError| TabletError::Protocol(e.to_string()))?;
+        let actor: ActorKey = id
+            .actor
+            .parse()
+            .map_err(|e: jiuzhu_shared::IdError| TabletError::Protocol(e.to_string()))?;
         let mut client = Client::new(&id.server, Some(&id.fingerprint), Some(id.token.clone()))?;
         let mut report = SyncReport::default();
-        let result = self.sync_with(&mut client, actor, &mut report, progress).await;
+        let result = self
+            .sync_with(&mut client, actor, &mut report, progress)
+            .await;
         report.bytes_up = client.bytes_up();
         report.bytes_down = client.bytes_down();
         result.map(|_| report)
     }
 
-    async fn sync_with(&mut self, client: &mut Client, actor: ActorKey, report: &mut SyncReport, progress: &mut (dyn FnMut(Progress) + Send)) -> Result<()> {
+    async fn sync_with(
+        &mut self,
+        client: &mut Client,
+        actor: ActorKey,
+        report: &mut SyncReport,
+        progress: &mut (dyn FnMut(Progress) + Send),
+    ) -> Result<()> {
         self.sync_documents(client, actor, report, progress).await?;
         self.upload_blobs(client, report, progress).await?;
         report.dropped = self.store.drop_synced_withdrawn()?;
-        self.store.set_setting("last_sync_at", &now_s().to_string())?;
+        self.store
+            .set_setting("last_sync_at", &now_s().to_string())?;
         Ok(())
     }
 
-    async fn sync_documents(&mut self, client: &mut Client, actor: ActorKey, report: &mut SyncReport, progress: &mut (dyn FnMut(Progress) + Send)) -> Result<()> {
-        let mut cursor: u64 = self.store.setting("cursor")?.and_then(|c| c.parse().ok()).unwrap_or(0);
+    async fn sync_documents(
+        &mut self,
+        client: &mut Client,
+        actor: ActorKey,
+        report: &mut SyncReport,
+        progress: &mut (dyn FnMut(Progress) + Send),
+    ) -> Result<()> {
+        let mut cursor: u64 = self
+            .store
+            .setting("cursor")?
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
         let mut live: BTreeMap<CaseId, Live> = BTreeMap::new();
         let mut refused: BTreeSet<CaseId> = BTreeSet::new();
 
@@ -83,9 +108,15 @@ impl Tablet {
                 continue;
             }
             let doc = self.store.load_existing(case, actor)?;
-            let mut l = Live { doc, state: decode_state(state.as_deref()) };
+            let mut l = Live {
+                doc,
+                state: decode_state(state.as_deref()),
+            };
             if let Some(m) = l.doc.automerge().sync().generate_sync_message(&mut l.state) {
-                outgoing.push(DocMessage { doc: case, msg: m.encode() });
+                outgoing.push(DocMessage {
+                    doc: case,
+                    msg: m.encode(),
+                });
             }
             live.insert(case, l);
         }
@@ -94,19 +125,39 @@ impl Tablet {
         loop {
             report.rounds += 1;
             if report.rounds > MAX_ROUNDS {
-                return Err(TabletError::Protocol(format!("sync did not settle after {MAX_ROUNDS} rounds; it will continue next time")));
+                return Err(TabletError::Protocol(format!(
+                    "sync did not settle after {MAX_ROUNDS} rounds; it will continue next time"
+                )));
             }
-            progress(Progress::Round { round: report.rounds, documents: outgoing.len() });
-            let req = SyncRequest { v: PROTOCOL_VERSION, cursor, docs: std::mem::take(&mut outgoing), app_version: crate::APP_VERSION.into() };
+            progress(Progress::Round {
+                round: report.rounds,
+                documents: outgoing.len(),
+            });
+            let req = SyncRequest {
+                v: PROTOCOL_VERSION,
+                cursor,
+                docs: std::mem::take(&mut outgoing),
+                app_version: crate::APP_VERSION.into(),
+            };
             let round_docs: BTreeSet<CaseId> = req.docs.iter().map(|m| m.doc).collect();
-            let resp: SyncResponse = client.call(Method::POST, "/api/v1/sync", Some(&req)).await?;
+            let resp: SyncResponse = client
+                .call(Method::POST, "/api/v1/sync", Some(&req))
+                .await?;
 
             for r in &resp.refused {
                 refused.insert(r.doc);
                 report.refused.push(r.clone());
             }
-            for (list, new) in [(&mut report.assigned, &resp.assigned), (&mut report.withdrawn, &resp.withdrawn)] {
-                list.extend(new.iter().filter(|c| !list.contains(c)).copied().collect::<Vec<_>>());
+            for (list, new) in [
+                (&mut report.assigned, &resp.assigned),
+                (&mut report.withdrawn, &resp.withdrawn),
+            ] {
+                list.extend(
+                    new.iter()
+                        .filter(|c| !list.contains(c))
+                        .copied()
+                        .collect::<Vec<_>>(),
+                );
             }
 
             // Apply everything the server sent, then commit it all (with sync states) at once.
@@ -115,14 +166,23 @@ impl Tablet {
                 let l = match live.entry(m.doc) {
                     std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
                     std::collections::btree_map::Entry::Vacant(e) => {
-                        let doc = self.store.load(m.doc, actor)?.unwrap_or_else(|| CaseDocument::empty(actor));
-                        let state = decode_state(self.store.sync_state(SERVER_PEER, m.doc)?.as_deref());
+                        let doc = self
+                            .store
+                            .load(m.doc, actor)?
+                            .unwrap_or_else(|| CaseDocument::empty(actor));
+                        let state =
+                            decode_state(self.store.sync_state(SERVER_PEER, m.doc)?.as_deref());
                         e.insert(Live { doc, state })
                     }
                 };
-                let msg = Message::decode(&m.msg).map_err(|e| TabletError::Protocol(format!("bad sync message: {e}")))?;
+                let msg = Message::decode(&m.msg)
+                    .map_err(|e| TabletError::Protocol(format!("bad sync message: {e}")))?;
                 let before = l.doc.heads();
-                l.doc.automerge().sync().receive_sync_message(&mut l.state, msg).map_err(|e| TabletError::Protocol(e.to_string()))?;
+                l.doc
+                    .automerge()
+                    .sync()
+                    .receive_sync_message(&mut l.state, msg)
+                    .map_err(|e| TabletError::Protocol(e.to_string()))?;
                 if l.doc.heads() != before {
                     changed.push((m.doc, before));
                 }
@@ -134,7 +194,12 @@ impl Tablet {
                     let l = live.get_mut(case).expect("live");
                     save_in(&tx, *case, &mut l.doc, before, now)?;
                 }
-                for m in resp.docs.iter().map(|m| m.doc).chain(round_docs.iter().copied()) {
+                for m in resp
+                    .docs
+                    .iter()
+                    .map(|m| m.doc)
+                    .chain(round_docs.iter().copied())
+                {
                     if let Some(l) = live.get_mut(&m) {
                         // An announced document not received yet has nothing to keep.
                         if !l.doc.heads().is_empty() {
@@ -143,19 +208,26 @@ impl Tablet {
                     }
                 }
                 for w in &resp.withdrawn {
-                    tx.execute("UPDATE docs SET withdrawn = 1 WHERE case_id = ?1", [w.to_string()])
-                        .map_err(crate::store::StoreError::from)?;
+                    tx.execute(
+                        "UPDATE docs SET withdrawn = 1 WHERE case_id = ?1",
+                        [w.to_string()],
+                    )
+                    .map_err(crate::store::StoreError::from)?;
                 }
                 tx.commit().map_err(crate::store::StoreError::from)?;
             }
             report.documents_received += changed.len();
             cursor = resp.cursor;
 
-            let candidates: BTreeSet<CaseId> = resp.docs.iter().map(|m| m.doc).chain(round_docs).collect();
+            let candidates: BTreeSet<CaseId> =
+                resp.docs.iter().map(|m| m.doc).chain(round_docs).collect();
             for case in candidates.difference(&refused) {
                 let l = live.get_mut(case).expect("live");
                 if let Some(m) = l.doc.automerge().sync().generate_sync_message(&mut l.state) {
-                    outgoing.push(DocMessage { doc: *case, msg: m.encode() });
+                    outgoing.push(DocMessage {
+                        doc: *case,
+                        msg: m.encode(),
+                    });
                     sent.insert(*case);
                 }
             }
@@ -169,35 +241,56 @@ impl Tablet {
         Ok(())
     }
 
-    async fn upload_blobs(&mut self, client: &mut Client, report: &mut SyncReport, progress: &mut (dyn FnMut(Progress) + Send)) -> Result<()> {
+    async fn upload_blobs(
+        &mut self,
+        client: &mut Client,
+        report: &mut SyncReport,
+        progress: &mut (dyn FnMut(Progress) + Send),
+    ) -> Result<()> {
         for (hash, size) in self.store.pending_blobs()? {
             let path = self.photo_path(&hash);
             let bytes = std::fs::read(&path)?;
             if bytes.len() as u64 != size {
-                return Err(TabletError::Protocol(format!("local photo {hash} is damaged (size {} ≠ {size})", bytes.len())));
+                return Err(TabletError::Protocol(format!(
+                    "local photo {hash} is damaged (size {} ≠ {size})",
+                    bytes.len()
+                )));
             }
             let url = format!("/api/v1/blobs/{hash}");
-            let status: BlobStatus = client.call::<BlobStatus, _>(Method::GET, &url, None).await?;
+            let status: BlobStatus = client
+                .call::<BlobStatus, _>(Method::GET, &url, None)
+                .await?;
             let mut offset = status.offset;
             let mut complete = status.complete;
             while !complete {
                 let end = (offset + BLOB_CHUNK).min(size);
                 let chunk = bytes[offset as usize..end as usize].to_vec();
                 let (st, body) = client
-                    .request(Method::PUT, &format!("{url}?offset={offset}&total={size}"), chunk, false)
+                    .request(
+                        Method::PUT,
+                        &format!("{url}?offset={offset}&total={size}"),
+                        chunk,
+                        false,
+                    )
                     .await?;
                 let status: BlobStatus = match crate::net::decode_answer(st, &body) {
                     Ok(s) => s,
                     // Someone else's upload moved the offset: ask again and resume from there.
                     Err(NetError::Server { code, .. }) if code == "offset_mismatch" => {
-                        client.call::<BlobStatus, _>(Method::GET, &url, None).await?
+                        client
+                            .call::<BlobStatus, _>(Method::GET, &url, None)
+                            .await?
                     }
                     Err(e) => return Err(e.into()),
                 };
                 report.blob_bytes_sent += end - offset;
                 offset = status.offset;
                 complete = status.complete;
-                progress(Progress::Blob { hash: hash.clone(), sent: offset, total: size });
+                progress(Progress::Blob {
+                    hash: hash.clone(),
+                    sent: offset,
+                    total: size,
+                });
             }
             // Only now, with the server's word that it holds the verified blob, is it marked sent.
             self.store.mark_uploaded(&hash)?;

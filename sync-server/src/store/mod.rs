@@ -130,7 +130,13 @@ pub trait DocTxn {
     fn load_doc(&mut self, id: CaseId) -> Result<Option<Vec<u8>>>;
     /// Append a chunk of new changes (or replace all chunks by `snapshot` when compacting) and store
     /// the refreshed projection. Bumps the document's change sequence.
-    fn append_doc(&mut self, id: CaseId, chunk: &[u8], snapshot: Option<&[u8]>, view: &CaseView) -> Result<()>;
+    fn append_doc(
+        &mut self,
+        id: CaseId,
+        chunk: &[u8],
+        snapshot: Option<&[u8]>,
+        view: &CaseView,
+    ) -> Result<()>;
     /// How many chunks the document is stored as (to decide on compaction).
     fn chunk_count(&mut self, id: CaseId) -> Result<usize>;
     fn sync_state(&mut self, device: DeviceId, id: CaseId) -> Result<Option<Vec<u8>>>;
@@ -145,7 +151,12 @@ pub trait Store: Send + Sync + 'static {
     fn user_by_name(&self, name: &str) -> Result<Option<User>>;
     fn add_enroll_code(&self, user_id: i64, code_hash: &str, expires_at: i64) -> Result<()>;
     /// Redeem a one-time code atomically and create the device.
-    fn enroll(&self, code_hash: &str, now: i64, dev: NewDevice) -> Result<Result<Device, EnrollError>>;
+    fn enroll(
+        &self,
+        code_hash: &str,
+        now: i64,
+        dev: NewDevice,
+    ) -> Result<Result<Device, EnrollError>>;
     /// The device holding this credential, revoked or not (the caller decides what to say).
     fn device_by_token(&self, token_hash: &str) -> Result<Option<Device>>;
     fn revoke_device(&self, id: DeviceId, now: i64) -> Result<bool>;

@@ -1,7 +1,7 @@
 //! SQLite implementation of [`Store`]: one file (WAL) in the data directory.
 
 use super::*;
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -51,7 +51,9 @@ impl SqliteStore {
         conn.pragma_update(None, "foreign_keys", true)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         migrate(&mut conn)?;
-        let me = Self { conn: Mutex::new(conn) };
+        let me = Self {
+            conn: Mutex::new(conn),
+        };
         me.ensure_server_actor()?;
         Ok(me)
     }
@@ -92,13 +94,15 @@ fn next_seq(tx: &Transaction<'_>) -> Result<u64> {
 }
 
 fn current_seq(conn: &Connection) -> Result<u64> {
-    let v: Option<String> =
-        conn.query_row("SELECT value FROM meta WHERE key = 'seq'", [], |r| r.get(0)).optional()?;
+    let v: Option<String> = conn
+        .query_row("SELECT value FROM meta WHERE key = 'seq'", [], |r| r.get(0))
+        .optional()?;
     Ok(v.and_then(|s| s.parse().ok()).unwrap_or(0))
 }
 
 fn parse_id<T: std::str::FromStr>(s: String) -> rusqlite::Result<T> {
-    s.parse().map_err(|_| rusqlite::Error::InvalidColumnType(0, s, rusqlite::types::Type::Text))
+    s.parse()
+        .map_err(|_| rusqlite::Error::InvalidColumnType(0, s, rusqlite::types::Type::Text))
 }
 
 const USER_COLS: &str = "id, name, role, township";
@@ -107,12 +111,17 @@ fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
     Ok(User {
         id: r.get(0)?,
         name: r.get(1)?,
-        role: if role == "caseworker" { Role::Caseworker } else { Role::Investigator },
+        role: if role == "caseworker" {
+            Role::Caseworker
+        } else {
+            Role::Investigator
+        },
         township: r.get(3)?,
     })
 }
 
-const DEVICE_SELECT: &str = "SELECT d.id, d.user_id, u.name, u.township, d.name, d.actor, d.enrolled_at,
+const DEVICE_SELECT: &str =
+    "SELECT d.id, d.user_id, u.name, u.township, d.name, d.actor, d.enrolled_at,
     d.revoked_at, d.last_sync_at, d.app_version FROM devices d JOIN users u ON u.id = d.user_id";
 fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Device> {
     Ok(Device {
@@ -129,7 +138,8 @@ fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Device> {
     })
 }
 
-const VIEW_SELECT: &str = "SELECT case_id, case_no, applicant, township, village, status, visits, findings,
+const VIEW_SELECT: &str =
+    "SELECT case_id, case_no, applicant, township, village, status, visits, findings,
     photos, conflicts, updated_at FROM case_view";
 fn view_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CaseView> {
     let json_col = |i: usize| -> rusqlite::Result<String> { r.get(i) };
@@ -156,15 +166,26 @@ impl Store for SqliteStore {
             params![name, role.as_str(), township, now],
         )?;
         if n == 0 {
-            return Err(StoreError::Conflict(format!("a user named {name:?} already exists")));
+            return Err(StoreError::Conflict(format!(
+                "a user named {name:?} already exists"
+            )));
         }
-        Ok(User { id: conn.last_insert_rowid(), name: name.into(), role, township: township.into() })
+        Ok(User {
+            id: conn.last_insert_rowid(),
+            name: name.into(),
+            role,
+            township: township.into(),
+        })
     }
 
     fn user_by_name(&self, name: &str) -> Result<Option<User>> {
         Ok(self
             .conn()
-            .query_row(&format!("SELECT {USER_COLS} FROM users WHERE name = ?1"), [name], user_row)
+            .query_row(
+                &format!("SELECT {USER_COLS} FROM users WHERE name = ?1"),
+                [name],
+                user_row,
+            )
             .optional()?)
     }
 
@@ -176,7 +197,12 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    fn enroll(&self, code_hash: &str, now: i64, dev: NewDevice) -> Result<Result<Device, EnrollError>> {
+    fn enroll(
+        &self,
+        code_hash: &str,
+        now: i64,
+        dev: NewDevice,
+    ) -> Result<Result<Device, EnrollError>> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let row: Option<(i64, i64, Option<i64>)> = tx
@@ -199,9 +225,21 @@ impl Store for SqliteStore {
         tx.execute(
             "INSERT INTO devices(id, user_id, name, token_hash, actor, enrolled_at, app_version)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![dev.id.to_string(), user_id, dev.name, dev.token_hash, dev.actor.to_string(), now, dev.app_version],
+            params![
+                dev.id.to_string(),
+                user_id,
+                dev.name,
+                dev.token_hash,
+                dev.actor.to_string(),
+                now,
+                dev.app_version
+            ],
         )?;
-        let device = tx.query_row(&format!("{DEVICE_SELECT} WHERE d.id = ?1"), [dev.id.to_string()], device_row)?;
+        let device = tx.query_row(
+            &format!("{DEVICE_SELECT} WHERE d.id = ?1"),
+            [dev.id.to_string()],
+            device_row,
+        )?;
         tx.commit()?;
         Ok(Ok(device))
     }
@@ -209,7 +247,11 @@ impl Store for SqliteStore {
     fn device_by_token(&self, token_hash: &str) -> Result<Option<Device>> {
         Ok(self
             .conn()
-            .query_row(&format!("{DEVICE_SELECT} WHERE d.token_hash = ?1"), [token_hash], device_row)
+            .query_row(
+                &format!("{DEVICE_SELECT} WHERE d.token_hash = ?1"),
+                [token_hash],
+                device_row,
+            )
             .optional()?)
     }
 
@@ -224,7 +266,9 @@ impl Store for SqliteStore {
     fn list_devices(&self) -> Result<Vec<Device>> {
         let conn = self.conn();
         let mut stmt = conn.prepare(&format!("{DEVICE_SELECT} ORDER BY d.enrolled_at"))?;
-        let rows = stmt.query_map([], device_row)?.collect::<rusqlite::Result<_>>()?;
+        let rows = stmt
+            .query_map([], device_row)?
+            .collect::<rusqlite::Result<_>>()?;
         Ok(rows)
     }
 
@@ -253,7 +297,8 @@ impl Store for SqliteStore {
     fn server_actor(&self) -> Result<ActorKey> {
         let v = current_meta(&self.conn(), "server_actor")?
             .ok_or_else(|| StoreError::NotFound("server actor missing".into()))?;
-        v.parse().map_err(|e: jiuzhu_shared::IdError| StoreError::Invalid(e.to_string()))
+        v.parse()
+            .map_err(|e: jiuzhu_shared::IdError| StoreError::Invalid(e.to_string()))
     }
 
     fn set_assignment(&self, case: CaseId, user_ids: &[i64]) -> Result<()> {
@@ -263,8 +308,10 @@ impl Store for SqliteStore {
         let case_s = case.to_string();
         // Withdraw everyone not in the new team, then (re)activate the team.
         let mut current: Vec<i64> = {
-            let mut stmt = tx.prepare("SELECT user_id FROM assignments WHERE case_id = ?1 AND active = 1")?;
-            stmt.query_map([&case_s], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?
+            let mut stmt =
+                tx.prepare("SELECT user_id FROM assignments WHERE case_id = ?1 AND active = 1")?;
+            stmt.query_map([&case_s], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?
         };
         current.retain(|u| !user_ids.contains(u));
         for u in current {
@@ -290,26 +337,38 @@ impl Store for SqliteStore {
             "SELECT u.id, u.name, u.role, u.township FROM assignments a JOIN users u ON u.id = a.user_id
              WHERE a.case_id = ?1 AND a.active = 1 ORDER BY u.name",
         )?;
-        let rows = stmt.query_map([case.to_string()], user_row)?.collect::<rusqlite::Result<_>>()?;
+        let rows = stmt
+            .query_map([case.to_string()], user_row)?
+            .collect::<rusqlite::Result<_>>()?;
         Ok(rows)
     }
 
     fn list_cases(&self) -> Result<Vec<CaseView>> {
         let conn = self.conn();
         let mut stmt = conn.prepare(&format!("{VIEW_SELECT} ORDER BY case_id"))?;
-        let rows = stmt.query_map([], view_row)?.collect::<rusqlite::Result<_>>()?;
+        let rows = stmt
+            .query_map([], view_row)?
+            .collect::<rusqlite::Result<_>>()?;
         Ok(rows)
     }
 
     fn case_view(&self, id: CaseId) -> Result<Option<CaseView>> {
         Ok(self
             .conn()
-            .query_row(&format!("{VIEW_SELECT} WHERE case_id = ?1"), [id.to_string()], view_row)
+            .query_row(
+                &format!("{VIEW_SELECT} WHERE case_id = ?1"),
+                [id.to_string()],
+                view_row,
+            )
             .optional()?)
     }
 
     fn blob_present(&self, hash: &str) -> Result<bool> {
-        Ok(self.conn().query_row("SELECT 1 FROM blobs WHERE hash = ?1", [hash], |_| Ok(())).optional()?.is_some())
+        Ok(self
+            .conn()
+            .query_row("SELECT 1 FROM blobs WHERE hash = ?1", [hash], |_| Ok(()))
+            .optional()?
+            .is_some())
     }
 
     fn add_blob(&self, hash: &str, size: u64, now: i64) -> Result<()> {
@@ -331,7 +390,9 @@ impl Store for SqliteStore {
 }
 
 fn current_meta(conn: &Connection, key: &str) -> Result<Option<String>> {
-    Ok(conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+    Ok(conn
+        .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+        .optional()?)
 }
 
 struct SqliteTxn<'c> {
@@ -340,17 +401,35 @@ struct SqliteTxn<'c> {
 
 impl DocTxn for SqliteTxn<'_> {
     fn load_doc(&mut self, id: CaseId) -> Result<Option<Vec<u8>>> {
-        let mut stmt = self.tx.prepare_cached("SELECT data FROM doc_chunks WHERE case_id = ?1 ORDER BY n")?;
-        let chunks: Vec<Vec<u8>> = stmt.query_map([id.to_string()], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
-        Ok(if chunks.is_empty() { None } else { Some(chunks.concat()) })
+        let mut stmt = self
+            .tx
+            .prepare_cached("SELECT data FROM doc_chunks WHERE case_id = ?1 ORDER BY n")?;
+        let chunks: Vec<Vec<u8>> = stmt
+            .query_map([id.to_string()], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(if chunks.is_empty() {
+            None
+        } else {
+            Some(chunks.concat())
+        })
     }
 
-    fn append_doc(&mut self, id: CaseId, chunk: &[u8], snapshot: Option<&[u8]>, view: &CaseView) -> Result<()> {
+    fn append_doc(
+        &mut self,
+        id: CaseId,
+        chunk: &[u8],
+        snapshot: Option<&[u8]>,
+        view: &CaseView,
+    ) -> Result<()> {
         let seq = next_seq(&self.tx)?;
         let id_s = id.to_string();
         if let Some(snap) = snapshot {
-            self.tx.execute("DELETE FROM doc_chunks WHERE case_id = ?1", [&id_s])?;
-            self.tx.execute("INSERT INTO doc_chunks(case_id, n, data) VALUES (?1, 0, ?2)", params![id_s, snap])?;
+            self.tx
+                .execute("DELETE FROM doc_chunks WHERE case_id = ?1", [&id_s])?;
+            self.tx.execute(
+                "INSERT INTO doc_chunks(case_id, n, data) VALUES (?1, 0, ?2)",
+                params![id_s, snap],
+            )?;
         } else if !chunk.is_empty() {
             self.tx.execute(
                 "INSERT INTO doc_chunks(case_id, n, data)
@@ -386,8 +465,11 @@ impl DocTxn for SqliteTxn<'_> {
     }
 
     fn chunk_count(&mut self, id: CaseId) -> Result<usize> {
-        let n: i64 =
-            self.tx.query_row("SELECT COUNT(*) FROM doc_chunks WHERE case_id = ?1", [id.to_string()], |r| r.get(0))?;
+        let n: i64 = self.tx.query_row(
+            "SELECT COUNT(*) FROM doc_chunks WHERE case_id = ?1",
+            [id.to_string()],
+            |r| r.get(0),
+        )?;
         Ok(n as usize)
     }
 
@@ -401,7 +483,9 @@ impl DocTxn for SqliteTxn<'_> {
 
     fn put_sync_state(&mut self, device: DeviceId, id: CaseId, state: &[u8]) -> Result<()> {
         self.tx
-            .prepare_cached("INSERT OR REPLACE INTO sync_states(device_id, case_id, state) VALUES (?1, ?2, ?3)")?
+            .prepare_cached(
+                "INSERT OR REPLACE INTO sync_states(device_id, case_id, state) VALUES (?1, ?2, ?3)",
+            )?
             .execute(params![device.to_string(), id.to_string(), state])?;
         Ok(())
     }
@@ -409,7 +493,9 @@ impl DocTxn for SqliteTxn<'_> {
     fn is_assigned(&mut self, user_id: i64, id: CaseId) -> Result<bool> {
         Ok(self
             .tx
-            .prepare_cached("SELECT 1 FROM assignments WHERE case_id = ?1 AND user_id = ?2 AND active = 1")?
+            .prepare_cached(
+                "SELECT 1 FROM assignments WHERE case_id = ?1 AND user_id = ?2 AND active = 1",
+            )?
             .query_row(params![id.to_string(), user_id], |_| Ok(()))
             .optional()?
             .is_some())
