@@ -98,7 +98,7 @@ impl Tablet {
         })
     }
 
-    fn actor(&self) -> Result<ActorKey> {
+    pub(crate) fn actor(&self) -> Result<ActorKey> {
         self.identity()?
             .actor
             .parse()

@@ -344,3 +344,51 @@ pub fn save_in(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiuzhu_shared::schema::{CaseDoc, Visit};
+
+    #[test]
+    fn edits_append_chunks_and_compact_into_one_snapshot() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("t.sqlite")).unwrap();
+        let actor = ActorKey::random();
+        let id = CaseId::new();
+        let case = CaseDoc {
+            visits: vec![Visit::new("home", vec!["a".into(), "b".into()], 0)],
+            ..Default::default()
+        };
+        let mut doc = CaseDocument::create(&case, actor, 1).unwrap();
+        store.save_changes(id, &mut doc, &[], 1).unwrap();
+        let chunks = |s: &Store| -> i64 {
+            s.conn
+                .query_row("SELECT COUNT(*) FROM doc_chunks", [], |r| r.get(0))
+                .unwrap()
+        };
+        for i in 0..COMPACT_AFTER_CHUNKS as i64 + 3 {
+            let mut doc = store.load_existing(id, actor).unwrap();
+            let old = doc.heads();
+            doc.set_path("visits.0.living.notes", &format!("第{i}次"), 10 + i)
+                .unwrap();
+            store.save_changes(id, &mut doc, &old, 10 + i).unwrap();
+        }
+        assert!(
+            chunks(&store) < COMPACT_AFTER_CHUNKS as i64,
+            "compacted: {} chunks",
+            chunks(&store)
+        );
+        let back = store.load_existing(id, actor).unwrap().read().unwrap();
+        assert_eq!(
+            back.visits[0].living.notes.as_deref(),
+            Some(format!("第{}次", COMPACT_AFTER_CHUNKS + 2).as_str())
+        );
+        let listed = store.list(None).unwrap();
+        assert_eq!(listed.len(), 1);
+        assert!(
+            listed[0].unsynced,
+            "never synced, so not confirmed by the server"
+        );
+    }
+}

@@ -54,10 +54,7 @@ impl Tablet {
         progress: &mut (dyn FnMut(Progress) + Send),
     ) -> Result<SyncReport> {
         let id = self.identity()?;
-        let actor: ActorKey = id
-            .actor
-            .parse()
-            .map_err(|e: jiuzhu_shared::IdError| TabletError::Protocol(e.to_string()))?;
+        let actor = self.actor()?;
         let mut client = Client::new(&id.server, Some(&id.fingerprint), Some(id.token.clone()))?;
         let mut report = SyncReport::default();
         let result = self
