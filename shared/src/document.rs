@@ -152,6 +152,59 @@ impl CaseDocument {
         self.write(&case, &format!("set {dotted}"), now_s)
     }
 
+    /// Write `value` at `dotted` directly, superseding every concurrent value there: how a
+    /// caseworker resolves a conflict (writing the current winner again through `set_path` would be
+    /// a no-op and leave the conflict in place). The result must still match the schema.
+    pub fn resolve(&mut self, dotted: &str, value: &Json, now_s: i64) -> Result<(), DocError> {
+        let invalid = |message: &str| DocError::Invalid {
+            path: dotted.to_string(),
+            message: message.to_string(),
+        };
+        let segments: Vec<&str> = dotted.split('.').filter(|s| !s.is_empty()).collect();
+        let (last, parents) = segments.split_last().ok_or_else(|| invalid("empty path"))?;
+        let mut obj = ROOT;
+        for seg in parents {
+            let prop = self
+                .prop_of(&obj, seg)
+                .ok_or_else(|| invalid("no such field"))?;
+            obj = match self.doc.get(&obj, prop)? {
+                Some((Value::Object(_), id)) => id,
+                _ => return Err(invalid("no such field")),
+            };
+        }
+        let prop = self
+            .prop_of(&obj, last)
+            .ok_or_else(|| invalid("no such field"))?;
+        let scalar = match value {
+            Json::String(s) => ScalarValue::Str(s.as_str().into()),
+            Json::Bool(b) => ScalarValue::Boolean(*b),
+            Json::Null => ScalarValue::Null,
+            Json::Number(n) if n.is_i64() => ScalarValue::Int(n.as_i64().expect("i64")),
+            Json::Number(n) if n.is_u64() => ScalarValue::Uint(n.as_u64().expect("u64")),
+            Json::Number(n) => ScalarValue::F64(n.as_f64().unwrap_or_default()),
+            _ => return Err(invalid("only a single value can resolve a conflict")),
+        };
+        automerge::transaction::Transactable::put(&mut self.doc, &obj, prop, scalar)?;
+        if let Err(e) = self.read() {
+            // Drop the uncommitted put: a resolution must not break the document.
+            self.doc.rollback();
+            return Err(invalid(&format!("the value does not fit this field: {e}")));
+        }
+        self.doc.commit_with(
+            CommitOptions::default()
+                .with_message(format!("resolve {dotted}"))
+                .with_time(now_s),
+        );
+        Ok(())
+    }
+
+    fn prop_of(&self, obj: &ObjId, seg: &str) -> Option<automerge::Prop> {
+        match self.doc.object_type(obj).ok()? {
+            ObjType::List | ObjType::Text => seg.parse::<usize>().ok().map(automerge::Prop::Seq),
+            _ => Some(automerge::Prop::Map(seg.to_string())),
+        }
+    }
+
     /// Append a finding (findings are append-only).
     pub fn add_finding(&mut self, text: &str, by: &str, now_s: i64) -> Result<String, DocError> {
         if text.trim().is_empty() {
@@ -418,6 +471,32 @@ mod tests {
         assert_eq!(
             Some(winner.value.as_str().unwrap()),
             case.visits[0].living.housing.as_deref()
+        );
+    }
+
+    #[test]
+    fn resolving_writes_one_value_over_all_concurrent_ones() {
+        let mut base = CaseDocument::create(&sample(), ActorKey::random(), 100).unwrap();
+        let mut t1 = fork(&mut base, ActorKey::random());
+        let mut t2 = fork(&mut base, ActorKey::random());
+        t1.set_path("visits.0.living.housing", "土坯房", 202)
+            .unwrap();
+        t2.set_path("visits.0.living.housing", "砖房", 203).unwrap();
+        merge(&mut t1, &mut t2);
+        let winner = t1.read().unwrap().visits[0].living.housing.clone().unwrap();
+        // Choosing the value Automerge already shows must still end the conflict.
+        t1.resolve("visits.0.living.housing", &Json::from(winner.clone()), 300)
+            .unwrap();
+        assert!(t1.conflicts().is_empty());
+        assert_eq!(t1.read().unwrap().visits[0].living.housing, Some(winner));
+        let err = t1
+            .resolve("visits.0.finalized", &Json::from("yes"), 301)
+            .unwrap_err();
+        assert!(matches!(err, DocError::Invalid { .. }), "{err}");
+        assert!(!t1.read().unwrap().visits[0].finalized);
+        assert!(
+            t1.resolve("visits.0.nothing.here", &Json::from(1), 302)
+                .is_err()
         );
     }
 

@@ -23,11 +23,15 @@ pub enum AdminError {
 
 pub type Result<T> = std::result::Result<T, AdminError>;
 
+/// Minimum console password length.
+pub const MIN_PASSWORD: usize = 8;
+
 pub fn add_user(
     store: &dyn Store,
     name: &str,
     role: &str,
     township: &str,
+    password: Option<&str>,
     now: i64,
 ) -> Result<Value> {
     if name.trim().is_empty() || township.trim().is_empty() {
@@ -36,8 +40,38 @@ pub fn add_user(
         ));
     }
     let role: Role = role.parse()?;
+    if role != Role::Investigator && password.is_none() {
+        return Err(AdminError::Invalid(format!(
+            "a {} signs in to the console: give --password",
+            role.as_str()
+        )));
+    }
+    if let Some(p) = password {
+        check_password(p)?;
+    }
     let u = store.add_user(name.trim(), role, township.trim(), now)?;
+    if let Some(p) = password {
+        set_password(store, &u.name, p)?;
+    }
     Ok(json!(u))
+}
+
+fn check_password(password: &str) -> Result<()> {
+    if password.chars().count() < MIN_PASSWORD {
+        return Err(AdminError::Invalid(format!(
+            "a password needs at least {MIN_PASSWORD} characters"
+        )));
+    }
+    Ok(())
+}
+
+pub fn set_password(store: &dyn Store, name: &str, password: &str) -> Result<()> {
+    check_password(password)?;
+    let u = store
+        .user_by_name(name)?
+        .ok_or_else(|| AdminError::NoUser(name.into()))?;
+    store.set_password(u.id, &crate::auth::hash_password(password))?;
+    Ok(())
 }
 
 /// Create a one-time enrollment code for an investigator; returns the code (only shown once).
@@ -80,6 +114,19 @@ pub fn add_case(store: &dyn Store, json_text: &str, now: i64) -> Result<CaseId> 
 /// Assign a case to a team of investigators: they receive it at their next sync, the header names
 /// the team, and an open visit exists for them to fill in together.
 pub fn assign(store: &dyn Store, case: CaseId, users: &[String], now: i64) -> Result<()> {
+    let actor = store.server_actor()?;
+    assign_as(store, case, users, actor, "admin", now)
+}
+
+/// Assign on behalf of `who` (a console user or the admin CLI), writing with `actor`.
+pub fn assign_as(
+    store: &dyn Store,
+    case: CaseId,
+    users: &[String],
+    actor: jiuzhu_shared::ActorKey,
+    who: &str,
+    now: i64,
+) -> Result<()> {
     let mut team = Vec::new();
     for name in users.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
         let u = store
@@ -91,8 +138,13 @@ pub fn assign(store: &dyn Store, case: CaseId, users: &[String], now: i64) -> Re
         return Err(AdminError::Invalid("name at least one investigator".into()));
     }
     ensure_case(store, case)?;
+    if let Some(u) = team.iter().find(|u| u.role != Role::Investigator) {
+        return Err(AdminError::Invalid(format!(
+            "{} is not an investigator",
+            u.name
+        )));
+    }
     let names: Vec<String> = team.iter().map(|u| u.name.clone()).collect();
-    let actor = store.server_actor()?;
     store.transact(&mut |txn| {
         write_server_change(txn, case, actor, now, &mut |doc| {
             doc.update("assign team", now, |c| {
@@ -109,6 +161,7 @@ pub fn assign(store: &dyn Store, case: CaseId, users: &[String], now: i64) -> Re
     })?;
     let ids: Vec<i64> = team.iter().map(|u| u.id).collect();
     store.set_assignment(case, &ids)?;
+    store.add_workflow(case, "assign", who, now, &json!({ "team": names }))?;
     Ok(())
 }
 
@@ -120,7 +173,7 @@ pub fn revoke_device(store: &dyn Store, id: DeviceId, now: i64) -> Result<()> {
     Ok(())
 }
 
-fn load_case(store: &dyn Store, case: CaseId) -> Result<CaseDocument> {
+pub fn load_case(store: &dyn Store, case: CaseId) -> Result<CaseDocument> {
     let actor = store.server_actor()?;
     let mut bytes = None;
     store.transact(&mut |txn| {
@@ -149,32 +202,40 @@ pub fn export_case(store: &dyn Store, blobs: &BlobDir, case: CaseId) -> Result<V
         }
         conflicts.push(json!({"path": c.path, "values": values}));
     }
-    let photos: Vec<Value> = doc
-        .read()
-        .map_err(StoreError::from)?
-        .photo_hashes()
-        .into_iter()
-        .map(|h| {
-            let present = h
+    let case_doc = doc.read().map_err(StoreError::from)?;
+    let photos: Vec<Value> = case_doc
+        .visits
+        .iter()
+        .flat_map(|v| v.photos.iter())
+        .map(|p| {
+            let present = p
+                .hash
                 .parse::<BlobHash>()
                 .map(|b| blobs.exists(&b))
                 .unwrap_or(false);
-            json!({"hash": h, "present": present})
+            let mut j = json!(p);
+            j["present"] = json!(present);
+            j
         })
         .collect();
-    let evidence_complete = photos.iter().all(|p| p["present"] == json!(true));
+    let evidence_complete = case_doc
+        .photo_hashes()
+        .iter()
+        .all(|h| h.parse::<BlobHash>().is_ok_and(|b| blobs.exists(&b)));
     let team: Vec<String> = store
         .assigned_users(case)?
         .into_iter()
         .map(|u| u.name)
         .collect();
+    let workflow = store.workflow(case)?;
     Ok(json!({
         "case_id": case,
-        "assigned": team,
+        "team": team,
         "document": document,
         "conflicts": conflicts,
         "photos": photos,
         "evidence_complete": evidence_complete,
+        "workflow": workflow,
     }))
 }
 

@@ -6,14 +6,24 @@ use crate::store::Store;
 use serde_json::json;
 
 pub const TOWNSHIP: &str = "树林召镇";
+/// The demo caseworker's console password (demo data only).
+pub const DEMO_CASEWORKER: &str = "张海燕";
+pub const DEMO_PASSWORD: &str = "jiuzhu-demo";
 
 /// Seed the demo data if the store has no users yet; returns an enrollment code for each
 /// investigator (valid 24 h) so the tablet can enroll straight away.
 pub fn seed(store: &dyn Store, now: i64) -> anyhow::Result<Vec<(String, String)>> {
     if store.user_by_name("王建国")?.is_none() {
-        admin::add_user(store, "王建国", "investigator", TOWNSHIP, now)?;
-        admin::add_user(store, "李秀英", "investigator", TOWNSHIP, now)?;
-        admin::add_user(store, "张海燕", "caseworker", TOWNSHIP, now)?;
+        admin::add_user(store, "王建国", "investigator", TOWNSHIP, None, now)?;
+        admin::add_user(store, "李秀英", "investigator", TOWNSHIP, None, now)?;
+        admin::add_user(
+            store,
+            "张海燕",
+            "caseworker",
+            TOWNSHIP,
+            Some(DEMO_PASSWORD),
+            now,
+        )?;
         for (no, name, village, idn, members) in [
             (
                 "DLT-2026-0001",

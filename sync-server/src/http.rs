@@ -41,6 +41,8 @@ pub fn router(state: AppState) -> Router {
         .route("/blobs/{hash}", get(blob_status).put(blob_put));
     Router::new()
         .nest("/api/v1", api)
+        .nest("/api/console", crate::console::router())
+        .fallback(crate::web::serve)
         .route("/healthz", get(|| async { "ok" }))
         .layer(axum::extract::DefaultBodyLimit::max(64 << 20))
         .layer(RequestBodyLimitLayer::new(64 << 20))

@@ -4,12 +4,14 @@
 pub mod admin;
 pub mod auth;
 pub mod blobs;
+pub mod console;
 pub mod demo;
 pub mod http;
 pub mod projection;
 pub mod store;
 pub mod sync_engine;
 pub mod tls;
+pub mod web;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

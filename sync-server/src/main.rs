@@ -49,6 +49,16 @@ enum AdminCmd {
         role: String,
         #[arg(long)]
         township: String,
+        /// Console password (caseworker, lead, admin); at least 8 characters.
+        #[arg(long)]
+        password: Option<String>,
+    },
+    /// Set a console user's password.
+    SetPassword {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        password: String,
     },
     /// Print a one-time enrollment code for an investigator's tablet.
     EnrollCode {
@@ -109,6 +119,11 @@ fn main() -> anyhow::Result<()> {
                 for (user, code) in demo::seed(&store, now())? {
                     println!("demo enrollment code for {user}: {code}");
                 }
+                println!(
+                    "demo console sign-in: {} / {}",
+                    demo::DEMO_CASEWORKER,
+                    demo::DEMO_PASSWORD
+                );
             }
             let listener = std::net::TcpListener::bind(&listen)
                 .with_context(|| format!("cannot listen on {listen}"))?;
@@ -138,7 +153,13 @@ fn main() -> anyhow::Result<()> {
                     name,
                     role,
                     township,
-                } => admin::add_user(&store, &name, &role, &township, now)?.to_string(),
+                    password,
+                } => admin::add_user(&store, &name, &role, &township, password.as_deref(), now)?
+                    .to_string(),
+                AdminCmd::SetPassword { name, password } => {
+                    admin::set_password(&store, &name, &password)?;
+                    format!("password set for {name}")
+                }
                 AdminCmd::EnrollCode { user, hours } => {
                     admin::enroll_code(&store, &user, hours * 3600, now)?
                 }

@@ -17,5 +17,8 @@ pub fn project(id: CaseId, doc: &mut CaseDocument, now: i64) -> Result<CaseView,
         photos: case.photo_hashes(),
         conflicts: doc.conflicts(),
         updated_at: now,
+        deadline: case.header.deadline.clone(),
+        team: case.header.assigned_team.clone(),
+        open_notes: case.review_notes.iter().filter(|n| !n.resolved).count(),
     })
 }

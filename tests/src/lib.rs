@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub const TOWNSHIP: &str = "树林召镇";
+pub const CONSOLE_PASSWORD: &str = "password-123";
 
 /// A server running in this process on 127.0.0.1:0 with its own temporary data directory.
 pub struct TestServer {
@@ -51,8 +52,37 @@ impl TestServer {
     }
 
     pub fn add_investigator(&self, name: &str) {
-        admin::add_user(self.store.as_ref(), name, "investigator", TOWNSHIP, now())
-            .expect("add user");
+        admin::add_user(
+            self.store.as_ref(),
+            name,
+            "investigator",
+            TOWNSHIP,
+            None,
+            now(),
+        )
+        .expect("add user");
+    }
+
+    /// A console user (caseworker, lead or admin) with password [`CONSOLE_PASSWORD`].
+    pub fn add_console_user(&self, name: &str, role: &str, township: &str) {
+        admin::add_user(
+            self.store.as_ref(),
+            name,
+            role,
+            township,
+            Some(CONSOLE_PASSWORD),
+            now(),
+        )
+        .expect("add console user");
+    }
+
+    /// A case in another township, assigned to that township's investigators.
+    pub fn add_case_in(&self, no: &str, township: &str, team: &[&str]) -> CaseId {
+        let json = case_json(no).replace(TOWNSHIP, township);
+        let id = admin::add_case(self.store.as_ref(), &json, now()).expect("add case");
+        let team: Vec<String> = team.iter().map(|s| s.to_string()).collect();
+        admin::assign(self.store.as_ref(), id, &team, now()).expect("assign");
+        id
     }
 
     pub fn enroll_code(&self, name: &str) -> String {
@@ -229,5 +259,89 @@ impl Drop for ServerProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// A browser-less console session: the console's JSON API over the same pinned HTTPS client.
+pub struct Console {
+    client: jiuzhu_tablet_core::net::Client,
+    cookie: Option<String>,
+}
+
+impl Console {
+    pub fn new(server: &TestServer) -> Console {
+        let client =
+            jiuzhu_tablet_core::net::Client::new(&server.url(), Some(&server.fingerprint()), None)
+                .expect("client");
+        Console {
+            client,
+            cookie: None,
+        }
+    }
+
+    pub async fn raw(
+        &mut self,
+        method: &str,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, Vec<u8>) {
+        let cookie = self.cookie.clone().map(|c| format!("jiuzhu_session={c}"));
+        let headers: Vec<(&str, &str)> = cookie
+            .as_deref()
+            .map(|c| ("cookie", c))
+            .into_iter()
+            .collect();
+        let body = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
+        let r = self
+            .client
+            .send(
+                method.parse().expect("method"),
+                path,
+                "application/json",
+                &headers,
+                body,
+                false,
+            )
+            .await
+            .expect("request");
+        if let Some(set) = r.headers.get("set-cookie").and_then(|v| v.to_str().ok()) {
+            let value = set
+                .split(';')
+                .next()
+                .and_then(|kv| kv.split_once('='))
+                .map(|(_, v)| v.to_string());
+            self.cookie = value.filter(|v| !v.is_empty());
+        }
+        (r.status.as_u16(), r.body)
+    }
+
+    pub async fn json(
+        &mut self,
+        method: &str,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let (status, bytes) = self.raw(method, path, body).await;
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+        )
+    }
+
+    pub async fn get(&mut self, path: &str) -> (u16, serde_json::Value) {
+        self.json("GET", path, None).await
+    }
+
+    pub async fn post(&mut self, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+        self.json("POST", path, Some(body)).await
+    }
+
+    pub async fn login(&mut self, name: &str, password: &str) -> u16 {
+        self.post(
+            "/api/console/login",
+            serde_json::json!({"name": name, "password": password}),
+        )
+        .await
+        .0
     }
 }

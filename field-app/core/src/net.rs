@@ -172,6 +172,13 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Counted<S> {
     }
 }
 
+/// A raw answer: status, headers and the decompressed body.
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: hyper::HeaderMap,
+    pub body: Vec<u8>,
+}
+
 /// A client for one server; keeps one connection alive across the rounds of a sync.
 pub struct Client {
     host: String,
@@ -284,8 +291,8 @@ impl Client {
         Ok(())
     }
 
-    /// Send a request; the body is gzip-compressed when `compress`. Returns status and the
-    /// (decompressed) body. A broken connection is dropped so the next call reconnects.
+    /// Send a protocol request (CBOR); the body is gzip-compressed when `compress`. Returns status
+    /// and the (decompressed) body.
     pub async fn request(
         &mut self,
         method: Method,
@@ -293,11 +300,25 @@ impl Client {
         body: Vec<u8>,
         compress: bool,
     ) -> Result<(StatusCode, Vec<u8>), NetError> {
-        let result = tokio::time::timeout(
-            REQUEST_TIMEOUT,
-            self.request_inner(method, path, body, compress),
-        )
-        .await;
+        let r = self
+            .send(method, path, protocol::CONTENT_TYPE, &[], body, compress)
+            .await?;
+        Ok((r.status, r.body))
+    }
+
+    /// Send any request (tools and tests use it for the console's JSON API). A broken connection
+    /// is dropped so the next call reconnects.
+    pub async fn send(
+        &mut self,
+        method: Method,
+        path: &str,
+        content_type: &str,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+        compress: bool,
+    ) -> Result<Reply, NetError> {
+        let fut = self.send_inner(method, path, content_type, headers, body, compress);
+        let result = tokio::time::timeout(REQUEST_TIMEOUT, fut).await;
         let result = result.unwrap_or(Err(NetError::Timeout(REQUEST_TIMEOUT)));
         if result.is_err() {
             self.sender = None;
@@ -305,13 +326,15 @@ impl Client {
         result
     }
 
-    async fn request_inner(
+    async fn send_inner(
         &mut self,
         method: Method,
         path: &str,
+        content_type: &str,
+        headers: &[(&str, &str)],
         body: Vec<u8>,
         compress: bool,
-    ) -> Result<(StatusCode, Vec<u8>), NetError> {
+    ) -> Result<Reply, NetError> {
         if self.sender.as_ref().is_none_or(|s| s.is_closed()) {
             self.connect().await?;
         }
@@ -324,10 +347,13 @@ impl Client {
             .method(method)
             .uri(path)
             .header(hyper::header::HOST, format!("{}:{}", self.host, self.port))
-            .header(hyper::header::CONTENT_TYPE, protocol::CONTENT_TYPE)
+            .header(hyper::header::CONTENT_TYPE, content_type)
             .header(hyper::header::ACCEPT_ENCODING, "gzip");
         if let Some(t) = &self.token {
             req = req.header(hyper::header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
         }
         let body = if compress && !body.is_empty() {
             req = req.header(hyper::header::CONTENT_ENCODING, "gzip");
@@ -343,8 +369,8 @@ impl Client {
             .await
             .map_err(|e| NetError::Broken(e.to_string()))?;
         let status = resp.status();
-        let gzipped = resp
-            .headers()
+        let headers = resp.headers().clone();
+        let gzipped = headers
             .get(hyper::header::CONTENT_ENCODING)
             .is_some_and(|v| v == "gzip");
         let bytes = resp
@@ -353,12 +379,16 @@ impl Client {
             .await
             .map_err(|e| NetError::Broken(e.to_string()))?
             .to_bytes();
-        let bytes = if gzipped {
+        let body = if gzipped {
             gunzip(&bytes).map_err(|e| NetError::Protocol(e.to_string()))?
         } else {
             bytes.to_vec()
         };
-        Ok((status, bytes))
+        Ok(Reply {
+            status,
+            headers,
+            body,
+        })
     }
 
     /// A protocol call: CBOR in, CBOR out, server errors mapped to [`NetError::Server`].

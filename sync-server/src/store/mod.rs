@@ -28,6 +28,9 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub enum Role {
     Investigator,
     Caseworker,
+    /// Township lead.
+    Lead,
+    Admin,
 }
 
 impl std::str::FromStr for Role {
@@ -36,8 +39,10 @@ impl std::str::FromStr for Role {
         match s {
             "investigator" => Ok(Role::Investigator),
             "caseworker" => Ok(Role::Caseworker),
+            "lead" => Ok(Role::Lead),
+            "admin" => Ok(Role::Admin),
             other => Err(StoreError::Invalid(format!(
-                "unknown role {other:?}: use investigator or caseworker"
+                "unknown role {other:?}: use investigator, caseworker, lead or admin"
             ))),
         }
     }
@@ -48,6 +53,8 @@ impl Role {
         match self {
             Role::Investigator => "investigator",
             Role::Caseworker => "caseworker",
+            Role::Lead => "lead",
+            Role::Admin => "admin",
         }
     }
 }
@@ -112,6 +119,19 @@ pub struct CaseView {
     pub photos: Vec<String>,
     pub conflicts: Vec<jiuzhu_shared::Conflict>,
     pub updated_at: i64,
+    pub deadline: Option<String>,
+    pub team: Vec<String>,
+    /// Review notes not yet resolved (the case was returned for correction).
+    pub open_notes: usize,
+}
+
+/// One workflow record: ordered, authoritative, with actor and time.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct WorkflowRecord {
+    pub action: String,
+    pub actor: String,
+    pub at: i64,
+    pub detail: serde_json::Value,
 }
 
 /// Cases that concern one investigator since a cursor.
@@ -173,6 +193,29 @@ pub trait Store: Send + Sync + 'static {
     fn case_view(&self, id: CaseId) -> Result<Option<CaseView>>;
     fn blob_present(&self, hash: &str) -> Result<bool>;
     fn add_blob(&self, hash: &str, size: u64, now: i64) -> Result<()>;
+    fn list_users(&self) -> Result<Vec<User>>;
+    fn set_password(&self, user_id: i64, password_hash: &str) -> Result<()>;
+    fn password_hash(&self, user_id: i64) -> Result<Option<String>>;
+    /// The Automerge actor a console user writes with (created on first use).
+    fn user_actor(&self, user_id: i64) -> Result<ActorKey>;
+    fn create_session(&self, token_hash: &str, user_id: i64, expires_at: i64) -> Result<()>;
+    /// The signed-in user of a live session.
+    fn session_user(&self, token_hash: &str, now: i64) -> Result<Option<User>>;
+    fn delete_session(&self, token_hash: &str) -> Result<()>;
+    fn record_login_failure(&self, name: &str, now: i64) -> Result<()>;
+    fn login_failures_since(&self, name: &str, since: i64) -> Result<usize>;
+    fn clear_login_failures(&self, name: &str) -> Result<()>;
+    fn add_workflow(
+        &self,
+        case: CaseId,
+        action: &str,
+        actor: &str,
+        at: i64,
+        detail: &serde_json::Value,
+    ) -> Result<()>;
+    fn workflow(&self, case: CaseId) -> Result<Vec<WorkflowRecord>>;
+    /// Moves whenever any case document or assignment changes.
+    fn change_seq(&self) -> Result<u64>;
     /// Run `f` in one write transaction; commit only if it returns Ok.
     fn transact(&self, f: &mut dyn FnMut(&mut dyn DocTxn) -> Result<()>) -> Result<()>;
 }

@@ -6,7 +6,8 @@ use std::path::Path;
 use std::sync::Mutex;
 
 /// Add-only migrations, applied in order and tracked by `PRAGMA user_version`.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
 CREATE TABLE users (
     id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, role TEXT NOT NULL,
@@ -36,7 +37,24 @@ CREATE TABLE case_view (
     visits INTEGER NOT NULL, findings INTEGER NOT NULL, photos TEXT NOT NULL,
     conflicts TEXT NOT NULL, conflict_count INTEGER NOT NULL, updated_at INTEGER NOT NULL) STRICT;
 CREATE TABLE blobs (hash TEXT PRIMARY KEY, size INTEGER NOT NULL, stored_at INTEGER NOT NULL) STRICT;
-"#];
+"#,
+    r#"
+ALTER TABLE users ADD COLUMN password_hash TEXT;
+ALTER TABLE users ADD COLUMN actor TEXT;
+CREATE TABLE sessions (
+    token_hash TEXT PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id),
+    expires_at INTEGER NOT NULL) STRICT;
+CREATE TABLE login_failures (name TEXT NOT NULL, at INTEGER NOT NULL) STRICT;
+CREATE INDEX login_failures_name ON login_failures(name, at);
+CREATE TABLE workflow (
+    id INTEGER PRIMARY KEY, case_id TEXT NOT NULL, action TEXT NOT NULL, actor TEXT NOT NULL,
+    at INTEGER NOT NULL, detail TEXT NOT NULL) STRICT;
+CREATE INDEX workflow_case ON workflow(case_id, id);
+ALTER TABLE case_view ADD COLUMN deadline TEXT;
+ALTER TABLE case_view ADD COLUMN team TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE case_view ADD COLUMN open_notes INTEGER NOT NULL DEFAULT 0;
+"#,
+];
 
 pub struct SqliteStore {
     conn: Mutex<Connection>,
@@ -111,11 +129,7 @@ fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
     Ok(User {
         id: r.get(0)?,
         name: r.get(1)?,
-        role: if role == "caseworker" {
-            Role::Caseworker
-        } else {
-            Role::Investigator
-        },
+        role: role.parse().unwrap_or(Role::Investigator),
         township: r.get(3)?,
     })
 }
@@ -140,7 +154,7 @@ fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Device> {
 
 const VIEW_SELECT: &str =
     "SELECT case_id, case_no, applicant, township, village, status, visits, findings,
-    photos, conflicts, updated_at FROM case_view";
+    photos, conflicts, updated_at, deadline, team, open_notes FROM case_view";
 fn view_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CaseView> {
     let json_col = |i: usize| -> rusqlite::Result<String> { r.get(i) };
     Ok(CaseView {
@@ -155,6 +169,9 @@ fn view_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CaseView> {
         photos: serde_json::from_str(&json_col(8)?).unwrap_or_default(),
         conflicts: serde_json::from_str(&json_col(9)?).unwrap_or_default(),
         updated_at: r.get(10)?,
+        deadline: r.get(11)?,
+        team: serde_json::from_str(&json_col(12)?).unwrap_or_default(),
+        open_notes: r.get::<_, i64>(13)? as usize,
     })
 }
 
@@ -285,6 +302,16 @@ impl Store for SqliteStore {
         if current_meta(&conn, "server_actor")?.as_deref() == Some(actor_hex) {
             return Ok(Some("server".into()));
         }
+        if let Some(user) = conn
+            .query_row(
+                "SELECT name FROM users WHERE actor = ?1",
+                [actor_hex],
+                |r| r.get::<_, String>(0),
+            )
+            .optional()?
+        {
+            return Ok(Some(format!("console {user}")));
+        }
         Ok(conn
             .query_row(
                 "SELECT d.name, u.name FROM devices d JOIN users u ON u.id = d.user_id WHERE d.actor = ?1",
@@ -379,6 +406,131 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    fn list_users(&self) -> Result<Vec<User>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&format!("SELECT {USER_COLS} FROM users ORDER BY name"))?;
+        let rows = stmt
+            .query_map([], user_row)?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    fn set_password(&self, user_id: i64, password_hash: &str) -> Result<()> {
+        self.conn().execute(
+            "UPDATE users SET password_hash = ?2 WHERE id = ?1",
+            params![user_id, password_hash],
+        )?;
+        Ok(())
+    }
+
+    fn password_hash(&self, user_id: i64) -> Result<Option<String>> {
+        Ok(self.conn().query_row(
+            "SELECT password_hash FROM users WHERE id = ?1",
+            [user_id],
+            |r| r.get(0),
+        )?)
+    }
+
+    fn user_actor(&self, user_id: i64) -> Result<ActorKey> {
+        let conn = self.conn();
+        conn.execute(
+            "UPDATE users SET actor = ?2 WHERE id = ?1 AND actor IS NULL",
+            params![user_id, ActorKey::random().to_string()],
+        )?;
+        let a: String =
+            conn.query_row("SELECT actor FROM users WHERE id = ?1", [user_id], |r| {
+                r.get(0)
+            })?;
+        a.parse()
+            .map_err(|e: jiuzhu_shared::IdError| StoreError::Invalid(e.to_string()))
+    }
+
+    fn create_session(&self, token_hash: &str, user_id: i64, expires_at: i64) -> Result<()> {
+        self.conn().execute(
+            "INSERT INTO sessions(token_hash, user_id, expires_at) VALUES (?1, ?2, ?3)",
+            params![token_hash, user_id, expires_at],
+        )?;
+        Ok(())
+    }
+
+    fn session_user(&self, token_hash: &str, now: i64) -> Result<Option<User>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT u.id, u.name, u.role, u.township FROM sessions s JOIN users u ON u.id = s.user_id
+                 WHERE s.token_hash = ?1 AND s.expires_at > ?2",
+                params![token_hash, now],
+                user_row,
+            )
+            .optional()?)
+    }
+
+    fn delete_session(&self, token_hash: &str) -> Result<()> {
+        self.conn()
+            .execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])?;
+        Ok(())
+    }
+
+    fn record_login_failure(&self, name: &str, now: i64) -> Result<()> {
+        self.conn().execute(
+            "INSERT INTO login_failures(name, at) VALUES (?1, ?2)",
+            params![name, now],
+        )?;
+        Ok(())
+    }
+
+    fn login_failures_since(&self, name: &str, since: i64) -> Result<usize> {
+        let n: i64 = self.conn().query_row(
+            "SELECT COUNT(*) FROM login_failures WHERE name = ?1 AND at > ?2",
+            params![name, since],
+            |r| r.get(0),
+        )?;
+        Ok(n as usize)
+    }
+
+    fn clear_login_failures(&self, name: &str) -> Result<()> {
+        self.conn()
+            .execute("DELETE FROM login_failures WHERE name = ?1", [name])?;
+        Ok(())
+    }
+
+    fn add_workflow(
+        &self,
+        case: CaseId,
+        action: &str,
+        actor: &str,
+        at: i64,
+        detail: &serde_json::Value,
+    ) -> Result<()> {
+        self.conn().execute(
+            "INSERT INTO workflow(case_id, action, actor, at, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![case.to_string(), action, actor, at, detail.to_string()],
+        )?;
+        Ok(())
+    }
+
+    fn workflow(&self, case: CaseId) -> Result<Vec<WorkflowRecord>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT action, actor, at, detail FROM workflow WHERE case_id = ?1 ORDER BY id",
+        )?;
+        let rows = stmt
+            .query_map([case.to_string()], |r| {
+                Ok(WorkflowRecord {
+                    action: r.get(0)?,
+                    actor: r.get(1)?,
+                    at: r.get(2)?,
+                    detail: serde_json::from_str(&r.get::<_, String>(3)?).unwrap_or_default(),
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    fn change_seq(&self) -> Result<u64> {
+        current_seq(&self.conn())
+    }
+
     fn transact(&self, f: &mut dyn FnMut(&mut dyn DocTxn) -> Result<()>) -> Result<()> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -444,8 +596,8 @@ impl DocTxn for SqliteTxn<'_> {
         )?;
         self.tx.execute(
             "INSERT OR REPLACE INTO case_view(case_id, case_no, applicant, township, village, status, visits,
-                findings, photos, conflicts, conflict_count, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                findings, photos, conflicts, conflict_count, updated_at, deadline, team, open_notes)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
             params![
                 id_s,
                 view.case_no,
@@ -459,6 +611,9 @@ impl DocTxn for SqliteTxn<'_> {
                 serde_json::to_string(&view.conflicts).expect("json"),
                 view.conflicts.len() as i64,
                 view.updated_at,
+                view.deadline,
+                serde_json::to_string(&view.team).expect("json"),
+                view.open_notes as i64,
             ],
         )?;
         Ok(())

@@ -1,0 +1,220 @@
+//! The caseworkers' queue: filtering, sorting and counting case rows. Pure: no HTTP, no SQL.
+
+use crate::store::CaseView;
+use jiuzhu_shared::CaseId;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Query parameters of `/api/console/cases` (and the Excel export).
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct Filter {
+    pub state: Option<String>,
+    pub village: Option<String>,
+    pub investigator: Option<String>,
+    pub conflicts: Option<String>,
+    pub evidence: Option<String>,
+    pub returned: Option<String>,
+    pub deadline_before: Option<String>,
+    pub q: Option<String>,
+    pub sort: Option<String>,
+    pub order: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CaseRow {
+    pub case_id: CaseId,
+    pub case_no: String,
+    pub applicant: String,
+    pub township: String,
+    pub village: String,
+    pub status: String,
+    pub team: Vec<String>,
+    pub deadline: Option<String>,
+    pub visits: usize,
+    pub photos: usize,
+    pub photos_present: usize,
+    pub evidence_complete: bool,
+    pub conflicts: usize,
+    pub returned: bool,
+    pub updated_at: i64,
+}
+
+impl CaseRow {
+    pub fn from_view(v: &CaseView, present: impl Fn(&str) -> bool) -> Self {
+        let photos_present = v.photos.iter().filter(|h| present(h)).count();
+        CaseRow {
+            case_id: v.case_id,
+            case_no: v.case_no.clone(),
+            applicant: v.applicant.clone(),
+            township: v.township.clone(),
+            village: v.village.clone(),
+            status: v.status.clone(),
+            team: v.team.clone(),
+            deadline: v.deadline.clone(),
+            visits: v.visits,
+            photos: v.photos.len(),
+            photos_present,
+            evidence_complete: photos_present == v.photos.len(),
+            conflicts: v.conflicts.len(),
+            returned: v.open_notes > 0,
+            updated_at: v.updated_at,
+        }
+    }
+}
+
+fn flag(v: &Option<String>) -> bool {
+    matches!(v.as_deref(), Some("1" | "true" | "yes"))
+}
+
+fn nonempty(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+impl Filter {
+    pub fn matches(&self, r: &CaseRow) -> bool {
+        nonempty(&self.state).is_none_or(|s| r.status == s)
+            && nonempty(&self.village).is_none_or(|v| r.village == v)
+            && nonempty(&self.investigator).is_none_or(|i| r.team.iter().any(|t| t == i))
+            && (!flag(&self.conflicts) || r.conflicts > 0)
+            && (!flag(&self.returned) || r.returned)
+            && match nonempty(&self.evidence) {
+                Some("complete") => r.evidence_complete,
+                Some("incomplete") => !r.evidence_complete,
+                _ => true,
+            }
+            && nonempty(&self.deadline_before)
+                .is_none_or(|d| r.deadline.as_deref().is_some_and(|x| x <= d))
+            && nonempty(&self.q).is_none_or(|q| r.applicant.contains(q) || r.case_no.contains(q))
+    }
+
+    /// Filter and sort; counts per state are over the rows before the state filter, so the tabs
+    /// show what choosing another state would give.
+    pub fn apply(&self, rows: Vec<CaseRow>) -> (Vec<CaseRow>, BTreeMap<String, usize>) {
+        let without_state = Filter {
+            state: None,
+            ..self.clone()
+        };
+        let mut counts = BTreeMap::new();
+        for r in rows.iter().filter(|r| without_state.matches(r)) {
+            *counts.entry(r.status.clone()).or_insert(0) += 1;
+        }
+        let mut out: Vec<CaseRow> = rows.into_iter().filter(|r| self.matches(r)).collect();
+        match nonempty(&self.sort).unwrap_or("deadline") {
+            "updated" => out.sort_by_key(|r| r.updated_at),
+            "case_no" => out.sort_by(|a, b| a.case_no.cmp(&b.case_no)),
+            "applicant" => out.sort_by(|a, b| a.applicant.cmp(&b.applicant)),
+            // No deadline sorts last.
+            _ => out.sort_by(|a, b| {
+                (a.deadline.is_none(), &a.deadline, &a.case_no).cmp(&(
+                    b.deadline.is_none(),
+                    &b.deadline,
+                    &b.case_no,
+                ))
+            }),
+        }
+        if nonempty(&self.order) == Some("desc") {
+            out.reverse();
+        }
+        (out, counts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(
+        no: &str,
+        status: &str,
+        village: &str,
+        deadline: Option<&str>,
+        conflicts: usize,
+        photos: (usize, usize),
+    ) -> CaseRow {
+        CaseRow {
+            case_id: CaseId::new(),
+            case_no: no.into(),
+            applicant: format!("申请人{no}"),
+            township: "树林召镇".into(),
+            village: village.into(),
+            status: status.into(),
+            team: vec!["王五".into(), "赵六".into()],
+            deadline: deadline.map(String::from),
+            visits: 1,
+            photos: photos.0,
+            photos_present: photos.1,
+            evidence_complete: photos.0 == photos.1,
+            conflicts,
+            returned: status == "returned",
+            updated_at: 0,
+        }
+    }
+
+    fn rows() -> Vec<CaseRow> {
+        vec![
+            row(
+                "A",
+                "investigating",
+                "王爱召嘎查",
+                Some("2026-12-10"),
+                1,
+                (2, 1),
+            ),
+            row("B", "returned", "树林召村", Some("2026-12-01"), 0, (1, 1)),
+            row("C", "investigating", "树林召村", None, 0, (0, 0)),
+        ]
+    }
+
+    fn nos(v: &[CaseRow]) -> Vec<&str> {
+        v.iter().map(|r| r.case_no.as_str()).collect()
+    }
+
+    #[test]
+    fn filters_combine_and_counts_ignore_the_state_filter() {
+        let f = Filter {
+            state: Some("investigating".into()),
+            village: Some("树林召村".into()),
+            ..Default::default()
+        };
+        let (out, counts) = f.apply(rows());
+        assert_eq!(nos(&out), ["C"]);
+        assert_eq!(counts.get("returned"), Some(&1));
+        assert_eq!(counts.get("investigating"), Some(&1));
+        let f = Filter {
+            conflicts: Some("1".into()),
+            ..Default::default()
+        };
+        assert_eq!(nos(&f.apply(rows()).0), ["A"]);
+        let f = Filter {
+            evidence: Some("incomplete".into()),
+            ..Default::default()
+        };
+        assert_eq!(nos(&f.apply(rows()).0), ["A"]);
+        let f = Filter {
+            returned: Some("true".into()),
+            ..Default::default()
+        };
+        assert_eq!(nos(&f.apply(rows()).0), ["B"]);
+        let f = Filter {
+            deadline_before: Some("2026-12-05".into()),
+            ..Default::default()
+        };
+        assert_eq!(nos(&f.apply(rows()).0), ["B"]);
+        let f = Filter {
+            q: Some("申请人C".into()),
+            ..Default::default()
+        };
+        assert_eq!(nos(&f.apply(rows()).0), ["C"]);
+    }
+
+    #[test]
+    fn sorts_by_deadline_with_missing_last_and_reverses() {
+        assert_eq!(nos(&Filter::default().apply(rows()).0), ["B", "A", "C"]);
+        let f = Filter {
+            sort: Some("case_no".into()),
+            order: Some("desc".into()),
+            ..Default::default()
+        };
+        assert_eq!(nos(&f.apply(rows()).0), ["C", "B", "A"]);
+    }
+}

@@ -1,0 +1,35 @@
+//! Chinese text the server itself produces for the console (error messages, export headings).
+//! The console's own strings live in `web/src/i18n/`.
+
+pub const NOT_SIGNED_IN: &str = "请先登录。";
+pub const LOGIN_FAILED: &str = "用户名或密码错误。";
+pub const LOCKED: &str = "登录失败次数过多，请 15 分钟后再试。";
+pub const NOT_FOUND: &str = "未找到该案件或资源，或您无权查看。";
+pub const FORBIDDEN: &str = "您的角色无权执行此操作。";
+pub const TEAM_TOO_SMALL: &str = "调查小组至少需要 2 名调查员。";
+pub const NOTES_REQUIRED: &str = "退回时至少需要一条批注。";
+pub const YES: &str = "是";
+pub const NO: &str = "否";
+pub const QUEUE_SHEET: &str = "案件队列";
+pub const QUEUE_COLUMNS: [&str; 10] = [
+    "案件编号",
+    "申请人",
+    "嘎查村",
+    "状态",
+    "调查小组",
+    "截止日期",
+    "照片(到达/引用)",
+    "证据完整",
+    "冲突数",
+    "已退回",
+];
+
+pub fn status(code: &str) -> &str {
+    match code {
+        "accepted" => "已受理",
+        "investigating" => "调查中",
+        "returned" => "已退回",
+        "investigation_accepted" => "调查已通过",
+        other => other,
+    }
+}
