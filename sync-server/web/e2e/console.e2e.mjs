@@ -1,0 +1,520 @@
+// Browser test of the township review console against a REAL jiuzhu-server: admin CLI set-up,
+// two simulated tablets (jiuzhu-tablet) syncing a visit with a photo and a conflicting field, then
+// Chromium (playwright-core, Debian's /usr/bin/chromium, headless) signs in, reviews, resolves,
+// returns the case with a note; the tablet syncs and holds the note and the resolved value.
+// Screenshots go to docs/screenshots/console-*.png. Prints `N passed, M failed` last.
+//
+//   node e2e/console.e2e.mjs            (builds the binaries first; JIUZHU_E2E_SKIP_BUILD=1 to skip)
+import { spawn, execFileSync } from 'node:child_process'
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync, existsSync, copyFileSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve, dirname } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { chromium } from 'playwright-core'
+import { housePicture } from './png.mjs'
+
+const HERE = dirname(fileURLToPath(import.meta.url))
+const REPO = resolve(HERE, '..', '..', '..')
+const SHOTS = join(REPO, 'docs', 'screenshots')
+const TARGET = process.env.CARGO_TARGET_DIR || '/var/cache/jiuzhu-target'
+const BUILT_SERVER = join(TARGET, 'debug', 'jiuzhu-server')
+const BUILT_TABLET = join(TARGET, 'debug', 'jiuzhu-tablet')
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium'
+const KEEP = process.env.JIUZHU_E2E_KEEP === '1'
+
+const TOWNSHIP = '树林召镇'
+const OTHER_TOWNSHIP = '展旦召苏木'
+const CASEWORKER = { name: '张海燕', password: 'shulinzhao-2026' }
+const OTHER_CASEWORKER = { name: '赵丽', password: 'zhandanzhao-2026' }
+const INVESTIGATORS = ['王建国', '李明', '高娃']
+const NOTE = '住房情况两名调查员记录不一致，请再次核实房屋结构并补拍室内照片。'
+
+let passed = 0
+let failed = 0
+const log = (...a) => console.log(...a)
+
+async function step(name, f) {
+  const t0 = Date.now()
+  try {
+    const r = await f()
+    passed++
+    log(`  ✓ ${name} (${Date.now() - t0} ms)`)
+    return r
+  } catch (e) {
+    failed++
+    log(`  ✗ ${name}\n    ${String(e?.stack || e).split('\n').slice(0, 6).join('\n    ')}`)
+    throw new Stop()
+  }
+}
+class Stop extends Error {}
+
+function assert(cond, msg) {
+  if (!cond) throw new Error(`assertion failed: ${msg}`)
+}
+
+function run(bin, args, opts = {}) {
+  try {
+    return execFileSync(bin, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...opts }).trim()
+  } catch (e) {
+    const out = `${e.stderr || ''}${e.stdout || ''}`
+    throw new Error(`${bin.split('/').pop()} ${args.join(' ')} failed (${e.status}):\n${out.length > 4000 ? `…${out.slice(-4000)}` : out}`)
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+const work = mkdtempSync(join(tmpdir(), 'jiuzhu-console-e2e-'))
+// The target directory is shared with other checkouts, whose builds replace these binaries (and a
+// debug jiuzhu-server serves web/dist of the checkout that built it). Run private copies, taken
+// right after our build, and check below that the server serves this checkout's console.
+const SERVER = join(work, 'jiuzhu-server')
+const TABLET = join(work, 'jiuzhu-tablet')
+const data = join(work, 'data')
+const admin = (...args) => run(SERVER, ['admin', '--data', data, ...args])
+const tablet = (home, ...args) => run(TABLET, ['--home', home, ...args])
+const show = (home, id) => JSON.parse(tablet(home, 'show', '--case', id))
+
+let server = null
+let browser = null
+
+function startServer() {
+  return new Promise((resolvePromise, reject) => {
+    const p = spawn(SERVER, ['serve', '--data', data, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    server = p
+    let out = ''
+    let err = ''
+    const timer = setTimeout(() => reject(new Error(`server did not start in 60 s:\n${out}\n${err}`)), 60_000)
+    p.stdout.on('data', (d) => {
+      out += d
+      const url = /listening on (https:\/\/\S+)/.exec(out)?.[1]
+      const fp = /certificate fingerprint \(SHA-256\): (\S+)/.exec(out)?.[1]
+      if (url && fp) {
+        clearTimeout(timer)
+        resolvePromise({ url, fp })
+      }
+    })
+    p.stderr.on('data', (d) => {
+      err += d
+      if (err.length > 20000) err = err.slice(-10000)
+    })
+    p.on('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`server exited (${code}):\n${out}\n${err}`))
+    })
+  })
+}
+
+function caseFile(name, c) {
+  const f = join(work, `${name}.json`)
+  writeFileSync(f, JSON.stringify(c))
+  return f
+}
+
+const CASE1 = {
+  header: {
+    case_no: 'DLT-2026-0001', case_type: 'rural_dibao', applicant_name: '巴特尔', applicant_id_number: '150621198003154512',
+    township: TOWNSHIP, village: '王爱召嘎查', address: '王爱召嘎查三社 12 号', deadline: '2026-12-31',
+  },
+  declared: {
+    application_date: '2026-11-02',
+    members: [
+      { name: '巴特尔', relation: '本人', id_number: '150621198003154512', sex: '男', birth_date: '1980-03-15', ethnicity: '蒙古族',
+        health: '健康', work_capacity: '有劳动能力', employment: '务农' },
+      { name: '其其格', relation: '配偶', id_number: '150621198207084526', sex: '女', birth_date: '1982-07-08', ethnicity: '蒙古族',
+        health: '慢性病', disease: '高血压', work_capacity: '部分丧失劳动能力', employment: '无业' },
+      { name: '乌云', relation: '子女', id_number: '150621200805124528', sex: '女', birth_date: '2008-05-12', ethnicity: '蒙古族',
+        health: '健康', school_stage: '高中', employment: '在校学生' },
+    ],
+    income: [
+      { category: 'business', item: '养羊', amount_fen: 1_200_000, cost_fen: 300_000, period_months: 12 },
+      { category: 'wage', item: '农闲务工', amount_fen: 360_000, period_months: 12 },
+    ],
+    property: [
+      { kind: 'livestock', description: '绵羊', quantity: 80, unit: '只', value_fen: 4_000_000 },
+      { kind: 'vehicle', description: '农用三轮车', quantity: 1, unit: '辆', value_fen: 600_000 },
+    ],
+    expenditures: [{ kind: 'medical', amount_fen: 800_000, period_months: 12, evidence: '门诊票据' }],
+  },
+}
+const CASE2 = {
+  header: { case_no: 'DLT-2026-0002', case_type: 'temporary', applicant_name: '巴雅尔', township: TOWNSHIP, village: '王爱召嘎查', deadline: '2027-01-15' },
+  declared: { members: [{ name: '巴雅尔', relation: '本人' }] },
+}
+const CASE3 = {
+  header: { case_no: 'DLT-2026-0003', case_type: 'tekun', applicant_name: '高娃', township: TOWNSHIP, village: '新民堡村', deadline: '2026-11-20' },
+  declared: { members: [{ name: '高娃', relation: '本人' }] },
+}
+
+async function shot(page, name, opts = {}) {
+  mkdirSync(SHOTS, { recursive: true })
+  // Toasts from earlier steps would cover the page: drop them, then let transitions settle.
+  await page.evaluate(() => document.querySelectorAll('.el-message').forEach((m) => m.remove()))
+  await page.waitForTimeout(250)
+  await page.screenshot({ path: join(SHOTS, `console-${name}.png`), ...opts })
+}
+
+async function imagesLoaded(page, selector, timeout = 15_000) {
+  await page.waitForFunction(
+    (sel) => {
+      const imgs = [...document.querySelectorAll(sel)]
+      return imgs.length > 0 && imgs.every((i) => i.complete && i.naturalWidth > 0)
+    },
+    selector,
+    { timeout },
+  )
+}
+
+async function signIn(page, url, who) {
+  await page.goto(`${url}/#/login`)
+  await page.fill('input[data-test=login-name]', who.name)
+  await page.fill('input[data-test=login-password]', who.password)
+  await page.click('[data-test=login-submit]')
+  await page.waitForSelector('[data-test=queue-table]')
+}
+
+async function main() {
+  log('console browser test')
+  if (process.env.JIUZHU_E2E_SKIP_BUILD !== '1') {
+    await step('build jiuzhu-server and jiuzhu-tablet', () =>
+      run('cargo', ['build', '--workspace', '--bins'], { cwd: REPO, env: { ...process.env, CARGO_TARGET_DIR: TARGET }, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 }),
+    )
+  }
+  assert(existsSync(BUILT_SERVER) && existsSync(BUILT_TABLET), `binaries in ${TARGET}/debug`)
+  copyFileSync(BUILT_SERVER, SERVER)
+  copyFileSync(BUILT_TABLET, TABLET)
+  execFileSync('chmod', ['+x', SERVER, TABLET])
+  assert(existsSync(CHROMIUM), `${CHROMIUM} (apt-get install chromium)`)
+
+  // ---- data directory: users, cases, assignment ----
+  const ids = await step('admin: users, cases, assignment', () => {
+    for (const n of INVESTIGATORS) admin('add-user', '--name', n, '--role', 'investigator', '--township', TOWNSHIP)
+    admin('add-user', '--name', '苏和', '--role', 'investigator', '--township', OTHER_TOWNSHIP)
+    admin('add-user', '--name', CASEWORKER.name, '--role', 'caseworker', '--township', TOWNSHIP, '--password', CASEWORKER.password)
+    admin('add-user', '--name', OTHER_CASEWORKER.name, '--role', 'caseworker', '--township', OTHER_TOWNSHIP, '--password', OTHER_CASEWORKER.password)
+    const c1 = admin('add-case', '--file', caseFile('c1', CASE1))
+    const c2 = admin('add-case', '--file', caseFile('c2', CASE2))
+    const c3 = admin('add-case', '--file', caseFile('c3', CASE3))
+    admin('assign', '--case', c1, '--users', '王建国,李明')
+    admin('assign', '--case', c3, '--users', '李明,高娃')
+    return { c1, c2, c3 }
+  })
+  const ID = ids.c1
+
+  const { url, fp } = await step('serve on 127.0.0.1:0', startServer)
+  log(`    ${url}  ${fp}`)
+
+
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--ignore-certificate-errors'],
+  })
+  const ctx = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1920, height: 1080 }, locale: 'zh-CN' })
+  const page = await ctx.newPage()
+  const consoleErrors = []
+  page.on('pageerror', (e) => consoleErrors.push(String(e)))
+
+  await step('the server serves this checkout\'s built console', async () => {
+    const local = readFileSync(join(HERE, '..', 'dist', 'index.html'), 'utf8')
+    const res = await ctx.request.get(`${url}/`)
+    const served = await res.text()
+    assert(res.status() === 200 && served === local,
+      `served ${res.status()} index.html differs from dist/index.html (run vite build; was the binary built from another checkout?):\n${served.slice(0, 300)}`)
+  })
+
+  await step('sign-in: a wrong password gets the one generic message', async () => {
+    await page.goto(`${url}/#/login`)
+    await page.waitForSelector('input[data-test=login-name]')
+    await page.fill('input[data-test=login-name]', CASEWORKER.name)
+    await page.fill('input[data-test=login-password]', 'not-the-password')
+    await page.click('[data-test=login-submit]')
+    const msg = await page.textContent('[data-test=login-error]')
+    assert(msg.includes('用户名或密码错误'), `generic message, got ${msg}`)
+    await page.fill('input[data-test=login-name]', '没有这个人')
+    await page.fill('input[data-test=login-password]', 'whatever-password')
+    await page.click('[data-test=login-submit]')
+    await page.waitForTimeout(300)
+    const msg2 = await page.textContent('[data-test=login-error]')
+    assert(msg2 === msg, `same message for an unknown name: ${msg2}`)
+    await shot(page, 'login')
+  })
+
+  await step('sign-in: lockout after repeated failures shows the locked message', async () => {
+    const who = '锁定测试'
+    let last = ''
+    for (let i = 0; i < 6; i++) {
+      await page.fill('input[data-test=login-name]', who)
+      await page.fill('input[data-test=login-password]', `wrong-${i}-password`)
+      await page.click('[data-test=login-submit]')
+      await page.waitForFunction(() => !document.querySelector('[data-test=login-submit]')?.classList.contains('is-loading'))
+      await page.waitForTimeout(150)
+      last = await page.textContent('[data-test=login-error]')
+    }
+    assert(last.includes('锁定'), `locked message after 6 tries, got ${last}`)
+  })
+
+  await step('sign-in as the township caseworker; the assigned case is in the queue', async () => {
+    await signIn(page, url, CASEWORKER)
+    await page.waitForSelector(`[data-test=queue-table] >> text=DLT-2026-0001`)
+    const who = await page.textContent('[data-test=who]')
+    assert(who.includes(CASEWORKER.name) && who.includes(TOWNSHIP), who)
+    const counts = await page.textContent('[data-test=state-counts]')
+    assert(counts.includes('调查中') && counts.includes('2'), `counts: ${counts}`)
+  })
+
+  // ---- two tablets: a visit with a photo and a conflicting field ----
+  const homeA = join(work, 'tablet-a')
+  const homeB = join(work, 'tablet-b')
+  await step('enroll two tablets and sync the assignment', () => {
+    for (const [home, user, name] of [[homeA, '王建国', '平板-01'], [homeB, '李明', '平板-02']]) {
+      const code = admin('enroll-code', '--user', user).split(/\s+/).pop()
+      tablet(home, 'enroll', '--server', url, '--code', code, '--fingerprint', fp, '--name', name)
+      tablet(home, 'sync')
+      const cases = JSON.parse(tablet(home, 'cases'))
+      assert(JSON.stringify(cases).includes(ID), `${user}'s tablet has the case`)
+    }
+  })
+
+  const photoFile = join(work, 'house.png')
+  const photoFile2 = join(work, 'room.png')
+  writeFileSync(photoFile, housePicture())
+  writeFileSync(photoFile2, housePicture(480, 360, [215, 200, 170]))
+
+  await step('tablets verify the household, disagree on the housing, take photos, sync', () => {
+    const doc = show(homeA, ID)
+    const m = doc.declared.members.map((x) => x.id)
+    const set = (home, path, value) => tablet(home, 'set', '--case', ID, path, String(value))
+    const A = (p, v) => set(homeA, `visits.0.${p}`, v)
+    A('members.0.declared_id', m[0]); A('members.0.status', 'present'); A('members.0.present', 'true')
+    A('members.0.name.verified', '巴特尔'); A('members.0.name.matches', 'true')
+    A('members.0.id_number.verified', '150621198003154521'); A('members.0.id_number.matches', 'false')
+    A('members.0.id_number.reason', '申报表身份证号末两位抄反，已核对身份证原件')
+    A('members.0.health.verified', '健康'); A('members.0.health.matches', 'true')
+    A('members.1.declared_id', m[1]); A('members.1.status', 'present')
+    A('members.1.name.verified', '其其格'); A('members.1.name.matches', 'true')
+    A('members.1.health.verified', '重病'); A('members.1.health.matches', 'false')
+    A('members.1.health.reason', '2026 年 9 月确诊尿毒症，每周透析两次')
+    A('members.2.declared_id', m[2]); A('members.2.status', 'present')
+    A('members.2.name.verified', '乌云'); A('members.2.name.matches', 'true')
+    A('income.0.category', 'business'); A('income.0.item', '养羊'); A('income.0.amount_fen', 1_500_000)
+    A('income.0.cost_fen', 300_000); A('income.0.period_months', 12); A('income.0.note', '存栏 95 只，售羊 40 只')
+    A('living.food', '一日三餐，以面食为主'); A('living.clothing', '衣着普通')
+    A('living.housing_type', 'self_built'); A('living.housing_area_m2', 65)
+    A('living.housing', '土坯房')
+    tablet(homeA, 'note', '--case', ID, '--text', '家中有透析病人，医疗支出大，羊群规模比申报时多。')
+    tablet(homeA, 'photo', '--case', ID, '--file', photoFile, '--caption', '住房正面', '--tag', 'exterior')
+    set(homeB, 'visits.0.living.housing', '砖瓦房')
+    set(homeB, 'visits.0.living.daily_goods', '电视、冰箱各一台')
+    tablet(homeB, 'photo', '--case', ID, '--file', photoFile2, '--caption', '客厅', '--tag', 'interior')
+    tablet(homeA, 'sync')
+    tablet(homeB, 'sync')
+    tablet(homeA, 'sync')
+    const exported = JSON.parse(admin('export-case', '--case', ID))
+    assert(JSON.stringify(exported.conflicts ?? []).includes('visits.0.living.housing'), 'server sees the conflict')
+  })
+
+  await step('the queue updates by itself (version poll): conflicts and photos show', async () => {
+    await page.waitForSelector('[data-test=row-conflicts]', { timeout: 15_000 })
+    const row = await page.textContent('.queue-row:has-text("DLT-2026-0001")')
+    assert(row.includes('1 处') && row.includes('2/2'), `row: ${row}`)
+    await shot(page, 'queue')
+  })
+
+  await step('queue filters: has conflicts, village, search, excel link', async () => {
+    await page.click('[data-test=filter-conflicts]')
+    await page.waitForFunction(() => document.querySelectorAll('.queue-row').length === 1)
+    const href = await page.getAttribute('[data-test=export-xlsx]', 'href')
+    assert(href === '/api/console/export/queue.xlsx?conflicts=1', href)
+    const xlsx = await page.request.get(`${url}${href}`)
+    assert(xlsx.status() === 200, `export status ${xlsx.status()}`)
+    const body = await xlsx.body()
+    assert(body[0] === 0x50 && body[1] === 0x4b, 'xlsx is a zip')
+    await page.click('[data-test=filter-conflicts]')
+    await page.fill('input[data-test=search]', '高娃')
+    await page.waitForFunction(() => document.querySelectorAll('.queue-row').length === 1 && document.querySelector('.queue-row').textContent.includes('高娃'))
+    await page.click('[data-test=filter-reset]')
+    await page.waitForFunction(() => document.querySelectorAll('.queue-row').length === 3)
+  })
+
+  await step('queue at 1366×768', async () => {
+    await page.setViewportSize({ width: 1366, height: 768 })
+    await page.waitForTimeout(300)
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
+    assert(overflow <= 0, `no horizontal scrolling at 1366 px (overflow ${overflow})`)
+    await shot(page, 'queue-1366')
+    await page.setViewportSize({ width: 1920, height: 1080 })
+  })
+
+  await step('open the case: differences highlighted, photos render', async () => {
+    await page.click(`.queue-row:has-text("DLT-2026-0001") .case-link`)
+    await page.waitForSelector('[data-test=case-header]')
+    await page.locator('[data-test=gallery]').scrollIntoViewIfNeeded() // thumbnails load lazily
+    await imagesLoaded(page, 'img[data-test=photo-img]')
+    await page.evaluate(() => window.scrollTo(0, 0))
+    const n = await page.$$eval('img[data-test=photo-img]', (imgs) => imgs.map((i) => i.naturalWidth))
+    assert(n.length === 2 && n.every((w) => w > 0), `photos naturalWidth ${n}`)
+    const diffs = await page.$$eval('[data-test=field-diff]', (rows) => rows.map((r) => r.getAttribute('data-field') + ':' + r.textContent))
+    assert(diffs.some((d) => d.startsWith('id_number:') && d.includes('已核对身份证原件')), `id_number diff with reason: ${diffs}`)
+    assert(diffs.some((d) => d.startsWith('health:') && d.includes('重病')), `health diff: ${diffs}`)
+    const income = await page.textContent('[data-test=rows-income]')
+    assert(income.includes('15,000.00') && income.includes('与申报不同'), `income diff: ${income}`)
+    const evidence = await page.getAttribute('[data-test=evidence]', 'data-complete')
+    assert(evidence === 'true', `evidence complete: ${evidence}`)
+    await shot(page, 'case-detail', { fullPage: true })
+    await shot(page, 'case-detail-top')
+  })
+
+  await step('photo full view with capture time and who took it', async () => {
+    await page.click('[data-test=photo] .thumb >> nth=0')
+    await page.waitForSelector('.el-dialog .full img')
+    await imagesLoaded(page, '.el-dialog .full img')
+    const txt = await page.textContent('.el-dialog .full')
+    assert(txt.includes('王建国') || txt.includes('李明'), `photo meta: ${txt}`)
+    await shot(page, 'photo')
+    await page.keyboard.press('Escape')
+    await page.waitForSelector('.el-dialog .full', { state: 'hidden' })
+  })
+
+  await step('conflict: both values with who and when; pick one', async () => {
+    await page.click('#tab-conflicts')
+    const sel = '[data-test=conflict][data-path="visits.0.living.housing"]'
+    await page.waitForSelector(sel)
+    const text = await page.textContent(sel)
+    assert(text.includes('土坯房') && text.includes('砖瓦房'), `both values: ${text}`)
+    assert(text.includes('王建国') && text.includes('李明'), `who wrote them: ${text}`)
+    await shot(page, 'conflict')
+    await page.click(`${sel} [data-test=conflict-value]:has-text("砖瓦房") [data-test=choose-value]`)
+    await page.waitForSelector(sel, { state: 'detached' })
+    const tab = await page.textContent('#tab-conflicts')
+    assert(tab.includes('(0)'), `no conflicts left: ${tab}`)
+  })
+
+  await step('history: who changed what and when', async () => {
+    await page.click('#tab-history')
+    await page.waitForSelector('[data-test=history-table] .el-table__row')
+    const text = await page.textContent('[data-test=history-table]')
+    assert(text.includes('处理冲突') && text.includes(CASEWORKER.name), `console resolution in history: ${text.slice(0, 400)}`)
+    assert(text.includes('王建国') && text.includes('李明'), 'both devices in history')
+    await shot(page, 'history')
+  })
+
+  await step('return with a note pinned to the housing field', async () => {
+    await page.click('#tab-detail')
+    await page.click('[data-test=annotate][data-path="visits.0.living.housing"]')
+    await page.fill('textarea[data-test=annotate-text]', NOTE)
+    await page.click('[data-test=annotate-save]')
+    await page.click('#tab-actions')
+    await page.waitForSelector('[data-test=note-draft]')
+    const draft = await page.textContent('[data-test=note-drafts]')
+    assert(draft.includes('吃穿住用') && draft.includes('visits.0.living.housing'), `draft: ${draft}`)
+    await page.fill('textarea[data-test=general-note]', '另请补充其其格的诊断证明照片。')
+    await shot(page, 'actions')
+    await page.click('[data-test=return-submit]')
+    await page.click('.el-message-box__btns .el-button--primary')
+    await page.waitForSelector('[data-test=case-status][data-status=returned]')
+    await page.waitForSelector('[data-test=workflow] .el-table__row:has-text("退回更正")')
+    await shot(page, 'returned', { fullPage: true })
+  })
+
+  await step('the tablet syncs and holds the note and the resolved value', async () => {
+    tablet(homeA, 'sync')
+    const doc = show(homeA, ID)
+    const notes = doc.review_notes ?? []
+    assert(notes.some((n) => n.text === NOTE && n.path === 'visits.0.living.housing'), `review_notes: ${JSON.stringify(notes)}`)
+    assert(doc.visits[0].living.housing === '砖瓦房', `housing: ${doc.visits[0].living.housing}`)
+    assert(doc.header.status === 'returned', `status ${doc.header.status}`)
+    tablet(homeB, 'sync')
+    assert(show(homeB, ID).visits[0].living.housing === '砖瓦房', 'second tablet too')
+  })
+
+  await step('printable 入户调查表 with photos', async () => {
+    const print = await ctx.newPage()
+    await print.goto(`${url}/#/cases/${ID}/print`)
+    await print.waitForSelector('[data-test=print-sheet]')
+    await imagesLoaded(print, '[data-test=print-photos] img')
+    const text = await print.textContent('[data-test=print-sheet]')
+    assert(text.includes('入户调查表') && text.includes('巴特尔') && text.includes('砖瓦房'), 'print content')
+    await shot(print, 'print', { fullPage: true })
+    await print.emulateMedia({ media: 'print' })
+    await print.pdf({ path: join(work, 'print.pdf'), format: 'A4' })
+    await print.close()
+  })
+
+  await step('devices: owners and last sync; enrollment code as text and QR; revoke', async () => {
+    await page.click('[data-test=nav-devices]')
+    await page.waitForSelector('[data-test=devices-table] .el-table__row:has-text("平板-02")')
+    const table = await page.textContent('[data-test=devices-table]')
+    assert(table.includes('王建国') && table.includes('李明'), `owners: ${table}`)
+    await page.click('[data-test=create-code]')
+    await page.click('.el-dialog .el-select')
+    await page.click('.el-select-dropdown__item:has-text("高娃")')
+    await page.click('[data-test=code-generate]')
+    await page.waitForSelector('[data-test=code-text]')
+    const code = (await page.textContent('[data-test=code-text]')).trim()
+    assert(code.length >= 6, `code ${code}`)
+    await imagesLoaded(page, 'img[data-test=code-qr]')
+    await shot(page, 'enroll-code')
+    // The code works once: enroll a third tablet with it.
+    tablet(join(work, 'tablet-c'), 'enroll', '--server', url, '--code', code, '--fingerprint', fp, '--name', '平板-03')
+    await page.click('.el-dialog__footer button')
+    await page.waitForSelector('[data-test=devices-table] .el-table__row:has-text("平板-03")')
+    await page.click('[data-test=devices-table] .el-table__row:has-text("平板-02") [data-test=revoke]')
+    await page.click('.el-message-box__btns button:has-text("吊销")')
+    await page.waitForSelector('[data-test=devices-table] .el-table__row:has-text("平板-02"):has-text("已吊销")')
+    await shot(page, 'devices')
+    let refused = false
+    try {
+      tablet(homeB, 'sync')
+    } catch {
+      refused = true
+    }
+    assert(refused, 'a revoked tablet is refused')
+  })
+
+  await step('a caseworker of another township sees no such case', async () => {
+    const other = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1366, height: 768 }, locale: 'zh-CN' })
+    const p = await other.newPage()
+    await signIn(p, url, OTHER_CASEWORKER)
+    await p.waitForSelector('[data-test=queue-table] .el-table__empty-text')
+    assert((await p.$$('.queue-row')).length === 0, 'queue empty')
+    await p.goto(`${url}/#/cases/${ID}`)
+    await p.waitForSelector('[data-test=not-found]')
+    const api = await p.request.get(`${url}/api/console/cases/${ID}`)
+    assert(api.status() === 404, `detail ${api.status()}`)
+    const hash = show(homeA, ID).visits[0].photos[0].hash
+    const blob = await p.request.get(`${url}/api/console/blobs/${hash}`)
+    assert(blob.status() === 404, `photo ${blob.status()}`)
+    const xlsx = await p.request.get(`${url}/api/console/export/queue.xlsx`)
+    assert(xlsx.status() === 200, 'own (empty) export works')
+    await other.close()
+  })
+
+  await step('signed out, the API refuses and the console asks to sign in', async () => {
+    await page.click('[data-test=logout]')
+    await page.waitForSelector('input[data-test=login-name]')
+    const r = await page.request.get(`${url}/api/console/cases`)
+    assert(r.status() === 401, `after logout ${r.status()}`)
+  })
+
+  await step('no script errors in the page', () => {
+    assert(consoleErrors.length === 0, consoleErrors.join('\n'))
+  })
+}
+
+try {
+  await main()
+} catch (e) {
+  if (!(e instanceof Stop)) {
+    failed++
+    log(`  ✗ ${String(e?.stack || e)}`)
+  }
+} finally {
+  await browser?.close().catch(() => {})
+  if (server && server.exitCode === null) {
+    server.removeAllListeners('exit')
+    server.kill('SIGTERM')
+  }
+  if (!KEEP) rmSync(work, { recursive: true, force: true })
+  else log(`kept ${work}`)
+}
+log(`${passed} passed, ${failed} failed`)
+process.exit(failed ? 1 : 0)

@@ -1,0 +1,75 @@
+// The console API client (docs/console-api.md). Same origin; the session is an HttpOnly cookie.
+import type {
+  CaseDetail, CasesAnswer, Change, Device, EnrollCode, Investigator, NoteDraft, User,
+} from './types'
+import { buildQuery, type QueueFilters } from './lib/query'
+
+export const BASE = '/api/console'
+
+export class ApiError extends Error {
+  constructor(public status: number, public code: string, message: string) {
+    super(message)
+  }
+}
+
+/** Called on any 401 outside the login call (the router sends the user to sign in). */
+let onUnauthorized: () => void = () => {}
+export function setUnauthorizedHandler(f: () => void) {
+  onUnauthorized = f
+}
+
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  let res: Response
+  try {
+    res = await fetch(BASE + path, {
+      method,
+      credentials: 'same-origin',
+      headers: body === undefined ? { Accept: 'application/json' } : { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
+  } catch {
+    throw new ApiError(0, 'network', '')
+  }
+  const text = await res.text()
+  let data: any = {}
+  try {
+    data = text ? JSON.parse(text) : {}
+  } catch {
+    data = {}
+  }
+  if (!res.ok) {
+    const err = new ApiError(res.status, data?.code ?? `http_${res.status}`, data?.message ?? '')
+    if (res.status === 401 && path !== '/login') onUnauthorized()
+    throw err
+  }
+  return data as T
+}
+
+export const blobUrl = (hash: string) => `${BASE}/blobs/${encodeURIComponent(hash)}`
+export const exportUrl = (f: Partial<QueueFilters>) => {
+  const q = buildQuery(f)
+  return `${BASE}/export/queue.xlsx${q ? `?${q}` : ''}`
+}
+
+export const api = {
+  login: (name: string, password: string) => request<{ user: User }>('POST', '/login', { name, password }),
+  logout: () => request<object>('POST', '/logout', {}),
+  me: () => request<{ user: User }>('GET', '/me'),
+  version: () => request<{ seq: number }>('GET', '/version'),
+  cases: (f: Partial<QueueFilters>) => {
+    const q = buildQuery(f)
+    return request<CasesAnswer>('GET', `/cases${q ? `?${q}` : ''}`)
+  },
+  case: (id: string) => request<CaseDetail>('GET', `/cases/${encodeURIComponent(id)}`),
+  history: (id: string) => request<{ changes: Change[] }>('GET', `/cases/${encodeURIComponent(id)}/history`),
+  resolve: (id: string, path: string, value: unknown) =>
+    request<CaseDetail>('POST', `/cases/${encodeURIComponent(id)}/resolve`, { path, value }),
+  assign: (id: string, users: string[]) => request<CaseDetail>('POST', `/cases/${encodeURIComponent(id)}/assign`, { users }),
+  returnCase: (id: string, notes: NoteDraft[]) =>
+    request<CaseDetail>('POST', `/cases/${encodeURIComponent(id)}/return`, { notes }),
+  accept: (id: string, comment: string) => request<CaseDetail>('POST', `/cases/${encodeURIComponent(id)}/accept`, { comment }),
+  investigators: () => request<{ investigators: Investigator[] }>('GET', '/investigators'),
+  devices: () => request<{ devices: Device[] }>('GET', '/devices'),
+  enrollCode: (user: string) => request<EnrollCode>('POST', '/enroll-codes', { user }),
+  revoke: (id: string) => request<{ devices: Device[] }>('POST', `/devices/${encodeURIComponent(id)}/revoke`, {}),
+}

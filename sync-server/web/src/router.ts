@@ -1,0 +1,28 @@
+import { createRouter, createWebHashHistory } from 'vue-router'
+import { ensureSession, signedOut } from './session'
+import { setUnauthorizedHandler } from './api'
+
+export const router = createRouter({
+  history: createWebHashHistory(),
+  routes: [
+    { path: '/login', name: 'login', component: () => import('./views/LoginView.vue'), meta: { bare: true, public: true } },
+    { path: '/', name: 'queue', component: () => import('./views/QueueView.vue') },
+    { path: '/cases/:id', name: 'case', component: () => import('./views/CaseView.vue'), props: true },
+    { path: '/cases/:id/print', name: 'print', component: () => import('./views/PrintView.vue'), props: true, meta: { bare: true } },
+    { path: '/devices', name: 'devices', component: () => import('./views/DevicesView.vue') },
+    { path: '/:rest(.*)*', redirect: '/' },
+  ],
+})
+
+router.beforeEach(async (to) => {
+  if (to.meta.public) return true
+  const user = await ensureSession()
+  if (!user) return { name: 'login', query: { next: to.fullPath } }
+  return true
+})
+
+setUnauthorizedHandler(() => {
+  signedOut()
+  const current = router.currentRoute.value
+  if (current.name !== 'login') router.push({ name: 'login', query: { next: current.fullPath } })
+})

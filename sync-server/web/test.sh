@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The review console's tests: type check, unit tests (Vitest), production build, then the browser
+# test against a real jiuzhu-server (it builds the binaries with cargo first). One command:
+#   bash sync-server/web/test.sh
+# Needs Node ≥ 20 and npm; installs Debian's chromium and CJK fonts when missing (as root).
+set -euo pipefail
+cd "$(dirname "$0")"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/cache/jiuzhu-target}"
+
+need_apt=()
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
+fc-list 2>/dev/null | grep -q "Noto Sans CJK" || need_apt+=(fonts-noto-cjk)
+if [ ${#need_apt[@]} -gt 0 ]; then
+    if [ "$(id -u)" = 0 ]; then
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
+    else
+        echo "missing: ${need_apt[*]} (apt-get install them as root)" >&2
+        exit 1
+    fi
+fi
+command -v npm >/dev/null || { echo "npm not found: install Node.js 20 or newer" >&2; exit 1; }
+
+if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+npx vue-tsc --noEmit
+npx vitest run
+npx vite build
+node e2e/console.e2e.mjs

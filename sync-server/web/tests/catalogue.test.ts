@@ -1,0 +1,87 @@
+// Every string people see lives in src/i18n/zh-CN.ts: components carry no text of their own and
+// every key they use exists.
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { join, relative } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import zhCN from '../src/i18n/zh-CN'
+import { label, list, lookup, t } from '../src/i18n'
+import { STATES } from '../src/lib/states'
+import { MEMBER_FIELDS } from '../src/types'
+
+const SRC = join(__dirname, '..', 'src')
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f)
+    return statSync(p).isDirectory() ? files(p) : /\.(vue|ts)$/.test(f) ? [p] : []
+  })
+}
+const sources = files(SRC).filter((f) => !relative(SRC, f).startsWith('i18n'))
+
+function stripComments(s: string): string {
+  return s.replace(/\/\*[\s\S]*?\*\//g, '').replace(/<!--[\s\S]*?-->/g, '').replace(/(^|[^:'"`])\/\/.*$/gm, '$1')
+}
+
+function leaves(tree: object, prefix = ''): [string, string][] {
+  return Object.entries(tree).flatMap(([k, v]) =>
+    typeof v === 'string' ? [[prefix + k, v] as [string, string]] : leaves(v, `${prefix}${k}.`),
+  )
+}
+
+describe('message catalogue', () => {
+  it('components contain no language text (only neutral symbols)', () => {
+    const offenders: string[] = []
+    for (const f of sources) {
+      stripComments(readFileSync(f, 'utf8')).split('\n').forEach((line, i) => {
+        if (/[^\x00-\x7F·×→…]/.test(line)) offenders.push(`${relative(SRC, f)}:${i + 1}: ${line.trim()}`)
+      })
+    }
+    expect(offenders).toEqual([])
+  })
+
+  it('every literal key passed to t() exists', () => {
+    const missing: string[] = []
+    for (const f of sources) {
+      const s = readFileSync(f, 'utf8')
+      for (const m of s.matchAll(/\bt\(\s*'([a-zA-Z0-9_.]+)'/g)) {
+        if (lookup(m[1]) === undefined) missing.push(`${relative(SRC, f)}: ${m[1]}`)
+      }
+      // Template keys built from a prefix: t(`fields.${f}`) and the like must name a group.
+      for (const m of s.matchAll(/\bt\(`([a-zA-Z0-9_.]+)\.\$\{/g)) {
+        const group = m[1].split('.').reduce<any>((n, k) => n?.[k], zhCN)
+        if (!group || typeof group !== 'object') missing.push(`${relative(SRC, f)}: ${m[1]}.*`)
+      }
+      for (const m of s.matchAll(/\blabel\(\s*'([a-zA-Z0-9_.]+)'/g)) {
+        const group = m[1].split('.').reduce<any>((n, k) => n?.[k], zhCN)
+        if (!group || typeof group !== 'object') missing.push(`${relative(SRC, f)}: label ${m[1]}`)
+      }
+    }
+    expect(missing).toEqual([])
+  })
+
+  it('has no empty strings and balanced placeholders', () => {
+    for (const [k, v] of leaves(zhCN)) {
+      expect(v.trim(), k).not.toBe('')
+      expect((v.match(/\{/g) ?? []).length, k).toBe((v.match(/\}/g) ?? []).length)
+    }
+  })
+
+  it('names every workflow state, member field and enumerated value the schema has', () => {
+    for (const s of STATES) expect(lookup(`states.${s}`), s).toBeDefined()
+    for (const f of MEMBER_FIELDS) expect(lookup(`fields.${f}`), f).toBeDefined()
+    for (const tag of ['exterior', 'interior', 'appliance', 'document', 'other']) expect(lookup(`photo.tags.${tag}`)).toBeDefined()
+    for (const k of ['urban_dibao', 'rural_dibao', 'tekun', 'temporary', 'edge', 'rigid_expense']) expect(lookup(`caseTypes.${k}`)).toBeDefined()
+    for (const k of ['wage', 'business', 'property', 'transfer', 'other']) expect(lookup(`income.categories.${k}`)).toBeDefined()
+    for (const k of ['deposit', 'securities', 'insurance', 'vehicle', 'house', 'livestock', 'land', 'grassland', 'forest', 'machinery', 'business', 'claim', 'other'])
+      expect(lookup(`property.kinds.${k}`)).toBeDefined()
+    for (const k of ['assign', 'return', 'accept', 'resolve']) expect(lookup(`actions.workflowActions.${k}`)).toBeDefined()
+    for (const k of ['caseworker', 'lead', 'admin']) expect(lookup(`roles.${k}`)).toBeDefined()
+  })
+
+  it('t() fills placeholders, label() falls back to the raw value, list() uses the language separator', () => {
+    expect(t('queue.count', { n: 3 })).toBe('共 3 件')
+    expect(label('states', 'returned')).toBe('已退回')
+    expect(label('states', 'some_future_state')).toBe('some_future_state')
+    expect(label('states', '')).toBe('—')
+    expect(list(['王建国', '李明'])).toBe('王建国、李明')
+  })
+})
