@@ -183,6 +183,15 @@ async fn enroll(State(st): State<AppState>, body: Bytes) -> Result<Response, Api
     match outcome {
         Ok(device) => {
             tracing::info!(device = %device.id, user = %device.user_name, "device enrolled");
+            let ev = crate::audit::AuditEvent::new(
+                now(),
+                format!("device {} ({})", device.name, device.user_name),
+                "enroll",
+                None,
+                serde_json::json!({ "device": device.id }),
+            );
+            let store = st.store.clone();
+            blocking(move || Ok(store.audit(&ev)?)).await?;
             Ok(cbor(&EnrollResponse {
                 v: PROTOCOL_VERSION,
                 device_id: device.id.to_string(),

@@ -2,6 +2,7 @@
 //! queryable case projection, over HTTPS (axum + rustls).
 
 pub mod admin;
+pub mod audit;
 pub mod auth;
 pub mod blobs;
 pub mod console;

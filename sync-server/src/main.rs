@@ -94,6 +94,8 @@ enum AdminCmd {
     ListCases,
     /// Print enrolled devices as JSON.
     ListDevices,
+    /// Check the audit chain; exits with status 1 and names the first broken record if tampered.
+    VerifyAudit,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -176,10 +178,29 @@ fn main() -> anyhow::Result<()> {
                     admin::revoke_device(&store, device.parse()?, now)?;
                     format!("revoked {device}")
                 }
-                AdminCmd::ExportCase { case } => serde_json::to_string_pretty(
-                    &admin::export_case(&store, &data.open_blobs()?, case.parse()?)?,
-                )?,
+                AdminCmd::ExportCase { case } => {
+                    let case = case.parse()?;
+                    let export = admin::export_case(&store, &data.open_blobs()?, case)?;
+                    use jiuzhu_server::store::Store;
+                    let ev = jiuzhu_server::audit::AuditEvent::new(
+                        now,
+                        "admin (command line)",
+                        "export_case",
+                        Some(case.to_string()),
+                        serde_json::json!({}),
+                    );
+                    store.audit(&ev)?;
+                    serde_json::to_string_pretty(&export)?
+                }
                 AdminCmd::ListCases => serde_json::to_string_pretty(&admin::list_cases(&store)?)?,
+                AdminCmd::VerifyAudit => {
+                    let report = admin::verify_audit(&store)?;
+                    println!("{}", serde_json::to_string_pretty(&report)?);
+                    if report["ok"] != serde_json::json!(true) {
+                        std::process::exit(1);
+                    }
+                    return Ok(());
+                }
                 AdminCmd::ListDevices => {
                     use jiuzhu_server::store::Store;
                     serde_json::to_string_pretty(&store.list_devices()?)?

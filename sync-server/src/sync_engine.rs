@@ -2,6 +2,7 @@
 //! it works on a [`DocTxn`], and the caller commits the transaction before answering, so a reply the
 //! device sees always describes merges that are durable.
 
+use crate::audit::AuditEvent;
 use crate::projection::project;
 use crate::store::{Device, DocTxn, Result};
 use automerge::sync::{self, SyncDoc};
@@ -115,6 +116,13 @@ fn receive(
         let chunk = doc.automerge().save_after(&old_heads);
         let snapshot = (txn.chunk_count(m.doc)? >= COMPACT_AFTER_CHUNKS).then(|| doc.save());
         txn.append_doc(m.doc, &chunk, snapshot.as_deref(), &view)?;
+        txn.audit(&AuditEvent::new(
+            now,
+            format!("device {} ({})", device.name, device.user_name),
+            "merge",
+            Some(m.doc.to_string()),
+            serde_json::json!({ "changes": new }),
+        ))?;
     }
     let reply = doc
         .automerge()

@@ -7,6 +7,7 @@ pub mod queue;
 pub mod text;
 
 use crate::admin::{self, AdminError};
+use crate::audit::AuditEvent;
 use crate::auth;
 use crate::http::{AppState, now};
 use crate::store::{Role, StoreError, User};
@@ -36,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/cases", get(cases))
         .route("/cases/{id}", get(case_detail))
         .route("/cases/{id}/history", get(history))
+        .route("/cases/{id}/audit", get(case_audit))
         .route("/cases/{id}/resolve", post(resolve))
         .route("/cases/{id}/assign", post(assign))
         .route("/cases/{id}/return", post(return_case))
@@ -150,6 +152,27 @@ impl FromRequestParts<AppState> for ConsoleUser {
 }
 
 impl ConsoleUser {
+    fn label(&self) -> String {
+        format!("console {}", self.0.name)
+    }
+
+    /// Record a PII view or export in the audit chain.
+    fn audit(
+        &self,
+        st: &AppState,
+        action: &str,
+        case: Option<CaseId>,
+        detail: Value,
+    ) -> ApiResult<()> {
+        Ok(st.store.audit(&AuditEvent::new(
+            now(),
+            self.label(),
+            action,
+            case.map(|c| c.to_string()),
+            detail,
+        ))?)
+    }
+
     fn sees(&self, township: &str) -> bool {
         self.0.role == Role::Admin || self.0.township == township
     }
@@ -182,9 +205,11 @@ async fn login(State(st): State<AppState>, Json(body): Json<LoginBody>) -> ApiRe
         let ok = auth::verify_password(&body.password, hash.as_deref().unwrap_or_else(|| dummy_hash())) && hash.is_some();
         let Some(user) = user.filter(|_| ok) else {
             store.record_login_failure(&name, now)?;
+            store.audit(&AuditEvent::new(now, format!("console {name}"), "login_failed", None, json!({})))?;
             return Err(ConsoleError::new(StatusCode::UNAUTHORIZED, "login_failed", text::LOGIN_FAILED));
         };
         store.clear_login_failures(&name)?;
+        store.audit(&AuditEvent::new(now, format!("console {name}"), "login", None, json!({})))?;
         let token = auth::new_token();
         store.create_session(&auth::hash(&token), user.id, now + SESSION_TTL_S)?;
         let cookie = format!("{SESSION_COOKIE}={token}; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age={SESSION_TTL_S}");
@@ -281,6 +306,7 @@ async fn case_detail(
 ) -> ApiResult {
     blocking(move || {
         let case = scoped_case(&st, &user, &id)?;
+        user.audit(&st, "view_case", Some(case), json!({}))?;
         detail(&st, case)
     })
     .await
@@ -293,6 +319,7 @@ async fn history(
 ) -> ApiResult {
     blocking(move || {
         let case = scoped_case(&st, &user, &id)?;
+        user.audit(&st, "view_history", Some(case), json!({}))?;
         let mut doc = admin::load_case(st.store.as_ref(), case)?;
         let mut owners = std::collections::HashMap::new();
         let mut changes = Vec::new();
@@ -328,10 +355,18 @@ fn console_change(
     let now = now();
     let actor = st.store.user_actor(user.0.id)?;
     let mut failure = None;
+    let label = user.label();
     let r = st.store.transact(&mut |txn| {
         write_server_change(txn, case, actor, now, &mut |doc| {
             change(doc, now).inspect_err(|e| failure = Some(e.to_string()))
-        })
+        })?;
+        txn.audit(&AuditEvent::new(
+            now,
+            label.clone(),
+            action,
+            Some(case.to_string()),
+            detail_json.clone(),
+        ))
     });
     if let Some(message) = failure {
         return Err(ConsoleError::invalid(message));
@@ -498,6 +533,7 @@ async fn blob(
             return Err(ConsoleError::not_found());
         }
         let bytes = std::fs::read(st.blobs.path(&h)).map_err(|_| ConsoleError::not_found())?;
+        user.audit(&st, "view_photo", None, json!({ "hash": hash }))?;
         // Content-addressed: the bytes behind a hash never change.
         Ok((
             [
@@ -579,6 +615,7 @@ async fn revoke(
             return Err(ConsoleError::not_found());
         }
         st.store.revoke_device(id, now())?;
+        user.audit(&st, "revoke_device", None, json!({ "device": id }))?;
         devices_json(&st, &user)
     })
     .await
@@ -625,6 +662,7 @@ async fn export_queue(
 ) -> ApiResult<Response> {
     blocking(move || {
         let (rows, _) = filter.apply(rows_in_scope(&st, &user)?);
+        user.audit(&st, "export_queue", None, json!({ "rows": rows.len() }))?;
         let bytes = export::queue_xlsx(&rows).map_err(|e| {
             ConsoleError::new(StatusCode::INTERNAL_SERVER_ERROR, "export", e.to_string())
         })?;
@@ -642,6 +680,18 @@ async fn export_queue(
             bytes,
         )
             .into_response())
+    })
+    .await
+}
+
+async fn case_audit(
+    State(st): State<AppState>,
+    user: ConsoleUser,
+    Path(id): Path<String>,
+) -> ApiResult {
+    blocking(move || {
+        let case = scoped_case(&st, &user, &id)?;
+        Ok(Json(json!({ "events": st.store.audit_for_case(case)? })))
     })
     .await
 }

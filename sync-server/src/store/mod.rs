@@ -164,6 +164,8 @@ pub trait DocTxn {
     fn is_assigned(&mut self, user_id: i64, id: CaseId) -> Result<bool>;
     fn announcements(&mut self, user_id: i64, cursor: u64) -> Result<Announcements>;
     fn current_seq(&mut self) -> Result<u64>;
+    /// Append to the audit chain inside this transaction.
+    fn audit(&mut self, ev: &crate::audit::AuditEvent) -> Result<()>;
 }
 
 pub trait Store: Send + Sync + 'static {
@@ -216,6 +218,15 @@ pub trait Store: Send + Sync + 'static {
     fn workflow(&self, case: CaseId) -> Result<Vec<WorkflowRecord>>;
     /// Moves whenever any case document or assignment changes.
     fn change_seq(&self) -> Result<u64>;
+    /// Append to the audit chain.
+    fn audit(&self, ev: &crate::audit::AuditEvent) -> Result<()>;
+    /// Check the whole chain; `Ok(Err(b))` names the first broken link. `progress` hears every
+    /// 100,000 records.
+    fn verify_audit(
+        &self,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<std::result::Result<u64, crate::audit::Broken>>;
+    fn audit_for_case(&self, case: CaseId) -> Result<Vec<crate::audit::AuditEvent>>;
     /// Run `f` in one write transaction; commit only if it returns Ok.
     fn transact(&self, f: &mut dyn FnMut(&mut dyn DocTxn) -> Result<()>) -> Result<()>;
 }

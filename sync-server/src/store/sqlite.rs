@@ -1,6 +1,7 @@
 //! SQLite implementation of [`Store`]: one file (WAL) in the data directory.
 
 use super::*;
+use crate::audit::AuditEvent;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use std::path::Path;
 use std::sync::Mutex;
@@ -53,6 +54,12 @@ CREATE INDEX workflow_case ON workflow(case_id, id);
 ALTER TABLE case_view ADD COLUMN deadline TEXT;
 ALTER TABLE case_view ADD COLUMN team TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE case_view ADD COLUMN open_notes INTEGER NOT NULL DEFAULT 0;
+"#,
+    r#"
+CREATE TABLE audit (
+    seq INTEGER PRIMARY KEY, case_id TEXT, action TEXT NOT NULL, body TEXT NOT NULL,
+    prev BLOB NOT NULL, hash BLOB NOT NULL) STRICT;
+CREATE INDEX audit_case ON audit(case_id, seq);
 "#,
 ];
 
@@ -531,6 +538,55 @@ impl Store for SqliteStore {
         current_seq(&self.conn())
     }
 
+    fn audit(&self, ev: &AuditEvent) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        append_audit(&tx, ev)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn verify_audit(
+        &self,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<std::result::Result<u64, crate::audit::Broken>> {
+        let conn = self.conn();
+        let mut stmt =
+            conn.prepare("SELECT seq, body, case_id, prev, hash FROM audit ORDER BY seq")?;
+        let mut rows = stmt.query([])?;
+        let mut v = crate::audit::Verifier::default();
+        while let Some(r) = rows.next()? {
+            let (body, case_id): (String, Option<String>) = (r.get(1)?, r.get(2)?);
+            let (prev, hash): (Vec<u8>, Vec<u8>) = (r.get(3)?, r.get(4)?);
+            let rec = crate::audit::StoredRecord {
+                seq: r.get::<_, i64>(0)? as u64,
+                body: &body,
+                case_id: case_id.as_deref(),
+                prev: &prev,
+                hash: &hash,
+            };
+            if let Err(b) = v.check(&rec) {
+                return Ok(Err(b));
+            }
+            if v.checked % 100_000 == 0 {
+                progress(v.checked);
+            }
+        }
+        Ok(Ok(v.checked))
+    }
+
+    fn audit_for_case(&self, case: CaseId) -> Result<Vec<AuditEvent>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("SELECT body FROM audit WHERE case_id = ?1 ORDER BY seq")?;
+        let rows: Vec<String> = stmt
+            .query_map([case.to_string()], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows
+            .iter()
+            .filter_map(|b| serde_json::from_str(b).ok())
+            .collect())
+    }
+
     fn transact(&self, f: &mut dyn FnMut(&mut dyn DocTxn) -> Result<()>) -> Result<()> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -539,6 +595,39 @@ impl Store for SqliteStore {
         txn.tx.commit()?;
         Ok(())
     }
+}
+
+/// Append one record to the audit chain (inside the caller's transaction, which serialises
+/// appenders: the chain has exactly one tail).
+fn append_audit(conn: &Connection, ev: &AuditEvent) -> Result<()> {
+    let last: Option<(i64, Vec<u8>)> = conn
+        .query_row(
+            "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let (seq, prev) = match last {
+        Some((seq, hash)) => (
+            seq as u64 + 1,
+            hash.try_into().unwrap_or(crate::audit::GENESIS),
+        ),
+        None => (1, crate::audit::GENESIS),
+    };
+    let body = ev.canonical();
+    let hash = crate::audit::link_hash(&prev, seq, &body);
+    conn.prepare_cached(
+        "INSERT INTO audit(seq, case_id, action, body, prev, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        seq as i64,
+        ev.case_id,
+        ev.action,
+        body,
+        prev.as_slice(),
+        hash.as_slice()
+    ])?;
+    Ok(())
 }
 
 fn current_meta(conn: &Connection, key: &str) -> Result<Option<String>> {
@@ -680,5 +769,9 @@ impl DocTxn for SqliteTxn<'_> {
 
     fn current_seq(&mut self) -> Result<u64> {
         current_seq(&self.tx)
+    }
+
+    fn audit(&mut self, ev: &AuditEvent) -> Result<()> {
+        append_audit(&self.tx, ev)
     }
 }

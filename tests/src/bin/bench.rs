@@ -20,7 +20,68 @@ async fn main() -> anyhow::Result<()> {
         "release"
     };
     println!("profile: {profile}");
+    let which = std::env::args().nth(1).unwrap_or_else(|| "all".into());
+    if which == "all" || which == "audit" {
+        audit_bench(1_000_000)?;
+    }
+    if which == "all" || which == "sync" {
+        sync_and_photo_bench().await?;
+    }
+    Ok(())
+}
 
+/// Verify a chain of `n` audit records written with the server's own chain function.
+fn audit_bench(n: u64) -> anyhow::Result<()> {
+    use jiuzhu_server::audit::{AuditEvent, GENESIS, link_hash};
+    use jiuzhu_server::store::Store;
+    let dir = tempfile::tempdir()?;
+    let data = jiuzhu_server::DataDir::new(dir.path())?;
+    let store = data.open_store()?;
+    let t0 = Instant::now();
+    {
+        // Bulk-load in one transaction (the server appends one record per action instead).
+        let mut db = rusqlite::Connection::open(data.db())?;
+        let tx = db.transaction()?;
+        let mut stmt = tx.prepare(
+            "INSERT INTO audit(seq, case_id, action, body, prev, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        let mut prev = GENESIS;
+        for seq in 1..=n {
+            let case = format!("0193a5c2-7e1f-7c3a-9b1e-{:012x}", seq % 1000);
+            let ev = AuditEvent::new(
+                1_790_000_000 + seq as i64,
+                "console 张海燕",
+                "view_case",
+                Some(case.clone()),
+                serde_json::json!({}),
+            );
+            let body = ev.canonical();
+            let hash = link_hash(&prev, seq, &body);
+            stmt.execute(rusqlite::params![
+                seq as i64,
+                case,
+                ev.action,
+                body,
+                prev.as_slice(),
+                hash.as_slice()
+            ])?;
+            prev = hash;
+        }
+        drop(stmt);
+        tx.commit()?;
+    }
+    println!("wrote {n} chained audit records in {:.2?}", t0.elapsed());
+    let t0 = Instant::now();
+    let outcome = store.verify_audit(&mut |_| {})?;
+    println!(
+        "verify-audit over {n} records: {:?} in {:.2?}",
+        outcome.map_err(|b| b.seq),
+        t0.elapsed()
+    );
+    Ok(())
+}
+
+async fn sync_and_photo_bench() -> anyhow::Result<()> {
     let server = TestServer::start().await;
     server.add_investigator("王五");
     let t0 = Instant::now();
