@@ -5,6 +5,7 @@ pub mod document;
 pub mod ids;
 pub mod path;
 pub mod protocol;
+pub mod rules;
 pub mod schema;
 pub mod sync;
 
