@@ -1,10 +1,13 @@
 //! Headless core of the Jiuzhu field app: the local store, the photo pipeline and the sync client.
 //! The Tauri shell and the `jiuzhu-tablet` command line both drive this same code.
 
+pub mod enroll;
 pub mod net;
 pub mod photo;
+pub mod pin;
 pub mod store;
 pub mod sync;
+pub mod visit;
 
 use jiuzhu_shared::schema::PhotoRef;
 use jiuzhu_shared::{ActorKey, CaseDocument, CaseId};
@@ -24,6 +27,10 @@ pub enum TabletError {
     Net(#[from] net::NetError),
     #[error(transparent)]
     Photo(#[from] photo::PhotoError),
+    #[error(transparent)]
+    Visit(#[from] visit::VisitError),
+    #[error(transparent)]
+    Pin(#[from] pin::PinError),
     #[error("this tablet is not enrolled yet: run `enroll` with the code from the township")]
     NotEnrolled,
     #[error("this tablet is already enrolled with {0}; use a new home directory to enroll again")]

@@ -1,0 +1,607 @@
+//! The Tauri shell of the investigator's tablet app: thin `#[tauri::command]`s over
+//! `jiuzhu_tablet_core::Tablet`. Everything with a rule in it lives in the core; this file only
+//! translates arguments, errors (to stable codes the UI puts into Chinese) and progress.
+
+use jiuzhu_shared::CaseId;
+use jiuzhu_tablet_core::net::NetError;
+use jiuzhu_tablet_core::pin::PinError;
+use jiuzhu_tablet_core::sync::Progress;
+use jiuzhu_tablet_core::visit::{CaseRow, Problem, Signer, VisitError};
+use jiuzhu_tablet_core::{Tablet, TabletError, enroll, now_s, pin};
+use serde::Serialize;
+use serde_json::Value as Json;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use tauri::ipc::{Channel, InvokeBody, Request, Response};
+use tauri::{Manager, State};
+use tokio::sync::Mutex;
+
+pub struct AppState {
+    home: PathBuf,
+    tablet: Mutex<Tablet>,
+    /// Set by a correct PIN; every data command checks it. Not persisted: each start asks again.
+    unlocked: AtomicBool,
+    syncing: AtomicBool,
+}
+
+impl AppState {
+    pub fn open(home: PathBuf) -> Result<Self, TabletError> {
+        let tablet = Tablet::open(&home)?;
+        Ok(Self {
+            home,
+            tablet: Mutex::new(tablet),
+            unlocked: AtomicBool::new(false),
+            syncing: AtomicBool::new(false),
+        })
+    }
+}
+
+/// An error as the UI sees it: a stable `code` (translated by the UI's catalogue), the original
+/// text for the log, and details where the UI shows them (what is incomplete, how long to wait).
+#[derive(Debug, Serialize)]
+pub struct CmdError {
+    pub code: String,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problems: Option<Vec<Problem>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seconds: Option<i64>,
+}
+
+impl CmdError {
+    fn new(code: &str, message: impl Into<String>) -> Self {
+        Self {
+            code: code.into(),
+            message: message.into(),
+            problems: None,
+            seconds: None,
+        }
+    }
+}
+
+impl From<TabletError> for CmdError {
+    fn from(e: TabletError) -> Self {
+        let message = e.to_string();
+        let code = match &e {
+            TabletError::NotEnrolled => "not_enrolled",
+            TabletError::AlreadyEnrolled(_) => "already_enrolled",
+            TabletError::Net(n) => return net_error(n),
+            TabletError::Photo(_) => "photo",
+            TabletError::Doc(_) => "invalid",
+            TabletError::Visit(v) => match v {
+                VisitError::Incomplete(p) => {
+                    let mut c = CmdError::new("incomplete", message);
+                    c.problems = Some(p.clone());
+                    return c;
+                }
+                VisitError::Sealed(_) => "sealed",
+                VisitError::NotEditable(_) => "not_editable",
+                VisitError::ReasonRequired(_) => "reason_required",
+                VisitError::NotFound(_) => "not_found",
+                VisitError::NoOpenVisit => "no_open_visit",
+            },
+            TabletError::Pin(p) => return pin_error(p),
+            TabletError::Store(_) | TabletError::Io(_) => "storage",
+            TabletError::Protocol(_) => "protocol",
+        };
+        CmdError::new(code, message)
+    }
+}
+
+fn net_error(n: &NetError) -> CmdError {
+    let code = match n {
+        NetError::NoNetwork { .. } | NetError::Timeout(_) | NetError::Broken(_) => "no_network",
+        NetError::CertificateChanged { .. } => "certificate_changed",
+        NetError::BadUrl(_) => "bad_url",
+        NetError::Server { code, .. } if code == "device_revoked" => "device_revoked",
+        NetError::Server { code, .. } if code.contains("code") || code == "enroll_failed" => {
+            "bad_code"
+        }
+        NetError::Server { .. } => "server",
+        NetError::Tls(_) | NetError::Protocol(_) => "tls",
+    };
+    CmdError::new(code, n.to_string())
+}
+
+fn pin_error(p: &PinError) -> CmdError {
+    let mut c = CmdError::new(
+        match p {
+            PinError::Format => "pin_format",
+            PinError::NotSet => "pin_not_set",
+            PinError::Wrong { .. } => "pin_wrong",
+            PinError::Locked { .. } => "pin_locked",
+            PinError::Store(_) => "storage",
+        },
+        p.to_string(),
+    );
+    if let PinError::Locked { seconds } = p {
+        c.seconds = Some(*seconds);
+    }
+    c
+}
+
+type CmdResult<T> = Result<T, CmdError>;
+
+fn parse_case(s: &str) -> CmdResult<CaseId> {
+    s.parse()
+        .map_err(|_| CmdError::new("not_found", format!("bad case id {s}")))
+}
+
+fn unlocked(state: &AppState) -> CmdResult<()> {
+    if state.unlocked.load(Ordering::SeqCst) {
+        Ok(())
+    } else {
+        Err(CmdError::new("locked", "unlock with the PIN first"))
+    }
+}
+
+#[derive(Serialize)]
+pub struct Status {
+    enrolled: bool,
+    pin_set: bool,
+    unlocked: bool,
+    syncing: bool,
+    user_name: Option<String>,
+    township: Option<String>,
+    server: Option<String>,
+    fingerprint: Option<String>,
+    last_sync_at: Option<i64>,
+}
+
+#[tauri::command]
+async fn status(state: State<'_, AppState>) -> CmdResult<Status> {
+    let t = state.tablet.lock().await;
+    let id = t.identity().ok();
+    Ok(Status {
+        enrolled: id.is_some(),
+        pin_set: pin::is_set(t.store()).map_err(|e| pin_error(&e))?,
+        unlocked: state.unlocked.load(Ordering::SeqCst),
+        syncing: state.syncing.load(Ordering::SeqCst),
+        user_name: id.as_ref().map(|i| i.user_name.clone()),
+        township: id.as_ref().map(|i| i.township.clone()),
+        server: id.as_ref().map(|i| i.server.clone()),
+        fingerprint: id
+            .as_ref()
+            .map(|i| enroll::display_fingerprint(&i.fingerprint)),
+        last_sync_at: t.last_sync_at()?,
+    })
+}
+
+#[tauri::command]
+fn parse_enroll_text(text: String) -> enroll::EnrollInfo {
+    enroll::parse_payload(&text)
+}
+
+#[tauri::command]
+async fn probe_fingerprint(server: String) -> CmdResult<String> {
+    let fp = enroll::probe_fingerprint(server.trim())
+        .await
+        .map_err(|e| net_error(&e))?;
+    Ok(enroll::display_fingerprint(&fp))
+}
+
+#[tauri::command]
+async fn enroll(
+    state: State<'_, AppState>,
+    server: String,
+    code: String,
+    fingerprint: String,
+    device_name: Option<String>,
+) -> CmdResult<Status> {
+    {
+        let mut t = state.tablet.lock().await;
+        t.enroll(
+            server.trim(),
+            code.trim(),
+            Some(fingerprint.trim()),
+            device_name.as_deref().unwrap_or("tablet"),
+        )
+        .await?;
+    }
+    status(state).await
+}
+
+#[tauri::command]
+async fn set_pin(state: State<'_, AppState>, pin: String) -> CmdResult<()> {
+    let t = state.tablet.lock().await;
+    t.identity()?;
+    // Replacing a PIN needs the old one (i.e. an unlocked app); the first one needs enrollment.
+    if pin::is_set(t.store()).map_err(|e| pin_error(&e))? {
+        unlocked(&state)?;
+    }
+    pin::set(t.store(), &pin).map_err(|e| pin_error(&e))?;
+    state.unlocked.store(true, Ordering::SeqCst);
+    Ok(())
+}
+
+#[tauri::command]
+async fn unlock(state: State<'_, AppState>, pin: String) -> CmdResult<()> {
+    let t = state.tablet.lock().await;
+    pin::verify(t.store(), &pin, now_s()).map_err(|e| pin_error(&e))?;
+    state.unlocked.store(true, Ordering::SeqCst);
+    Ok(())
+}
+
+#[tauri::command]
+fn lock(state: State<'_, AppState>) {
+    state.unlocked.store(false, Ordering::SeqCst);
+}
+
+#[tauri::command]
+async fn list_cases(state: State<'_, AppState>, query: Option<String>) -> CmdResult<Vec<CaseRow>> {
+    unlocked(&state)?;
+    let q = query.filter(|q| !q.trim().is_empty());
+    Ok(state.tablet.lock().await.case_rows(q.as_deref())?)
+}
+
+#[derive(Serialize)]
+pub struct CaseView {
+    doc: Json,
+    /// Index of the visit being edited, if one is open.
+    open_visit: Option<usize>,
+    problems: Vec<Problem>,
+    signers: Vec<Signer>,
+    conflicts: usize,
+}
+
+async fn view(state: &AppState, case: CaseId) -> CmdResult<CaseView> {
+    let t = state.tablet.lock().await;
+    let mut doc = t.document(case)?;
+    let c = doc.read().map_err(TabletError::from)?;
+    Ok(CaseView {
+        open_visit: jiuzhu_tablet_core::visit::open_index(&c),
+        doc: doc.to_json().map_err(TabletError::from)?,
+        problems: t.problems(case)?,
+        signers: t.signers(case)?,
+        conflicts: doc.conflicts().len(),
+    })
+}
+
+#[tauri::command]
+async fn get_case(state: State<'_, AppState>, case_id: String) -> CmdResult<CaseView> {
+    unlocked(&state)?;
+    view(&state, parse_case(&case_id)?).await
+}
+
+#[tauri::command]
+async fn open_visit(state: State<'_, AppState>, case_id: String) -> CmdResult<CaseView> {
+    unlocked(&state)?;
+    let id = parse_case(&case_id)?;
+    state.tablet.lock().await.open_visit(id)?;
+    view(&state, id).await
+}
+
+/// Save one field the moment it is edited; answers the updated view so the UI shows what the
+/// document now holds (and what is still missing).
+#[tauri::command]
+async fn set_value(
+    state: State<'_, AppState>,
+    case_id: String,
+    path: String,
+    value: Json,
+) -> CmdResult<CaseView> {
+    unlocked(&state)?;
+    let id = parse_case(&case_id)?;
+    state.tablet.lock().await.set_value(id, &path, value)?;
+    view(&state, id).await
+}
+
+#[tauri::command]
+async fn add_member(
+    state: State<'_, AppState>,
+    case_id: String,
+    name: String,
+    reason: String,
+) -> CmdResult<CaseView> {
+    unlocked(&state)?;
+    let id = parse_case(&case_id)?;
+    state.tablet.lock().await.add_member(id, &name, &reason)?;
+    view(&state, id).await
+}
+
+#[tauri::command]
+async fn remove_member(
+    state: State<'_, AppState>,
+    case_id: String,
+    index: usize,
+    reason: String,
+) -> CmdResult<CaseView> {
+    unlocked(&state)?;
+    let id = parse_case(&case_id)?;
+    state
+        .tablet
+        .lock()
+        .await
+        .remove_member(id, index, &reason)?;
+    view(&state, id).await
+}
+
+#[tauri::command]
+async fn remove_row(
+    state: State<'_, AppState>,
+    case_id: String,
+    section: String,
+    index: usize,
+) -> CmdResult<CaseView> {
+    unlocked(&state)?;
+    let id = parse_case(&case_id)?;
+    state.tablet.lock().await.remove_row(id, &section, index)?;
+    view(&state, id).await
+}
+
+#[tauri::command]
+async fn add_finding(
+    state: State<'_, AppState>,
+    case_id: String,
+    text: String,
+) -> CmdResult<CaseView> {
+    unlocked(&state)?;
+    let id = parse_case(&case_id)?;
+    state.tablet.lock().await.note(id, &text)?;
+    view(&state, id).await
+}
+
+/// Image bytes arrive as the raw request body (no JSON array of numbers for megabytes); the
+/// small arguments ride in headers, percent-encoded by the UI because headers are ASCII.
+fn raw_args(request: &Request<'_>) -> CmdResult<(Vec<u8>, impl Fn(&str) -> Option<String>)> {
+    let InvokeBody::Raw(bytes) = request.body() else {
+        return Err(CmdError::new("invalid", "expected the image as a raw body"));
+    };
+    let headers = request.headers().clone();
+    let get = move |k: &str| {
+        headers
+            .get(k)
+            .and_then(|v| v.to_str().ok())
+            .map(enroll::percent_decode)
+    };
+    Ok((bytes.clone(), get))
+}
+
+#[tauri::command]
+async fn add_photo(state: State<'_, AppState>, request: Request<'_>) -> CmdResult<CaseView> {
+    unlocked(&state)?;
+    let (bytes, arg) = raw_args(&request)?;
+    let id = parse_case(&arg("case-id").unwrap_or_default())?;
+    state.tablet.lock().await.add_photo(
+        id,
+        &bytes,
+        &arg("caption").unwrap_or_default(),
+        &arg("tag").unwrap_or_default(),
+    )?;
+    view(&state, id).await
+}
+
+#[tauri::command]
+async fn sign(state: State<'_, AppState>, request: Request<'_>) -> CmdResult<CaseView> {
+    unlocked(&state)?;
+    let (bytes, arg) = raw_args(&request)?;
+    let id = parse_case(&arg("case-id").unwrap_or_default())?;
+    let name = arg("name").unwrap_or_default();
+    let member = arg("member-id").filter(|m| !m.is_empty());
+    let mut t = state.tablet.lock().await;
+    if arg("thumbprint").as_deref() == Some("1") {
+        t.sign_thumbprint(id, &name, member.as_deref().unwrap_or_default(), &bytes)?;
+    } else {
+        let role = arg("role").unwrap_or_default();
+        t.sign(id, &role, &name, member.as_deref(), &bytes)?;
+    }
+    drop(t);
+    view(&state, id).await
+}
+
+#[tauri::command]
+async fn thumbnail(state: State<'_, AppState>, hash: String) -> CmdResult<Response> {
+    unlocked(&state)?;
+    Ok(Response::new(state.tablet.lock().await.thumbnail(&hash)?))
+}
+
+#[tauri::command]
+async fn finalize(state: State<'_, AppState>, case_id: String) -> CmdResult<CaseView> {
+    unlocked(&state)?;
+    let id = parse_case(&case_id)?;
+    state.tablet.lock().await.finalize(id)?;
+    view(&state, id).await
+}
+
+#[tauri::command]
+async fn start_correction(state: State<'_, AppState>, case_id: String) -> CmdResult<CaseView> {
+    unlocked(&state)?;
+    let id = parse_case(&case_id)?;
+    state.tablet.lock().await.start_correction(id)?;
+    view(&state, id).await
+}
+
+#[tauri::command]
+async fn answer_note(
+    state: State<'_, AppState>,
+    case_id: String,
+    note_id: String,
+    text: String,
+) -> CmdResult<CaseView> {
+    unlocked(&state)?;
+    let id = parse_case(&case_id)?;
+    state.tablet.lock().await.answer_note(id, &note_id, &text)?;
+    view(&state, id).await
+}
+
+/// Progress as the sync screen draws it.
+#[derive(Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum SyncEvent {
+    Round {
+        round: u32,
+        documents: usize,
+    },
+    Blob {
+        hash: String,
+        sent: u64,
+        total: u64,
+        /// Bytes of all photos waiting when the sync began, and how many of them are done.
+        all_total: u64,
+        all_sent: u64,
+    },
+}
+
+#[derive(Serialize)]
+pub struct CaseResult {
+    case_id: CaseId,
+    case_no: String,
+    applicant: String,
+    /// synced | assigned | withdrawn | refused | pending
+    result: String,
+    message: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct SyncSummary {
+    report: jiuzhu_tablet_core::sync::SyncReport,
+    cases: Vec<CaseResult>,
+    finished_at: i64,
+}
+
+/// Sync on a second connection to the same local store (SQLite WAL), so the person keeps
+/// working — every edit is its own short transaction — while documents and photos go out.
+#[tauri::command]
+async fn sync(
+    state: State<'_, AppState>,
+    on_progress: Channel<SyncEvent>,
+) -> CmdResult<SyncSummary> {
+    unlocked(&state)?;
+    if state.syncing.swap(true, Ordering::SeqCst) {
+        return Err(CmdError::new("sync_running", "a sync is already running"));
+    }
+    let result = run_sync(&state.home, on_progress).await;
+    state.syncing.store(false, Ordering::SeqCst);
+    result
+}
+
+async fn run_sync(
+    home: &std::path::Path,
+    on_progress: Channel<SyncEvent>,
+) -> CmdResult<SyncSummary> {
+    let mut t = Tablet::open(home)?;
+    let before = t.case_rows(None)?;
+    let pending = t.store().pending_blobs().map_err(TabletError::from)?;
+    let all_total: u64 = pending.iter().map(|(_, s)| s).sum();
+    let mut done_before: u64 = 0;
+    let mut current: Option<String> = None;
+    let mut current_total = 0;
+    let mut progress = |p: Progress| {
+        let ev = match p {
+            Progress::Round { round, documents } => SyncEvent::Round { round, documents },
+            Progress::Blob { hash, sent, total } => {
+                if current.as_deref() != Some(&hash) {
+                    done_before += current_total;
+                    current = Some(hash.clone());
+                    current_total = total;
+                }
+                SyncEvent::Blob {
+                    hash,
+                    sent,
+                    total,
+                    all_total,
+                    all_sent: done_before + sent,
+                }
+            }
+        };
+        let _ = on_progress.send(ev);
+    };
+    let report = t.sync(&mut progress).await?;
+    let after = t.case_rows(None)?;
+    let mut cases = Vec::new();
+    for r in &after {
+        let id = r.item.case_id;
+        let refusal = report.refused.iter().find(|x| x.doc == id);
+        let was = before.iter().find(|b| b.item.case_id == id);
+        let (result, message) = if let Some(x) = refusal {
+            ("refused", Some(x.code.clone()))
+        } else if report.assigned.contains(&id) || was.is_none() {
+            ("assigned", None)
+        } else if report.withdrawn.contains(&id) {
+            ("withdrawn", None)
+        } else if r.item.unsynced || r.pending_photos > 0 {
+            ("pending", None)
+        } else if was.is_some_and(|w| w.item.unsynced || w.pending_photos > 0) {
+            ("synced", None)
+        } else {
+            continue;
+        };
+        cases.push(CaseResult {
+            case_id: id,
+            case_no: r.item.case_no.clone(),
+            applicant: r.item.applicant.clone(),
+            result: result.into(),
+            message,
+        });
+    }
+    for id in &report.dropped {
+        if let Some(b) = before.iter().find(|b| b.item.case_id == *id) {
+            cases.push(CaseResult {
+                case_id: *id,
+                case_no: b.item.case_no.clone(),
+                applicant: b.item.applicant.clone(),
+                result: "withdrawn".into(),
+                message: None,
+            });
+        }
+    }
+    Ok(SyncSummary {
+        report,
+        cases,
+        finished_at: now_s(),
+    })
+}
+
+/// Where the app keeps its data: `JIUZHU_HOME` if set (tests, several tablets on one machine),
+/// else the platform's app data directory (`$XDG_DATA_HOME/cn.gov.jiuzhu.field` on Linux).
+fn home_dir(app: &tauri::App) -> Result<PathBuf, Box<dyn std::error::Error>> {
+    if let Some(h) = std::env::var_os("JIUZHU_HOME") {
+        return Ok(PathBuf::from(h));
+    }
+    Ok(app.path().app_data_dir()?)
+}
+
+macro_rules! handlers {
+    () => {
+        tauri::generate_handler![
+            status,
+            parse_enroll_text,
+            probe_fingerprint,
+            enroll,
+            set_pin,
+            unlock,
+            lock,
+            list_cases,
+            get_case,
+            open_visit,
+            set_value,
+            add_member,
+            remove_member,
+            remove_row,
+            add_finding,
+            add_photo,
+            sign,
+            thumbnail,
+            finalize,
+            start_correction,
+            answer_note,
+            sync
+        ]
+    };
+}
+
+#[cfg_attr(mobile, tauri::mobile_entry_point)]
+pub fn run() {
+    tauri::Builder::default()
+        .setup(|app| {
+            let home = home_dir(app)?;
+            app.manage(AppState::open(home)?);
+            Ok(())
+        })
+        .invoke_handler(handlers!())
+        .run(tauri::generate_context!())
+        .expect("error while running the Jiuzhu field app");
+}
+
+#[cfg(test)]
+mod tests;

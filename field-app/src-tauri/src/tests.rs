@@ -1,0 +1,236 @@
+//! The command layer under Tauri's mock runtime: no window, no display. The rules themselves are
+//! tested in the core; here we check arguments, the PIN gate, raw image bodies and error codes.
+
+use super::*;
+use jiuzhu_shared::schema::{CaseDoc, DeclaredMember};
+use jiuzhu_shared::{ActorKey, CaseDocument};
+use jiuzhu_tablet_core::store::Store;
+use serde_json::json;
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{
+    INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder, mock_context, noop_assets,
+};
+use tauri::webview::InvokeRequest;
+use tauri::{WebviewWindow, WebviewWindowBuilder};
+
+fn request(cmd: &str, body: InvokeBody, headers: &[(&str, &str)]) -> InvokeRequest {
+    let mut h = tauri::http::HeaderMap::new();
+    for (k, v) in headers {
+        h.insert(
+            tauri::http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+            v.parse().unwrap(),
+        );
+    }
+    InvokeRequest {
+        cmd: cmd.into(),
+        callback: CallbackFn(0),
+        error: CallbackFn(1),
+        url: "tauri://localhost".parse().unwrap(),
+        body,
+        headers: h,
+        invoke_key: INVOKE_KEY.to_string(),
+    }
+}
+
+fn call(w: &WebviewWindow<MockRuntime>, cmd: &str, args: Json) -> Result<Json, Json> {
+    get_ipc_response(w, request(cmd, InvokeBody::Json(args), &[]))
+        .map(|r| r.deserialize::<Json>().unwrap())
+}
+
+fn err_code(r: Result<Json, Json>) -> String {
+    r.unwrap_err()["code"].as_str().unwrap().to_string()
+}
+
+/// A tablet home that looks enrolled, holding one assigned case (as a sync would leave it).
+fn enrolled_home() -> (tempfile::TempDir, CaseId) {
+    let dir = tempfile::tempdir().unwrap();
+    let actor = ActorKey::random();
+    {
+        let mut store = Store::open(&dir.path().join("jiuzhu.sqlite")).unwrap();
+        for (k, v) in [
+            ("server", "https://127.0.0.1:1".to_string()),
+            ("fingerprint", "ab".repeat(32)),
+            ("device_id", "dev".into()),
+            ("token", "tok".into()),
+            ("actor", actor.to_string()),
+            ("user_name", "王磊".into()),
+            ("township", "树林召镇".into()),
+        ] {
+            store.set_setting(k, &v).unwrap();
+        }
+        let mut c = CaseDoc::default();
+        c.header.case_no = "DLT-1".into();
+        c.header.applicant_name = "巴特尔".into();
+        c.header.assigned_team = vec!["王磊".into(), "李娜".into()];
+        c.declared.members = vec![DeclaredMember {
+            id: "d1".into(),
+            name: "巴特尔".into(),
+            ..Default::default()
+        }];
+        let id = CaseId::new();
+        c.case_id = id.to_string();
+        // The server writes the header with its own actor; any other actor serves here.
+        let mut doc = CaseDocument::create(&c, ActorKey::random(), 1).unwrap();
+        store.save_changes(id, &mut doc, &[], 1).unwrap();
+        drop(store);
+        (dir, id)
+    }
+}
+
+fn app(home: &std::path::Path) -> (tauri::App<MockRuntime>, WebviewWindow<MockRuntime>) {
+    let app = mock_builder()
+        .manage(AppState::open(home.to_path_buf()).unwrap())
+        .invoke_handler(handlers!())
+        .build(mock_context(noop_assets()))
+        .unwrap();
+    let w = WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+    (app, w)
+}
+
+fn png() -> Vec<u8> {
+    // A valid 1×1 PNG is enough: the core stores signature images as they are.
+    let mut v = b"\x89PNG\r\n\x1a\n".to_vec();
+    v.extend_from_slice(b"rest-of-a-tiny-png");
+    v
+}
+
+#[test]
+fn a_fresh_tablet_is_not_enrolled_and_everything_else_waits() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, w) = app(dir.path());
+    let s = call(&w, "status", json!({})).unwrap();
+    assert_eq!(s["enrolled"], false);
+    assert_eq!(s["pin_set"], false);
+    assert_eq!(
+        err_code(call(&w, "set_pin", json!({"pin": "1234"}))),
+        "not_enrolled"
+    );
+    assert_eq!(err_code(call(&w, "list_cases", json!({}))), "locked");
+    let info = call(&w, "parse_enroll_text", json!({"text": "ABCD-1234"})).unwrap();
+    assert_eq!(info["code"], "ABCD-1234");
+}
+
+#[test]
+fn enrollment_errors_have_codes_the_ui_can_translate() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, w) = app(dir.path());
+    let args = json!({"server": "https://127.0.0.1:1", "code": "X", "fingerprint": ""});
+    assert_eq!(err_code(call(&w, "enroll", args)), "no_network");
+    let bad = json!({"server": "ftp://x", "code": "X", "fingerprint": ""});
+    assert_eq!(err_code(call(&w, "enroll", bad)), "bad_url");
+    assert_eq!(
+        err_code(call(
+            &w,
+            "probe_fingerprint",
+            json!({"server": "https://127.0.0.1:1"})
+        )),
+        "no_network"
+    );
+}
+
+#[test]
+fn pin_gate_then_a_visit_through_the_commands() {
+    let (dir, case) = enrolled_home();
+    let (_app, w) = app(dir.path());
+    assert_eq!(
+        err_code(call(&w, "set_pin", json!({"pin": "12"}))),
+        "pin_format"
+    );
+    call(&w, "set_pin", json!({"pin": "2468"})).unwrap();
+    call(&w, "lock", json!({})).unwrap();
+    assert_eq!(err_code(call(&w, "list_cases", json!({}))), "locked");
+    assert_eq!(
+        err_code(call(&w, "unlock", json!({"pin": "0000"}))),
+        "pin_wrong"
+    );
+    call(&w, "unlock", json!({"pin": "2468"})).unwrap();
+    // Once a PIN exists, replacing it needs an unlocked app — which this one now is.
+    let list = call(&w, "list_cases", json!({"query": "巴特"})).unwrap();
+    assert_eq!(list[0]["case_no"], "DLT-1");
+    assert_eq!(list[0]["touched"], false);
+
+    let cid = case.to_string();
+    let v = call(&w, "open_visit", json!({"caseId": cid})).unwrap();
+    assert_eq!(v["open_visit"], 0);
+    assert_eq!(
+        v["doc"]["visits"][0]["members"][0]["name"]["declared"],
+        "巴特尔"
+    );
+    let v = call(
+        &w,
+        "set_value",
+        json!({"caseId": cid, "path": "visits.0.members.0.present", "value": true}),
+    )
+    .unwrap();
+    assert_eq!(v["doc"]["visits"][0]["members"][0]["present"], true);
+    assert_eq!(
+        err_code(call(
+            &w,
+            "set_value",
+            json!({"caseId": cid, "path": "header.case_no", "value": "x"})
+        )),
+        "not_editable"
+    );
+    assert_eq!(
+        err_code(call(&w, "finalize", json!({"caseId": cid}))),
+        "incomplete"
+    );
+    let list = call(&w, "list_cases", json!({})).unwrap();
+    assert_eq!(list[0]["touched"], true);
+
+    // Signatures arrive as raw PNG bodies with their arguments in headers.
+    for (role, name, member) in [
+        ("investigator", "王磊", ""),
+        ("investigator", "李娜", ""),
+        (
+            "member",
+            "巴特尔",
+            v["doc"]["visits"][0]["members"][0]["id"].as_str().unwrap(),
+        ),
+    ] {
+        let enc = |s: &str| s.bytes().map(|b| format!("%{b:02X}")).collect::<String>();
+        let r = get_ipc_response(
+            &w,
+            request(
+                "sign",
+                InvokeBody::Raw(png()),
+                &[
+                    ("case-id", &cid),
+                    ("role", role),
+                    ("name", &enc(name)),
+                    ("member-id", member),
+                ],
+            ),
+        );
+        assert!(r.is_ok(), "{r:?}");
+    }
+    let v = call(&w, "finalize", json!({"caseId": cid})).unwrap();
+    let visit = &v["doc"]["visits"][0];
+    assert_eq!(visit["finalized"], true);
+    assert_eq!(visit["signatures"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        visit["content_hash"],
+        visit["signatures"][0]["content_hash"]
+    );
+    let hash = visit["signatures"][0]["image_hash"].as_str().unwrap();
+    let img = get_ipc_response(
+        &w,
+        request("thumbnail", InvokeBody::Json(json!({"hash": hash})), &[]),
+    )
+    .unwrap();
+    assert!(matches!(img, tauri::ipc::InvokeResponseBody::Raw(b) if b == png()));
+    assert_eq!(
+        err_code(call(
+            &w,
+            "set_value",
+            json!({"caseId": cid, "path": "visits.0.living.food", "value": "x"})
+        )),
+        "sealed"
+    );
+    let list = call(&w, "list_cases", json!({})).unwrap();
+    assert_eq!(list[0]["finalized"], true);
+    // The three test signatures are the same bytes, hence one content-addressed blob.
+    assert_eq!(list[0]["pending_photos"], 1);
+}

@@ -1,0 +1,105 @@
+import { describe, it, expect, vi, beforeEach } from 'vitest'
+import { groupOf, grouped, syncBadge, formatBytes } from '../src/lib/cases'
+import type { CaseRow } from '../src/lib/api'
+import { notesAt, sectionOf, sumFen, memberOptions } from '../src/lib/doc'
+
+const row = (o: Partial<CaseRow>): CaseRow => ({
+  case_id: 'c', case_no: 'N', applicant: 'A', village: 'V', deadline: null, status: 'investigating', visits: 1,
+  finalized: false, open_notes: 0, conflicts: 0, unsynced: false, withdrawn: false, pending_photos: 0, touched: false, ...o,
+})
+
+describe('case list', () => {
+  it('groups by state', () => {
+    expect(groupOf(row({}))).toBe('todo')
+    expect(groupOf(row({ touched: true }))).toBe('doing')
+    expect(groupOf(row({ finalized: true, unsynced: true }))).toBe('toSync')
+    expect(groupOf(row({ finalized: true, pending_photos: 2 }))).toBe('toSync')
+    expect(groupOf(row({ finalized: true }))).toBe('done')
+    expect(groupOf(row({ status: 'returned', finalized: true, open_notes: 1 }))).toBe('returned')
+    expect(groupOf(row({ status: 'returned', finalized: false, touched: true }))).toBe('returned')
+    expect(groupOf(row({ status: 'investigation_accepted' }))).toBe('done')
+  })
+  it('badges the sync state, conflicts first', () => {
+    expect(syncBadge(row({ conflicts: 1, unsynced: true }))).toBe('conflict')
+    expect(syncBadge(row({ pending_photos: 1, unsynced: true }))).toBe('photos')
+    expect(syncBadge(row({ unsynced: true }))).toBe('local')
+    expect(syncBadge(row({}))).toBe('synced')
+  })
+  it('keeps group order, drops empty groups and withdrawn cases', () => {
+    const g = grouped([row({ case_id: '1', finalized: true }), row({ case_id: '2' }), row({ case_id: '3', withdrawn: true })])
+    expect(g.map((x) => x.group)).toEqual(['todo', 'done'])
+  })
+  it('formats bytes', () => {
+    expect(formatBytes(512)).toBe('512 B')
+    expect(formatBytes(2048)).toBe('2.0 KB')
+    expect(formatBytes(3 * 1024 * 1024)).toBe('3.0 MB')
+  })
+})
+
+describe('document helpers', () => {
+  const doc = {
+    review_notes: [
+      { id: 'n1', path: 'visits.0.income.1.amount_fen', text: 'x', resolved: false },
+      { id: 'n2', path: 'visits.0.living', text: 'y', resolved: true },
+    ],
+  }
+  it('finds open notes at a field or below a section', () => {
+    expect(notesAt(doc, 'visits.0.income').map((n: { id: string }) => n.id)).toEqual(['n1'])
+    expect(notesAt(doc, 'visits.0.income.1.amount_fen')).toHaveLength(1)
+    expect(notesAt(doc, 'visits.0.living')).toHaveLength(0)
+  })
+  it('maps a path to its form section', () => {
+    expect(sectionOf('visits.0.income.1.amount_fen')).toBe('income')
+    expect(sectionOf('visits.0.signatures')).toBe('sign')
+    expect(sectionOf('visits.0.method')).toBe('basic')
+    expect(sectionOf('header.case_no')).toBe('basic')
+  })
+  it('sums net income and lists members not removed', () => {
+    expect(sumFen([{ amount_fen: 1000, cost_fen: 200 }, { amount_fen: 50 }])).toBe(850)
+    const v = { members: [{ id: 'a', name: { declared: '甲' } }, { id: 'b', status: 'removed', name: { declared: '乙' } }, { id: 'c', name: { declared: '丙', verified: '丙丙' } }] }
+    expect(memberOptions(v)).toEqual([{ id: 'a', name: '甲' }, { id: 'c', name: '丙丙' }])
+  })
+})
+
+describe('session store', () => {
+  beforeEach(() => vi.resetModules())
+  it('turns command errors into Chinese messages', async () => {
+    const { errorText } = await import('../src/lib/session')
+    expect(errorText({ code: 'no_network', message: 'x' })).toContain('无法连接服务器')
+    expect(errorText({ code: 'certificate_changed', message: 'x' })).toContain('证书已变更')
+    expect(errorText({ code: 'device_revoked', message: 'x' })).toContain('停用')
+    expect(errorText({ code: 'pin_locked', message: 'x', seconds: 42 })).toContain('42')
+    expect(errorText({ code: 'weird', message: 'boom' })).toContain('boom')
+  })
+  it('accumulates sync progress', async () => {
+    const { applySyncEvent, session } = await import('../src/lib/session')
+    applySyncEvent({ kind: 'round', round: 1, documents: 3 })
+    applySyncEvent({ kind: 'round', round: 2, documents: 1 })
+    applySyncEvent({ kind: 'blob', hash: 'h', sent: 100, total: 400, all_total: 1000, all_sent: 700 })
+    expect(session.sync.round).toBe(2)
+    expect(session.sync.documents).toBe(4)
+    expect(session.sync.docsDone).toBe(true)
+    expect([session.sync.photoSent, session.sync.photoTotal]).toEqual([700, 1000])
+  })
+  it('runs a sync through the shell and records the summary', async () => {
+    const { mockIPC, clearMocks } = await import('@tauri-apps/api/mocks')
+    const summary = { report: { rounds: 2, documents_sent: 1, documents_received: 0, blobs_sent: 1, blob_bytes_sent: 10 }, cases: [], finished_at: 1 }
+    mockIPC((cmd) => {
+      if (cmd === 'sync') return summary
+      if (cmd === 'status') return { enrolled: true, pin_set: true, unlocked: true, syncing: false, last_sync_at: 1 }
+      return null
+    })
+    const { startSync, session } = await import('../src/lib/session')
+    await startSync()
+    expect(session.sync.summary).toEqual(summary)
+    expect(session.sync.running).toBe(false)
+    expect(session.status?.last_sync_at).toBe(1)
+    mockIPC((cmd) => {
+      if (cmd === 'sync') throw { code: 'device_revoked', message: 'revoked' }
+      return { enrolled: true }
+    })
+    await startSync()
+    expect(session.sync.error?.code).toBe('device_revoked')
+    clearMocks()
+  })
+})
