@@ -12,7 +12,11 @@ pub const DEMO_PASSWORD: &str = "jiuzhu-demo";
 
 /// Seed the demo data if the store has no users yet; returns an enrollment code for each
 /// investigator (valid 24 h) so the tablet can enroll straight away.
-pub fn seed(store: &dyn Store, now: i64) -> anyhow::Result<Vec<(String, String)>> {
+pub fn seed(
+    store: &dyn Store,
+    data_root: &std::path::Path,
+    now: i64,
+) -> anyhow::Result<Vec<(String, String)>> {
     if store.user_by_name("王建国")?.is_none() {
         admin::add_user(store, "王建国", "investigator", TOWNSHIP, None, now)?;
         admin::add_user(store, "李秀英", "investigator", TOWNSHIP, None, now)?;
@@ -66,6 +70,9 @@ pub fn seed(store: &dyn Store, now: i64) -> anyhow::Result<Vec<(String, String)>
             let id = admin::add_case(store, &case.to_string(), now)?;
             admin::assign(store, id, &["王建国".into(), "李秀英".into()], now)?;
         }
+    }
+    if !crate::proposals::config_path(data_root).exists() {
+        crate::proposals::install(store, data_root, crate::proposals::EXAMPLE_CONFIG, now)?;
     }
     let mut codes = Vec::new();
     for user in ["王建国", "李秀英"] {

@@ -19,6 +19,8 @@ use std::sync::Arc;
 
 #[derive(Clone)]
 pub struct AppState {
+    /// The data directory (for files read per request, such as the regional rules).
+    pub data_root: std::path::PathBuf,
     pub store: Arc<dyn Store>,
     pub blobs: Arc<BlobDir>,
 }

@@ -9,6 +9,7 @@ pub mod console;
 pub mod demo;
 pub mod http;
 pub mod projection;
+pub mod proposals;
 pub mod store;
 pub mod sync_engine;
 pub mod tls;
@@ -70,6 +71,7 @@ pub async fn start(
 ) -> anyhow::Result<Running> {
     let tls = tls::load_or_create(&data.root, tls_cert, tls_key)?;
     let state = http::AppState {
+        data_root: data.root.clone(),
         store: Arc::new(data.open_store()?),
         blobs: Arc::new(data.open_blobs()?),
     };

@@ -94,6 +94,11 @@ enum AdminCmd {
     ListCases,
     /// Print enrolled devices as JSON.
     ListDevices,
+    /// Install the regional rules (TOML): validates them, lists the cases whose proposal changes.
+    SetRules {
+        #[arg(long)]
+        file: PathBuf,
+    },
     /// Check the audit chain; exits with status 1 and names the first broken record if tampered.
     VerifyAudit,
 }
@@ -118,7 +123,7 @@ fn main() -> anyhow::Result<()> {
                 .with_context(|| format!("cannot use data directory {}", data.display()))?;
             if with_demo {
                 let store = data.open_store()?;
-                for (user, code) in demo::seed(&store, now())? {
+                for (user, code) in demo::seed(&store, &data.root, now())? {
                     println!("demo enrollment code for {user}: {code}");
                 }
                 println!(
@@ -193,6 +198,15 @@ fn main() -> anyhow::Result<()> {
                     serde_json::to_string_pretty(&export)?
                 }
                 AdminCmd::ListCases => serde_json::to_string_pretty(&admin::list_cases(&store)?)?,
+                AdminCmd::SetRules { file } => {
+                    let text = std::fs::read_to_string(&file)
+                        .with_context(|| format!("cannot read {}", file.display()))?;
+                    let (version, changed) =
+                        jiuzhu_server::proposals::install(&store, &data.root, &text, now)?;
+                    serde_json::to_string_pretty(
+                        &serde_json::json!({ "installed": version, "changed": changed }),
+                    )?
+                }
                 AdminCmd::VerifyAudit => {
                     let report = admin::verify_audit(&store)?;
                     println!("{}", serde_json::to_string_pretty(&report)?);

@@ -281,6 +281,8 @@ fn area_of(case: &CaseDoc, applicant_hukou: Option<&str>, notes: &mut Vec<String
     }
 }
 
+const VISIT_WITHOUT_MEMBERS: &str = "本次调查尚未核实家庭成员，暂按申报的成员计算。";
+
 const SCHEMA_GAPS: &str =
     "案卷表单暂无法定义务人、生活自理能力评估、在保金额和就业起始日期字段：这些项目按未登记处理。";
 
@@ -289,6 +291,17 @@ impl Household {
     /// declared one when none was verified; members marked removed are left out; `counted` and
     /// `exclusion_reason` come from the visit.
     pub fn from_visit(case: &CaseDoc, visit: &Visit) -> Household {
+        if visit.members.is_empty() {
+            // A visit in progress that has not verified anyone yet: the declared members stand,
+            // with the rows the visit has recorded so far.
+            let mut h = Household::from_declared(case);
+            h.notes.push(VISIT_WITHOUT_MEMBERS.to_string());
+            h.source = format!("入户调查核实数据（调查记录 {}）", visit.id);
+            h.income = visit.income.clone();
+            h.property = visit.property.clone();
+            h.expenditures = visit.expenditures.clone();
+            return h;
+        }
         let mut notes = vec![SCHEMA_GAPS.to_string()];
         let mut members = Vec::new();
         let mut applicant_hukou = None;

@@ -38,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{id}", get(case_detail))
         .route("/cases/{id}/history", get(history))
         .route("/cases/{id}/audit", get(case_audit))
+        .route("/cases/{id}/proposal", get(proposal))
         .route("/cases/{id}/resolve", post(resolve))
         .route("/cases/{id}/assign", post(assign))
         .route("/cases/{id}/return", post(return_case))
@@ -692,6 +693,43 @@ async fn case_audit(
     blocking(move || {
         let case = scoped_case(&st, &user, &id)?;
         Ok(Json(json!({ "events": st.store.audit_for_case(case)? })))
+    })
+    .await
+}
+
+/// The rules engine's proposals for the case (declared and verified), with every step explained.
+async fn proposal(
+    State(st): State<AppState>,
+    user: ConsoleUser,
+    Path(id): Path<String>,
+) -> ApiResult {
+    use crate::proposals::{self, ProposalError};
+    blocking(move || {
+        let case = scoped_case(&st, &user, &id)?;
+        let config = match proposals::load(&st.data_root) {
+            Ok(c) => c,
+            Err(ProposalError::NoRules) => {
+                return Err(ConsoleError::new(
+                    StatusCode::NOT_FOUND,
+                    "no_rules",
+                    text::NO_RULES,
+                ));
+            }
+            Err(e) => {
+                return Err(ConsoleError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "rules",
+                    e.to_string(),
+                ));
+            }
+        };
+        let doc = admin::load_case(st.store.as_ref(), case)?
+            .read()
+            .map_err(StoreError::from)?;
+        let p = proposals::for_case(&config, &doc, proposals::today(now())).map_err(|e| {
+            ConsoleError::new(StatusCode::INTERNAL_SERVER_ERROR, "rules", e.to_string())
+        })?;
+        Ok(Json(json!(p)))
     })
     .await
 }
