@@ -239,6 +239,17 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 2000, failure_persistence: None, ..Default::default() })]
+        /// Whatever arrives, decoding answers with a value or an error; it never panics.
+        #[test]
+        fn decoding_arbitrary_bytes_never_panics(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512)) {
+            let _ = decode::<SyncRequest>(&bytes);
+            let _ = decode::<EnrollRequest>(&bytes);
+            let _ = decode::<BlobStatus>(&bytes);
+        }
+    }
+
     const GOLDEN_SYNC_REQUEST: &str = "a461760166637572736f72182a64646f637381a263646f63500193a5c27e1f7c3a9b1e2f4d5a6b7c8d636d7367434201026b6170705f76657273696f6e65302e312e30";
     const GOLDEN_SYNC_RESPONSE: &str = "a761760164646f637381a263646f63500193a5c27e1f7c3a9b1e2f4d5a6b7c8d636d736741436861737369676e656481500193a5c27e1f7c3a9b1e2f4d5a6b7c8d6977697468647261776e80677265667573656481a363646f63500193a5c27e1f7c3a9b1e2f4d5a6b7c8d64636f64656d666f726569676e5f6163746f72676d657373616765617866637572736f72076b7365727665725f74696d651a6ab13b80";
     const GOLDEN_ENROLL_REQUEST: &str = "a461760164636f646569414243442d323334356b6465766963655f6e616d6569e5b9b3e69dbf2d30336b6170705f76657273696f6e65302e312e30";

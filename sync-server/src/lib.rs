@@ -10,6 +10,7 @@ pub mod demo;
 pub mod http;
 pub mod projection;
 pub mod proposals;
+pub mod redirect;
 pub mod store;
 pub mod sync_engine;
 pub mod tls;
@@ -81,6 +82,7 @@ pub async fn start(
         listener,
         axum_server::tls_rustls::RustlsConfig::from_config(tls.config),
     )?
+    .map(|tls| tls.acceptor(redirect::RedirectPlainHttp))
     .handle(handle.clone());
     let app = http::router(state);
     let task = tokio::spawn(async move { server.serve(app.into_make_service()).await });

@@ -285,13 +285,18 @@ impl Console {
         path: &str,
         body: Option<serde_json::Value>,
     ) -> (u16, Vec<u8>) {
+        let body = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
+        self.raw_body(method, path, body).await
+    }
+
+    /// Send arbitrary bytes as a JSON request body.
+    pub async fn raw_body(&mut self, method: &str, path: &str, body: Vec<u8>) -> (u16, Vec<u8>) {
         let cookie = self.cookie.clone().map(|c| format!("jiuzhu_session={c}"));
         let headers: Vec<(&str, &str)> = cookie
             .as_deref()
             .map(|c| ("cookie", c))
             .into_iter()
             .collect();
-        let body = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
         let r = self
             .client
             .send(
