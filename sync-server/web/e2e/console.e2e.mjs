@@ -148,6 +148,7 @@ async function shot(page, name, opts = {}) {
   mkdirSync(SHOTS, { recursive: true })
   // Toasts from earlier steps would cover the page: drop them, then let transitions settle.
   await page.evaluate(() => document.querySelectorAll('.el-message').forEach((m) => m.remove()))
+  await page.mouse.move(1, 1) // no hover highlight on the last button clicked
   await page.waitForTimeout(250)
   await page.screenshot({ path: join(SHOTS, `console-${name}.png`), ...opts })
 }
@@ -363,10 +364,20 @@ async function main() {
     await shot(page, 'case-detail-top')
   })
 
+  await step('case detail at 1366×768: no horizontal scrolling', async () => {
+    await page.setViewportSize({ width: 1366, height: 768 })
+    await page.waitForTimeout(300)
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
+    assert(overflow <= 0, `overflow ${overflow}`)
+    await shot(page, 'case-detail-1366')
+    await page.setViewportSize({ width: 1920, height: 1080 })
+  })
+
   await step('photo full view with capture time and who took it', async () => {
     await page.click('[data-test=photo] .thumb >> nth=0')
     await page.waitForSelector('.el-dialog .full img')
     await imagesLoaded(page, '.el-dialog .full img')
+    await page.waitForTimeout(400) // the dialog fades in
     const txt = await page.textContent('.el-dialog .full')
     assert(txt.includes('王建国') || txt.includes('李明'), `photo meta: ${txt}`)
     await shot(page, 'photo')
