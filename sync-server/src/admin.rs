@@ -41,7 +41,9 @@ pub fn add_user(
         ));
     }
     let role: Role = role.parse()?;
-    if role != Role::Investigator && password.is_none() {
+    if crate::console::access::allowed(role, crate::console::access::Action::SignIn)
+        && password.is_none()
+    {
         return Err(AdminError::Invalid(format!(
             "a {} signs in to the console: give --password",
             role.as_str()

@@ -2,6 +2,7 @@
 //! its static web app. Handlers translate between HTTP and the store, admin operations and the
 //! pure queue logic; every request is authorised here by role and township scope.
 
+pub mod access;
 pub mod export;
 pub mod queue;
 pub mod text;
@@ -175,12 +176,25 @@ impl ConsoleUser {
     }
 
     fn sees(&self, township: &str) -> bool {
-        self.0.role == Role::Admin || self.0.township == township
+        access::banner_wide(self.0.role) || self.0.township == township
+    }
+
+    /// Refuse (403) an action the user's role may not take.
+    fn may(&self, action: access::Action) -> ApiResult<()> {
+        if access::allowed(self.0.role, action) {
+            Ok(())
+        } else {
+            Err(ConsoleError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                text::FORBIDDEN,
+            ))
+        }
     }
 }
 
 fn can_sign_in(role: Role) -> bool {
-    matches!(role, Role::Caseworker | Role::Lead | Role::Admin)
+    access::allowed(role, access::Action::SignIn)
 }
 
 #[derive(Deserialize)]
@@ -292,12 +306,12 @@ fn scoped_case(st: &AppState, user: &ConsoleUser, id: &str) -> ApiResult<CaseId>
     }
 }
 
-fn detail(st: &AppState, case: CaseId) -> ApiResult {
-    Ok(Json(admin::export_case(
-        st.store.as_ref(),
-        &st.blobs,
-        case,
-    )?))
+fn detail(st: &AppState, user: &ConsoleUser, case: CaseId) -> ApiResult {
+    let mut v = admin::export_case(st.store.as_ref(), &st.blobs, case)?;
+    if access::masks_id_numbers(user.0.role) {
+        access::mask_case_json(&mut v);
+    }
+    Ok(Json(v))
 }
 
 async fn case_detail(
@@ -308,7 +322,7 @@ async fn case_detail(
     blocking(move || {
         let case = scoped_case(&st, &user, &id)?;
         user.audit(&st, "view_case", Some(case), json!({}))?;
-        detail(&st, case)
+        detail(&st, &user, case)
     })
     .await
 }
@@ -375,7 +389,7 @@ fn console_change(
     r?;
     st.store
         .add_workflow(case, action, &user.0.name, now, &detail_json)?;
-    detail(st, case)
+    detail(st, user, case)
 }
 
 #[derive(Deserialize)]
@@ -392,6 +406,7 @@ async fn resolve(
 ) -> ApiResult {
     blocking(move || {
         let case = scoped_case(&st, &user, &id)?;
+        user.may(access::Action::Decide)?;
         let d = json!({ "path": b.path, "value": b.value });
         console_change(&st, &user, case, "resolve", d, &mut |doc, now| {
             doc.resolve(&b.path, &b.value, now)
@@ -413,6 +428,7 @@ async fn assign(
 ) -> ApiResult {
     blocking(move || {
         let case = scoped_case(&st, &user, &id)?;
+        user.may(access::Action::Decide)?;
         let mut team: Vec<String> = b
             .users
             .iter()
@@ -437,7 +453,7 @@ async fn assign(
         }
         let actor = st.store.user_actor(user.0.id)?;
         admin::assign_as(st.store.as_ref(), case, &team, actor, &user.0.name, now())?;
-        detail(&st, case)
+        detail(&st, &user, case)
     })
     .await
 }
@@ -461,6 +477,7 @@ async fn return_case(
 ) -> ApiResult {
     blocking(move || {
         let case = scoped_case(&st, &user, &id)?;
+        user.may(access::Action::Decide)?;
         let notes: Vec<&NoteBody> = b.notes.iter().filter(|n| !n.text.trim().is_empty()).collect();
         if notes.is_empty() {
             return Err(ConsoleError::invalid(text::NOTES_REQUIRED));
@@ -501,6 +518,7 @@ async fn accept(
 ) -> ApiResult {
     blocking(move || {
         let case = scoped_case(&st, &user, &id)?;
+        user.may(access::Action::Decide)?;
         console_change(
             &st,
             &user,
@@ -597,7 +615,11 @@ fn devices_json(st: &AppState, user: &ConsoleUser) -> ApiResult {
 }
 
 async fn devices(State(st): State<AppState>, user: ConsoleUser) -> ApiResult {
-    blocking(move || devices_json(&st, &user)).await
+    blocking(move || {
+        user.may(access::Action::ManageDevices)?;
+        devices_json(&st, &user)
+    })
+    .await
 }
 
 async fn revoke(
@@ -606,6 +628,7 @@ async fn revoke(
     Path(id): Path<String>,
 ) -> ApiResult {
     blocking(move || {
+        user.may(access::Action::ManageDevices)?;
         let id: DeviceId = id.parse().map_err(|_| ConsoleError::not_found())?;
         let device = st
             .store
@@ -635,6 +658,7 @@ async fn enroll_code(
     Json(b): Json<EnrollBody>,
 ) -> ApiResult {
     blocking(move || {
+        user.may(access::Action::ManageDevices)?;
         let target = st
             .store
             .user_by_name(b.user.trim())?
@@ -662,6 +686,7 @@ async fn export_queue(
     Query(filter): Query<Filter>,
 ) -> ApiResult<Response> {
     blocking(move || {
+        user.may(access::Action::Export)?;
         let (rows, _) = filter.apply(rows_in_scope(&st, &user)?);
         user.audit(&st, "export_queue", None, json!({ "rows": rows.len() }))?;
         let bytes = export::queue_xlsx(&rows).map_err(|e| {

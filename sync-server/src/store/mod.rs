@@ -30,7 +30,13 @@ pub enum Role {
     Caseworker,
     /// Township lead.
     Lead,
+    /// Banner civil-affairs bureau reviewer.
+    Bureau,
     Admin,
+    /// Review representative (民主评议), phone pages only.
+    Representative,
+    /// Applicant family, phone pages only.
+    Applicant,
 }
 
 impl std::str::FromStr for Role {
@@ -41,8 +47,11 @@ impl std::str::FromStr for Role {
             "caseworker" => Ok(Role::Caseworker),
             "lead" => Ok(Role::Lead),
             "admin" => Ok(Role::Admin),
+            "bureau" => Ok(Role::Bureau),
+            "representative" => Ok(Role::Representative),
+            "applicant" => Ok(Role::Applicant),
             other => Err(StoreError::Invalid(format!(
-                "unknown role {other:?}: use investigator, caseworker, lead or admin"
+                "unknown role {other:?}: use investigator, caseworker, lead, bureau, admin, representative or applicant"
             ))),
         }
     }
@@ -55,6 +64,9 @@ impl Role {
             Role::Caseworker => "caseworker",
             Role::Lead => "lead",
             Role::Admin => "admin",
+            Role::Bureau => "bureau",
+            Role::Representative => "representative",
+            Role::Applicant => "applicant",
         }
     }
 }

@@ -1,0 +1,131 @@
+//! Who may do what, and where (docs/security.md has the same matrix in prose). Pure: handlers ask
+//! these questions; tests check every cell.
+
+use crate::store::Role;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Sign in to the console.
+    SignIn,
+    /// See the queue, a case, its photos, history, audit trail and proposal.
+    View,
+    /// Assign, resolve conflicts, return for correction, accept.
+    Decide,
+    /// List devices, create enrollment codes, revoke devices.
+    ManageDevices,
+    /// Export the queue.
+    Export,
+}
+
+pub const ACTIONS: [Action; 5] = [
+    Action::SignIn,
+    Action::View,
+    Action::Decide,
+    Action::ManageDevices,
+    Action::Export,
+];
+
+/// Whether `role` may take `action` at all (scope is checked separately).
+pub fn allowed(role: Role, action: Action) -> bool {
+    use Action::*;
+    use Role::*;
+    match role {
+        // Field and public roles never use the console: investigators work on tablets, review
+        // representatives and applicants on their phone pages.
+        Investigator | Representative | Applicant => false,
+        Caseworker | Lead | Admin => true,
+        // The banner bureau supervises: it reads and exports, it does not act for the township.
+        Bureau => matches!(action, SignIn | View | Export),
+    }
+}
+
+/// Whether `role` reaches beyond its own township (the banner bureau and admins).
+pub fn banner_wide(role: Role) -> bool {
+    matches!(role, Role::Bureau | Role::Admin)
+}
+
+/// Whether ID numbers are masked for `role`: only those who verify identities see them whole.
+pub fn masks_id_numbers(role: Role) -> bool {
+    role == Role::Bureau
+}
+
+/// `1506**********1234`: enough to tell people apart, not enough to use the number.
+pub fn mask_id_number(id: &str) -> String {
+    let chars: Vec<char> = id.chars().collect();
+    if chars.len() <= 8 {
+        return "*".repeat(chars.len());
+    }
+    let (head, tail) = (&chars[..4], &chars[chars.len() - 4..]);
+    format!(
+        "{}{}{}",
+        head.iter().collect::<String>(),
+        "*".repeat(chars.len() - 8),
+        tail.iter().collect::<String>()
+    )
+}
+
+/// Mask every ID number in a case detail (header, declared members, verified members).
+pub fn mask_case_json(v: &mut serde_json::Value) {
+    fn mask(v: &mut serde_json::Value) {
+        if let Some(s) = v.as_str().filter(|s| !s.is_empty()) {
+            *v = serde_json::Value::from(mask_id_number(s));
+        }
+    }
+    let doc = &mut v["document"];
+    mask(&mut doc["header"]["applicant_id_number"]);
+    if let Some(members) = doc["declared"]["members"].as_array_mut() {
+        members.iter_mut().for_each(|m| mask(&mut m["id_number"]));
+    }
+    if let Some(visits) = doc["visits"].as_array_mut() {
+        for m in visits
+            .iter_mut()
+            .filter_map(|v| v["members"].as_array_mut())
+            .flatten()
+        {
+            mask(&mut m["id_number"]["declared"]);
+            mask(&mut m["id_number"]["verified"]);
+        }
+    }
+    // Conflicting values may be ID numbers too.
+    if let Some(conflicts) = v["conflicts"].as_array_mut() {
+        for c in conflicts
+            .iter_mut()
+            .filter(|c| c["path"].as_str().is_some_and(|p| p.contains("id_number")))
+        {
+            if let Some(values) = c["values"].as_array_mut() {
+                values.iter_mut().for_each(|x| mask(&mut x["value"]));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_keep_four_and_four() {
+        assert_eq!(mask_id_number("150621198001011234"), "1506**********1234");
+        assert_eq!(mask_id_number("15062119800101123X"), "1506**********123X");
+        assert_eq!(mask_id_number("12345"), "*****");
+    }
+
+    #[test]
+    fn case_json_masking_reaches_every_id_number() {
+        let mut v = serde_json::json!({
+            "document": {
+                "header": {"applicant_id_number": "150621198001011234"},
+                "declared": {"members": [{"id_number": "150621198001011234"}]},
+                "visits": [{"members": [{"id_number": {"declared": "150621198001011234", "verified": "150621198001011235"}}]}]
+            },
+            "conflicts": [{"path": "visits.0.members.0.id_number.verified", "values": [{"value": "150621198001011236"}]}]
+        });
+        mask_case_json(&mut v);
+        let text = v.to_string();
+        assert!(!text.contains("19800101"), "{text}");
+        assert_eq!(
+            v["document"]["visits"][0]["members"][0]["id_number"]["verified"],
+            "1506**********1235"
+        );
+    }
+}
