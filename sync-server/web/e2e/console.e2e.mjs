@@ -4,7 +4,8 @@
 // returns the case with a note; the tablet syncs and holds the note and the resolved value.
 // Screenshots go to docs/screenshots/console-*.png. Prints `N passed, M failed` last.
 //
-//   node e2e/console.e2e.mjs            (builds the binaries first; JIUZHU_E2E_SKIP_BUILD=1 to skip)
+//   node e2e/console.e2e.mjs   builds the binaries first (JIUZHU_E2E_SKIP_BUILD=1 skips that);
+//   JIUZHU_E2E_SCREENSHOTS=0 leaves docs/screenshots alone; JIUZHU_E2E_KEEP=1 keeps the temp dir.
 import { spawn, execFileSync } from 'node:child_process'
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync, existsSync, copyFileSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -145,6 +146,7 @@ const CASE3 = {
 }
 
 async function shot(page, name, opts = {}) {
+  if (process.env.JIUZHU_E2E_SCREENSHOTS === '0') return
   mkdirSync(SHOTS, { recursive: true })
   // Toasts from earlier steps would cover the page: drop them, then let transitions settle.
   await page.evaluate(() => document.querySelectorAll('.el-message').forEach((m) => m.remove()))
@@ -435,6 +437,27 @@ async function main() {
     assert(doc.header.status === 'returned', `status ${doc.header.status}`)
     tablet(homeB, 'sync')
     assert(show(homeB, ID).visits[0].living.housing === '砖瓦房', 'second tablet too')
+  })
+
+  await step('assign a team of two to a new case; accept another investigation', async () => {
+    await page.goto(`${url}/#/cases/${ids.c2}?tab=actions`)
+    await page.waitForSelector('[data-test=assign-team]')
+    await page.click('.el-select:has([data-test=assign-team]), [data-test=assign-team]')
+    await page.click('.el-select-dropdown__item:has-text("王建国")')
+    await page.click('.el-select-dropdown__item:has-text("高娃")')
+    await page.keyboard.press('Escape')
+    await page.click('[data-test=assign-submit]')
+    await page.waitForSelector('[data-test=workflow] .el-table__row:has-text("指派"):has-text("张海燕")')
+    await page.waitForSelector('[data-test=case-status][data-status=investigating]')
+    const team = await page.textContent('[data-test=case-header]')
+    assert(team.includes('王建国') && team.includes('高娃'), `team in header: ${team}`)
+
+    await page.goto(`${url}/#/cases/${ids.c3}?tab=actions`)
+    await page.fill('input[data-test=accept-comment]', '调查内容完整，同意。')
+    await page.click('[data-test=accept-submit]')
+    await page.click('.el-message-box__btns .el-button--primary')
+    await page.waitForSelector('[data-test=case-status][data-status=investigation_accepted]')
+    await page.waitForSelector('[data-test=workflow] .el-table__row:has-text("通过调查")')
   })
 
   await step('printable 入户调查表 with photos', async () => {
