@@ -28,6 +28,9 @@ pub enum BlobError {
     Io(#[from] std::io::Error),
 }
 
+/// Long edge of gallery thumbnails, in pixels.
+pub const THUMB_EDGE: u32 = 320;
+
 pub struct BlobDir {
     root: PathBuf,
     /// One upload per hash at a time: two devices sending the same photo must not interleave.
@@ -56,6 +59,27 @@ impl BlobDir {
 
     fn partial(&self, hash: &BlobHash) -> PathBuf {
         self.root.join("partial").join(format!("{hash}.part"))
+    }
+
+    /// A small JPEG preview for galleries, made once and kept beside the blob (it is derived
+    /// data: deleting it only costs its regeneration).
+    pub fn thumbnail(&self, hash: &BlobHash) -> std::io::Result<Vec<u8>> {
+        let path = self.root.join("thumbs").join(format!("{hash}.jpg"));
+        if let Ok(bytes) = std::fs::read(&path) {
+            return Ok(bytes);
+        }
+        let img = image::load_from_memory(&std::fs::read(self.path(hash))?)
+            .map_err(std::io::Error::other)?;
+        let small = img.thumbnail(THUMB_EDGE, THUMB_EDGE).to_rgb8();
+        let mut out = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80)
+            .encode_image(&small)
+            .map_err(std::io::Error::other)?;
+        std::fs::create_dir_all(path.parent().expect("thumbs dir"))?;
+        let tmp = path.with_extension("tmp");
+        std::fs::write(&tmp, &out)?;
+        std::fs::rename(&tmp, &path)?;
+        Ok(out)
     }
 
     pub fn exists(&self, hash: &BlobHash) -> bool {

@@ -208,6 +208,16 @@ async fn queue_detail_photo_history_and_version() {
         .await;
     assert_eq!(status, 200);
     assert_eq!(jpeg, std::fs::read(w.server.blob_path(&w.photo)).unwrap());
+    let (status, thumb) = c
+        .raw(
+            "GET",
+            &format!("/api/console/blobs/{}?thumb=1", w.photo),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let small = image::load_from_memory(&thumb).unwrap();
+    assert!(small.width() <= 320 && small.height() <= 320 && small.width() > 0);
 
     let (_, history) = c
         .get(&format!("/api/console/cases/{}/history", w.case))

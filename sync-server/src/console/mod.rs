@@ -536,10 +536,17 @@ async fn accept(
     .await
 }
 
+#[derive(Deserialize)]
+struct BlobQuery {
+    #[serde(default)]
+    thumb: Option<String>,
+}
+
 async fn blob(
     State(st): State<AppState>,
     user: ConsoleUser,
     Path(hash): Path<String>,
+    Query(q): Query<BlobQuery>,
 ) -> ApiResult<Response> {
     blocking(move || {
         let h: BlobHash = hash.parse().map_err(|_| ConsoleError::not_found())?;
@@ -551,8 +558,14 @@ async fn blob(
         if !referenced || !st.blobs.exists(&h) {
             return Err(ConsoleError::not_found());
         }
-        let bytes = std::fs::read(st.blobs.path(&h)).map_err(|_| ConsoleError::not_found())?;
-        user.audit(&st, "view_photo", None, json!({ "hash": hash }))?;
+        let bytes = if q.thumb.is_some() {
+            st.blobs
+                .thumbnail(&h)
+                .map_err(|_| ConsoleError::not_found())?
+        } else {
+            user.audit(&st, "view_photo", None, json!({ "hash": hash }))?;
+            std::fs::read(st.blobs.path(&h)).map_err(|_| ConsoleError::not_found())?
+        };
         // Content-addressed: the bytes behind a hash never change.
         Ok((
             [
