@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Every test: unit, golden, end-to-end (real servers on 127.0.0.1, real TLS, fault proxy, kill -9).
+# Every test: unit, golden and property tests, end to end against real servers (TLS, fault proxy,
+# kill -9), the review console in Chromium, and the tablet app under Xvfb.
 source "$(dirname "$0")/common.sh"
 cargo fmt --all -- --check
 # The end-to-end tests start the real binaries: build them first, in the same (debug) build.
 cargo build --workspace --bins
 cargo test --workspace
+# The review console: type check, Vitest, build, browser test against a real server.
+JIUZHU_E2E_SCREENSHOTS="${JIUZHU_E2E_SCREENSHOTS:-0}" bash sync-server/web/test.sh
