@@ -37,7 +37,7 @@ npx vite build --logLevel warn
 cd "$ROOT"
 
 echo "== build (debug): the app (UI embedded) and the server it talks to"
-cargo build -p jiuzhu-field-app -p jiuzhu-server
+cargo build -p jiuzhu-field-app -p jiuzhu-server -p jiuzhu-tablet-core
 echo "== Rust tests: jiuzhu-tablet-core, jiuzhu-field-app"
 cargo test -p jiuzhu-tablet-core -p jiuzhu-field-app 2>&1 | tee "$LOG/cargo.txt"
 

@@ -5,6 +5,7 @@ pub mod enroll;
 pub mod net;
 pub mod photo;
 pub mod pin;
+pub mod preview;
 pub mod store;
 pub mod sync;
 pub mod visit;
@@ -31,6 +32,8 @@ pub enum TabletError {
     Visit(#[from] visit::VisitError),
     #[error(transparent)]
     Pin(#[from] pin::PinError),
+    #[error("income rules: {0}")]
+    Rules(#[from] jiuzhu_shared::rules::ConfigError),
     #[error("this tablet is not enrolled yet: run `enroll` with the code from the township")]
     NotEnrolled,
     #[error("this tablet is already enrolled with {0}; use a new home directory to enroll again")]

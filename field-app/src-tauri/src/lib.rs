@@ -81,6 +81,7 @@ impl From<TabletError> for CmdError {
                 VisitError::NoOpenVisit => "no_open_visit",
             },
             TabletError::Pin(p) => return pin_error(p),
+            TabletError::Rules(_) => "rules",
             TabletError::Store(_) | TabletError::Io(_) => "storage",
             TabletError::Protocol(_) => "protocol",
         };
@@ -424,6 +425,37 @@ async fn answer_note(
     view(&state, id).await
 }
 
+/// The regional rules until the township distributes its own: the example configuration from
+/// the repository (its figures are made up and say so). `JIUZHU_RULES` names a real file.
+const EXAMPLE_RULES: &str = include_str!("../../../config/regions/example.toml");
+
+#[derive(Serialize)]
+pub struct PreviewView {
+    proposal: jiuzhu_shared::rules::Proposal,
+    text: String,
+    region_name: String,
+}
+
+/// 收入核算预览 of the visit being filled in, computed offline by the shared rules engine.
+#[tauri::command]
+async fn income_preview(state: State<'_, AppState>, case_id: String) -> CmdResult<PreviewView> {
+    unlocked(&state)?;
+    let id = parse_case(&case_id)?;
+    let toml = match std::env::var_os("JIUZHU_RULES") {
+        Some(p) => std::fs::read_to_string(p).map_err(TabletError::from)?,
+        None => EXAMPLE_RULES.to_string(),
+    };
+    let region_name = jiuzhu_shared::rules::RegionConfig::from_toml(&toml)
+        .map_err(TabletError::from)?
+        .name;
+    let proposal = state.tablet.lock().await.income_preview(id, &toml)?;
+    Ok(PreviewView {
+        text: proposal.to_text(),
+        proposal,
+        region_name,
+    })
+}
+
 /// Progress as the sync screen draws it.
 #[derive(Clone, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -585,6 +617,7 @@ macro_rules! handlers {
             finalize,
             start_correction,
             answer_note,
+            income_preview,
             sync
         ]
     };

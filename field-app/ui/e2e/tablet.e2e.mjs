@@ -97,7 +97,16 @@ let browser
 async function shot(name) {
   if (!SHOTS) return
   await browser.pause(400)
+  // Transient toasts ("已保存") would cover the screen being documented.
+  await browser.execute(() => {
+    const st = document.createElement('style')
+    st.id = 'e2e-no-toast'
+    st.textContent = '.van-toast { visibility: hidden !important; }'
+    document.head.appendChild(st)
+  })
+  await browser.pause(200)
   await browser.saveScreenshot(join(SHOTS, `tablet-${name}.png`))
+  await browser.execute(() => document.getElementById('e2e-no-toast')?.remove())
 }
 const $t = (id) => browser.$(`[data-testid="${id}"]`)
 async function typeInto(sel, text) {
@@ -353,6 +362,10 @@ async function main() {
   await fill('visits.0.living.food', '以自产牛羊肉、面粉为主')
   await shot('08-visit-living')
   await tab('preview')
+  const perCapita = await $t('per-capita')
+  await perCapita.waitForDisplayed({ timeout: 15000 })
+  // 2 counted members, (9600.50 − 2000) 元 over 12 months → 316.68 元 per person per month.
+  step('income preview computed offline from the visit', (await perCapita.getText()).includes('316.68'), await perCapita.getText())
   await shot('08-visit-preview')
 
   // photo
@@ -397,7 +410,11 @@ async function main() {
   await shot('12-review-note')
   await click('start-correction')
   await (await $t('visit-form')).waitForDisplayed({ timeout: 20000 })
-  await tab('living')
+  // The note shows at the field it points to, in the correction too.
+  await browser.execute((id) => (location.hash = `#/case/${id}/visit?tab=living&focus=visits.0.living.housing`), caseId)
+  const flag = await browser.$('[data-path="visits.1.living.housing"] .note-flag')
+  await flag.waitForDisplayed({ timeout: 15000 })
+  step('review note shown at its field in the correction', (await flag.getText()).includes('住房面积'))
   await fill('visits.1.living.housing_area_m2', '48.5')
   await shot('12-correction-living')
   await signAll()

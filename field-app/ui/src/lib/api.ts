@@ -53,6 +53,28 @@ export interface CaseView {
   conflicts: number
 }
 
+export interface Outcome { proposed: boolean; amount_fen: number | null; summary: string }
+export interface Preview {
+  proposal: {
+    notice: string
+    config_version: string
+    assessed_on: string
+    standard_fen: number
+    counted_members: number
+    per_capita_monthly_income_fen: number | null
+    dibao: Outcome
+    edge: Outcome
+    rigid_expense: Outcome
+    phase_out: Outcome | null
+    tekun: (Outcome & { member_id: string; name: string })[]
+    temporary: Outcome | null
+    steps: { section: string; text: string }[]
+    warnings: string[]
+  }
+  text: string
+  region_name: string
+}
+
 export interface CmdError { code: string; message: string; problems?: Problem[]; seconds?: number }
 
 export type SyncEvent =
@@ -112,6 +134,7 @@ export const api = {
   startCorrection: (caseId: string) => invoke<CaseView>('start_correction', { caseId }),
   answerNote: (caseId: string, noteId: string, text: string) =>
     invoke<CaseView>('answer_note', { caseId, noteId, text }),
+  incomePreview: (caseId: string) => invoke<Preview>('income_preview', { caseId }),
   sync: (onEvent: (e: SyncEvent) => void) => {
     const ch = new Channel<SyncEvent>()
     ch.onmessage = onEvent
