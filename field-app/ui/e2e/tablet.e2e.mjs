@@ -258,8 +258,7 @@ async function main() {
   )
   const caseId = admin('add-case', '--file', caseFile).split(/\s+/).pop()
   admin('assign', '--case', caseId, '--users', '王磊,李娜')
-  const code = admin('enroll-code', '--user', '王磊').split(/\s+/).pop()
-  step('server set up', !!caseId && !!code, `${server.url} case ${caseId}`)
+  step('server set up', !!caseId, `${server.url} case ${caseId}`)
 
   // --- the app, with its data isolated in this run's temp dir
   const env = { ...process.env, JIUZHU_HOME: appHome, XDG_DATA_HOME: join(work, 'xdg'), HOME: work }
@@ -279,7 +278,19 @@ async function main() {
   await (await $t('enroll')).waitForDisplayed({ timeout: 60000 })
   await shot('01-enroll')
   await typeInto('[data-testid="enroll-server"] input', server.url)
-  await typeInto('[data-testid="enroll-code"] input', code)
+  // The code is read from the QR the console shows (an SVG image, as a caseworker would save it).
+  const login = await consoleCall(server.url, 'POST', '/login', { name: '张海燕', password: 'e2e-secret-1' })
+  const qr = JSON.parse((await consoleCall(server.url, 'POST', '/enroll-codes', { user: '王磊' }, login.cookie)).body)
+  const qrInput = await $t('enroll-qr')
+  await browser.execute((el, svg) => {
+    const dt = new DataTransfer()
+    dt.items.add(new File([svg], 'enroll-qr.svg', { type: 'image/svg+xml' }))
+    el.files = dt.files
+    el.dispatchEvent(new Event('change', { bubbles: true }))
+  }, qrInput, qr.qr_svg)
+  const codeInput = await browser.$('[data-testid="enroll-code"] input')
+  await browser.waitUntil(async () => (await codeInput.getValue()) === qr.code, { timeout: 15000, timeoutMsg: 'QR not decoded' })
+  step('enrollment code read from the console QR image', true, qr.code)
   await click('enroll-check')
   const fpCard = await $t('enroll-fingerprint')
   await fpCard.waitForDisplayed({ timeout: 20000 })
@@ -397,7 +408,6 @@ async function main() {
   step('all evidence present (photos and signature images)', exp.evidence_complete === true)
 
   // 6. caseworker returns it with a note on a field; investigator answers, corrects, re-finalizes
-  const login = await consoleCall(server.url, 'POST', '/login', { name: '张海燕', password: 'e2e-secret-1' })
   const ret = await consoleCall(server.url, 'POST', `/cases/${caseId}/return`, { notes: [{ path: 'visits.0.living.housing', text: '请补充住房面积和危房鉴定情况' }] }, login.cookie)
   step('caseworker returned the case', ret.status === 200, `HTTP ${ret.status}`)
   await syncNow()
@@ -425,7 +435,17 @@ async function main() {
   step('correction sealed and synced', second?.finalized === true && second.supersedes === first.id && second.living.housing_area_m2 === 48.5)
   step('note answered on the server', exp.document.review_notes[0].responses.some((r) => r.by === '王磊'))
 
-  // 7. no network: the message says so, and the app keeps working
+  // 7. a revoked device is told so in Chinese
+  const devices = JSON.parse(admin('list-devices'))
+  admin('revoke-device', '--device', devices[0].id)
+  await click('nav-sync')
+  await click('sync-button')
+  const revoked = await $t('sync-error')
+  await revoked.waitForDisplayed({ timeout: 60000 })
+  step('device revoked explained in Chinese', (await revoked.getText()).includes('本设备已被停用'), await revoked.getText())
+  await shot('11-sync-device-revoked')
+
+  // 8. no network: the message says so, and the app keeps working
   server.proc.kill('SIGTERM')
   await new Promise((r) => setTimeout(r, 500))
   await click('nav-sync')
@@ -439,7 +459,7 @@ async function main() {
   await shot('05-case-list-after')
   step('last sync time visible', (await (await $t('last-sync')).getText()).startsWith('上次同步'))
 
-  // 8. portrait tablet
+  // 9. portrait tablet
   if (SHOTS) {
     await browser.setWindowSize(800, 1280).catch(() => undefined)
     await browser.pause(600)
