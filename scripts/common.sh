@@ -8,9 +8,18 @@ mkdir -p "$CARGO_TARGET_DIR" 2>/dev/null || export CARGO_TARGET_DIR="$PWD/target
 # Install only what is missing (Debian; run as root). The Rust toolchain comes from rustup.
 need_apt=()
 command -v cc >/dev/null || need_apt+=(build-essential)
-command -v pkg-config >/dev/null || need_apt+=(pkg-config)
+# The tablet app (Tauri) is a workspace member: its webview needs WebKitGTK's development files.
+for p in pkg-config libwebkit2gtk-4.1-dev librsvg2-dev libxdo-dev libssl-dev; do
+    dpkg -s "$p" >/dev/null 2>&1 || need_apt+=("$p")
+done
 if [ ${#need_apt[@]} -gt 0 ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
 fi
 command -v cargo >/dev/null || { echo "cargo not found: install Rust with rustup (https://rustup.rs)" >&2; exit 1; }
+command -v npm >/dev/null || { echo "npm not found: install Node.js 20 or newer" >&2; exit 1; }
+
+# The console's built files, served by jiuzhu-server.
+build_console() {
+    (cd sync-server/web && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npx vite build --logLevel warn)
+}

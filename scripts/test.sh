@@ -8,3 +8,5 @@ cargo build --workspace --bins
 cargo test --workspace
 # The review console: type check, Vitest, build, browser test against a real server.
 JIUZHU_E2E_SCREENSHOTS="${JIUZHU_E2E_SCREENSHOTS:-0}" bash sync-server/web/test.sh
+# The tablet app: Vitest, core and shell tests, end to end on the real app under Xvfb.
+bash field-app/test.sh
