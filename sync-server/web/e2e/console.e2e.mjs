@@ -1,7 +1,8 @@
 // Browser test of the township review console against a REAL jiuzhu-server: admin CLI set-up,
 // two simulated tablets (jiuzhu-tablet) syncing a visit with a photo and a conflicting field, then
 // Chromium (playwright-core, Debian's /usr/bin/chromium, headless) signs in, reviews, resolves,
-// returns the case with a note; the tablet syncs and holds the note and the resolved value.
+// returns the case with a note; the tablet syncs and holds the note and the resolved value. Also:
+// the rules engine's proposal tab (after `admin set-rules`), the audit trail tab, gallery thumbnails.
 // Screenshots go to docs/screenshots/console-*.png. Prints `N passed, M failed` last.
 //
 //   node e2e/console.e2e.mjs   builds the binaries first (JIUZHU_E2E_SKIP_BUILD=1 skips that);
@@ -28,6 +29,7 @@ const OTHER_TOWNSHIP = '展旦召苏木'
 const CASEWORKER = { name: '张海燕', password: 'shulinzhao-2026' }
 const OTHER_CASEWORKER = { name: '赵丽', password: 'zhandanzhao-2026' }
 const INVESTIGATORS = ['王建国', '李明', '高娃']
+const RULES = join(REPO, 'config', 'regions', 'example.toml')
 const NOTE = '住房情况两名调查员记录不一致，请再次核实房屋结构并补拍室内照片。'
 
 let passed = 0
@@ -347,14 +349,25 @@ async function main() {
     await page.setViewportSize({ width: 1920, height: 1080 })
   })
 
-  await step('open the case: differences highlighted, photos render', async () => {
+  await step('regional rules: 404 no_rules with a Chinese message until admin set-rules installs them', async () => {
+    const before = await page.request.get(`${url}/api/console/cases/${ID}/proposal`)
+    const body = await before.json()
+    assert(before.status() === 404 && body.code === 'no_rules' && /[\u4e00-\u9fff]/.test(body.message), `before: ${before.status()} ${JSON.stringify(body)}`)
+    const out = JSON.parse(admin('set-rules', '--file', RULES))
+    assert(typeof out.installed === 'string' && out.installed, `installed: ${JSON.stringify(out)}`)
+    const after = await page.request.get(`${url}/api/console/cases/${ID}/proposal`)
+    assert(after.status() === 200, `after: ${after.status()}`)
+  })
+
+  await step('open the case: differences highlighted, photo thumbnails render', async () => {
     await page.click(`.queue-row:has-text("DLT-2026-0001") .case-link`)
     await page.waitForSelector('[data-test=case-header]')
     await page.locator('[data-test=gallery]').scrollIntoViewIfNeeded() // thumbnails load lazily
     await imagesLoaded(page, 'img[data-test=photo-img]')
     await page.evaluate(() => window.scrollTo(0, 0))
-    const n = await page.$$eval('img[data-test=photo-img]', (imgs) => imgs.map((i) => i.naturalWidth))
-    assert(n.length === 2 && n.every((w) => w > 0), `photos naturalWidth ${n}`)
+    const n = await page.$$eval('img[data-test=photo-img]', (imgs) => imgs.map((i) => [i.naturalWidth, i.naturalHeight, i.getAttribute('src')]))
+    assert(n.length === 2 && n.every(([w, h]) => w > 0 && w <= 320 && h <= 320), `thumbnails ≤ 320 px: ${JSON.stringify(n)}`)
+    assert(n.every(([, , src]) => src.endsWith('?thumb=1')), `gallery uses the preview: ${JSON.stringify(n)}`)
     const diffs = await page.$$eval('[data-test=field-diff]', (rows) => rows.map((r) => r.getAttribute('data-field') + ':' + r.textContent))
     assert(diffs.some((d) => d.startsWith('id_number:') && d.includes('已核对身份证原件')), `id_number diff with reason: ${diffs}`)
     assert(diffs.some((d) => d.startsWith('health:') && d.includes('重病')), `health diff: ${diffs}`)
@@ -379,6 +392,8 @@ async function main() {
     await page.click('[data-test=photo] .thumb >> nth=0')
     await page.waitForSelector('.el-dialog .full img')
     await imagesLoaded(page, '.el-dialog .full img')
+    const full = await page.$eval('.el-dialog .full img', (i) => [i.naturalWidth, i.getAttribute('src')])
+    assert(full[0] > 320 && !full[1].includes('thumb'), `the full view shows the original: ${full}`)
     await page.waitForTimeout(400) // the dialog fades in
     const txt = await page.textContent('.el-dialog .full')
     assert(txt.includes('王建国') || txt.includes('李明'), `photo meta: ${txt}`)
@@ -408,6 +423,41 @@ async function main() {
     assert(text.includes('处理冲突') && text.includes(CASEWORKER.name), `console resolution in history: ${text.slice(0, 400)}`)
     assert(text.includes('王建国') && text.includes('李明'), 'both devices in history')
     await shot(page, 'history')
+  })
+
+  await step('proposal tab: the notice, declared beside verified, every step by section', async () => {
+    await page.click('#tab-proposal')
+    await page.waitForSelector('[data-test=proposal-notice]')
+    const notice = await page.textContent('[data-test=proposal-notice]')
+    assert(notice.includes('不是审核确认决定') && notice.includes('第二十八条'), `notice: ${notice}`)
+    const steps = await page.$$eval('[data-test=proposal-step]', (li) => li.map((x) => x.textContent.trim()))
+    assert(steps.length >= 1 && steps.every((x) => x), `steps: ${steps.length}`)
+    const sections = await page.$$eval('[data-test=proposal-steps] [data-section]', (g) => g.map((x) => x.getAttribute('data-section')))
+    assert(sections[0] === 'members' && sections.includes('per_capita') && sections.includes('dibao'), `sections: ${sections}`)
+    assert((await page.getAttribute('[data-test=proposal-steps]', 'data-side')) === 'verified', 'verified steps shown first')
+    const cmp = await page.textContent('[data-test=proposal-compare]')
+    assert(cmp.includes('example-2026') && cmp.includes('月人均收入') && cmp.includes('元/人·月') && /建议(不)?符合/.test(cmp), `compare: ${cmp.slice(0, 400)}`)
+    const verdicts = await page.$$eval('[data-test=proposal-compare] tr[data-row=dibao] [data-test=verdict]', (v) => v.length)
+    assert(verdicts === 2, `declared and verified 低保 outcomes: ${verdicts}`)
+    await shot(page, 'proposal', { fullPage: true })
+    await page.setViewportSize({ width: 1366, height: 768 })
+    await page.waitForTimeout(300)
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
+    assert(overflow <= 0, `no horizontal scrolling at 1366 px (overflow ${overflow})`)
+    await page.setViewportSize({ width: 1920, height: 1080 })
+  })
+
+  await step('audit tab: the case\'s trail, newest first, in words', async () => {
+    await page.click('#tab-audit')
+    await page.waitForSelector('[data-test=audit-table] .el-table__row')
+    const actions = await page.$$eval('[data-test=audit-action]', (t) => t.map((x) => x.getAttribute('data-action')))
+    for (const a of ['view_case', 'merge', 'resolve', 'assign']) assert(actions.includes(a), `${a} in ${actions}`)
+    const text = await page.textContent('[data-test=audit-table]')
+    assert(text.includes('查看案件') && text.includes('平板同步') && text.includes('王建国（平板-01）'), `audit words: ${text.slice(0, 400)}`)
+    assert(!/view_case|console |device /.test(text), `no raw codes: ${text.slice(0, 400)}`)
+    const times = await page.$$eval('[data-test=audit-table] .el-table__row td:first-child', (td) => td.map((x) => x.textContent.trim()))
+    assert(times.every((x, i) => i === 0 || times[i - 1] >= x), `newest first: ${times}`)
+    await shot(page, 'audit')
   })
 
   await step('return with a note pinned to the housing field', async () => {

@@ -1,6 +1,6 @@
 // The console API client (docs/console-api.md). Same origin; the session is an HttpOnly cookie.
 import type {
-  CaseDetail, CasesAnswer, Change, Device, EnrollCode, Investigator, NoteDraft, User,
+  AuditEvent, CaseDetail, CaseProposals, CasesAnswer, Change, Device, EnrollCode, Investigator, NoteDraft, User,
 } from './types'
 import { buildQuery, type QueueFilters } from './lib/query'
 
@@ -46,6 +46,8 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
 }
 
 export const blobUrl = (hash: string) => `${BASE}/blobs/${encodeURIComponent(hash)}`
+/** A ≤320 px JPEG preview for galleries (not audited as a photo view; the full image is). */
+export const thumbUrl = (hash: string) => `${blobUrl(hash)}?thumb=1`
 export const exportUrl = (f: Partial<QueueFilters>) => {
   const q = buildQuery(f)
   return `${BASE}/export/queue.xlsx${q ? `?${q}` : ''}`
@@ -62,6 +64,9 @@ export const api = {
   },
   case: (id: string) => request<CaseDetail>('GET', `/cases/${encodeURIComponent(id)}`),
   history: (id: string) => request<{ changes: Change[] }>('GET', `/cases/${encodeURIComponent(id)}/history`),
+  /** 404 `no_rules` until the regional rules are installed (the message says so in Chinese). */
+  proposal: (id: string) => request<CaseProposals>('GET', `/cases/${encodeURIComponent(id)}/proposal`),
+  audit: (id: string) => request<{ events: AuditEvent[] }>('GET', `/cases/${encodeURIComponent(id)}/audit`),
   resolve: (id: string, path: string, value: unknown) =>
     request<CaseDetail>('POST', `/cases/${encodeURIComponent(id)}/resolve`, { path, value }),
   assign: (id: string, users: string[]) => request<CaseDetail>('POST', `/cases/${encodeURIComponent(id)}/assign`, { users }),

@@ -257,3 +257,52 @@ export interface Device {
 export interface EnrollCode { code: string; expires_at: number; qr_svg: string }
 
 export interface NoteDraft { path: string | null; text: string }
+
+// ---- Rules engine proposal (shared/src/rules/proposal.rs `Proposal`, serialised) ----
+
+/** `Section`, in the order the explanation presents them. */
+export const PROPOSAL_SECTIONS = [
+  'members', 'income', 'exemption', 'imputed', 'deduction', 'per_capita', 'property',
+  'dibao', 'edge', 'rigid_expense', 'tekun', 'phase_out', 'temporary',
+] as const
+export type ProposalSection = (typeof PROPOSAL_SECTIONS)[number]
+
+export interface ProposalStep { section: ProposalSection | string; text: string }
+
+/** One scheme's proposal. `amount_fen` is monthly, except for 临时救助 (one payment). */
+export interface Outcome { proposed: boolean; amount_fen: number | null; summary: string }
+
+/** `TekunOutcome`: the outcome is flattened beside the member. */
+export interface TekunOutcome extends Outcome { member_id: string; name: string }
+
+export interface Proposal {
+  notice: string
+  case_no: string
+  source: string
+  region: string
+  config_version: string
+  assessed_on: string
+  area: 'urban' | 'rural' | string
+  standard_fen: number
+  counted_members: number
+  per_capita_monthly_income_fen: number | null
+  dibao: Outcome
+  edge: Outcome
+  rigid_expense: Outcome
+  phase_out: Outcome | null
+  tekun: TekunOutcome[]
+  temporary: Outcome | null
+  steps: ProposalStep[]
+  warnings: string[]
+}
+
+export interface CaseProposals { declared: Proposal; verified: Proposal | null }
+
+// ---- Audit trail ----
+
+export const AUDIT_ACTIONS = [
+  'login', 'login_failed', 'view_case', 'view_photo', 'view_history', 'export_queue', 'export_case',
+  'merge', 'assign', 'resolve', 'return', 'accept', 'enroll', 'revoke_device',
+] as const
+
+export interface AuditEvent { at: number; actor: string; action: string; case_id: string | null; detail: unknown }

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 import zhCN from '../src/i18n/zh-CN'
 import { label, list, lookup, t } from '../src/i18n'
 import { STATES } from '../src/lib/states'
-import { MEMBER_FIELDS } from '../src/types'
+import { AUDIT_ACTIONS, MEMBER_FIELDS, PROPOSAL_SECTIONS } from '../src/types'
 
 const SRC = join(__dirname, '..', 'src')
 function files(dir: string): string[] {
@@ -74,7 +74,10 @@ describe('message catalogue', () => {
     for (const k of ['deposit', 'securities', 'insurance', 'vehicle', 'house', 'livestock', 'land', 'grassland', 'forest', 'machinery', 'business', 'claim', 'other'])
       expect(lookup(`property.kinds.${k}`)).toBeDefined()
     for (const k of ['assign', 'return', 'accept', 'resolve']) expect(lookup(`actions.workflowActions.${k}`)).toBeDefined()
-    for (const k of ['caseworker', 'lead', 'admin']) expect(lookup(`roles.${k}`)).toBeDefined()
+    for (const k of ['caseworker', 'lead', 'bureau', 'admin']) expect(lookup(`roles.${k}`)).toBeDefined()
+    for (const a of AUDIT_ACTIONS) expect(lookup(`audit.actions.${a}`), a).toBeDefined()
+    for (const s of PROPOSAL_SECTIONS) expect(lookup(`proposal.sections.${s}`), s).toBeDefined()
+    for (const a of ['urban', 'rural']) expect(lookup(`proposal.areas.${a}`), a).toBeDefined()
   })
 
   it('t() fills placeholders, label() falls back to the raw value, list() uses the language separator', () => {

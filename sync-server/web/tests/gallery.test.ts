@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { mount } from '@vue/test-utils'
+import { flushPromises, mount } from '@vue/test-utils'
 import ElementPlus from 'element-plus'
 import PhotoGallery from '../src/components/PhotoGallery.vue'
 import MemberCompare from '../src/components/MemberCompare.vue'
 
 describe('PhotoGallery', () => {
-  it('shows arrived photos from the blob endpoint and the others as 未到达 placeholders', () => {
+  it('shows arrived photos as thumbnails, the full image on click, the others as 未到达 placeholders', async () => {
     const w = mount(PhotoGallery, {
       global: { plugins: [ElementPlus] },
       props: {
@@ -17,11 +17,15 @@ describe('PhotoGallery', () => {
     })
     const imgs = w.findAll('img[data-test=photo-img]')
     expect(imgs).toHaveLength(1)
-    expect(imgs[0].attributes('src')).toBe(`/api/console/blobs/${'a'.repeat(64)}`)
+    expect(imgs[0].attributes('src')).toBe(`/api/console/blobs/${'a'.repeat(64)}?thumb=1`)
     expect(w.find('[data-test=photo-missing]').text()).toBe('未到达')
     expect(w.text()).toContain('1/2 张已到达')
     expect(w.text()).toContain('住房外观')
     expect(w.text()).toContain('40.10000, 109.90000')
+    await w.find('button.thumb').trigger('click')
+    await flushPromises()
+    expect(w.find('img[data-test=photo-full]').attributes('src')).toBe(`/api/console/blobs/${'a'.repeat(64)}`)
+    w.unmount()
   })
 })
 

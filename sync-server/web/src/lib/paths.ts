@@ -92,7 +92,10 @@ export function describeChange(message: string | null | undefined, doc?: CaseDoc
   return message
 }
 
-/** The server's `by` (`device 平板-03 (王建国)`, `console 张海燕`, `server`) in the catalogue's words. */
+/**
+ * The server's `by` or audit `actor` (`device 平板-03 (王建国)`, `console 张海燕`, `server`, `admin`,
+ * `admin (command line)`) in the catalogue's words; anything else (a bare user name) as it is.
+ */
 export function describeActor(by: string | null | undefined): string {
   if (!by) return ''
   const owned = /^device (.+) \((.+)\)$/.exec(by)
@@ -102,6 +105,6 @@ export function describeActor(by: string | null | undefined): string {
   const console = /^console (.+)$/.exec(by)
   if (console) return t('history.byConsole', { name: console[1] })
   if (by === 'server') return t('history.byServer')
-  if (by === 'admin') return t('history.byAdmin')
+  if (by === 'admin' || by === 'admin (command line)') return t('history.byAdmin')
   return by
 }
