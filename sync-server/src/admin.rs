@@ -118,7 +118,15 @@ pub fn add_case(store: &dyn Store, json_text: &str, now: i64) -> Result<CaseId> 
 /// the team, and an open visit exists for them to fill in together.
 pub fn assign(store: &dyn Store, case: CaseId, users: &[String], now: i64) -> Result<()> {
     let actor = store.server_actor()?;
-    assign_as(store, case, users, actor, "admin", now)
+    assign_as(
+        store,
+        case,
+        users,
+        actor,
+        "admin",
+        "admin (command line)",
+        now,
+    )
 }
 
 /// Assign on behalf of `who` (a console user or the admin CLI), writing with `actor`.
@@ -128,6 +136,7 @@ pub fn assign_as(
     users: &[String],
     actor: jiuzhu_shared::ActorKey,
     who: &str,
+    audit_actor: &str,
     now: i64,
 ) -> Result<()> {
     let mut team = Vec::new();
@@ -167,7 +176,7 @@ pub fn assign_as(
     store.add_workflow(case, "assign", who, now, &json!({ "team": names }))?;
     store.audit(&AuditEvent::new(
         now,
-        who,
+        audit_actor,
         "assign",
         Some(case.to_string()),
         json!({ "team": names }),

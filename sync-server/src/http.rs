@@ -23,6 +23,8 @@ pub struct AppState {
     pub data_root: std::path::PathBuf,
     pub store: Arc<dyn Store>,
     pub blobs: Arc<BlobDir>,
+    /// Offline lease granted to a device at each sync round (issue #6 point 2).
+    pub lease_secs: i64,
 }
 
 pub fn now() -> i64 {
@@ -221,12 +223,20 @@ async fn sync(
 ) -> Result<Response, ApiError> {
     let req: SyncRequest = decode(&body)?;
     let store = st.store.clone();
+    let lease_secs = st.lease_secs;
     let resp = blocking(move || {
         let now = now();
         let server_actor = store.server_actor()?;
         let mut out = None;
         store.transact(&mut |txn| {
-            out = Some(sync_engine::round(txn, &device, server_actor, &req, now)?);
+            out = Some(sync_engine::round(
+                txn,
+                &device,
+                server_actor,
+                &req,
+                now,
+                lease_secs,
+            )?);
             Ok(())
         })?;
         store.record_sync(device.id, now, &req.app_version)?;

@@ -63,18 +63,37 @@ impl Running {
     }
 }
 
-/// Start serving HTTPS on an already-bound listener.
+/// Start serving HTTPS on an already-bound listener, granting devices the default offline lease.
 pub async fn start(
     data: &DataDir,
     listener: std::net::TcpListener,
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
 ) -> anyhow::Result<Running> {
+    start_with_lease(
+        data,
+        listener,
+        tls_cert,
+        tls_key,
+        sync_engine::DEFAULT_LEASE_SECS,
+    )
+    .await
+}
+
+/// [`start`] with an offline lease of `lease_secs` granted at each sync (`serve --lease-hours`).
+pub async fn start_with_lease(
+    data: &DataDir,
+    listener: std::net::TcpListener,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    lease_secs: i64,
+) -> anyhow::Result<Running> {
     let tls = tls::load_or_create(&data.root, tls_cert, tls_key)?;
     let state = http::AppState {
         data_root: data.root.clone(),
         store: Arc::new(data.open_store()?),
         blobs: Arc::new(data.open_blobs()?),
+        lease_secs,
     };
     let addr = listener.local_addr()?;
     let handle = axum_server::Handle::new();

@@ -28,6 +28,9 @@ enum Cmd {
         tls_cert: Option<PathBuf>,
         #[arg(long)]
         tls_key: Option<PathBuf>,
+        /// Offline lease granted at each sync: past it the tablet locks case data until it syncs.
+        #[arg(long, default_value_t = 72)]
+        lease_hours: i64,
     },
     /// Administer the data directory (works while the server runs).
     Admin {
@@ -118,6 +121,7 @@ fn main() -> anyhow::Result<()> {
             demo: with_demo,
             tls_cert,
             tls_key,
+            lease_hours,
         } => {
             let data = DataDir::new(&data)
                 .with_context(|| format!("cannot use data directory {}", data.display()))?;
@@ -136,7 +140,14 @@ fn main() -> anyhow::Result<()> {
                 .with_context(|| format!("cannot listen on {listen}"))?;
             let rt = tokio::runtime::Runtime::new()?;
             rt.block_on(async {
-                let running = jiuzhu_server::start(&data, listener, tls_cert, tls_key).await?;
+                let running = jiuzhu_server::start_with_lease(
+                    &data,
+                    listener,
+                    tls_cert,
+                    tls_key,
+                    lease_hours * 3600,
+                )
+                .await?;
                 println!("listening on https://{}", running.addr);
                 println!("certificate fingerprint (SHA-256): {}", running.fingerprint);
                 tokio::select! {

@@ -14,12 +14,19 @@ use std::collections::BTreeSet;
 /// Compact a document into one snapshot once it is stored as more chunks than this.
 pub const COMPACT_AFTER_CHUNKS: usize = 32;
 
+/// Offline lease granted when none is configured: three days of field work between syncs.
+pub const DEFAULT_LEASE_SECS: i64 = 72 * 3600;
+
+/// One round. Every answered round renews the device's offline lease to `now + lease_secs`: a
+/// device that reaches the server (and is not revoked — the caller refused those already) may
+/// keep working offline that long.
 pub fn round(
     txn: &mut dyn DocTxn,
     device: &Device,
     server_actor: ActorKey,
     req: &SyncRequest,
     now: i64,
+    lease_secs: i64,
 ) -> Result<SyncResponse> {
     let mut out = Vec::new();
     let mut refused = Vec::new();
@@ -53,6 +60,7 @@ pub fn round(
         refused,
         cursor: txn.current_seq()?,
         server_time: now,
+        lease_until: Some(now + lease_secs),
     })
 }
 

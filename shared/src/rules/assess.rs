@@ -220,6 +220,12 @@ impl<'a> Assessor<'a> {
             let age = self
                 .age(m)
                 .map_or("年龄不详".to_string(), |a| format!("{a}岁"));
+            // "（配偶，46岁）", or "（46岁）" when no relation was recorded.
+            let who = if m.relation.trim().is_empty() {
+                age.clone()
+            } else {
+                format!("{}，{age}", m.relation)
+            };
             let reason = m
                 .exclusion_reason
                 .as_deref()
@@ -227,10 +233,7 @@ impl<'a> Assessor<'a> {
                 .filter(|r| !r.is_empty());
             match (m.counted, reason) {
                 (true, _) => {
-                    self.step(
-                        Section::Members,
-                        format!("计入：{}（{}，{age}）", m.name, m.relation),
-                    );
+                    self.step(Section::Members, format!("计入：{}（{who}）", m.name));
                     counted.push(m);
                 }
                 (false, None) => {

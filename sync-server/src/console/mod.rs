@@ -306,6 +306,13 @@ fn scoped_case(st: &AppState, user: &ConsoleUser, id: &str) -> ApiResult<CaseId>
     }
 }
 
+/// A case in scope that the user's role may act on (404 out of scope, then 403 by role).
+fn case_to_decide(st: &AppState, user: &ConsoleUser, id: &str) -> ApiResult<CaseId> {
+    let case = scoped_case(st, user, id)?;
+    user.may(access::Action::Decide)?;
+    Ok(case)
+}
+
 fn detail(st: &AppState, user: &ConsoleUser, case: CaseId) -> ApiResult {
     let mut v = admin::export_case(st.store.as_ref(), &st.blobs, case)?;
     if access::masks_id_numbers(user.0.role) {
@@ -405,8 +412,7 @@ async fn resolve(
     Json(b): Json<ResolveBody>,
 ) -> ApiResult {
     blocking(move || {
-        let case = scoped_case(&st, &user, &id)?;
-        user.may(access::Action::Decide)?;
+        let case = case_to_decide(&st, &user, &id)?;
         let d = json!({ "path": b.path, "value": b.value });
         console_change(&st, &user, case, "resolve", d, &mut |doc, now| {
             doc.resolve(&b.path, &b.value, now)
@@ -427,8 +433,7 @@ async fn assign(
     Json(b): Json<AssignBody>,
 ) -> ApiResult {
     blocking(move || {
-        let case = scoped_case(&st, &user, &id)?;
-        user.may(access::Action::Decide)?;
+        let case = case_to_decide(&st, &user, &id)?;
         let mut team: Vec<String> = b
             .users
             .iter()
@@ -452,7 +457,15 @@ async fn assign(
             }
         }
         let actor = st.store.user_actor(user.0.id)?;
-        admin::assign_as(st.store.as_ref(), case, &team, actor, &user.0.name, now())?;
+        admin::assign_as(
+            st.store.as_ref(),
+            case,
+            &team,
+            actor,
+            &user.0.name,
+            &user.label(),
+            now(),
+        )?;
         detail(&st, &user, case)
     })
     .await
@@ -476,8 +489,7 @@ async fn return_case(
     Json(b): Json<ReturnBody>,
 ) -> ApiResult {
     blocking(move || {
-        let case = scoped_case(&st, &user, &id)?;
-        user.may(access::Action::Decide)?;
+        let case = case_to_decide(&st, &user, &id)?;
         let notes: Vec<&NoteBody> = b.notes.iter().filter(|n| !n.text.trim().is_empty()).collect();
         if notes.is_empty() {
             return Err(ConsoleError::invalid(text::NOTES_REQUIRED));
@@ -517,8 +529,7 @@ async fn accept(
     Json(b): Json<AcceptBody>,
 ) -> ApiResult {
     blocking(move || {
-        let case = scoped_case(&st, &user, &id)?;
-        user.may(access::Action::Decide)?;
+        let case = case_to_decide(&st, &user, &id)?;
         console_change(
             &st,
             &user,
@@ -550,20 +561,21 @@ async fn blob(
 ) -> ApiResult<Response> {
     blocking(move || {
         let h: BlobHash = hash.parse().map_err(|_| ConsoleError::not_found())?;
-        let referenced = st
+        let case = st
             .store
             .list_cases()?
-            .iter()
-            .any(|v| user.sees(&v.township) && v.photos.contains(&hash));
-        if !referenced || !st.blobs.exists(&h) {
+            .into_iter()
+            .find(|v| user.sees(&v.township) && v.photos.contains(&hash))
+            .map(|v| v.case_id);
+        let Some(case) = case.filter(|_| st.blobs.exists(&h)) else {
             return Err(ConsoleError::not_found());
-        }
+        };
         let bytes = if q.thumb.is_some() {
             st.blobs
                 .thumbnail(&h)
                 .map_err(|_| ConsoleError::not_found())?
         } else {
-            user.audit(&st, "view_photo", None, json!({ "hash": hash }))?;
+            user.audit(&st, "view_photo", Some(case), json!({ "hash": hash }))?;
             std::fs::read(st.blobs.path(&h)).map_err(|_| ConsoleError::not_found())?
         };
         // Content-addressed: the bytes behind a hash never change.
@@ -744,6 +756,7 @@ async fn proposal(
     use crate::proposals::{self, ProposalError};
     blocking(move || {
         let case = scoped_case(&st, &user, &id)?;
+        user.audit(&st, "view_proposal", Some(case), json!({}))?;
         let config = match proposals::load(&st.data_root) {
             Ok(c) => c,
             Err(ProposalError::NoRules) => {
@@ -753,21 +766,24 @@ async fn proposal(
                     text::NO_RULES,
                 ));
             }
-            Err(e) => {
-                return Err(ConsoleError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "rules",
-                    e.to_string(),
-                ));
-            }
+            Err(e) => return Err(rules_error(e)),
         };
         let doc = admin::load_case(st.store.as_ref(), case)?
             .read()
             .map_err(StoreError::from)?;
-        let p = proposals::for_case(&config, &doc, proposals::today(now())).map_err(|e| {
-            ConsoleError::new(StatusCode::INTERNAL_SERVER_ERROR, "rules", e.to_string())
-        })?;
+        let p = proposals::for_case(&config, &doc, proposals::today(now()))
+            .map_err(|e| rules_error(e.into()))?;
         Ok(Json(json!(p)))
     })
     .await
+}
+
+/// The installed rules cannot be applied (invalid file, no version valid today): a Chinese
+/// sentence for the caseworker, the technical detail after it for the administrator.
+fn rules_error(e: crate::proposals::ProposalError) -> ConsoleError {
+    ConsoleError::new(
+        StatusCode::CONFLICT,
+        "rules",
+        format!("{}{e}", text::RULES_UNUSABLE),
+    )
 }
