@@ -3,8 +3,7 @@
 //! (`region.toml`). A proposal is never a decision.
 
 use crate::store::{Store, StoreError};
-use jiuzhu_shared::rules::{ConfigError, Date, Household, Proposal, RegionConfig, assess};
-use jiuzhu_shared::schema::CaseDoc;
+use jiuzhu_shared::rules::{ConfigError, Date, RegionConfig};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -45,40 +44,12 @@ pub fn load(data_root: &Path) -> Result<RegionConfig, ProposalError> {
     })
 }
 
-/// Today in China Standard Time (the date whose rule set applies).
+/// Today in China (the date whose rule set applies).
 pub fn today(now_s: i64) -> Date {
-    let t = time::OffsetDateTime::from_unix_timestamp(now_s)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
-        .to_offset(time::UtcOffset::from_hms(8, 0, 0).expect("valid offset"));
-    Date::new(t.year(), t.month() as u8, t.day()).expect("a calendar date is valid")
+    Date::in_china(now_s)
 }
 
-/// Proposals for what the family declared and for what the latest visit verified.
-#[derive(Debug, Serialize)]
-pub struct CaseProposals {
-    pub declared: Proposal,
-    pub verified: Option<Proposal>,
-}
-
-pub fn for_case(
-    config: &RegionConfig,
-    case: &CaseDoc,
-    on: Date,
-) -> Result<CaseProposals, ConfigError> {
-    // The latest finalized visit if there is one, else the latest visit in progress.
-    let visit = case
-        .visits
-        .iter()
-        .rev()
-        .find(|v| v.finalized)
-        .or_else(|| case.visits.last());
-    Ok(CaseProposals {
-        declared: assess(config, &Household::from_declared(case), on)?,
-        verified: visit
-            .map(|v| assess(config, &Household::from_visit(case, v), on))
-            .transpose()?,
-    })
-}
+pub use jiuzhu_shared::rules::{CaseProposals, for_case};
 
 /// What a caseworker compares across configurations: eligibility and amount per scheme.
 fn headline(p: &CaseProposals) -> serde_json::Value {
@@ -144,15 +115,4 @@ pub fn install(
     std::fs::File::open(&tmp)?.sync_all()?;
     std::fs::rename(&tmp, &path)?;
     Ok((version, changed))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn china_date_from_unix_time() {
-        // 2026-11-26T16:30:00Z is already 27 November in Beijing.
-        assert_eq!(today(1_795_710_600).to_string(), "2026-11-27");
-    }
 }

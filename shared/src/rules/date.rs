@@ -33,6 +33,23 @@ impl Date {
         Ok(Date { year, month, day })
     }
 
+    /// The calendar date in China (UTC+8, no daylight saving) at a unix time: the date whose rules
+    /// apply, the same on the tablet and on the server.
+    pub fn in_china(unix_s: i64) -> Self {
+        let days = (unix_s + 8 * 3600).div_euclid(86_400);
+        // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+        let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
+        Date { year, month, day }
+    }
+
     /// Full months from `self` to `later` (0 when `later` is earlier).
     pub fn months_until(self, later: Date) -> u32 {
         let mut months =
@@ -97,6 +114,17 @@ impl<'de> Deserialize<'de> for Date {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn china_dates_from_unix_time() {
+        // 2026-11-26T16:30:00Z is already 27 November in Beijing; 1970-01-01T00:00Z was 08:00 there.
+        assert_eq!(
+            super::Date::in_china(1_795_710_600).to_string(),
+            "2026-11-27"
+        );
+        assert_eq!(super::Date::in_china(0).to_string(), "1970-01-01");
+        assert_eq!(super::Date::in_china(951_753_600).to_string(), "2000-02-29");
+    }
+
     use super::*;
 
     fn d(s: &str) -> Date {

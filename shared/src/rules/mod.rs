@@ -22,6 +22,34 @@ pub mod proposal;
 mod tests;
 
 pub use assess::assess;
+
+/// Proposals for what the family declared and for what the latest visit verified (the latest
+/// sealed visit if there is one, else the visit in progress): what the tablet shows side by side
+/// and what the server computes for each case.
+#[derive(Debug, serde::Serialize)]
+pub struct CaseProposals {
+    pub declared: Proposal,
+    pub verified: Option<Proposal>,
+}
+
+pub fn for_case(
+    config: &RegionConfig,
+    case: &crate::schema::CaseDoc,
+    on: Date,
+) -> Result<CaseProposals, ConfigError> {
+    let visit = case
+        .visits
+        .iter()
+        .rev()
+        .find(|v| v.finalized)
+        .or_else(|| case.visits.last());
+    Ok(CaseProposals {
+        declared: assess(config, &Household::from_declared(case), on)?,
+        verified: visit
+            .map(|v| assess(config, &Household::from_visit(case, v), on))
+            .transpose()?,
+    })
+}
 pub use config::{ConfigError, RegionConfig, RuleSet};
 pub use date::Date;
 pub use household::{Area, Household, Member};
