@@ -28,6 +28,9 @@ if [ -z "${JIUZHU_SERVER:-}" ]; then
   CODE=$(sed -n 's/^demo enrollment code for [^:]*: //p' "$LOG" | head -1)
   # Enroll through the headless core: it writes the same local store the app opens.
   # A tablet enrolled on an earlier run keeps its enrollment (the core refuses a second one).
+  # The tablet's data is encrypted under its PIN: the app asks for this one to unlock.
+  export JIUZHU_PIN="${JIUZHU_PIN:-123456}"
+  echo "tablet PIN: $JIUZHU_PIN"
   if [ -n "$CODE" ]; then
     "$BIN/jiuzhu-tablet" --home "$HOME_DIR" enroll --server "$URL" --code "$CODE" --fingerprint "$FP" --name demo-tablet \
       || echo "(not enrolled now: see the message above; the app opens where it left off)"

@@ -97,6 +97,12 @@ pub struct SyncResponse {
     pub cursor: u64,
     /// Server time (unix seconds), so a device can notice its clock is wrong.
     pub server_time: i64,
+    /// Offline lease (unix seconds): past it the device locks case data until it syncs again.
+    /// Added within version 1: an optional field at the end that older devices ignore (serde skips
+    /// unknown map keys) and that newer devices read as `None` from older servers, so neither side
+    /// misreads the other and [`PROTOCOL_VERSION`] stays 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lease_until: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -193,10 +199,16 @@ mod tests {
             }],
             cursor: 7,
             server_time: 1_790_000_000,
+            lease_until: Some(1_790_259_200),
         };
         let bytes = encode(&msg);
         assert_eq!(hex::encode(&bytes), GOLDEN_SYNC_RESPONSE);
         assert_eq!(decode::<SyncResponse>(&bytes).unwrap(), msg);
+        // An older server's answer still decodes: no lease, nothing else changes.
+        let old = hex::decode(GOLDEN_SYNC_RESPONSE_WITHOUT_LEASE).unwrap();
+        let back = decode::<SyncResponse>(&old).unwrap();
+        assert_eq!(back.lease_until, None);
+        assert_eq!(back.cursor, msg.cursor);
     }
 
     #[test]
@@ -251,7 +263,9 @@ mod tests {
     }
 
     const GOLDEN_SYNC_REQUEST: &str = "a461760166637572736f72182a64646f637381a263646f63500193a5c27e1f7c3a9b1e2f4d5a6b7c8d636d7367434201026b6170705f76657273696f6e65302e312e30";
-    const GOLDEN_SYNC_RESPONSE: &str = "a761760164646f637381a263646f63500193a5c27e1f7c3a9b1e2f4d5a6b7c8d636d736741436861737369676e656481500193a5c27e1f7c3a9b1e2f4d5a6b7c8d6977697468647261776e80677265667573656481a363646f63500193a5c27e1f7c3a9b1e2f4d5a6b7c8d64636f64656d666f726569676e5f6163746f72676d657373616765617866637572736f72076b7365727665725f74696d651a6ab13b80";
+    const GOLDEN_SYNC_RESPONSE: &str = "a861760164646f637381a263646f63500193a5c27e1f7c3a9b1e2f4d5a6b7c8d636d736741436861737369676e656481500193a5c27e1f7c3a9b1e2f4d5a6b7c8d6977697468647261776e80677265667573656481a363646f63500193a5c27e1f7c3a9b1e2f4d5a6b7c8d64636f64656d666f726569676e5f6163746f72676d657373616765617866637572736f72076b7365727665725f74696d651a6ab13b806b6c656173655f756e74696c1a6ab53000";
+    /// The same answer as a server sent it before `lease_until` existed.
+    const GOLDEN_SYNC_RESPONSE_WITHOUT_LEASE: &str = "a761760164646f637381a263646f63500193a5c27e1f7c3a9b1e2f4d5a6b7c8d636d736741436861737369676e656481500193a5c27e1f7c3a9b1e2f4d5a6b7c8d6977697468647261776e80677265667573656481a363646f63500193a5c27e1f7c3a9b1e2f4d5a6b7c8d64636f64656d666f726569676e5f6163746f72676d657373616765617866637572736f72076b7365727665725f74696d651a6ab13b80";
     const GOLDEN_ENROLL_REQUEST: &str = "a461760164636f646569414243442d323334356b6465766963655f6e616d6569e5b9b3e69dbf2d30336b6170705f76657273696f6e65302e312e30";
     const GOLDEN_BLOB_STATUS: &str = "a46176016468617368784061626162616261626162616261626162616261626162616261626162616261626162616261626162616261626162616261626162616261626162616261626162666f66667365741a0004000068636f6d706c657465f4";
 }

@@ -140,11 +140,25 @@ pub struct SimTablet {
     pub tablet: Tablet,
 }
 
+/// The PIN every simulated tablet is created with.
+pub const PIN: &str = "246810";
+
 impl SimTablet {
     pub fn new() -> SimTablet {
         let home = tempfile::tempdir().expect("tempdir");
-        let tablet = Tablet::open(home.path()).expect("tablet opens");
+        let tablet = Tablet::create(
+            home.path(),
+            PIN,
+            jiuzhu_tablet_core::vault::DEFAULT_WIPE_AFTER,
+        )
+        .expect("tablet created");
         SimTablet { home, tablet }
+    }
+
+    /// Close the tablet and open it again with `pin` (what an app restart does).
+    pub fn reopen(&mut self, pin: &str) -> Result<(), jiuzhu_tablet_core::TabletError> {
+        self.tablet = Tablet::unlock(self.home.path(), pin)?;
+        Ok(())
     }
 
     /// Enroll `user` against `url` (the server, or a proxy in front of it).

@@ -50,7 +50,7 @@ async fn actions_are_chained_and_tampering_is_found() {
         .collect();
     assert_eq!(
         actions,
-        ["assign", "merge", "view_case", "accept"],
+        ["assign", "merge", "view_case", "view_photo", "accept"],
         "the case's trail, in order"
     );
 

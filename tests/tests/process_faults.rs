@@ -25,6 +25,7 @@ fn admin(data: &Path, args: &[&str]) -> String {
 
 fn tablet(home: &Path, args: &[&str]) -> Value {
     let out = Command::new(bin("jiuzhu-tablet"))
+        .env("JIUZHU_PIN", jiuzhu_e2e::PIN)
         .arg("--home")
         .arg(home)
         .args(args)
@@ -234,8 +235,11 @@ fn terminal_script_two_tablets_one_case() {
     assert_eq!(doc["visits"][0]["living"]["housing"], json!("土坯房"));
     assert_eq!(doc["visits"][0]["living"]["food"], json!("自给自足"));
     let stored = data.join("blobs").join(&hash[..2]).join(hash);
-    assert_eq!(
-        std::fs::read(stored).unwrap(),
+    let on_server = std::fs::read(stored).unwrap();
+    assert_eq!(jiuzhu_tablet_core::photo::sha256_hex(&on_server), hash);
+    // The tablet's copy is encrypted at rest: not the bytes the server holds.
+    assert_ne!(
+        on_server,
         std::fs::read(h1.join("photos").join(format!("{hash}.jpg"))).unwrap()
     );
     drop(server);

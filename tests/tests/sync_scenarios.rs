@@ -67,7 +67,7 @@ async fn offline_visit_with_photos_reaches_the_server_identical() {
     assert_eq!(export["evidence_complete"], json!(true));
     for h in &hashes {
         let on_server = std::fs::read(server.blob_path(h)).unwrap();
-        let on_tablet = std::fs::read(t.tablet.photo_path(h)).unwrap();
+        let on_tablet = t.tablet.read_photo(h).unwrap();
         assert_eq!(on_server, on_tablet, "blob {h} byte-identical");
     }
     assert_eq!(
@@ -254,7 +254,7 @@ async fn a_cut_photo_upload_resumes_and_resends_at_most_one_chunk() {
     );
     assert_eq!(
         std::fs::read(server.blob_path(&photo.hash)).unwrap(),
-        std::fs::read(t.tablet.photo_path(&photo.hash)).unwrap()
+        t.tablet.read_photo(&photo.hash).unwrap()
     );
     assert_eq!(server.export(case)["evidence_complete"], json!(true));
 }
@@ -297,9 +297,13 @@ async fn revoked_and_unknown_devices_are_refused() {
     t.sync().await.unwrap();
     jiuzhu_server::admin::revoke_device(server.store.as_ref(), server.device_id("王五"), 1)
         .unwrap();
+    // Refused, and the tablet erased itself (see tablet_security.rs for what is gone).
     let err = t.sync().await.unwrap_err();
     assert!(
-        matches!(&err, jiuzhu_tablet_core::TabletError::Net(e) if e.code() == Some("device_revoked")),
+        matches!(
+            &err,
+            jiuzhu_tablet_core::TabletError::Wiped(jiuzhu_tablet_core::WipeReason::Revoked)
+        ),
         "{err}"
     );
 

@@ -8,6 +8,7 @@ pub mod pin;
 pub mod preview;
 pub mod store;
 pub mod sync;
+pub mod vault;
 pub mod visit;
 
 use jiuzhu_shared::schema::PhotoRef;
@@ -40,9 +41,46 @@ pub enum TabletError {
     AlreadyEnrolled(String),
     #[error("file error: {0}")]
     Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Vault(#[from] vault::VaultError),
+    /// The offline lease ran out: case data stays locked (and kept, encrypted) until a sync.
+    #[error(
+        "the offline lease ended at {until} (unix s): sync with the server to unlock the case data"
+    )]
+    LeaseExpired { until: i64 },
+    /// The tablet erased its local data (database, photos, keys).
+    #[error("{0}")]
+    Wiped(WipeReason),
     #[error("the server answered something unexpected: {0}")]
     Protocol(String),
 }
+
+/// Why a tablet erased its data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WipeReason {
+    /// The township revoked the device (reported lost or stolen).
+    Revoked,
+    /// Too many wrong PINs.
+    TooManyWrongPins,
+}
+
+impl std::fmt::Display for WipeReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            WipeReason::Revoked => {
+                "this device was revoked by the township: its local data has been erased"
+            }
+            WipeReason::TooManyWrongPins => {
+                "too many wrong PINs: the tablet's local data has been erased"
+            }
+        })
+    }
+}
+
+pub const DB_FILE: &str = "jiuzhu.sqlite";
+/// Setting holding the offline lease the server granted (unix seconds).
+pub const LEASE_KEY: &str = "lease_until";
 
 pub type Result<T, E = TabletError> = std::result::Result<T, E>;
 
@@ -66,23 +104,138 @@ pub fn now_s() -> i64 {
         .unwrap_or(0)
 }
 
-/// The tablet: a home directory with `jiuzhu.sqlite` and `photos/`.
+/// The tablet: a home directory with `keys.json` (the wrapped keys), `jiuzhu.sqlite`
+/// (SQLCipher) and `photos/`, `thumbs/` (encrypted files named by the plain content's SHA-256).
 pub struct Tablet {
     home: PathBuf,
     pub(crate) store: Store,
+    keys: vault::Keys,
     pub photo_config: photo::PhotoConfig,
 }
 
 impl Tablet {
-    pub fn open(home: &Path) -> Result<Self> {
+    fn open_with(home: &Path, keys: vault::Keys) -> Result<Self> {
         std::fs::create_dir_all(home.join("photos"))?;
         std::fs::create_dir_all(home.join("thumbs"))?;
-        let store = Store::open(&home.join("jiuzhu.sqlite"))?;
+        let store = Store::open(&home.join(DB_FILE), &keys)?;
         Ok(Self {
             home: home.to_path_buf(),
             store,
+            keys,
             photo_config: Default::default(),
         })
+    }
+
+    /// A new tablet whose keys exist only in memory until [`Tablet::set_pin`] wraps them: the app
+    /// enrolls first and asks for the PIN next. Whatever an earlier, never-finished setup left
+    /// (a database without `keys.json` cannot be read by anyone) is removed first.
+    pub fn create_unprotected(home: &Path) -> Result<Self> {
+        if vault::exists(home) {
+            return Err(pin::PinError::AlreadySet.into());
+        }
+        std::fs::create_dir_all(home)?;
+        vault::wipe(home)?;
+        Self::open_with(home, vault::Keys::generate())
+    }
+
+    /// A new tablet protected by `pin` from the start; wiped after `wipe_after` wrong PINs.
+    pub fn create(home: &Path, pin: &str, wipe_after: u32) -> Result<Self> {
+        if !pin::valid_format(pin) {
+            return Err(pin::PinError::Format.into());
+        }
+        let t = Self::create_unprotected(home)?;
+        vault::store(home, pin, &t.keys, wipe_after)?;
+        Ok(t)
+    }
+
+    /// Open an existing tablet with its PIN (see [`vault::unlock`] for back-off and wipe).
+    pub fn unlock(home: &Path, pin: &str) -> Result<Self> {
+        Self::unlock_at(home, pin, now_s())
+    }
+
+    pub fn unlock_at(home: &Path, pin: &str, now: i64) -> Result<Self> {
+        match vault::unlock(home, pin, now)? {
+            vault::Unlock::Open(keys) => Self::open_with(home, keys),
+            vault::Unlock::Wipe => {
+                vault::wipe(home)?;
+                Err(TabletError::Wiped(WipeReason::TooManyWrongPins))
+            }
+        }
+    }
+
+    /// Open the tablet with `pin`, creating it (protected by that PIN) if the home has none yet:
+    /// what the command line and tests do.
+    pub fn open_or_create(home: &Path, pin: &str) -> Result<Self> {
+        if vault::exists(home) {
+            Self::unlock(home, pin)
+        } else {
+            Self::create(home, pin, vault::DEFAULT_WIPE_AFTER)
+        }
+    }
+
+    /// Set or replace the PIN: the keys are wrapped again under the new one (the data is not
+    /// re-encrypted: the keys stay the same). Replacing needs this unlocked tablet.
+    pub fn set_pin(&self, pin: &str) -> Result<()> {
+        let wipe_after = vault::wipe_after(&self.home);
+        vault::store(&self.home, pin, &self.keys, wipe_after)?;
+        Ok(())
+    }
+
+    pub fn pin_set(&self) -> bool {
+        vault::exists(&self.home)
+    }
+
+    /// A second handle on the same tablet (its own database connection), e.g. to sync beside
+    /// the one the app keeps working with.
+    pub fn reopen(&self) -> Result<Self> {
+        Self::open_with(&self.home, self.keys.clone())
+    }
+
+    /// Erase the local data (keys first) and close the database; the handle is unusable after.
+    pub fn wipe(&mut self, reason: WipeReason) -> TabletError {
+        let keys = vault::Keys::generate();
+        match Store::open(Path::new(":memory:"), &keys) {
+            Ok(s) => self.store = s,
+            Err(e) => return e.into(),
+        }
+        self.keys = keys;
+        match vault::wipe(&self.home) {
+            Ok(()) => TabletError::Wiped(reason),
+            Err(e) => e.into(),
+        }
+    }
+
+    /// The offline lease: `Err(LeaseExpired)` once the lease the server last granted has passed.
+    /// Case data (list, documents, edits, photos) checks it; syncing does not, so a locked tablet
+    /// still sends its unsent work and renews. No lease yet (never synced) locks nothing: such a
+    /// tablet holds no case data from the server.
+    pub fn check_lease(&self) -> Result<()> {
+        match self.lease_until()? {
+            Some(until) if now_s() >= until => Err(TabletError::LeaseExpired { until }),
+            _ => Ok(()),
+        }
+    }
+
+    pub fn lease_until(&self) -> Result<Option<i64>> {
+        Ok(self.store.setting(LEASE_KEY)?.and_then(|v| v.parse().ok()))
+    }
+
+    /// Write an encrypted file `dir/<hash>.jpg` durably.
+    pub(crate) fn write_sealed(&self, dir: &str, hash: &str, plain: &[u8]) -> Result<()> {
+        let sealed = self.keys.seal_file(&format!("{dir}/{hash}"), plain);
+        write_durable(&self.home.join(dir).join(format!("{hash}.jpg")), &sealed)?;
+        Ok(())
+    }
+
+    pub(crate) fn read_sealed(&self, dir: &str, hash: &str) -> Result<Vec<u8>> {
+        let data = std::fs::read(self.home.join(dir).join(format!("{hash}.jpg")))?;
+        Ok(self.keys.open_file(&format!("{dir}/{hash}"), &data)?)
+    }
+
+    /// A photo's (or signature's) plain bytes, decrypted.
+    pub fn read_photo(&self, hash: &str) -> Result<Vec<u8>> {
+        self.check_lease()?;
+        self.read_sealed("photos", hash)
     }
 
     pub fn home(&self) -> &Path {
@@ -92,6 +245,10 @@ impl Tablet {
     /// The local store, for tools and tests that look below the case API.
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    pub fn store_mut(&mut self) -> &mut Store {
+        &mut self.store
     }
 
     pub fn identity(&self) -> Result<Identity> {
@@ -161,10 +318,12 @@ impl Tablet {
     }
 
     pub fn cases(&self, query: Option<&str>) -> Result<Vec<CaseListItem>> {
+        self.check_lease()?;
         Ok(self.store.list(query)?)
     }
 
     pub fn document(&self, case: CaseId) -> Result<CaseDocument> {
+        self.check_lease()?;
         Ok(self.store.load_existing(case, self.actor()?)?)
     }
 
@@ -205,12 +364,10 @@ impl Tablet {
         caption: &str,
         tag: &str,
     ) -> Result<PhotoRef> {
+        self.check_lease()?;
         let p = photo::process(bytes, &self.photo_config)?;
-        write_durable(&self.photo_path(&p.sha256), &p.jpeg)?;
-        write_durable(
-            &self.home.join("thumbs").join(format!("{}.jpg", p.sha256)),
-            &p.thumbnail,
-        )?;
+        self.write_sealed("photos", &p.sha256, &p.jpeg)?;
+        self.write_sealed("thumbs", &p.sha256, &p.thumbnail)?;
         let by = self.identity()?.user_name;
         let photo = PhotoRef {
             hash: p.sha256.clone(),
@@ -258,12 +415,13 @@ impl Tablet {
         Ok(r)
     }
 
+    /// Where a photo's encrypted file is (read it with [`Tablet::read_photo`]).
     pub fn photo_path(&self, hash: &str) -> PathBuf {
         self.home.join("photos").join(format!("{hash}.jpg"))
     }
 }
 
-fn write_durable(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_durable(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     let tmp = path.with_extension("tmp");
     let mut f = std::fs::File::create(&tmp)?;

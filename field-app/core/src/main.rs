@@ -17,6 +17,11 @@ struct Cli {
     /// The tablet's data directory.
     #[arg(long, global = true, default_value = ".")]
     home: PathBuf,
+    /// The tablet's PIN (4–12 digits; else `JIUZHU_PIN`). The data is encrypted under it; a home
+    /// without a PIN yet is created protected by this one. Prefer the variable: a command line is
+    /// visible to other users of the machine.
+    #[arg(long, global = true)]
+    pin: Option<String>,
     #[command(subcommand)]
     cmd: Cmd,
 }
@@ -82,7 +87,12 @@ fn case_id(s: &str) -> anyhow::Result<CaseId> {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let mut tablet = Tablet::open(&cli.home)
+    let pin = cli
+        .pin
+        .clone()
+        .or_else(|| std::env::var("JIUZHU_PIN").ok())
+        .context("the tablet's data is encrypted: give --pin or set JIUZHU_PIN")?;
+    let mut tablet = Tablet::open_or_create(&cli.home, &pin)
         .with_context(|| format!("cannot open tablet home {}", cli.home.display()))?;
     let out = match cli.cmd {
         Cmd::Enroll {

@@ -73,8 +73,14 @@ pub fn heads_text(heads: &[automerge::ChangeHash]) -> String {
 }
 
 impl Store {
-    pub fn open(path: &Path) -> Result<Self> {
+    /// Open (or create) the SQLCipher database with `keys`. `PRAGMA key` must be the first
+    /// statement; the query after it is what fails ("file is not a database") with a wrong key.
+    pub fn open(path: &Path, keys: &crate::vault::Keys) -> Result<Self> {
         let mut conn = Connection::open(path)?;
+        conn.pragma_update(None, "key", keys.db_pragma().as_str())?;
+        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        })?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         // FULL: a saved edit survives power loss, not only an app crash.
         conn.pragma_update(None, "synchronous", "FULL")?;
@@ -353,7 +359,8 @@ mod tests {
     #[test]
     fn edits_append_chunks_and_compact_into_one_snapshot() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("t.sqlite")).unwrap();
+        let keys = crate::vault::Keys::generate();
+        let mut store = Store::open(&dir.path().join("t.sqlite"), &keys).unwrap();
         let actor = ActorKey::random();
         let id = CaseId::new();
         let case = CaseDoc {

@@ -62,7 +62,14 @@ impl Tablet {
             .await;
         report.bytes_up = client.bytes_up();
         report.bytes_down = client.bytes_down();
-        result.map(|_| report)
+        match result {
+            // A revoked device erases what it holds at its first contact (issue #6 point 3):
+            // whoever has it now is not the investigator it was given to.
+            Err(TabletError::Net(e)) if e.code() == Some("device_revoked") => {
+                Err(self.wipe(crate::WipeReason::Revoked))
+            }
+            r => r.map(|_| report),
+        }
     }
 
     async fn sync_with(
@@ -141,6 +148,12 @@ impl Tablet {
                 .call(Method::POST, "/api/v1/sync", Some(&req))
                 .await?;
 
+            // Every answered round renews the offline lease, even when the lease had run out:
+            // syncing is how a locked tablet gets its unsent work out and unlocks.
+            if let Some(until) = resp.lease_until {
+                self.store
+                    .set_setting(crate::LEASE_KEY, &until.to_string())?;
+            }
             for r in &resp.refused {
                 refused.insert(r.doc);
                 report.refused.push(r.clone());
@@ -245,8 +258,8 @@ impl Tablet {
         progress: &mut (dyn FnMut(Progress) + Send),
     ) -> Result<()> {
         for (hash, size) in self.store.pending_blobs()? {
-            let path = self.photo_path(&hash);
-            let bytes = std::fs::read(&path)?;
+            // The file is encrypted at rest; the server gets (and hashes) the plain bytes.
+            let bytes = self.read_sealed("photos", &hash)?;
             if bytes.len() as u64 != size {
                 return Err(TabletError::Protocol(format!(
                     "local photo {hash} is damaged (size {} ≠ {size})",

@@ -5,7 +5,7 @@
 //! The rules are plain functions over [`CaseDoc`] so they are tested without a store; the
 //! `impl Tablet` block at the end commits each of them as one document change.
 
-use crate::{Result, Tablet, TabletError, now_s, write_durable};
+use crate::{Result, Tablet, TabletError, now_s};
 use jiuzhu_shared::CaseId;
 use jiuzhu_shared::ids::new_row_id;
 use jiuzhu_shared::schema::{CaseDoc, Checked, NoteResponse, Signature, VerifiedMember, Visit};
@@ -629,7 +629,7 @@ impl Tablet {
             ));
         }
         let hash = crate::photo::sha256_hex(png);
-        write_durable(&self.photo_path(&hash), png)?;
+        self.write_sealed("photos", &hash, png)?;
         let sig = self.visit_edit(case, "sign", |c, now| {
             Ok(add_signature(c, role, name, member_id, &hash, false, now)?)
         })?;
@@ -647,7 +647,7 @@ impl Tablet {
         image: &[u8],
     ) -> Result<Signature> {
         let p = crate::photo::process(image, &self.photo_config)?;
-        write_durable(&self.photo_path(&p.sha256), &p.jpeg)?;
+        self.write_sealed("photos", &p.sha256, &p.jpeg)?;
         let sig = self.visit_edit(case, "thumbprint", |c, now| {
             Ok(add_signature(
                 c,
@@ -702,11 +702,11 @@ impl Tablet {
         if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(TabletError::Protocol("not a blob hash".into()));
         }
-        let thumb = self.home().join("thumbs").join(format!("{hash}.jpg"));
-        Ok(match std::fs::read(&thumb) {
-            Ok(b) => b,
-            Err(_) => std::fs::read(self.photo_path(hash))?,
-        })
+        self.check_lease()?;
+        match self.read_sealed("thumbs", hash) {
+            Ok(b) => Ok(b),
+            Err(_) => self.read_sealed("photos", hash),
+        }
     }
 
     /// When the last sync finished (unix seconds), if ever.

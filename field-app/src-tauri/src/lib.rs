@@ -7,7 +7,7 @@ use jiuzhu_tablet_core::net::NetError;
 use jiuzhu_tablet_core::pin::PinError;
 use jiuzhu_tablet_core::sync::Progress;
 use jiuzhu_tablet_core::visit::{CaseRow, Problem, Signer, VisitError};
-use jiuzhu_tablet_core::{Tablet, TabletError, enroll, now_s, pin};
+use jiuzhu_tablet_core::{Tablet, TabletError, WipeReason, enroll, now_s, vault};
 use serde::Serialize;
 use serde_json::Value as Json;
 use std::path::PathBuf;
@@ -18,21 +18,46 @@ use tokio::sync::Mutex;
 
 pub struct AppState {
     home: PathBuf,
-    tablet: Mutex<Tablet>,
+    /// The open tablet. `None` while locked: the database and photo keys exist only inside an
+    /// open `Tablet`, so locking drops them and only the PIN brings them back (issue #6).
+    tablet: Mutex<Option<Tablet>>,
     /// Set by a correct PIN; every data command checks it. Not persisted: each start asks again.
+    /// (A new tablet is open but not unlocked between enrollment and choosing its PIN.)
     unlocked: AtomicBool,
     syncing: AtomicBool,
 }
 
 impl AppState {
     pub fn open(home: PathBuf) -> Result<Self, TabletError> {
-        let tablet = Tablet::open(&home)?;
-        Ok(Self {
+        // With a PIN set, the data stays closed until `unlock`. Without one this is a new tablet:
+        // it enrolls, then `set_pin` wraps the keys it has held in memory since.
+        let tablet = if vault::exists(&home) {
+            None
+        } else {
+            Some(Tablet::create_unprotected(&home)?)
+        };
+        Ok(Self::with_tablet(home, tablet))
+    }
+
+    pub fn with_tablet(home: PathBuf, tablet: Option<Tablet>) -> Self {
+        Self {
             home,
             tablet: Mutex::new(tablet),
             unlocked: AtomicBool::new(false),
             syncing: AtomicBool::new(false),
-        })
+        }
+    }
+
+    /// The open tablet, or `locked`.
+    async fn tablet(&self) -> CmdResult<tokio::sync::MappedMutexGuard<'_, Tablet>> {
+        tokio::sync::MutexGuard::try_map(self.tablet.lock().await, |t| t.as_mut())
+            .map_err(|_| CmdError::new("locked", "unlock with the PIN first"))
+    }
+
+    /// After a wipe: a new, empty tablet that starts again at enrollment.
+    async fn start_over(&self) {
+        self.unlocked.store(false, Ordering::SeqCst);
+        *self.tablet.lock().await = Tablet::create_unprotected(&self.home).ok();
     }
 }
 
@@ -82,7 +107,10 @@ impl From<TabletError> for CmdError {
             },
             TabletError::Pin(p) => return pin_error(p),
             TabletError::Rules(_) => "rules",
-            TabletError::Store(_) | TabletError::Io(_) => "storage",
+            TabletError::LeaseExpired { .. } => "lease_expired",
+            TabletError::Wiped(WipeReason::Revoked) => "device_revoked",
+            TabletError::Wiped(WipeReason::TooManyWrongPins) => "wiped",
+            TabletError::Store(_) | TabletError::Io(_) | TabletError::Vault(_) => "storage",
             TabletError::Protocol(_) => "protocol",
         };
         CmdError::new(code, message)
@@ -109,6 +137,7 @@ fn pin_error(p: &PinError) -> CmdError {
         match p {
             PinError::Format => "pin_format",
             PinError::NotSet => "pin_not_set",
+            PinError::AlreadySet => "already_enrolled",
             PinError::Wrong { .. } => "pin_wrong",
             PinError::Locked { .. } => "pin_locked",
             PinError::Store(_) => "storage",
@@ -151,11 +180,27 @@ pub struct Status {
 
 #[tauri::command]
 async fn status(state: State<'_, AppState>) -> CmdResult<Status> {
-    let t = state.tablet.lock().await;
+    let guard = state.tablet.lock().await;
+    let pin_set = vault::exists(&state.home);
+    let Some(t) = guard.as_ref() else {
+        // Locked: the identity is inside the encrypted database. The app sets a PIN only after
+        // enrolling, so a PIN means an enrolled tablet.
+        return Ok(Status {
+            enrolled: pin_set,
+            pin_set,
+            unlocked: false,
+            syncing: state.syncing.load(Ordering::SeqCst),
+            user_name: None,
+            township: None,
+            server: None,
+            fingerprint: None,
+            last_sync_at: None,
+        });
+    };
     let id = t.identity().ok();
     Ok(Status {
         enrolled: id.is_some(),
-        pin_set: pin::is_set(t.store()).map_err(|e| pin_error(&e))?,
+        pin_set,
         unlocked: state.unlocked.load(Ordering::SeqCst),
         syncing: state.syncing.load(Ordering::SeqCst),
         user_name: id.as_ref().map(|i| i.user_name.clone()),
@@ -190,7 +235,7 @@ async fn enroll(
     device_name: Option<String>,
 ) -> CmdResult<Status> {
     {
-        let mut t = state.tablet.lock().await;
+        let mut t = state.tablet().await?;
         t.enroll(
             server.trim(),
             code.trim(),
@@ -204,35 +249,50 @@ async fn enroll(
 
 #[tauri::command]
 async fn set_pin(state: State<'_, AppState>, pin: String) -> CmdResult<()> {
-    let t = state.tablet.lock().await;
-    t.identity()?;
     // Replacing a PIN needs the old one (i.e. an unlocked app); the first one needs enrollment.
-    if pin::is_set(t.store()).map_err(|e| pin_error(&e))? {
+    if vault::exists(&state.home) {
         unlocked(&state)?;
     }
-    pin::set(t.store(), &pin).map_err(|e| pin_error(&e))?;
+    let t = state.tablet().await?;
+    t.identity()?;
+    t.set_pin(&pin)?;
     state.unlocked.store(true, Ordering::SeqCst);
     Ok(())
 }
 
 #[tauri::command]
 async fn unlock(state: State<'_, AppState>, pin: String) -> CmdResult<()> {
-    let t = state.tablet.lock().await;
-    pin::verify(t.store(), &pin, now_s()).map_err(|e| pin_error(&e))?;
+    let mut guard = state.tablet.lock().await;
+    if guard.is_none() || !state.unlocked.load(Ordering::SeqCst) {
+        match Tablet::unlock(&state.home, &pin) {
+            Ok(t) => *guard = Some(t),
+            Err(e @ TabletError::Wiped(_)) => {
+                drop(guard);
+                state.start_over().await;
+                return Err(e.into());
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
     state.unlocked.store(true, Ordering::SeqCst);
     Ok(())
 }
 
 #[tauri::command]
-fn lock(state: State<'_, AppState>) {
+async fn lock(state: State<'_, AppState>) -> CmdResult<()> {
     state.unlocked.store(false, Ordering::SeqCst);
+    // Drop the keys with the tablet; a tablet without a PIN yet has nothing to unlock it with.
+    if vault::exists(&state.home) {
+        *state.tablet.lock().await = None;
+    }
+    Ok(())
 }
 
 #[tauri::command]
 async fn list_cases(state: State<'_, AppState>, query: Option<String>) -> CmdResult<Vec<CaseRow>> {
     unlocked(&state)?;
     let q = query.filter(|q| !q.trim().is_empty());
-    Ok(state.tablet.lock().await.case_rows(q.as_deref())?)
+    Ok(state.tablet().await?.case_rows(q.as_deref())?)
 }
 
 #[derive(Serialize)]
@@ -246,7 +306,7 @@ pub struct CaseView {
 }
 
 async fn view(state: &AppState, case: CaseId) -> CmdResult<CaseView> {
-    let t = state.tablet.lock().await;
+    let t = state.tablet().await?;
     let mut doc = t.document(case)?;
     let c = doc.read().map_err(TabletError::from)?;
     Ok(CaseView {
@@ -268,7 +328,7 @@ async fn get_case(state: State<'_, AppState>, case_id: String) -> CmdResult<Case
 async fn open_visit(state: State<'_, AppState>, case_id: String) -> CmdResult<CaseView> {
     unlocked(&state)?;
     let id = parse_case(&case_id)?;
-    state.tablet.lock().await.open_visit(id)?;
+    state.tablet().await?.open_visit(id)?;
     view(&state, id).await
 }
 
@@ -283,7 +343,7 @@ async fn set_value(
 ) -> CmdResult<CaseView> {
     unlocked(&state)?;
     let id = parse_case(&case_id)?;
-    state.tablet.lock().await.set_value(id, &path, value)?;
+    state.tablet().await?.set_value(id, &path, value)?;
     view(&state, id).await
 }
 
@@ -296,7 +356,7 @@ async fn add_member(
 ) -> CmdResult<CaseView> {
     unlocked(&state)?;
     let id = parse_case(&case_id)?;
-    state.tablet.lock().await.add_member(id, &name, &reason)?;
+    state.tablet().await?.add_member(id, &name, &reason)?;
     view(&state, id).await
 }
 
@@ -309,11 +369,7 @@ async fn remove_member(
 ) -> CmdResult<CaseView> {
     unlocked(&state)?;
     let id = parse_case(&case_id)?;
-    state
-        .tablet
-        .lock()
-        .await
-        .remove_member(id, index, &reason)?;
+    state.tablet().await?.remove_member(id, index, &reason)?;
     view(&state, id).await
 }
 
@@ -326,7 +382,7 @@ async fn remove_row(
 ) -> CmdResult<CaseView> {
     unlocked(&state)?;
     let id = parse_case(&case_id)?;
-    state.tablet.lock().await.remove_row(id, &section, index)?;
+    state.tablet().await?.remove_row(id, &section, index)?;
     view(&state, id).await
 }
 
@@ -338,7 +394,7 @@ async fn add_finding(
 ) -> CmdResult<CaseView> {
     unlocked(&state)?;
     let id = parse_case(&case_id)?;
-    state.tablet.lock().await.note(id, &text)?;
+    state.tablet().await?.note(id, &text)?;
     view(&state, id).await
 }
 
@@ -363,7 +419,7 @@ async fn add_photo(state: State<'_, AppState>, request: Request<'_>) -> CmdResul
     unlocked(&state)?;
     let (bytes, arg) = raw_args(&request)?;
     let id = parse_case(&arg("case-id").unwrap_or_default())?;
-    state.tablet.lock().await.add_photo(
+    state.tablet().await?.add_photo(
         id,
         &bytes,
         &arg("caption").unwrap_or_default(),
@@ -379,7 +435,7 @@ async fn sign(state: State<'_, AppState>, request: Request<'_>) -> CmdResult<Cas
     let id = parse_case(&arg("case-id").unwrap_or_default())?;
     let name = arg("name").unwrap_or_default();
     let member = arg("member-id").filter(|m| !m.is_empty());
-    let mut t = state.tablet.lock().await;
+    let mut t = state.tablet().await?;
     if arg("thumbprint").as_deref() == Some("1") {
         t.sign_thumbprint(id, &name, member.as_deref().unwrap_or_default(), &bytes)?;
     } else {
@@ -393,14 +449,14 @@ async fn sign(state: State<'_, AppState>, request: Request<'_>) -> CmdResult<Cas
 #[tauri::command]
 async fn thumbnail(state: State<'_, AppState>, hash: String) -> CmdResult<Response> {
     unlocked(&state)?;
-    Ok(Response::new(state.tablet.lock().await.thumbnail(&hash)?))
+    Ok(Response::new(state.tablet().await?.thumbnail(&hash)?))
 }
 
 #[tauri::command]
 async fn finalize(state: State<'_, AppState>, case_id: String) -> CmdResult<CaseView> {
     unlocked(&state)?;
     let id = parse_case(&case_id)?;
-    state.tablet.lock().await.finalize(id)?;
+    state.tablet().await?.finalize(id)?;
     view(&state, id).await
 }
 
@@ -408,7 +464,7 @@ async fn finalize(state: State<'_, AppState>, case_id: String) -> CmdResult<Case
 async fn start_correction(state: State<'_, AppState>, case_id: String) -> CmdResult<CaseView> {
     unlocked(&state)?;
     let id = parse_case(&case_id)?;
-    state.tablet.lock().await.start_correction(id)?;
+    state.tablet().await?.start_correction(id)?;
     view(&state, id).await
 }
 
@@ -421,7 +477,7 @@ async fn answer_note(
 ) -> CmdResult<CaseView> {
     unlocked(&state)?;
     let id = parse_case(&case_id)?;
-    state.tablet.lock().await.answer_note(id, &note_id, &text)?;
+    state.tablet().await?.answer_note(id, &note_id, &text)?;
     view(&state, id).await
 }
 
@@ -448,7 +504,7 @@ async fn income_preview(state: State<'_, AppState>, case_id: String) -> CmdResul
     let region_name = jiuzhu_shared::rules::RegionConfig::from_toml(&toml)
         .map_err(TabletError::from)?
         .name;
-    let proposal = state.tablet.lock().await.income_preview(id, &toml)?;
+    let proposal = state.tablet().await?.income_preview(id, &toml)?;
     Ok(PreviewView {
         text: proposal.to_text(),
         proposal,
@@ -502,17 +558,26 @@ async fn sync(
     if state.syncing.swap(true, Ordering::SeqCst) {
         return Err(CmdError::new("sync_running", "a sync is already running"));
     }
-    let result = run_sync(&state.home, on_progress).await;
+    // A second handle (own connection, same keys) so the person keeps working during the sync.
+    let second = state.tablet().await.and_then(|t| Ok(t.reopen()?));
+    let result = match second {
+        Ok(t) => run_sync(t, on_progress).await,
+        Err(e) => Err(e),
+    };
     state.syncing.store(false, Ordering::SeqCst);
+    if result.as_ref().is_err_and(|e| e.code == "device_revoked") {
+        // The core wiped the local data; the message tells the person why.
+        state.start_over().await;
+    }
     result
 }
 
-async fn run_sync(
-    home: &std::path::Path,
-    on_progress: Channel<SyncEvent>,
-) -> CmdResult<SyncSummary> {
-    let mut t = Tablet::open(home)?;
-    let before = t.case_rows(None)?;
+async fn run_sync(mut t: Tablet, on_progress: Channel<SyncEvent>) -> CmdResult<SyncSummary> {
+    // Past the offline lease the list is locked; the sync itself still runs (it is what unlocks).
+    let before = match t.case_rows(None) {
+        Err(TabletError::LeaseExpired { .. }) => Vec::new(),
+        r => r?,
+    };
     let pending = t.store().pending_blobs().map_err(TabletError::from)?;
     let all_total: u64 = pending.iter().map(|(_, s)| s).sum();
     let mut done_before: u64 = 0;

@@ -4,7 +4,6 @@
 use super::*;
 use jiuzhu_shared::schema::{CaseDoc, DeclaredMember};
 use jiuzhu_shared::{ActorKey, CaseDocument};
-use jiuzhu_tablet_core::store::Store;
 use serde_json::json;
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{
@@ -41,12 +40,14 @@ fn err_code(r: Result<Json, Json>) -> String {
     r.unwrap_err()["code"].as_str().unwrap().to_string()
 }
 
-/// A tablet home that looks enrolled, holding one assigned case (as a sync would leave it).
-fn enrolled_home() -> (tempfile::TempDir, CaseId) {
+/// A new tablet that looks enrolled (PIN not chosen yet, as right after enrollment), holding one
+/// assigned case (as a sync would leave it).
+fn enrolled_home() -> (tempfile::TempDir, CaseId, Tablet) {
     let dir = tempfile::tempdir().unwrap();
     let actor = ActorKey::random();
+    let mut tablet = Tablet::create_unprotected(dir.path()).unwrap();
     {
-        let mut store = Store::open(&dir.path().join("jiuzhu.sqlite")).unwrap();
+        let store = tablet.store();
         for (k, v) in [
             ("server", "https://127.0.0.1:1".to_string()),
             ("fingerprint", "ab".repeat(32)),
@@ -71,15 +72,21 @@ fn enrolled_home() -> (tempfile::TempDir, CaseId) {
         c.case_id = id.to_string();
         // The server writes the header with its own actor; any other actor serves here.
         let mut doc = CaseDocument::create(&c, ActorKey::random(), 1).unwrap();
-        store.save_changes(id, &mut doc, &[], 1).unwrap();
-        drop(store);
-        (dir, id)
+        tablet
+            .store_mut()
+            .save_changes(id, &mut doc, &[], 1)
+            .unwrap();
+        (dir, id, tablet)
     }
 }
 
 fn app(home: &std::path::Path) -> (tauri::App<MockRuntime>, WebviewWindow<MockRuntime>) {
+    app_with(AppState::open(home.to_path_buf()).unwrap())
+}
+
+fn app_with(state: AppState) -> (tauri::App<MockRuntime>, WebviewWindow<MockRuntime>) {
     let app = mock_builder()
-        .manage(AppState::open(home.to_path_buf()).unwrap())
+        .manage(state)
         .invoke_handler(handlers!())
         .build(mock_context(noop_assets()))
         .unwrap();
@@ -132,8 +139,11 @@ fn enrollment_errors_have_codes_the_ui_can_translate() {
 
 #[test]
 fn pin_gate_then_a_visit_through_the_commands() {
-    let (dir, case) = enrolled_home();
-    let (_app, w) = app(dir.path());
+    let (dir, case, tablet) = enrolled_home();
+    let (_app, w) = app_with(AppState::with_tablet(
+        dir.path().to_path_buf(),
+        Some(tablet),
+    ));
     assert_eq!(
         err_code(call(&w, "set_pin", json!({"pin": "12"}))),
         "pin_format"
@@ -233,4 +243,41 @@ fn pin_gate_then_a_visit_through_the_commands() {
     assert_eq!(list[0]["finalized"], true);
     // The three test signatures are the same bytes, hence one content-addressed blob.
     assert_eq!(list[0]["pending_photos"], 1);
+}
+
+#[test]
+fn a_restarted_app_opens_only_with_the_pin_and_a_lapsed_lease_locks_the_cases() {
+    let (dir, _case, tablet) = enrolled_home();
+    {
+        let (_app, w) = app_with(AppState::with_tablet(
+            dir.path().to_path_buf(),
+            Some(tablet),
+        ));
+        call(&w, "set_pin", json!({"pin": "2468"})).unwrap();
+    }
+    // A restart: the data is closed; status knows only that a PIN exists.
+    let (_app, w) = app(dir.path());
+    let s = call(&w, "status", json!({})).unwrap();
+    assert_eq!(
+        (&s["enrolled"], &s["pin_set"], &s["unlocked"]),
+        (&json!(true), &json!(true), &json!(false))
+    );
+    assert_eq!(s["user_name"], Json::Null);
+    assert_eq!(err_code(call(&w, "list_cases", json!({}))), "locked");
+    let e = call(&w, "unlock", json!({"pin": "0000"})).unwrap_err();
+    assert_eq!(e["code"], "pin_wrong");
+    call(&w, "unlock", json!({"pin": "2468"})).unwrap();
+    assert_eq!(call(&w, "status", json!({})).unwrap()["user_name"], "王磊");
+    assert_eq!(
+        call(&w, "list_cases", json!({})).unwrap()[0]["case_no"],
+        "DLT-1"
+    );
+
+    // The lease the server granted has passed: the case data is locked until a sync.
+    let home = dir.path().to_path_buf();
+    let t = Tablet::unlock(&home, "2468").unwrap();
+    t.store()
+        .set_setting(jiuzhu_tablet_core::LEASE_KEY, &(now_s() - 1).to_string())
+        .unwrap();
+    assert_eq!(err_code(call(&w, "list_cases", json!({}))), "lease_expired");
 }

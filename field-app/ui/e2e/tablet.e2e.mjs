@@ -6,7 +6,7 @@
 //
 // env: APP_BIN (debug app), SERVER_BIN (jiuzhu-server), TAURI_DRIVER (path), SHOTS (dir or "")
 import { spawn, execFileSync } from 'node:child_process'
-import { mkdtempSync, writeFileSync, mkdirSync, rmSync } from 'node:fs'
+import { mkdtempSync, writeFileSync, mkdirSync, rmSync, existsSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import https from 'node:https'
@@ -37,9 +37,9 @@ function admin(...args) {
   return execFileSync(SERVER_BIN, ['admin', '--data', data, ...args], { encoding: 'utf8' }).trim()
 }
 
-function startServer() {
+function startServer(listen = '127.0.0.1:0') {
   return new Promise((resolve, reject) => {
-    const p = spawn(SERVER_BIN, ['serve', '--data', data, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const p = spawn(SERVER_BIN, ['serve', '--data', data, '--listen', listen], { stdio: ['ignore', 'pipe', 'pipe'] })
     children.push(p)
     let out = ''
     const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 30000)
@@ -435,16 +435,6 @@ async function main() {
   step('correction sealed and synced', second?.finalized === true && second.supersedes === first.id && second.living.housing_area_m2 === 48.5)
   step('note answered on the server', exp.document.review_notes[0].responses.some((r) => r.by === '王磊'))
 
-  // 7. a revoked device is told so in Chinese
-  const devices = JSON.parse(admin('list-devices'))
-  admin('revoke-device', '--device', devices[0].id)
-  await click('nav-sync')
-  await click('sync-button')
-  const revoked = await $t('sync-error')
-  await revoked.waitForDisplayed({ timeout: 60000 })
-  step('device revoked explained in Chinese', (await revoked.getText()).includes('本设备已被停用'), await revoked.getText())
-  await shot('11-sync-device-revoked')
-
   // 8. no network: the message says so, and the app keeps working
   server.proc.kill('SIGTERM')
   await new Promise((r) => setTimeout(r, 500))
@@ -468,6 +458,31 @@ async function main() {
     await (await $t('visit-form')).waitForDisplayed({ timeout: 10000 })
     await shot('13-portrait-visit-members')
   }
+  // 10. a revoked device is told so in Chinese and erases its data (issue #6): the server comes
+  // back on the same address (step 8 stopped it), then the device is revoked
+  await startServer(new URL(server.url).host)
+  const devices = JSON.parse(admin('list-devices'))
+  admin('revoke-device', '--device', devices[0].id)
+  await browser.execute(() => (location.hash = '#/sync'))
+  await click('sync-button')
+  // (the no-network message of step 8 may still show until this sync answers)
+  let revokedText = ''
+  await browser.waitUntil(
+    async () => {
+      const el = await $t('sync-error')
+      revokedText = (await el.isDisplayed()) ? await el.getText() : ''
+      return revokedText.includes('本设备已被停用')
+    },
+    { timeout: 60000, timeoutMsg: 'no revoked message' },
+  )
+  step('device revoked explained in Chinese', revokedText.includes('本设备已被停用') && revokedText.includes('已全部清除'), revokedText)
+  await shot('11-sync-device-revoked')
+  // (the app then starts a new, empty tablet in the same place, waiting for enrollment)
+  const photos = join(appHome, 'photos')
+  step('local data erased', !existsSync(join(appHome, 'keys.json')) && (!existsSync(photos) || readdirSync(photos).length === 0), appHome)
+  await browser.execute(() => (location.hash = '#/cases'))
+  await (await $t('enroll')).waitForDisplayed({ timeout: 10000 })
+  step('the wiped tablet starts again at enrollment', true)
 }
 
 let code = 0
