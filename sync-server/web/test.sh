@@ -6,6 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/cache/jiuzhu-target}"
+# The simulated tablets encrypt their data with a PIN (issue 6).
+export JIUZHU_PIN="${JIUZHU_PIN:-246810}"
 
 need_apt=()
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)

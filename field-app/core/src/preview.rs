@@ -23,20 +23,9 @@ pub fn income_preview(
     rules::assess(config, &household, on)
 }
 
-/// Today's date (UTC) for the rules' "in force on".
+/// Today in China: the date whose rules apply, the same one the server uses.
 pub fn today() -> Date {
-    let days = crate::now_s().div_euclid(86_400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u8;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
-    let y = (yoe + era * 400 + i64::from(m <= 2)) as i32;
-    Date::new(y, m, d).expect("a civil date")
+    Date::in_china(crate::now_s())
 }
 
 impl Tablet {
@@ -44,6 +33,17 @@ impl Tablet {
         let config = RegionConfig::from_toml(config_toml)?;
         let c = self.document(case)?.read()?;
         Ok(income_preview(&c, &config, today())?)
+    }
+
+    /// The same assessment on what the family declared, to show beside the verified figures.
+    pub fn declared_preview(&self, case: CaseId, config_toml: &str) -> Result<Proposal> {
+        let config = RegionConfig::from_toml(config_toml)?;
+        let c = self.document(case)?.read()?;
+        Ok(rules::assess(
+            &config,
+            &Household::from_declared(&c),
+            today(),
+        )?)
     }
 }
 

@@ -488,6 +488,8 @@ const EXAMPLE_RULES: &str = include_str!("../../../config/regions/example.toml")
 #[derive(Serialize)]
 pub struct PreviewView {
     proposal: jiuzhu_shared::rules::Proposal,
+    /// The same rules on what the family declared, shown beside the verified figures.
+    declared: jiuzhu_shared::rules::Proposal,
     text: String,
     region_name: String,
 }
@@ -504,8 +506,11 @@ async fn income_preview(state: State<'_, AppState>, case_id: String) -> CmdResul
     let region_name = jiuzhu_shared::rules::RegionConfig::from_toml(&toml)
         .map_err(TabletError::from)?
         .name;
-    let proposal = state.tablet().await?.income_preview(id, &toml)?;
+    let tablet = state.tablet().await?;
+    let proposal = tablet.income_preview(id, &toml)?;
+    let declared = tablet.declared_preview(id, &toml)?;
     Ok(PreviewView {
+        declared,
         text: proposal.to_text(),
         proposal,
         region_name,

@@ -242,6 +242,7 @@ export const zhCN = {
       region: '地区配置：{name}（版本 {version}，测算日 {date}）',
       members: '共同生活家庭成员 {n} 人',
       perCapita: '家庭月人均收入：{amount} 元',
+      declared: '按申报数据：共同生活 {n} 人，月人均收入 {amount} 元，低保{verdict}',
       standard: '适用低保标准：{amount} 元/人·月',
       dibao: '低保',
       edge: '低保边缘',

@@ -71,6 +71,8 @@ export interface Preview {
     steps: { section: string; text: string }[]
     warnings: string[]
   }
+  /** The same rules on the declared data (only the headline figures are shown). */
+  declared: Pick<Preview['proposal'], 'per_capita_monthly_income_fen' | 'counted_members' | 'dibao'>
   text: string
   region_name: string
 }
