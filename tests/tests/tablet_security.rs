@@ -196,6 +196,19 @@ async fn lease_expiry_locks_and_renewal_unlocks_with_unsent_edits_synced() {
     assert_eq!(doc["visits"][0]["living"]["food"], json!("自给自足"));
     assert_eq!(doc["visits"][0]["living"]["housing"], json!("砖瓦房"));
     assert_eq!(server.export(case)["evidence_complete"], json!(true));
+
+    // Turning the tablet's clock back does not stretch the lease: a grant the server made "in the
+    // future" of the tablet's clock voids it until the next sync.
+    t.tablet
+        .store()
+        .set_setting(
+            jiuzhu_tablet_core::LEASE_GRANTED_KEY,
+            &(now_s() + 86_400).to_string(),
+        )
+        .unwrap();
+    locked(t.tablet.cases(None).map(|_| ()));
+    t.sync().await.unwrap();
+    assert_eq!(t.tablet.cases(None).unwrap().len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -81,6 +81,10 @@ impl std::fmt::Display for WipeReason {
 pub const DB_FILE: &str = "jiuzhu.sqlite";
 /// Setting holding the offline lease the server granted (unix seconds).
 pub const LEASE_KEY: &str = "lease_until";
+/// Setting holding the server's clock when it last granted the lease (unix seconds).
+pub const LEASE_GRANTED_KEY: &str = "lease_granted_at";
+/// How far the tablet's clock may run behind the server's before the lease counts as void.
+pub const CLOCK_SLACK_S: i64 = 15 * 60;
 
 pub type Result<T, E = TabletError> = std::result::Result<T, E>;
 
@@ -209,9 +213,18 @@ impl Tablet {
     /// Case data (list, documents, edits, photos) checks it; syncing does not, so a locked tablet
     /// still sends its unsent work and renews. No lease yet (never synced) locks nothing: such a
     /// tablet holds no case data from the server.
+    /// A clock set back to before the server's time at the grant voids the lease too: otherwise
+    /// turning the clock back would stretch it.
     pub fn check_lease(&self) -> Result<()> {
+        let granted: Option<i64> = self
+            .store
+            .setting(LEASE_GRANTED_KEY)?
+            .and_then(|v| v.parse().ok());
+        let now = now_s();
         match self.lease_until()? {
-            Some(until) if now_s() >= until => Err(TabletError::LeaseExpired { until }),
+            Some(until) if now >= until || granted.is_some_and(|g| now + CLOCK_SLACK_S < g) => {
+                Err(TabletError::LeaseExpired { until })
+            }
             _ => Ok(()),
         }
     }

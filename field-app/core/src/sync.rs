@@ -153,6 +153,8 @@ impl Tablet {
             if let Some(until) = resp.lease_until {
                 self.store
                     .set_setting(crate::LEASE_KEY, &until.to_string())?;
+                self.store
+                    .set_setting(crate::LEASE_GRANTED_KEY, &resp.server_time.to_string())?;
             }
             for r in &resp.refused {
                 refused.insert(r.doc);
