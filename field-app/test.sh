@@ -48,7 +48,8 @@ APP_BIN="$CARGO_TARGET_DIR/debug/jiuzhu-field-app" SERVER_BIN="$CARGO_TARGET_DIR
   TAURI_DRIVER="$(command -v tauri-driver)" SHOTS="$SHOTS" \
   xvfb-run -a -s "-screen 0 1400x1400x24" node field-app/ui/e2e/tablet.e2e.mjs 2>&1 | tee "$LOG/e2e.txt"
 
-vitest=$(grep -Eo 'Tests +[0-9]+ passed' "$LOG/vitest.txt" | grep -Eo '[0-9]+' | tail -1)
+# Vitest colours its summary under CI: drop the escape codes before reading the counts.
+vitest=$(sed 's/\x1b\[[0-9;]*m//g' "$LOG/vitest.txt" | grep -Eo 'Tests +[0-9]+ passed' | grep -Eo '[0-9]+' | tail -1)
 cargo=$(grep -Eo 'test result: ok\. [0-9]+ passed' "$LOG/cargo.txt" | awk '{s+=$4} END {print s+0}')
 e2e=$(tail -1 "$LOG/e2e.txt" | grep -Eo '^[0-9]+ passed, 0 failed$' | grep -Eo '^[0-9]+')
 echo "field-app: vitest $vitest, rust $cargo, e2e $e2e"
