@@ -8,6 +8,7 @@ pub mod protocol;
 pub mod rules;
 pub mod schema;
 pub mod sync;
+pub mod workflow;
 
 pub use document::{CaseDocument, Conflict, ConflictValue, DocError};
 pub use ids::{ActorKey, BlobHash, CaseId, DeviceId, IdError};

@@ -1,0 +1,27 @@
+//! The case workflow (domain §2, §4; issue 7 point 1): a pure state machine. No I/O — the server
+//! keeps the ordered transition records and calls `allowed` before writing one.
+//!
+//! * `state` — states, actions, roles, programmes and case kinds with stable snake_case codes.
+//! * `engine` — `allowed(case, from, action, role, options)`: the transition table, who may take
+//!   each step, its preconditions (refusals carry a stable code and a Chinese sentence), and the
+//!   time limit that starts in the new state.
+//! * `calendar` — working days from a TOML holiday calendar with make-up workdays; `deadline`.
+//! * `options` — regional options: who decides, when 民主评议 runs, the 公示 length.
+//!
+//! `docs/workflow.md` lists every transition with its role, precondition and source.
+
+pub mod calendar;
+pub mod engine;
+pub mod options;
+pub mod state;
+
+#[cfg(test)]
+mod tests;
+
+pub use calendar::{Calendar, CalendarError, deadline};
+pub use engine::{
+    Anchor, CaseFacts, ExtensionReason, Limit, Refusal, Span, Transition, VisitFacts, allowed,
+    limit_on_entry, overall_limit, route,
+};
+pub use options::{Decider, Options, OptionsError, ReviewMode, ReviewOrder};
+pub use state::{Action, CaseKind, Programme, Role, State};

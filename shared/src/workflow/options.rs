@@ -1,0 +1,79 @@
+//! Regional workflow options (domain §1 "delegation is the key local unknown", §2.4): what differs
+//! between banners is configuration, not code. TOML-loadable; every key has the national default.
+
+use serde::{Deserialize, Serialize};
+
+/// Who makes the 审核确认 decision (S1 Art. 2; S6 §四(一)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Decider {
+    /// 旗县民政局 (national baseline).
+    #[default]
+    Bureau,
+    /// 苏木乡镇 / 街道, when the power has been delegated ("按程序下放"): the overall limit
+    /// becomes 20 working days.
+    Township,
+}
+
+/// Whether 民主评议 runs (S5 item 24; S1 Art. 19; S2 Art. 14).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewMode {
+    Never,
+    /// Only as a way to resolve an objection raised during 公示 (the 2021 rule).
+    #[default]
+    OnObjection,
+    /// For every application (a local rule; historically 内蒙古 2011 [H]); an objection may also
+    /// call for one.
+    Always,
+}
+
+/// When an `always` 民主评议 runs relative to 公示 (domain §2.4 implication 2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewOrder {
+    /// Investigation → 评议 → 初审意见 → 公示 (the founding document's / 2012 order).
+    BeforePublicity,
+    /// 初审意见 → 公示 → 评议 → 报送 (the 2021 order).
+    #[default]
+    AfterPublicity,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Options {
+    pub decider: Decider,
+    pub democratic_review: ReviewMode,
+    pub democratic_review_order: ReviewOrder,
+    /// 公示 length in calendar days (S1 Art. 19 "7天"; calendar days is an interpretation [R]).
+    pub publicity_days: u32,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            decider: Decider::Bureau,
+            democratic_review: ReviewMode::OnObjection,
+            democratic_review_order: ReviewOrder::AfterPublicity,
+            publicity_days: 7,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OptionsError {
+    #[error("the workflow options are not valid TOML or misspell a key: {0}")]
+    Parse(String),
+    #[error("`publicity_days` must be at least 1")]
+    PublicityDays,
+}
+
+impl Options {
+    pub fn from_toml(text: &str) -> Result<Self, OptionsError> {
+        let o: Options = toml::from_str(text).map_err(|e| OptionsError::Parse(e.to_string()))?;
+        if o.publicity_days == 0 {
+            return Err(OptionsError::PublicityDays);
+        }
+        Ok(o)
+    }
+}
