@@ -390,7 +390,83 @@ impl Visit {
     }
 }
 
+impl Checked {
+    /// A field to verify, showing what was declared (nothing when the declaration was empty).
+    pub fn from_declared(declared: &str) -> Checked {
+        Checked {
+            declared: (!declared.is_empty()).then(|| declared.to_string()),
+            ..Default::default()
+        }
+    }
+}
+
 impl CaseDoc {
+    /// Index of the visit being edited: the last one not sealed.
+    pub fn open_visit_index(&self) -> Option<usize> {
+        self.visits.iter().rposition(|v| !v.finalized)
+    }
+
+    /// Make sure a visit is open and that each declared member has a row to verify beside the
+    /// declared values. The server calls it when it assigns a team, so the rows exist before any
+    /// tablet goes offline: two tablets laying them out concurrently would each insert a copy.
+    /// `me` (may be empty) joins the investigators. Returns the visit's index.
+    pub fn ensure_open_visit(&mut self, me: &str, now_ms: i64) -> usize {
+        let case = self;
+        let i = match case.open_visit_index() {
+            Some(i) => i,
+            None => {
+                let mut team = case.header.assigned_team.clone();
+                if team.is_empty() && !me.is_empty() {
+                    team.push(me.to_string());
+                }
+                case.visits.push(Visit::new("home", team, now_ms));
+                case.visits.len() - 1
+            }
+        };
+        let declared = case.declared.members.clone();
+        let v = &mut case.visits[i];
+        if v.method.is_empty() {
+            v.method = "home".into();
+        }
+        if !me.is_empty() && !v.investigators.iter().any(|n| n == me) {
+            v.investigators.push(me.to_string());
+        }
+        for d in &declared {
+            if v.members
+                .iter()
+                .any(|m| m.declared_id.as_deref() == Some(&d.id))
+            {
+                continue;
+            }
+            v.members.push(VerifiedMember {
+                id: crate::ids::new_row_id(),
+                declared_id: Some(d.id.clone()),
+                status: "present".into(),
+                name: Checked::from_declared(&d.name),
+                id_number: Checked::from_declared(&d.id_number),
+                sex: Checked::from_declared(&d.sex),
+                birth_date: Checked::from_declared(&d.birth_date),
+                ethnicity: Checked::from_declared(&d.ethnicity),
+                relation: Checked::from_declared(&d.relation),
+                hukou_type: Checked::from_declared(&d.hukou_type),
+                marital_status: Checked::from_declared(&d.marital_status),
+                education: Checked::from_declared(&d.education),
+                school_stage: Checked::from_declared(&d.school_stage),
+                health: Checked::from_declared(&d.health),
+                disease: Checked::from_declared(&d.disease),
+                disability_type: Checked::from_declared(&d.disability_type),
+                disability_grade: Checked::from_declared(&d.disability_grade),
+                disability_cert_no: Checked::from_declared(&d.disability_cert_no),
+                work_capacity: Checked::from_declared(&d.work_capacity),
+                employment: Checked::from_declared(&d.employment),
+                employer: Checked::from_declared(&d.employer),
+                counted: Some(true),
+                ..Default::default()
+            });
+        }
+        i
+    }
+
     /// Fill empty row ids with fresh ones (rows created through `set` start without one).
     pub fn fill_missing_ids(&mut self) {
         fn fill(id: &mut String) {

@@ -4,7 +4,7 @@ use crate::audit::AuditEvent;
 use crate::blobs::BlobDir;
 use crate::store::{Role, Store, StoreError};
 use crate::sync_engine::write_server_change;
-use jiuzhu_shared::schema::{CaseDoc, SCHEMA_VERSION, Visit};
+use jiuzhu_shared::schema::{CaseDoc, SCHEMA_VERSION};
 use jiuzhu_shared::{BlobHash, CaseDocument, CaseId, DeviceId};
 use serde_json::{Value, json};
 
@@ -164,9 +164,9 @@ pub fn assign_as(
                 if c.header.status.is_empty() || c.header.status == "accepted" {
                     c.header.status = "investigating".into();
                 }
-                if !c.visits.iter().any(|v| !v.finalized) {
-                    c.visits.push(Visit::new("home", names.clone(), now * 1000));
-                }
+                // The open visit, with a row per declared member, made here once: two tablets
+                // laying the rows out offline would each insert a copy.
+                c.ensure_open_visit("", now * 1000);
                 Ok(())
             })
         })

@@ -101,6 +101,10 @@ async fn two_tablets_merge_different_fields_and_report_same_field_conflicts() {
     let mut b = SimTablet::enrolled(&server, &server.url(), "赵六").await;
     a.sync().await.unwrap();
     b.sync().await.unwrap();
+    // Both investigators open the visit offline: the rows for the declared members were laid out
+    // by the server at assignment, so neither tablet inserts its own copy.
+    a.tablet.open_visit(case).unwrap();
+    b.tablet.open_visit(case).unwrap();
 
     a.tablet
         .set(case, "visits.0.living.food", "自给自足")
@@ -148,6 +152,14 @@ async fn two_tablets_merge_different_fields_and_report_same_field_conflicts() {
     assert_eq!(a.show(case), export["document"]);
     assert_eq!(b.show(case), export["document"]);
     assert_eq!(a.tablet.cases(None).unwrap()[0].conflicts, 1);
+    let members = export["document"]["visits"][0]["members"]
+        .as_array()
+        .unwrap();
+    assert_eq!(
+        members.len(),
+        2,
+        "one row per declared member, not one per tablet"
+    );
 }
 
 /// Sync, retrying after failures (a cut armed in one attempt may fire in the next); each retry

@@ -50,7 +50,7 @@ fn problem(code: &str, path: String, name: Option<&str>) -> Problem {
 
 /// Index of the visit being edited: the last one not sealed.
 pub fn open_index(case: &CaseDoc) -> Option<usize> {
-    case.visits.iter().rposition(|v| !v.finalized)
+    case.open_visit_index()
 }
 
 fn open_visit_mut(case: &mut CaseDoc) -> Result<&mut Visit, VisitError> {
@@ -58,69 +58,11 @@ fn open_visit_mut(case: &mut CaseDoc) -> Result<&mut Visit, VisitError> {
     Ok(&mut case.visits[i])
 }
 
-fn checked(declared: &str) -> Checked {
-    Checked {
-        declared: (!declared.is_empty()).then(|| declared.to_string()),
-        ..Default::default()
-    }
-}
-
-/// Make sure a visit is open (the server opens one at assignment; a tablet may also start one) and
-/// that each declared member has a row to verify. `me` joins the investigators. Returns the index.
+/// Make sure a visit is open and that each declared member has a row to verify (see
+/// [`CaseDoc::ensure_open_visit`]: the server lays them out at assignment, so two tablets do not
+/// both insert them offline). `me` joins the investigators. Returns the index.
 pub fn ensure_open(case: &mut CaseDoc, me: &str, now_ms: i64) -> usize {
-    let i = match open_index(case) {
-        Some(i) => i,
-        None => {
-            let mut team = case.header.assigned_team.clone();
-            if team.is_empty() {
-                team.push(me.to_string());
-            }
-            case.visits.push(Visit::new("home", team, now_ms));
-            case.visits.len() - 1
-        }
-    };
-    let declared = case.declared.members.clone();
-    let v = &mut case.visits[i];
-    if v.method.is_empty() {
-        v.method = "home".into();
-    }
-    if !me.is_empty() && !v.investigators.iter().any(|n| n == me) {
-        v.investigators.push(me.to_string());
-    }
-    for d in &declared {
-        if v.members
-            .iter()
-            .any(|m| m.declared_id.as_deref() == Some(&d.id))
-        {
-            continue;
-        }
-        v.members.push(VerifiedMember {
-            id: new_row_id(),
-            declared_id: Some(d.id.clone()),
-            status: "present".into(),
-            name: checked(&d.name),
-            id_number: checked(&d.id_number),
-            sex: checked(&d.sex),
-            birth_date: checked(&d.birth_date),
-            ethnicity: checked(&d.ethnicity),
-            relation: checked(&d.relation),
-            hukou_type: checked(&d.hukou_type),
-            marital_status: checked(&d.marital_status),
-            education: checked(&d.education),
-            school_stage: checked(&d.school_stage),
-            health: checked(&d.health),
-            disease: checked(&d.disease),
-            disability_type: checked(&d.disability_type),
-            disability_grade: checked(&d.disability_grade),
-            disability_cert_no: checked(&d.disability_cert_no),
-            work_capacity: checked(&d.work_capacity),
-            employment: checked(&d.employment),
-            employer: checked(&d.employer),
-            counted: Some(true),
-            ..Default::default()
-        });
-    }
-    i
+    case.ensure_open_visit(me, now_ms)
 }
 
 /// Fields a person may set through a path: only the open visit, and not the parts the app
