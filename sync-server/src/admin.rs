@@ -149,7 +149,7 @@ pub fn assign_as(
     if team.is_empty() {
         return Err(AdminError::Invalid("name at least one investigator".into()));
     }
-    ensure_case(store, case)?;
+    load_case(store, case)?; // the case must exist before anyone is assigned to it
     if let Some(u) = team.iter().find(|u| u.role != Role::Investigator) {
         return Err(AdminError::Invalid(format!(
             "{} is not an investigator",
@@ -208,10 +208,6 @@ pub fn load_case(store: &dyn Store, case: CaseId) -> Result<CaseDocument> {
     })?;
     let bytes = bytes.ok_or(AdminError::NoCase(case))?;
     Ok(CaseDocument::load(&bytes, actor).map_err(StoreError::from)?)
-}
-
-fn ensure_case(store: &dyn Store, case: CaseId) -> Result<()> {
-    load_case(store, case).map(|_| ())
 }
 
 /// The merged document as JSON, its conflicts (with who wrote each value), and which referenced

@@ -74,7 +74,7 @@ fn receive(
     m: &DocMessage,
     now: i64,
 ) -> Result<std::result::Result<Option<DocMessage>, Refused>> {
-    if !txn.is_assigned(device.user_id, m.doc)? {
+    if !txn.may_deliver(device.user_id, m.doc)? {
         return Ok(Err((
             "not_assigned",
             format!("case {} is not assigned to {}", m.doc, device.user_name),

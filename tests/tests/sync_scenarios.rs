@@ -398,3 +398,38 @@ async fn a_thousand_cases_with_twenty_changed_sync_in_at_most_three_rounds() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_withdrawn_case_leaves_the_tablet_only_after_its_unsent_work_is_synced() {
+    let server = TestServer::start().await;
+    for name in ["王五", "赵六", "钱七"] {
+        server.add_investigator(name);
+    }
+    let case = server.add_case("WD-1", &["王五", "赵六"]);
+    let mut t = SimTablet::enrolled(&server, &server.url(), "王五").await;
+    t.sync().await.unwrap();
+    t.tablet
+        .set(case, "visits.0.living.housing", "砖房")
+        .unwrap();
+    // Reassigned while the tablet is offline with unsent work.
+    jiuzhu_server::admin::assign(
+        server.store.as_ref(),
+        case,
+        &["赵六".into(), "钱七".into()],
+        0,
+    )
+    .unwrap();
+    let report = t.sync().await.unwrap();
+    assert_eq!(report.withdrawn, vec![case]);
+    assert_eq!(
+        report.dropped,
+        vec![case],
+        "dropped once its work was confirmed"
+    );
+    assert!(t.tablet.cases(None).unwrap().is_empty());
+    assert_eq!(
+        visit(&server.export(case)["document"])["living"]["housing"],
+        json!("砖房"),
+        "the work arrived first"
+    );
+}

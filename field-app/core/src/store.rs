@@ -228,14 +228,6 @@ impl Store {
         Ok(())
     }
 
-    pub fn mark_withdrawn(&self, id: CaseId) -> Result<()> {
-        self.conn.execute(
-            "UPDATE docs SET withdrawn = 1 WHERE case_id = ?1",
-            [id.to_string()],
-        )?;
-        Ok(())
-    }
-
     /// Drop withdrawn cases whose every change the server has confirmed (unsent work stays).
     pub fn drop_synced_withdrawn(&mut self) -> Result<Vec<CaseId>> {
         let withdrawn: Vec<(String, String)> = {
@@ -276,6 +268,16 @@ pub fn synced(heads: &str, state: Option<&[u8]>) -> bool {
     state.is_some_and(|s| {
         heads_text(&jiuzhu_shared::sync::decode_state(Some(s)).shared_heads) == heads
     })
+}
+
+/// Mark a case the server withdrew; it stays until its unsent work is synced
+/// ([`Store::drop_synced_withdrawn`]).
+pub fn mark_withdrawn_in(tx: &rusqlite::Transaction<'_>, id: CaseId) -> Result<()> {
+    tx.execute(
+        "UPDATE docs SET withdrawn = 1 WHERE case_id = ?1",
+        [id.to_string()],
+    )?;
+    Ok(())
 }
 
 pub fn save_state_in(

@@ -220,11 +220,7 @@ impl Tablet {
                     }
                 }
                 for w in &resp.withdrawn {
-                    tx.execute(
-                        "UPDATE docs SET withdrawn = 1 WHERE case_id = ?1",
-                        [w.to_string()],
-                    )
-                    .map_err(crate::store::StoreError::from)?;
+                    crate::store::mark_withdrawn_in(&tx, *w)?;
                 }
                 tx.commit().map_err(crate::store::StoreError::from)?;
             }

@@ -173,7 +173,11 @@ pub trait DocTxn {
     fn chunk_count(&mut self, id: CaseId) -> Result<usize>;
     fn sync_state(&mut self, device: DeviceId, id: CaseId) -> Result<Option<Vec<u8>>>;
     fn put_sync_state(&mut self, device: DeviceId, id: CaseId, state: &[u8]) -> Result<()>;
-    fn is_assigned(&mut self, user_id: i64, id: CaseId) -> Result<bool>;
+    /// Whether the user's devices may send changes for the case: it is, or was, assigned to them.
+    /// A withdrawn case still takes the work done before the withdrawal reached the tablet
+    /// (design §3: it leaves the tablet only after that work is synced); every change stays
+    /// attributable to its device.
+    fn may_deliver(&mut self, user_id: i64, id: CaseId) -> Result<bool>;
     fn announcements(&mut self, user_id: i64, cursor: u64) -> Result<Announcements>;
     fn current_seq(&mut self) -> Result<u64>;
     /// Append to the audit chain inside this transaction.

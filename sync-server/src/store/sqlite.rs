@@ -734,12 +734,10 @@ impl DocTxn for SqliteTxn<'_> {
         Ok(())
     }
 
-    fn is_assigned(&mut self, user_id: i64, id: CaseId) -> Result<bool> {
+    fn may_deliver(&mut self, user_id: i64, id: CaseId) -> Result<bool> {
         Ok(self
             .tx
-            .prepare_cached(
-                "SELECT 1 FROM assignments WHERE case_id = ?1 AND user_id = ?2 AND active = 1",
-            )?
+            .prepare_cached("SELECT 1 FROM assignments WHERE case_id = ?1 AND user_id = ?2")?
             .query_row(params![id.to_string(), user_id], |_| Ok(()))
             .optional()?
             .is_some())
