@@ -276,3 +276,41 @@ pub fn verify_audit(store: &dyn Store) -> Result<Value> {
         Err(b) => json!({ "ok": false, "first_broken": b.seq, "reason": b.reason }),
     })
 }
+
+/// Install a workflow options or calendar file (validated first).
+pub fn set_workflow_file(
+    root: &std::path::Path,
+    file: &std::path::Path,
+    which: crate::workflow::config::Which,
+) -> Result<String> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| AdminError::Invalid(format!("cannot read {}: {e}", file.display())))?;
+    crate::workflow::config::install(root, which, &text)
+        .map_err(|e| AdminError::Invalid(e.to_string()))?;
+    Ok(format!("installed {}", file.display()))
+}
+
+/// The server itself when it opens scheduled reviews.
+pub fn system_who(store: &dyn Store) -> Result<crate::workflow::Who> {
+    Ok(crate::workflow::Who {
+        name: "系统（定期核查）".into(),
+        role: jiuzhu_shared::workflow::Role::Caseworker,
+        actor: store.server_actor()?,
+        audit: "server schedule".into(),
+    })
+}
+
+/// Open change reviews for every active case due on `today`.
+pub fn schedule_reviews(
+    store: &dyn Store,
+    root: &std::path::Path,
+    today: jiuzhu_shared::rules::date::Date,
+    now: i64,
+) -> Result<Value> {
+    let config =
+        crate::workflow::config::load(root).map_err(|e| AdminError::Invalid(e.to_string()))?;
+    let opened =
+        crate::workflow::reviews::schedule_due(store, &config, &system_who(store)?, today, now)
+            .map_err(|e| AdminError::Invalid(e.to_string()))?;
+    Ok(json!({ "opened": opened }))
+}

@@ -9,6 +9,9 @@ pub const TOWNSHIP: &str = "树林召镇";
 /// The demo caseworker's console password (demo data only).
 pub const DEMO_CASEWORKER: &str = "张海燕";
 pub const DEMO_PASSWORD: &str = "jiuzhu-demo";
+/// The demo township lead (乡镇负责人) and bureau reviewer (民政局), same password.
+pub const DEMO_LEAD: &str = "乔志强";
+pub const DEMO_BUREAU: &str = "白玉梅";
 
 /// Seed the demo data if the store has no users yet; returns an enrollment code for each
 /// investigator (valid 24 h) so the tablet can enroll straight away.
@@ -70,6 +73,24 @@ pub fn seed(
             let id = admin::add_case(store, &case.to_string(), now)?;
             admin::assign(store, id, &["王建国".into(), "李秀英".into()], now)?;
         }
+    }
+    if store.user_by_name(DEMO_LEAD)?.is_none() {
+        admin::add_user(store, DEMO_LEAD, "lead", TOWNSHIP, Some(DEMO_PASSWORD), now)?;
+        admin::add_user(
+            store,
+            DEMO_BUREAU,
+            "bureau",
+            TOWNSHIP,
+            Some(DEMO_PASSWORD),
+            now,
+        )?;
+    }
+    use crate::workflow::config::{self, Which};
+    if !config::options_path(data_root).exists() {
+        config::install(data_root, Which::Options, config::EXAMPLE_OPTIONS)?;
+    }
+    if !config::calendar_path(data_root).exists() {
+        config::install(data_root, Which::Calendar, config::EXAMPLE_CALENDAR)?;
     }
     if !crate::proposals::config_path(data_root).exists() {
         crate::proposals::install(store, data_root, crate::proposals::EXAMPLE_CONFIG, now)?;

@@ -25,6 +25,8 @@ pub struct AppState {
     pub blobs: Arc<BlobDir>,
     /// Offline lease granted to a device at each sync round (issue #6 point 2).
     pub lease_secs: i64,
+    /// Delivers applicants' one-time codes (logged in development; an SMS gateway later).
+    pub codes: Arc<dyn crate::applicant::CodeSender>,
 }
 
 pub fn now() -> i64 {
@@ -46,6 +48,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .nest("/api/console", crate::console::router())
+        .nest("/api/applicant", crate::applicant::router())
+        .nest("/api/public", crate::public::router())
         .fallback(crate::web::serve)
         .route("/healthz", get(|| async { "ok" }))
         .layer(axum::extract::DefaultBodyLimit::max(64 << 20))

@@ -2,6 +2,7 @@
 //! queryable case projection, over HTTPS (axum + rustls).
 
 pub mod admin;
+pub mod applicant;
 pub mod audit;
 pub mod auth;
 pub mod blobs;
@@ -10,11 +11,13 @@ pub mod demo;
 pub mod http;
 pub mod projection;
 pub mod proposals;
+pub mod public;
 pub mod redirect;
 pub mod store;
 pub mod sync_engine;
 pub mod tls;
 pub mod web;
+pub mod workflow;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -88,12 +91,33 @@ pub async fn start_with_lease(
     tls_key: Option<PathBuf>,
     lease_secs: i64,
 ) -> anyhow::Result<Running> {
+    start_with_codes(
+        data,
+        listener,
+        tls_cert,
+        tls_key,
+        lease_secs,
+        Arc::new(applicant::LogSender),
+    )
+    .await
+}
+
+/// [`start_with_lease`] delivering applicants' one-time codes through `codes`.
+pub async fn start_with_codes(
+    data: &DataDir,
+    listener: std::net::TcpListener,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    lease_secs: i64,
+    codes: Arc<dyn applicant::CodeSender>,
+) -> anyhow::Result<Running> {
     let tls = tls::load_or_create(&data.root, tls_cert, tls_key)?;
     let state = http::AppState {
         data_root: data.root.clone(),
         store: Arc::new(data.open_store()?),
         blobs: Arc::new(data.open_blobs()?),
         lease_secs,
+        codes,
     };
     let addr = listener.local_addr()?;
     let handle = axum_server::Handle::new();
@@ -103,6 +127,7 @@ pub async fn start_with_lease(
     )?
     .map(|tls| tls.acceptor(redirect::RedirectPlainHttp))
     .handle(handle.clone());
+    spawn_review_scheduler(&state);
     let app = http::router(state);
     let task = tokio::spawn(async move { server.serve(app.into_make_service()).await });
     Ok(Running {
@@ -111,4 +136,31 @@ pub async fn start_with_lease(
         handle,
         task,
     })
+}
+
+/// Every 6 hours (and once at start), open change reviews for active cases whose periodic review
+/// is due. Failures are logged and retried at the next tick.
+fn spawn_review_scheduler(state: &http::AppState) {
+    let (store, root) = (state.store.clone(), state.data_root.clone());
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(6 * 3600));
+        loop {
+            tick.tick().await;
+            let (store, root) = (store.clone(), root.clone());
+            let r = tokio::task::spawn_blocking(move || {
+                let now = http::now();
+                let today = jiuzhu_shared::rules::date::Date::in_china(now);
+                admin::schedule_reviews(store.as_ref(), &root, today, now)
+            })
+            .await;
+            match r {
+                Ok(Ok(v)) if v["opened"].as_array().is_some_and(|a| !a.is_empty()) => {
+                    tracing::info!("scheduled reviews opened: {v}")
+                }
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => tracing::warn!("scheduling reviews failed: {e}"),
+                Err(e) => tracing::warn!("scheduling reviews panicked: {e}"),
+            }
+        }
+    });
 }

@@ -47,7 +47,7 @@ enum AdminCmd {
     AddUser {
         #[arg(long)]
         name: String,
-        /// investigator | caseworker
+        /// investigator | caseworker | lead | bureau | admin
         #[arg(long)]
         role: String,
         #[arg(long)]
@@ -104,6 +104,23 @@ enum AdminCmd {
     },
     /// Check the audit chain; exits with status 1 and names the first broken record if tampered.
     VerifyAudit,
+    /// Install the regional workflow options (TOML: who decides, 民主评议, 公示 length, hotline).
+    SetWorkflow {
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Install the holiday calendar (TOML: holidays and 调休 make-up workdays).
+    SetCalendar {
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Open change-review cases for active cases whose periodic review is due (the server also
+    /// does this every 6 hours); prints the new case numbers.
+    ScheduleReviews {
+        /// The day to schedule for (default: today in China), YYYY-MM-DD.
+        #[arg(long)]
+        today: Option<String>,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -131,10 +148,13 @@ fn main() -> anyhow::Result<()> {
                     println!("demo enrollment code for {user}: {code}");
                 }
                 println!(
-                    "demo console sign-in: {} / {}",
+                    "demo console sign-in: {} (caseworker), {} (township lead), {} (bureau) / {}",
                     demo::DEMO_CASEWORKER,
+                    demo::DEMO_LEAD,
+                    demo::DEMO_BUREAU,
                     demo::DEMO_PASSWORD
                 );
+                println!("applicants' phone pages: /m/ (one-time codes appear in this log)");
             }
             let listener = std::net::TcpListener::bind(&listen)
                 .with_context(|| format!("cannot listen on {listen}"))?;
@@ -180,6 +200,23 @@ fn main() -> anyhow::Result<()> {
                 }
                 AdminCmd::EnrollCode { user, hours } => {
                     admin::enroll_code(&store, &user, hours * 3600, now)?
+                }
+                AdminCmd::SetWorkflow { file } => admin::set_workflow_file(
+                    &data.root,
+                    &file,
+                    jiuzhu_server::workflow::config::Which::Options,
+                )?,
+                AdminCmd::SetCalendar { file } => admin::set_workflow_file(
+                    &data.root,
+                    &file,
+                    jiuzhu_server::workflow::config::Which::Calendar,
+                )?,
+                AdminCmd::ScheduleReviews { today } => {
+                    let today = match today {
+                        Some(t) => t.parse().map_err(|e| anyhow::anyhow!("--today: {e}"))?,
+                        None => jiuzhu_shared::rules::date::Date::in_china(now),
+                    };
+                    admin::schedule_reviews(&store, &data.root, today, now)?.to_string()
                 }
                 AdminCmd::AddCase { file } => {
                     let text = std::fs::read_to_string(&file)

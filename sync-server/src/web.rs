@@ -1,4 +1,5 @@
-//! The console's built web app (`web/dist`, made by `npm run build` in `sync-server/web`).
+//! The built web apps (`web/dist`, made by `npm run build` in `sync-server/web`): the console
+//! and the phone pages.
 
 use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
@@ -10,8 +11,19 @@ struct Assets;
 
 pub async fn serve(uri: Uri) -> Response {
     let path = uri.path().trim_start_matches('/');
-    let path = if path.is_empty() { "index.html" } else { path };
-    match Assets::get(path).or_else(|| (!path.contains('.')).then(|| Assets::get("index.html")).flatten()) {
+    // Two apps: the console at `/`, the phone pages (applicants, representatives, the public) at
+    // `/m/`. Paths without a file extension are the app's own (hash-routed) page.
+    let page = if path == "m" || path.starts_with("m/") {
+        "m/index.html"
+    } else {
+        "index.html"
+    };
+    let path = if path.is_empty() || path == "m" || path == "m/" {
+        page
+    } else {
+        path
+    };
+    match Assets::get(path).or_else(|| (!path.contains('.')).then(|| Assets::get(page)).flatten()) {
         Some(file) => {
             let mime = match path.rsplit('.').next() {
                 Some("html") | None => "text/html; charset=utf-8",
@@ -23,10 +35,10 @@ pub async fn serve(uri: Uri) -> Response {
                 Some("woff2") => "font/woff2",
                 _ => "application/octet-stream",
             };
-            let mime = if path == "index.html" || !path.contains('.') { "text/html; charset=utf-8" } else { mime };
+            let mime = if path.ends_with("index.html") || !path.contains('.') { "text/html; charset=utf-8" } else { mime };
             ([(header::CONTENT_TYPE, mime)], file.data.into_owned()).into_response()
         }
-        None if path == "index.html" => (
+        None if path.ends_with("index.html") => (
             StatusCode::SERVICE_UNAVAILABLE,
             [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
             "控制台尚未构建：在 sync-server/web 中运行 npm run build。 The console is not built: run npm run build in sync-server/web.",

@@ -17,6 +17,33 @@ pub struct TestServer {
     pub dir: tempfile::TempDir,
     pub running: Option<Running>,
     pub store: Arc<jiuzhu_server::store::sqlite::SqliteStore>,
+    /// The one-time codes the server sent to applicants' phones.
+    pub codes: Arc<SentCodes>,
+}
+
+/// A code adapter that keeps what it "sends" (the SMS gateway of the tests).
+#[derive(Default)]
+pub struct SentCodes(std::sync::Mutex<Vec<(String, String)>>);
+
+impl SentCodes {
+    /// The last code sent to `phone`.
+    pub fn last(&self, phone: &str) -> Option<String> {
+        let sent = self.0.lock().expect("codes");
+        sent.iter()
+            .rev()
+            .find(|(p, _)| p == phone)
+            .map(|(_, c)| c.clone())
+    }
+}
+
+impl jiuzhu_server::applicant::CodeSender for SentCodes {
+    fn send(&self, phone: &str, code: &str) -> Result<(), String> {
+        self.0
+            .lock()
+            .expect("codes")
+            .push((phone.to_string(), code.to_string()));
+        Ok(())
+    }
 }
 
 impl TestServer {
@@ -24,14 +51,23 @@ impl TestServer {
         let dir = tempfile::tempdir().expect("tempdir");
         let data = DataDir::new(dir.path()).expect("data dir");
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        let running = jiuzhu_server::start(&data, listener, None, None)
-            .await
-            .expect("server starts");
+        let codes = Arc::new(SentCodes::default());
+        let running = jiuzhu_server::start_with_codes(
+            &data,
+            listener,
+            None,
+            None,
+            jiuzhu_server::sync_engine::DEFAULT_LEASE_SECS,
+            codes.clone(),
+        )
+        .await
+        .expect("server starts");
         let store = Arc::new(data.open_store().expect("store"));
         TestServer {
             dir,
             running: Some(running),
             store,
+            codes,
         }
     }
 
@@ -305,7 +341,7 @@ impl Console {
 
     /// Send arbitrary bytes as a JSON request body.
     pub async fn raw_body(&mut self, method: &str, path: &str, body: Vec<u8>) -> (u16, Vec<u8>) {
-        let cookie = self.cookie.clone().map(|c| format!("jiuzhu_session={c}"));
+        let cookie = self.cookie.clone();
         let headers: Vec<(&str, &str)> = cookie
             .as_deref()
             .map(|c| ("cookie", c))
@@ -324,12 +360,12 @@ impl Console {
             .await
             .expect("request");
         if let Some(set) = r.headers.get("set-cookie").and_then(|v| v.to_str().ok()) {
-            let value = set
-                .split(';')
-                .next()
-                .and_then(|kv| kv.split_once('='))
-                .map(|(_, v)| v.to_string());
-            self.cookie = value.filter(|v| !v.is_empty());
+            // Keep `name=value`; a cleared cookie (`name=`) signs out.
+            let pair = set.split(';').next().unwrap_or_default().to_string();
+            self.cookie = pair
+                .split_once('=')
+                .filter(|(_, v)| !v.is_empty())
+                .map(|_| pair.clone());
         }
         (r.status.as_u16(), r.body)
     }

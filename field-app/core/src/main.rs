@@ -77,6 +77,35 @@ enum Cmd {
         #[arg(long, default_value = "other")]
         tag: String,
     },
+    /// Sign the open visit with a PNG signature image (binds to the visit's current content).
+    Sign {
+        #[arg(long)]
+        case: String,
+        /// investigator | member
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        name: String,
+        /// The verified member's row id (for `member`).
+        #[arg(long)]
+        member_id: Option<String>,
+        #[arg(long)]
+        png: PathBuf,
+    },
+    /// Seal the open visit; lists what is missing if it is incomplete.
+    Finalize {
+        #[arg(long)]
+        case: String,
+    },
+    /// Answer a caseworker's review note.
+    Answer {
+        #[arg(long)]
+        case: String,
+        #[arg(long)]
+        note: String,
+        #[arg(long)]
+        text: String,
+    },
     /// Sync with the server; prints rounds, bytes and documents (JSON).
     Sync,
 }
@@ -125,6 +154,30 @@ fn main() -> anyhow::Result<()> {
             let bytes =
                 std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
             serde_json::to_value(tablet.add_photo(case_id(&case)?, &bytes, &caption, &tag)?)?
+        }
+        Cmd::Sign {
+            case,
+            role,
+            name,
+            member_id,
+            png,
+        } => {
+            let bytes =
+                std::fs::read(&png).with_context(|| format!("cannot read {}", png.display()))?;
+            serde_json::to_value(tablet.sign(
+                case_id(&case)?,
+                &role,
+                &name,
+                member_id.as_deref(),
+                &bytes,
+            )?)?
+        }
+        Cmd::Finalize { case } => {
+            serde_json::json!({"content_hash": tablet.finalize(case_id(&case)?)?})
+        }
+        Cmd::Answer { case, note, text } => {
+            tablet.answer_note(case_id(&case)?, &note, &text)?;
+            serde_json::json!({"ok": true})
         }
         Cmd::Sync => {
             let rt = tokio::runtime::Builder::new_current_thread()

@@ -7,12 +7,18 @@
 //!   time limit that starts in the new state.
 //! * `calendar` — working days from a TOML holiday calendar with make-up workdays; `deadline`.
 //! * `options` — regional options: who decides, when 民主评议 runs, the 公示 length.
+//! * `review` — 民主评议 tallies (quorum, 2/3, composition; advisory).
+//! * `schedule` — when active cases are reviewed (定期核查).
+//! * `publicity` — what a 公示 or 公布 entry may show (domain §6.2).
 //!
 //! `docs/workflow.md` lists every transition with its role, precondition and source.
 
 pub mod calendar;
 pub mod engine;
 pub mod options;
+pub mod publicity;
+pub mod review;
+pub mod schedule;
 pub mod state;
 
 #[cfg(test)]
@@ -24,4 +30,5 @@ pub use engine::{
     limit_on_entry, overall_limit, route,
 };
 pub use options::{Decider, Options, OptionsError, ReviewMode, ReviewOrder};
+pub use review::{ReviewRules, Tally, Vote, tally};
 pub use state::{Action, CaseKind, Programme, Role, State};

@@ -39,7 +39,7 @@ pub enum ReviewOrder {
     AfterPublicity,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Options {
     pub decider: Decider,
@@ -47,6 +47,10 @@ pub struct Options {
     pub democratic_review_order: ReviewOrder,
     /// 公示 length in calendar days (S1 Art. 19 "7天"; calendar days is an interpretation [R]).
     pub publicity_days: u32,
+    /// The objection hotline printed on 公示 notices (S1 Art. 36).
+    pub hotline: String,
+    /// Quorum and majority rules of 民主评议.
+    pub democratic_review_rules: super::review::ReviewRules,
 }
 
 impl Default for Options {
@@ -56,6 +60,8 @@ impl Default for Options {
             democratic_review: ReviewMode::OnObjection,
             democratic_review_order: ReviewOrder::AfterPublicity,
             publicity_days: 7,
+            hotline: String::new(),
+            democratic_review_rules: super::review::ReviewRules::default(),
         }
     }
 }

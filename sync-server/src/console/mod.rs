@@ -6,6 +6,7 @@ pub mod access;
 pub mod export;
 pub mod queue;
 pub mod text;
+pub mod workflow;
 
 use crate::admin::{self, AdminError};
 use crate::audit::AuditEvent;
@@ -50,6 +51,7 @@ pub fn router() -> Router<AppState> {
         .route("/devices/{id}/revoke", post(revoke))
         .route("/enroll-codes", post(enroll_code))
         .route("/export/queue.xlsx", get(export_queue))
+        .merge(workflow::router())
 }
 
 #[derive(Debug)]
@@ -60,17 +62,17 @@ pub struct ConsoleError {
 }
 
 impl ConsoleError {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         Self {
             status,
             code,
             message: message.into(),
         }
     }
-    fn not_found() -> Self {
+    pub fn not_found() -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", text::NOT_FOUND)
     }
-    fn invalid(message: impl Into<String>) -> Self {
+    pub fn invalid(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "invalid", message)
     }
 }
@@ -108,9 +110,9 @@ impl From<AdminError> for ConsoleError {
     }
 }
 
-type ApiResult<T = Json<Value>> = Result<T, ConsoleError>;
+pub type ApiResult<T = Json<Value>> = Result<T, ConsoleError>;
 
-async fn blocking<T: Send + 'static>(
+pub async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> ApiResult<T> + Send + 'static,
 ) -> ApiResult<T> {
     tokio::task::spawn_blocking(f).await.map_err(|e| {
@@ -262,12 +264,25 @@ async fn version(State(st): State<AppState>, _user: ConsoleUser) -> ApiResult {
 fn rows_in_scope(st: &AppState, user: &ConsoleUser) -> ApiResult<Vec<CaseRow>> {
     let blobs = st.blobs.clone();
     let present = |h: &str| h.parse::<BlobHash>().is_ok_and(|b| blobs.exists(&b));
+    let config = workflow::load_config(st)?;
+    let today = jiuzhu_shared::rules::date::Date::in_china(now());
+    let flows: std::collections::HashMap<String, crate::workflow::flow::Flow> =
+        crate::workflow::service::all_flows(st.store.as_ref())?
+            .into_iter()
+            .map(|f| (f.case_id.clone(), f))
+            .collect();
     Ok(st
         .store
         .list_cases()?
         .iter()
         .filter(|v| user.sees(&v.township))
-        .map(|v| CaseRow::from_view(v, present))
+        .map(|v| {
+            let mut row = CaseRow::from_view(v, present);
+            if let Some(f) = flows.get(&v.case_id.to_string()) {
+                row.set_workflow(f, crate::workflow::service::next_due(f, &config, today));
+            }
+            row
+        })
         .collect())
 }
 

@@ -15,6 +15,8 @@ pub struct Filter {
     pub evidence: Option<String>,
     pub returned: Option<String>,
     pub deadline_before: Option<String>,
+    /// Only cases past their working-day deadline.
+    pub overdue: Option<String>,
     pub q: Option<String>,
     pub sort: Option<String>,
     pub order: Option<String>,
@@ -37,9 +39,31 @@ pub struct CaseRow {
     pub conflicts: usize,
     pub returned: bool,
     pub updated_at: i64,
+    /// Workflow state (code and label) and the running deadline in working days.
+    pub state: Option<String>,
+    pub state_zh: Option<String>,
+    pub due: Option<String>,
+    pub remaining_working_days: Option<i64>,
+    pub overdue: bool,
 }
 
 impl CaseRow {
+    /// Fill the workflow columns from the case's flow and its next deadline.
+    pub fn set_workflow(
+        &mut self,
+        flow: &crate::workflow::flow::Flow,
+        due: Option<crate::workflow::service::Due>,
+    ) {
+        self.state = Some(flow.state.code().to_string());
+        self.state_zh = Some(flow.state.zh().to_string());
+        if let Some(d) = due {
+            self.due = Some(d.due.to_string());
+            self.deadline = self.due.clone();
+            self.remaining_working_days = Some(d.remaining_working_days);
+            self.overdue = d.overdue;
+        }
+    }
+
     pub fn from_view(v: &CaseView, present: impl Fn(&str) -> bool) -> Self {
         let photos_present = v.photos.iter().filter(|h| present(h)).count();
         CaseRow {
@@ -58,6 +82,11 @@ impl CaseRow {
             conflicts: v.conflicts.len(),
             returned: v.open_notes > 0,
             updated_at: v.updated_at,
+            state: None,
+            state_zh: None,
+            due: None,
+            remaining_working_days: None,
+            overdue: false,
         }
     }
 }
@@ -77,6 +106,7 @@ impl Filter {
             && nonempty(&self.investigator).is_none_or(|i| r.team.iter().any(|t| t == i))
             && (!flag(&self.conflicts) || r.conflicts > 0)
             && (!flag(&self.returned) || r.returned)
+            && (!flag(&self.overdue) || r.overdue)
             && match nonempty(&self.evidence) {
                 Some("complete") => r.evidence_complete,
                 Some("incomplete") => !r.evidence_complete,
@@ -147,7 +177,46 @@ mod tests {
             conflicts,
             returned: status == "returned",
             updated_at: 0,
+            state: None,
+            state_zh: None,
+            due: None,
+            remaining_working_days: None,
+            overdue: false,
         }
+    }
+
+    #[test]
+    fn overdue_filter_keeps_cases_past_their_deadline() {
+        let mut late = row(
+            "L",
+            "investigating",
+            "王爱召嘎查",
+            Some("2026-01-05"),
+            0,
+            (0, 0),
+        );
+        late.overdue = true;
+        late.remaining_working_days = Some(-2);
+        let rows = vec![
+            late,
+            row(
+                "O",
+                "investigating",
+                "王爱召嘎查",
+                Some("2026-12-05"),
+                0,
+                (0, 0),
+            ),
+        ];
+        let f = Filter {
+            overdue: Some("1".into()),
+            ..Filter::default()
+        };
+        let (out, _) = f.apply(rows);
+        assert_eq!(
+            out.iter().map(|r| r.case_no.as_str()).collect::<Vec<_>>(),
+            ["L"]
+        );
     }
 
     fn rows() -> Vec<CaseRow> {

@@ -10,6 +10,9 @@ pub const TEAM_TOO_SMALL: &str = "调查小组至少需要 2 名调查员。";
 pub const NOTES_REQUIRED: &str = "退回时至少需要一条批注。";
 pub const RULES_UNUSABLE: &str = "已安装的救助标准配置无法用于今天的测算，请管理员检查配置：";
 pub const NO_RULES: &str = "尚未安装本地区的救助标准配置，无法计算收入核算建议。";
+pub const WORKFLOW_CONFIG_UNUSABLE: &str =
+    "本地区的办理流程配置（workflow.toml / calendar.toml）有误，请管理员检查：";
+pub const SEPARATE_REASON_REQUIRED: &str = "标记单独登记备案时请写明与经办人员或村干部的亲属关系。";
 pub const YES: &str = "是";
 pub const NO: &str = "否";
 pub const QUEUE_SHEET: &str = "案件队列";
@@ -32,6 +35,6 @@ pub fn status(code: &str) -> &str {
         "investigating" => "调查中",
         "returned" => "已退回",
         "investigation_accepted" => "调查已通过",
-        other => other,
+        other => jiuzhu_shared::workflow::State::from_code(other).map_or(other, |s| s.zh()),
     }
 }

@@ -146,6 +146,19 @@ pub struct WorkflowRecord {
     pub detail: serde_json::Value,
 }
 
+/// A workflow item, kept as JSON under `(kind, id)`: a case's workflow state and its transition
+/// records, notices, applicants' materials, objections, 民主评议 meetings and ballots, periodic
+/// reports, one-time codes and applicant sessions. The workflow module owns the shapes; the store
+/// only keeps them, inside the same transactions as the documents they concern.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    pub kind: String,
+    pub id: String,
+    pub case_id: Option<String>,
+    pub body: serde_json::Value,
+    pub at: i64,
+}
+
 /// Cases that concern one investigator since a cursor.
 #[derive(Debug, Default)]
 pub struct Announcements {
@@ -182,6 +195,12 @@ pub trait DocTxn {
     fn current_seq(&mut self) -> Result<u64>;
     /// Append to the audit chain inside this transaction.
     fn audit(&mut self, ev: &crate::audit::AuditEvent) -> Result<()>;
+    fn item(&mut self, kind: &str, id: &str) -> Result<Option<Item>>;
+    /// Items of a kind (of one case when `case` is given), ordered by id.
+    fn items(&mut self, kind: &str, case: Option<&str>) -> Result<Vec<Item>>;
+    /// Insert or replace; moves the change sequence.
+    fn put_item(&mut self, item: &Item) -> Result<()>;
+    fn delete_item(&mut self, kind: &str, id: &str) -> Result<()>;
 }
 
 pub trait Store: Send + Sync + 'static {
@@ -243,6 +262,8 @@ pub trait Store: Send + Sync + 'static {
         progress: &mut dyn FnMut(u64),
     ) -> Result<std::result::Result<u64, crate::audit::Broken>>;
     fn audit_for_case(&self, case: CaseId) -> Result<Vec<crate::audit::AuditEvent>>;
+    fn item(&self, kind: &str, id: &str) -> Result<Option<Item>>;
+    fn items(&self, kind: &str, case: Option<&str>) -> Result<Vec<Item>>;
     /// Run `f` in one write transaction; commit only if it returns Ok.
     fn transact(&self, f: &mut dyn FnMut(&mut dyn DocTxn) -> Result<()>) -> Result<()>;
 }

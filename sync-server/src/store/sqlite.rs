@@ -61,6 +61,12 @@ CREATE TABLE audit (
     prev BLOB NOT NULL, hash BLOB NOT NULL) STRICT;
 CREATE INDEX audit_case ON audit(case_id, seq);
 "#,
+    r#"
+CREATE TABLE items (
+    kind TEXT NOT NULL, id TEXT NOT NULL, case_id TEXT, body TEXT NOT NULL, at INTEGER NOT NULL,
+    PRIMARY KEY (kind, id)) STRICT;
+CREATE INDEX items_case ON items(kind, case_id, id);
+"#,
 ];
 
 pub struct SqliteStore {
@@ -587,6 +593,14 @@ impl Store for SqliteStore {
             .collect())
     }
 
+    fn item(&self, kind: &str, id: &str) -> Result<Option<Item>> {
+        get_item(&self.conn(), kind, id)
+    }
+
+    fn items(&self, kind: &str, case: Option<&str>) -> Result<Vec<Item>> {
+        list_items(&self.conn(), kind, case)
+    }
+
     fn transact(&self, f: &mut dyn FnMut(&mut dyn DocTxn) -> Result<()>) -> Result<()> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -640,7 +654,70 @@ struct SqliteTxn<'c> {
     tx: Transaction<'c>,
 }
 
+fn item_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Item> {
+    let body: String = r.get(3)?;
+    Ok(Item {
+        kind: r.get(0)?,
+        id: r.get(1)?,
+        case_id: r.get(2)?,
+        body: serde_json::from_str(&body).unwrap_or(serde_json::Value::Null),
+        at: r.get(4)?,
+    })
+}
+
+fn get_item(conn: &Connection, kind: &str, id: &str) -> Result<Option<Item>> {
+    Ok(conn
+        .query_row(
+            "SELECT kind, id, case_id, body, at FROM items WHERE kind = ?1 AND id = ?2",
+            params![kind, id],
+            item_row,
+        )
+        .optional()?)
+}
+
+fn list_items(conn: &Connection, kind: &str, case: Option<&str>) -> Result<Vec<Item>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT kind, id, case_id, body, at FROM items
+         WHERE kind = ?1 AND (?2 IS NULL OR case_id = ?2) ORDER BY id",
+    )?;
+    let rows = stmt.query_map(params![kind, case], item_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 impl DocTxn for SqliteTxn<'_> {
+    fn item(&mut self, kind: &str, id: &str) -> Result<Option<Item>> {
+        get_item(&self.tx, kind, id)
+    }
+
+    fn items(&mut self, kind: &str, case: Option<&str>) -> Result<Vec<Item>> {
+        list_items(&self.tx, kind, case)
+    }
+
+    fn put_item(&mut self, item: &Item) -> Result<()> {
+        self.tx.execute(
+            "INSERT INTO items(kind, id, case_id, body, at) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(kind, id) DO UPDATE SET case_id = ?3, body = ?4, at = ?5",
+            params![
+                item.kind,
+                item.id,
+                item.case_id,
+                item.body.to_string(),
+                item.at
+            ],
+        )?;
+        // The console polls the change sequence: workflow items count as changes.
+        next_seq(&self.tx)?;
+        Ok(())
+    }
+
+    fn delete_item(&mut self, kind: &str, id: &str) -> Result<()> {
+        self.tx.execute(
+            "DELETE FROM items WHERE kind = ?1 AND id = ?2",
+            params![kind, id],
+        )?;
+        Ok(())
+    }
+
     fn load_doc(&mut self, id: CaseId) -> Result<Option<Vec<u8>>> {
         let mut stmt = self
             .tx

@@ -1,0 +1,146 @@
+//! Public pages' API (`/api/public`): the 公示 list with online objections, the approved roll,
+//! and 民主评议 ballots reached by a representative's one-time link. Only what domain §6.2
+//! allows leaves the server here.
+
+use crate::console::workflow::load_config;
+use crate::console::{ApiResult, ConsoleError, blocking};
+use crate::http::{AppState, now};
+use crate::workflow::meetings;
+use crate::workflow::service::all_flows;
+use crate::workflow::{Who, publicity};
+use axum::extract::{Path, Query, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use jiuzhu_shared::rules::date::Date;
+use jiuzhu_shared::workflow::{Role as WfRole, Vote};
+use serde::Deserialize;
+use serde_json::json;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/publicity", get(list_publicity))
+        .route("/objections", post(object))
+        .route("/roll", get(roll))
+        .route("/vote/{token}", get(ballot).post(vote))
+}
+
+#[derive(Deserialize)]
+struct TownshipQuery {
+    township: String,
+}
+
+async fn list_publicity(State(st): State<AppState>, Query(q): Query<TownshipQuery>) -> ApiResult {
+    blocking(move || {
+        let config = load_config(&st)?;
+        let entries: Vec<_> = publicity::publicity(st.store.as_ref(), &q.township, Date::in_china(now()))?
+            .into_iter()
+            .map(|(_, e)| e)
+            .collect();
+        Ok(Json(json!({ "township": q.township, "hotline": config.options.hotline, "entries": entries })))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct ObjectionBody {
+    entry_id: String,
+    content: String,
+    #[serde(default)]
+    contact: String,
+}
+
+async fn object(State(st): State<AppState>, Json(b): Json<ObjectionBody>) -> ApiResult {
+    blocking(move || {
+        let config = load_config(&st)?;
+        let case = publicity::case_of_entry(st.store.as_ref(), &b.entry_id)?;
+        // The online form is registered on the township's behalf, as a caseworker would
+        // register a call: the engine's role for 登记公示异议.
+        let who = Who {
+            name: "网上异议表".into(),
+            role: WfRole::Caseworker,
+            actor: st.store.server_actor()?,
+            audit: "public objection form".into(),
+        };
+        let o = publicity::register_objection(
+            st.store.as_ref(),
+            &config,
+            case,
+            &who,
+            publicity::Received {
+                channel: "online",
+                content: &b.content,
+                contact: &b.contact,
+            },
+            now(),
+        )?;
+        Ok(Json(json!({ "receipt": o.receipt })))
+    })
+    .await
+}
+
+async fn roll(State(st): State<AppState>, Query(q): Query<TownshipQuery>) -> ApiResult {
+    blocking(move || {
+        let entries = publicity::roll(st.store.as_ref(), &q.township)?;
+        Ok(Json(json!({ "township": q.township, "entries": entries })))
+    })
+    .await
+}
+
+async fn ballot(State(st): State<AppState>, Path(token): Path<String>) -> ApiResult {
+    blocking(move || {
+        let store = st.store.as_ref();
+        let (m, idx) = meetings::by_token(store, &token).map_err(|e| link_invalid(e.to_string()))?;
+        let flows = all_flows(store)?;
+        Ok(Json(json!({
+            "meeting": {"id": m.id, "title": m.title, "village": m.village, "held_on": m.held_on, "secret": m.secret},
+            "representative": m.roster[idx].name,
+            "cases": meetings::ballot_cases(store, &flows, &m, idx),
+            "voted": m.roster[idx].voted_at.is_some(),
+        })))
+    })
+    .await
+}
+
+fn link_invalid(message: String) -> ConsoleError {
+    ConsoleError::new(axum::http::StatusCode::NOT_FOUND, "link_invalid", message)
+}
+
+#[derive(Deserialize)]
+struct VoteItem {
+    case_id: String,
+    vote: Vote,
+}
+
+#[derive(Deserialize)]
+struct VoteBody {
+    votes: Vec<VoteItem>,
+    signature: String,
+}
+
+async fn vote(
+    State(st): State<AppState>,
+    Path(token): Path<String>,
+    Json(b): Json<VoteBody>,
+) -> ApiResult {
+    use base64::Engine;
+    blocking(move || {
+        let png = b
+            .signature
+            .strip_prefix("data:image/png;base64,")
+            .and_then(|s| base64::engine::general_purpose::STANDARD.decode(s).ok())
+            .ok_or_else(|| ConsoleError::invalid("请先签名"))?;
+        let votes: Vec<(String, Vote)> = b
+            .votes
+            .iter()
+            .map(|v| (v.case_id.clone(), v.vote))
+            .collect();
+        meetings::vote(st.store.as_ref(), &st.blobs, &token, &votes, &png, now()).map_err(|e| {
+            match e {
+                crate::workflow::WorkflowError::NotFound(m) => link_invalid(m),
+                e => e.into(),
+            }
+        })?;
+        Ok(Json(json!({ "recorded": true })))
+    })
+    .await
+}

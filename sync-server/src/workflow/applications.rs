@@ -1,0 +1,427 @@
+//! Cases applied for on the phone pages: the draft lives only as a flow until it is submitted
+//! (so drafts never reach the queue or the tablets); submission writes the case document with the
+//! declared family and takes the `submit` (or `resubmit`, after 补正) action.
+
+use super::config::WorkflowConfig;
+use super::flow::*;
+use super::service::{ActionInput, act_in, in_txn, load_flow, put_flow};
+use super::{Result, Who, WorkflowError};
+use crate::blobs::BlobDir;
+use crate::store::{DocTxn, Item, Store};
+use crate::sync_engine::write_server_change;
+use jiuzhu_shared::rules::date::Date;
+use jiuzhu_shared::schema::{CaseDoc, DeclaredMember, SCHEMA_VERSION};
+use jiuzhu_shared::workflow::{Action, CaseKind, Programme, State};
+use jiuzhu_shared::{BlobHash, CaseId};
+use serde::{Deserialize, Serialize};
+
+pub const MAX_MATERIAL_BYTES: usize = 8 << 20;
+
+/// Material kinds and their Chinese names.
+pub const MATERIAL_KINDS: &[(&str, &str)] = &[
+    ("id_card", "身份证"),
+    ("hukou", "户口本"),
+    ("income", "收入证明"),
+    ("medical", "病历/诊断"),
+    ("disability", "残疾证"),
+    ("other", "其他材料"),
+];
+
+pub fn material_zh(kind: &str) -> &'static str {
+    MATERIAL_KINDS
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map(|(_, z)| *z)
+        .unwrap_or("其他材料")
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Material {
+    pub id: String,
+    pub kind: String,
+    pub name: String,
+    pub hash: String,
+    pub bytes: usize,
+    pub uploaded_at: i64,
+}
+
+fn programme(code: &str) -> Result<Programme> {
+    Programme::ALL
+        .iter()
+        .copied()
+        .find(|p| p.code() == code)
+        .ok_or_else(|| WorkflowError::Invalid("请选择救助类别：低保、特困或临时救助".into()))
+}
+
+/// GB 11643 check digit of an 18-character ID number.
+pub fn id_number_valid(id: &str) -> bool {
+    let b = id.as_bytes();
+    if b.len() != 18 || !b[..17].iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let sum: u32 = b[..17]
+        .iter()
+        .zip(W)
+        .map(|(d, w)| u32::from(d - b'0') * w)
+        .sum();
+    let check = b"10X98765432"[(sum % 11) as usize];
+    b[17].to_ascii_uppercase() == check
+}
+
+/// Check an application as typed; every problem is named.
+pub fn validate(app: &Application) -> Result<Application> {
+    let mut app = app.clone();
+    programme(&app.programme)?;
+    let trim = |s: &mut String| *s = s.trim().to_string();
+    for s in [
+        &mut app.township,
+        &mut app.village,
+        &mut app.address,
+        &mut app.applicant.name,
+        &mut app.applicant.id_number,
+    ] {
+        trim(s);
+    }
+    if app.township.is_empty() || app.village.is_empty() {
+        return Err(WorkflowError::Invalid(
+            "请选择苏木乡镇并填写嘎查村/社区".into(),
+        ));
+    }
+    if app.applicant.name.is_empty() {
+        return Err(WorkflowError::Invalid("请填写申请人姓名".into()));
+    }
+    if !id_number_valid(&app.applicant.id_number) {
+        return Err(WorkflowError::Invalid(
+            "申请人身份证号码不正确，请核对18位号码（最后一位可能是X）".into(),
+        ));
+    }
+    app.members.retain(|m| !m.name.trim().is_empty());
+    for m in &mut app.members {
+        trim(&mut m.name);
+        trim(&mut m.id_number);
+        if !m.id_number.is_empty() && !id_number_valid(&m.id_number) {
+            return Err(WorkflowError::Invalid(format!(
+                "家庭成员{}的身份证号码不正确，请核对",
+                m.name
+            )));
+        }
+    }
+    if !app.members.iter().any(|m| m.name == app.applicant.name) {
+        app.members.insert(
+            0,
+            Member {
+                name: app.applicant.name.clone(),
+                id_number: app.applicant.id_number.clone(),
+                relation: "本人".into(),
+                ..Member::default()
+            },
+        );
+    }
+    Ok(app)
+}
+
+fn new_case_no(txn: &mut dyn DocTxn, prefix: &str, today: Date) -> Result<String> {
+    let n = txn.items(FLOW, None)?.len() + 1;
+    Ok(format!(
+        "{prefix}-{}-{n:04}",
+        today.to_string().replace('-', "")
+    ))
+}
+
+/// A new draft for the phone number.
+pub fn create(store: &dyn Store, phone: &str, app: &Application, now: i64) -> Result<Flow> {
+    let app = validate(app)?;
+    let today = Date::in_china(now);
+    in_txn(store, &mut |txn| {
+        let case = CaseId::new();
+        let flow = Flow {
+            case_id: case.to_string(),
+            case_no: new_case_no(txn, "SQ", today)?,
+            programme: programme(&app.programme)?,
+            kind: CaseKind::Application,
+            state: State::Draft,
+            entered: today,
+            accepted: None,
+            township: app.township.clone(),
+            phone: Some(phone.to_string()),
+            origin: None,
+            records: 0,
+            facts: Facts::default(),
+            application: Some(app.clone()),
+        };
+        put_flow(txn, &flow, now)?;
+        Ok(flow)
+    })
+}
+
+/// The applicant's own case (404 for anybody else's, without telling which).
+pub fn own(txn: &mut dyn DocTxn, case: CaseId, phone: &str, now: i64) -> Result<Flow> {
+    let flow = load_flow(txn, case, Date::in_china(now))
+        .map_err(|_| WorkflowError::NotFound("没有找到这份申请".into()))?;
+    if flow.phone.as_deref() != Some(phone) {
+        return Err(WorkflowError::NotFound("没有找到这份申请".into()));
+    }
+    Ok(flow)
+}
+
+fn editable(flow: &Flow) -> Result<()> {
+    if matches!(flow.state, State::Draft | State::NeedsSupplement) {
+        Ok(())
+    } else {
+        Err(WorkflowError::Invalid(format!(
+            "申请已{}，不能再修改；如情况有变化，请联系乡镇社会救助窗口",
+            flow.state.zh()
+        )))
+    }
+}
+
+pub fn update(
+    store: &dyn Store,
+    case: CaseId,
+    phone: &str,
+    app: &Application,
+    now: i64,
+) -> Result<Flow> {
+    let app = validate(app)?;
+    in_txn(store, &mut |txn| {
+        let mut flow = own(txn, case, phone, now)?;
+        editable(&flow)?;
+        if flow.state == State::NeedsSupplement {
+            flow.facts.supplement_provided = true;
+        }
+        flow.programme = programme(&app.programme)?;
+        flow.township = app.township.clone();
+        flow.application = Some(app.clone());
+        put_flow(txn, &flow, now)?;
+        Ok(flow)
+    })
+}
+
+/// Keep an uploaded image (already downsized on the phone) as a material of the case.
+/// An uploaded image and what it is.
+pub struct Upload<'a> {
+    pub kind: &'a str,
+    pub name: &'a str,
+    pub bytes: &'a [u8],
+}
+
+pub fn add_material(
+    store: &dyn Store,
+    blobs: &BlobDir,
+    case: CaseId,
+    phone: &str,
+    upload: Upload<'_>,
+    now: i64,
+) -> Result<Flow> {
+    let Upload { kind, name, bytes } = upload;
+    if bytes.len() > MAX_MATERIAL_BYTES {
+        return Err(WorkflowError::Invalid(
+            "照片太大（超过8MB），请重新拍摄".into(),
+        ));
+    }
+    if !matches!(
+        image::guess_format(bytes),
+        Ok(image::ImageFormat::Jpeg | image::ImageFormat::Png)
+    ) {
+        return Err(WorkflowError::Invalid("只能上传JPEG或PNG格式的照片".into()));
+    }
+    if !MATERIAL_KINDS.iter().any(|(k, _)| *k == kind) {
+        return Err(WorkflowError::Invalid("材料类别不正确".into()));
+    }
+    let hash = BlobHash::of(bytes);
+    blobs
+        .append(&hash, 0, bytes.len() as u64, bytes)
+        .map_err(|e| WorkflowError::Invalid(format!("照片保存失败：{e}")))?;
+    in_txn(store, &mut |txn| {
+        let mut flow = own(txn, case, phone, now)?;
+        editable(&flow)?;
+        let m = Material {
+            id: super::ordered_id(),
+            kind: kind.to_string(),
+            name: name.trim().chars().take(60).collect(),
+            hash: hash.to_string(),
+            bytes: bytes.len(),
+            uploaded_at: now,
+        };
+        txn.put_item(&Item {
+            kind: MATERIAL.into(),
+            id: m.id.clone(),
+            case_id: Some(flow.case_id.clone()),
+            body: serde_json::to_value(&m).expect("a material serialises"),
+            at: now,
+        })?;
+        if flow.state == State::NeedsSupplement {
+            flow.facts.supplement_provided = true;
+            put_flow(txn, &flow, now)?;
+        }
+        Ok(flow)
+    })
+}
+
+pub fn materials(store: &dyn Store, case: &str) -> Result<Vec<Material>> {
+    Ok(store
+        .items(MATERIAL, Some(case))?
+        .into_iter()
+        .filter_map(|i| serde_json::from_value(i.body).ok())
+        .collect())
+}
+
+pub fn material(store: &dyn Store, id: &str) -> Result<Option<(String, Material)>> {
+    Ok(store.item(MATERIAL, id)?.and_then(|i| {
+        let case = i.case_id.clone()?;
+        serde_json::from_value(i.body).ok().map(|m| (case, m))
+    }))
+}
+
+/// Sign the 承诺书 or the 授权核对书 with a drawn signature (PNG data URL).
+/// A drawn signature on one of the two documents.
+pub struct Signing<'a> {
+    /// promise | consent
+    pub document: &'a str,
+    pub signer: &'a str,
+    /// `data:image/png;base64,…`
+    pub image: &'a str,
+}
+
+pub fn sign(
+    store: &dyn Store,
+    blobs: &BlobDir,
+    case: CaseId,
+    phone: &str,
+    signing: Signing<'_>,
+    now: i64,
+) -> Result<Flow> {
+    use base64::Engine;
+    let Signing {
+        document,
+        signer,
+        image: image_data_url,
+    } = signing;
+    if !matches!(document, "promise" | "consent") {
+        return Err(WorkflowError::Invalid("只能签署承诺书或授权核对书".into()));
+    }
+    if signer.trim().is_empty() {
+        return Err(WorkflowError::Invalid("请填写签字人姓名".into()));
+    }
+    let b64 = image_data_url
+        .strip_prefix("data:image/png;base64,")
+        .ok_or_else(|| WorkflowError::Invalid("签名图片格式不正确，请重新签名".into()))?;
+    let png = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .map_err(|_| WorkflowError::Invalid("签名图片格式不正确，请重新签名".into()))?;
+    if png.len() > 2 << 20 || image::guess_format(&png).ok() != Some(image::ImageFormat::Png) {
+        return Err(WorkflowError::Invalid(
+            "签名图片格式不正确，请重新签名".into(),
+        ));
+    }
+    let hash = BlobHash::of(&png);
+    blobs
+        .append(&hash, 0, png.len() as u64, &png)
+        .map_err(|e| WorkflowError::Invalid(format!("签名保存失败：{e}")))?;
+    in_txn(store, &mut |txn| {
+        let mut flow = own(txn, case, phone, now)?;
+        editable(&flow)?;
+        flow.facts.signatures.retain(|s| s.document != document);
+        flow.facts.signatures.push(SignedDoc {
+            document: document.to_string(),
+            signer: signer.trim().to_string(),
+            image_hash: hash.to_string(),
+            at: now,
+        });
+        put_flow(txn, &flow, now)?;
+        Ok(flow)
+    })
+}
+
+fn declared_members(app: &Application) -> Vec<DeclaredMember> {
+    app.members
+        .iter()
+        .map(|m| DeclaredMember {
+            id: jiuzhu_shared::ids::new_row_id(),
+            name: m.name.clone(),
+            id_number: m.id_number.clone(),
+            relation: m.relation.clone(),
+            sex: m.sex.clone(),
+            birth_date: m.birth_date.clone(),
+            health: m.health.clone(),
+            disability_type: m.disability_type.clone(),
+            disability_grade: m.disability_grade.clone(),
+            employment: m.employment.clone(),
+            ..DeclaredMember::default()
+        })
+        .collect()
+}
+
+/// Write the declared section (and, on first submission, the whole header) from the application.
+fn write_document(txn: &mut dyn DocTxn, flow: &Flow, who: &Who, now: i64) -> Result<()> {
+    let case: CaseId = flow
+        .case_id
+        .parse()
+        .map_err(|_| WorkflowError::Invalid("bad id".into()))?;
+    let app = flow.application.clone().unwrap_or_default();
+    let exists = txn.load_doc(case)?.is_some();
+    let members = declared_members(&app);
+    let today = Date::in_china(now).to_string();
+    write_server_change(txn, case, who.actor, now, &mut |doc| {
+        if exists {
+            doc.update("application corrected (补正)", now, |c| {
+                c.header.applicant_name = app.applicant.name.clone();
+                c.header.applicant_id_number = app.applicant.id_number.clone();
+                c.header.village = app.village.clone();
+                c.header.address = app.address.clone();
+                c.declared.members = members.clone();
+                Ok(())
+            })
+        } else {
+            let mut c = CaseDoc {
+                schema_version: SCHEMA_VERSION,
+                case_id: flow.case_id.clone(),
+                ..CaseDoc::default()
+            };
+            c.header.case_no = flow.case_no.clone();
+            c.header.case_type = case_type_of(flow.programme, &app.village).into();
+            c.header.applicant_name = app.applicant.name.clone();
+            c.header.applicant_id_number = app.applicant.id_number.clone();
+            c.header.township = app.township.clone();
+            c.header.village = app.village.clone();
+            c.header.address = app.address.clone();
+            c.header.status = State::Submitted.code().into();
+            c.declared.application_date = Some(today.clone());
+            c.declared.members = members.clone();
+            c.fill_missing_ids();
+            doc.write(&c, "application submitted", now)
+        }
+    })?;
+    Ok(())
+}
+
+/// Submit the draft, or resubmit after 补正.
+pub fn submit(
+    store: &dyn Store,
+    config: &WorkflowConfig,
+    case: CaseId,
+    phone: &str,
+    who: &Who,
+    now: i64,
+) -> Result<Flow> {
+    in_txn(store, &mut |txn| {
+        let flow = own(txn, case, phone, now)?;
+        let action = match flow.state {
+            State::Draft => Action::Submit,
+            State::NeedsSupplement => Action::Resubmit,
+            s => {
+                return Err(WorkflowError::Invalid(format!(
+                    "申请已{}，无需再次提交",
+                    s.zh()
+                )));
+            }
+        };
+        // Check before writing the document, so a refused submission leaves no case behind.
+        let facts = flow.case_facts(None, Date::in_china(now), None);
+        jiuzhu_shared::workflow::allowed(&facts, flow.state, action, who.role, &config.options)
+            .map_err(WorkflowError::Refused)?;
+        write_document(txn, &flow, who, now)?;
+        act_in(txn, config, case, who, &ActionInput::new(action), now)
+    })
+}

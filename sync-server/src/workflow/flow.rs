@@ -1,0 +1,284 @@
+//! A case's workflow state as the server keeps it (item kind `flow`): the state, when it was
+//! entered, and the facts the engine's preconditions read. Transitions are separate, ordered
+//! records (item kind `transition`).
+
+use jiuzhu_shared::rules::date::Date;
+use jiuzhu_shared::schema::CaseDoc;
+use jiuzhu_shared::workflow::{
+    Action, CaseFacts, CaseKind, ExtensionReason, Programme, Role, State, VisitFacts,
+};
+use serde::{Deserialize, Serialize};
+
+pub const FLOW: &str = "flow";
+pub const TRANSITION: &str = "transition";
+pub const NOTICE: &str = "notice";
+pub const MATERIAL: &str = "material";
+pub const OBJECTION: &str = "objection";
+pub const MEETING: &str = "meeting";
+pub const BALLOT: &str = "ballot";
+pub const VOTE_LINK: &str = "vote_link";
+pub const REPORT: &str = "report";
+pub const OTP: &str = "otp";
+pub const APPLICANT_SESSION: &str = "applicant_session";
+
+/// What the applicant typed on the phone page (also written into the document's declared section
+/// at submission).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Application {
+    pub programme: String,
+    pub township: String,
+    pub village: String,
+    pub address: String,
+    pub applicant: Person,
+    pub members: Vec<Member>,
+    pub income_note: String,
+    pub property_note: String,
+    pub expense_note: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Person {
+    pub name: String,
+    pub id_number: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Member {
+    pub name: String,
+    pub id_number: String,
+    pub relation: String,
+    pub sex: String,
+    pub birth_date: String,
+    pub health: String,
+    pub disability_type: String,
+    pub disability_grade: String,
+    pub employment: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckItem {
+    pub key: String,
+    pub label: String,
+    pub ok: bool,
+}
+
+/// The 初审意见, signed by the lead who wrote it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Opinion {
+    pub text: String,
+    pub amount_fen: i64,
+    pub start_month: String,
+    pub signed_by: String,
+    pub signed_at: i64,
+}
+
+/// The deciding authority's confirmation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Decision {
+    pub amount_fen: i64,
+    pub start_month: String,
+    pub by: String,
+    pub at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Period {
+    pub from: Date,
+    pub to: Date,
+    /// Opaque id shown on the public page instead of the case id.
+    pub entry_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SignedDoc {
+    /// promise | consent
+    pub document: String,
+    pub signer: String,
+    pub image_hash: String,
+    pub at: i64,
+}
+
+/// The facts the server keeps beside the document.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Facts {
+    pub signatures: Vec<SignedDoc>,
+    pub checklist: Vec<CheckItem>,
+    pub missing_items: Vec<String>,
+    pub supplement_provided: bool,
+    pub team: Vec<String>,
+    pub visit_accepted: bool,
+    pub situation_recorded: bool,
+    pub check_failed: bool,
+    pub check_objection_window_closed: bool,
+    pub refused_cooperation: bool,
+    pub separately_registered: bool,
+    pub separately_reason: Option<String>,
+    pub complaint_during_review: bool,
+    pub decider_visit_done: bool,
+    pub review_minutes_recorded: bool,
+    pub democratic_review_done: bool,
+    pub opinion: Option<Opinion>,
+    /// The opinion an objection set aside (shown to 民主评议 representatives).
+    pub previous_opinion: Option<Opinion>,
+    pub decision: Option<Decision>,
+    pub publicity: Option<Period>,
+    pub publicity_done: bool,
+    pub objection_raised: bool,
+    pub objection_open: bool,
+    pub terminating: bool,
+    pub extension: Option<ExtensionReason>,
+    /// Active cases: when the next 定期核查 falls due.
+    pub next_review: Option<Date>,
+    /// Active cases: the open change-review case, if any.
+    pub open_review: Option<String>,
+}
+
+impl Facts {
+    pub fn signed(&self, document: &str) -> bool {
+        self.signatures.iter().any(|s| s.document == document)
+    }
+}
+
+/// A case's workflow state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Flow {
+    pub case_id: String,
+    pub case_no: String,
+    pub programme: Programme,
+    pub kind: CaseKind,
+    pub state: State,
+    /// The day the case entered `state`.
+    pub entered: Date,
+    /// The day of 受理.
+    pub accepted: Option<Date>,
+    pub township: String,
+    /// The applicant's phone (cases applied for on the phone pages).
+    pub phone: Option<String>,
+    /// Change reviews: the active case reviewed.
+    pub origin: Option<String>,
+    /// Transitions recorded so far (the next record is number `records + 1`).
+    pub records: u32,
+    pub facts: Facts,
+    pub application: Option<Application>,
+}
+
+/// One transition, in order, with its actor, time and reason.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    pub n: u32,
+    pub action: Action,
+    pub from: State,
+    pub to: State,
+    pub role: Role,
+    pub actor: String,
+    pub at: i64,
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub detail: serde_json::Value,
+}
+
+pub fn transition_id(case: &str, n: u32) -> String {
+    format!("{case}:{n:06}")
+}
+
+/// The programme a legacy case (created before workflows, e.g. by `admin add-case`) belongs to.
+pub fn programme_of_case_type(case_type: &str) -> Programme {
+    match case_type {
+        "tekun" => Programme::Tekun,
+        "temporary" | "temporary_expense" => Programme::TemporaryExpense,
+        "temporary_urgent" => Programme::TemporaryUrgent,
+        _ => Programme::Dibao,
+    }
+}
+
+/// The document's `header.case_type` for a programme (the rules engine reads it).
+pub fn case_type_of(programme: Programme, village: &str) -> &'static str {
+    match programme {
+        Programme::Tekun => "tekun",
+        Programme::TemporaryUrgent | Programme::TemporaryExpense => "temporary",
+        // 社区 are urban, 嘎查/村 rural.
+        Programme::Dibao if village.ends_with("社区") => "urban_dibao",
+        Programme::Dibao => "rural_dibao",
+    }
+}
+
+/// What the latest visit established, from the document.
+pub fn visit_facts(doc: &CaseDoc, accepted: bool) -> Option<VisitFacts> {
+    let v = doc.visits.last()?;
+    let mut signers: Vec<String> = v
+        .signatures
+        .iter()
+        .filter(|s| s.role == "investigator" && !s.name.trim().is_empty())
+        .map(|s| s.name.trim().to_string())
+        .collect();
+    signers.sort();
+    signers.dedup();
+    Some(VisitFacts {
+        finalized: v.finalized,
+        investigator_signers: signers,
+        accepted,
+    })
+}
+
+impl Flow {
+    /// The engine's view of the case on `today`, with the reason typed for this action.
+    pub fn case_facts(
+        &self,
+        doc: Option<&CaseDoc>,
+        today: Date,
+        reason: Option<&str>,
+    ) -> CaseFacts {
+        let f = &self.facts;
+        let mut c = CaseFacts::new(self.programme, self.kind, today);
+        c.promise_signed = f.signed("promise") || self.phone.is_none();
+        c.consent_signed = f.signed("consent") || self.phone.is_none();
+        c.missing_items = f.missing_items.clone();
+        c.supplement_provided = f.supplement_provided;
+        c.team = f.team.clone();
+        // The console's 验收 (accept the visit) writes `investigation_accepted` into the header.
+        c.visit = doc.and_then(|d| {
+            visit_facts(
+                d,
+                f.visit_accepted || d.header.status == "investigation_accepted",
+            )
+        });
+        c.situation_recorded = f.situation_recorded;
+        c.check_failed = f.check_failed;
+        c.check_objection_window_closed = f.check_objection_window_closed;
+        c.refused_cooperation = f.refused_cooperation;
+        c.separately_registered = f.separately_registered;
+        c.complaint_during_review = f.complaint_during_review;
+        c.decider_visit_done = f.decider_visit_done;
+        c.review_minutes_recorded = f.review_minutes_recorded;
+        c.democratic_review_done = f.democratic_review_done;
+        c.opinion_signed = f.opinion.is_some();
+        c.publicity_started = f.publicity.as_ref().map(|p| p.from);
+        c.publicity_done = f.publicity_done;
+        c.objection_raised = f.objection_raised;
+        c.objection_open = f.objection_open;
+        c.amount_set = f.decision.is_some();
+        c.terminating = f.terminating;
+        c.reason = reason.map(str::to_string);
+        c.extension = f.extension;
+        c
+    }
+
+    /// The document header's flags (shown on the tablet and in the console).
+    pub fn flags(&self) -> Vec<String> {
+        let mut flags = Vec::new();
+        if self.facts.separately_registered {
+            flags.push("单独登记备案".to_string());
+        }
+        if self.facts.objection_open {
+            flags.push("公示异议待处理".to_string());
+        }
+        if self.kind == CaseKind::ChangeReview {
+            flags.push("变更核查".to_string());
+        }
+        flags
+    }
+}

@@ -1,0 +1,439 @@
+//! 民主评议 meetings: the township names a roster (with recusal of relatives per case), each
+//! representative gets a one-time link to vote on their phone, the server tallies per case with
+//! the region's quorum and 2/3 rules and produces minutes. The vote is advisory: the township
+//! records its conclusion on each case with `conclude_democratic_review`.
+//!
+//! Secret ballots are stored without the voter and under random ids, so neither a column nor the
+//! order of rows links a vote to a person; only "has voted" is kept per representative.
+
+use super::config::WorkflowConfig;
+use super::flow::{BALLOT, Flow, MEETING, VOTE_LINK};
+use super::service::{ActionInput, act_in, in_txn, load_flow, update_facts};
+use super::{Result, Who, WorkflowError};
+use crate::store::{DocTxn, Item, Store, StoreError};
+use jiuzhu_shared::CaseId;
+use jiuzhu_shared::rules::date::Date;
+use jiuzhu_shared::workflow::{Action, State, Tally, Vote, tally};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RosterEntry {
+    pub idx: usize,
+    pub name: String,
+    pub phone: String,
+    /// resident | cadre | staff (村(居)民代表 / 村干部 / 乡镇工作人员)
+    pub kind: String,
+    #[serde(default)]
+    pub recuse_case_ids: Vec<String>,
+    #[serde(default)]
+    pub recusal_reason: String,
+    pub voted_at: Option<i64>,
+    pub signature_hash: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Meeting {
+    pub id: String,
+    pub title: String,
+    pub township: String,
+    pub village: String,
+    pub held_on: String,
+    pub secret: bool,
+    pub open: bool,
+    pub minutes: String,
+    pub created_by: String,
+    pub created_at: i64,
+    pub case_ids: Vec<String>,
+    pub roster: Vec<RosterEntry>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RosterInput {
+    pub name: String,
+    #[serde(default)]
+    pub phone: String,
+    pub kind: String,
+    #[serde(default)]
+    pub recuse_case_ids: Vec<String>,
+    #[serde(default)]
+    pub recusal_reason: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct MeetingInput {
+    pub title: String,
+    pub village: String,
+    pub held_on: String,
+    #[serde(default)]
+    pub secret: bool,
+    pub case_ids: Vec<String>,
+    pub roster: Vec<RosterInput>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Ballot {
+    meeting: String,
+    vote: Vote,
+    /// The voter's roster index, only for open (non-secret) votes.
+    voter: Option<usize>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct VoteLink {
+    meeting: String,
+    idx: usize,
+}
+
+pub fn kind_zh(kind: &str) -> &'static str {
+    match kind {
+        "resident" => "村(居)民代表",
+        "cadre" => "村干部",
+        "staff" => "乡镇工作人员",
+        _ => "其他",
+    }
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(item: Item) -> Result<T> {
+    serde_json::from_value(item.body)
+        .map_err(|e| WorkflowError::Store(StoreError::Invalid(format!("stored meeting: {e}"))))
+}
+
+fn put_meeting(txn: &mut dyn DocTxn, m: &Meeting, now: i64) -> Result<()> {
+    txn.put_item(&Item {
+        kind: MEETING.into(),
+        id: m.id.clone(),
+        case_id: None,
+        body: serde_json::to_value(m).expect("a meeting serialises"),
+        at: now,
+    })?;
+    Ok(())
+}
+
+pub fn get(store: &dyn Store, id: &str) -> Result<Meeting> {
+    parse(
+        store
+            .item(MEETING, id)?
+            .ok_or_else(|| WorkflowError::NotFound("没有这次评议".into()))?,
+    )
+}
+
+pub fn list(store: &dyn Store) -> Result<Vec<Meeting>> {
+    store.items(MEETING, None)?.into_iter().map(parse).collect()
+}
+
+/// Create the meeting and move each case into 民主评议 (all or nothing). Returns the meeting and
+/// each representative's one-time token (shown once).
+pub fn create(
+    store: &dyn Store,
+    config: &WorkflowConfig,
+    township: &str,
+    who: &Who,
+    input: &MeetingInput,
+    now: i64,
+) -> Result<(Meeting, Vec<(String, String)>)> {
+    let rules = config.options.democratic_review_rules;
+    if input.title.trim().is_empty() || input.village.trim().is_empty() {
+        return Err(WorkflowError::Invalid("请填写评议名称和嘎查村/社区".into()));
+    }
+    if input.held_on.parse::<Date>().is_err() {
+        return Err(WorkflowError::Invalid("评议日期格式应为 YYYY-MM-DD".into()));
+    }
+    if input.case_ids.is_empty() {
+        return Err(WorkflowError::Invalid("请选择要评议的案件".into()));
+    }
+    let roster: Vec<&RosterInput> = input
+        .roster
+        .iter()
+        .filter(|r| !r.name.trim().is_empty())
+        .collect();
+    if roster.len() < rules.min_roster {
+        return Err(WorkflowError::Invalid(format!(
+            "评议代表至少需要{}人",
+            rules.min_roster
+        )));
+    }
+    if let Some(r) = roster
+        .iter()
+        .find(|r| !matches!(r.kind.as_str(), "resident" | "cadre" | "staff"))
+    {
+        return Err(WorkflowError::Invalid(format!("{}的身份不正确", r.name)));
+    }
+    in_txn(store, &mut |txn| {
+        let id = super::ordered_id();
+        let mut tokens = Vec::new();
+        let mut entries = Vec::new();
+        for (idx, r) in roster.iter().enumerate() {
+            let token = crate::auth::new_token();
+            txn.put_item(&Item {
+                kind: VOTE_LINK.into(),
+                id: crate::auth::hash(&token),
+                case_id: None,
+                body: serde_json::to_value(VoteLink {
+                    meeting: id.clone(),
+                    idx,
+                })
+                .expect("serialises"),
+                at: now,
+            })?;
+            tokens.push((r.name.trim().to_string(), token));
+            entries.push(RosterEntry {
+                idx,
+                name: r.name.trim().to_string(),
+                phone: r.phone.trim().to_string(),
+                kind: r.kind.clone(),
+                recuse_case_ids: r.recuse_case_ids.clone(),
+                recusal_reason: r.recusal_reason.trim().to_string(),
+                voted_at: None,
+                signature_hash: None,
+            });
+        }
+        for c in &input.case_ids {
+            let case: CaseId = c
+                .parse()
+                .map_err(|_| WorkflowError::NotFound("没有这个案件".into()))?;
+            let flow = load_flow(txn, case, Date::in_china(now))?;
+            if flow.township != township {
+                return Err(WorkflowError::NotFound("没有这个案件".into()));
+            }
+            if flow.state != State::DemocraticReview {
+                act_in(
+                    txn,
+                    config,
+                    case,
+                    who,
+                    &ActionInput::new(Action::StartDemocraticReview),
+                    now,
+                )
+                .map_err(|e| match e {
+                    WorkflowError::Refused(r) => {
+                        WorkflowError::Invalid(format!("{}：{}", flow.case_no, r.zh))
+                    }
+                    e => e,
+                })?;
+            }
+        }
+        let m = Meeting {
+            id: id.clone(),
+            title: input.title.trim().to_string(),
+            township: township.to_string(),
+            village: input.village.trim().to_string(),
+            held_on: input.held_on.clone(),
+            secret: input.secret,
+            open: true,
+            minutes: String::new(),
+            created_by: who.name.clone(),
+            created_at: now,
+            case_ids: input.case_ids.clone(),
+            roster: entries.clone(),
+        };
+        put_meeting(txn, &m, now)?;
+        txn.audit(&crate::audit::AuditEvent::new(
+            now,
+            who.audit.clone(),
+            "create_meeting",
+            None,
+            json!({ "meeting": id, "cases": input.case_ids, "roster": entries.len() }),
+        ))?;
+        Ok((m, tokens.clone()))
+    })
+}
+
+/// The tally of one case at a meeting.
+pub fn tally_of(
+    store: &dyn Store,
+    config: &WorkflowConfig,
+    m: &Meeting,
+    case: &str,
+) -> Result<Tally> {
+    let eligible: Vec<&RosterEntry> = m
+        .roster
+        .iter()
+        .filter(|r| !r.recuse_case_ids.iter().any(|c| c == case))
+        .collect();
+    let residents = eligible.iter().filter(|r| r.kind == "resident").count();
+    let votes: Vec<Vote> = store
+        .items(BALLOT, Some(case))?
+        .into_iter()
+        .filter_map(|i| serde_json::from_value::<Ballot>(i.body).ok())
+        .filter(|b| b.meeting == m.id)
+        .map(|b| b.vote)
+        .collect();
+    Ok(tally(
+        eligible.len(),
+        residents,
+        &votes,
+        &config.options.democratic_review_rules,
+    ))
+}
+
+/// The meeting a representative's link opens, and their place on the roster.
+pub fn by_token(store: &dyn Store, token: &str) -> Result<(Meeting, usize)> {
+    let invalid = || WorkflowError::NotFound("链接无效或已使用，请联系乡镇工作人员".into());
+    let link: VoteLink = parse(
+        store
+            .item(VOTE_LINK, &crate::auth::hash(token))?
+            .ok_or_else(invalid)?,
+    )?;
+    let m = get(store, &link.meeting)?;
+    if !m.open {
+        return Err(WorkflowError::NotFound("本次评议表决已结束".into()));
+    }
+    Ok((m, link.idx))
+}
+
+/// Record a representative's votes and spend their link.
+pub fn vote(
+    store: &dyn Store,
+    blobs: &crate::blobs::BlobDir,
+    token: &str,
+    votes: &[(String, Vote)],
+    signature_png: &[u8],
+    now: i64,
+) -> Result<()> {
+    let (m, idx) = by_token(store, token)?;
+    let me = &m.roster[idx];
+    let cases: Vec<&String> = m
+        .case_ids
+        .iter()
+        .filter(|c| !me.recuse_case_ids.contains(c))
+        .collect();
+    for c in &cases {
+        if !votes.iter().any(|(v, _)| v == *c) {
+            return Err(WorkflowError::Invalid(
+                "请对每一户都作出表决（同意、不同意或弃权）".into(),
+            ));
+        }
+    }
+    if image::guess_format(signature_png).ok() != Some(image::ImageFormat::Png) {
+        return Err(WorkflowError::Invalid("请先签名".into()));
+    }
+    let hash = jiuzhu_shared::BlobHash::of(signature_png);
+    blobs
+        .append(&hash, 0, signature_png.len() as u64, signature_png)
+        .map_err(|e| WorkflowError::Invalid(format!("签名保存失败：{e}")))?;
+    in_txn(store, &mut |txn| {
+        // Spend the link first: a replayed request finds it gone and changes nothing.
+        let link_id = crate::auth::hash(token);
+        if txn.item(VOTE_LINK, &link_id)?.is_none() {
+            return Err(WorkflowError::NotFound("链接无效或已使用".into()));
+        }
+        txn.delete_item(VOTE_LINK, &link_id)?;
+        let mut m: Meeting = parse(
+            txn.item(MEETING, &m.id)?
+                .ok_or_else(|| WorkflowError::NotFound("没有这次评议".into()))?,
+        )?;
+        for (case, v) in votes.iter().filter(|(c, _)| cases.contains(&c)) {
+            let (id, voter, at) = if m.secret {
+                (super::random_id(), None, 0)
+            } else {
+                (super::ordered_id(), Some(idx), now)
+            };
+            txn.put_item(&Item {
+                kind: BALLOT.into(),
+                id,
+                case_id: Some(case.clone()),
+                body: serde_json::to_value(Ballot {
+                    meeting: m.id.clone(),
+                    vote: *v,
+                    voter,
+                })
+                .expect("serialises"),
+                at,
+            })?;
+        }
+        m.roster[idx].voted_at = Some(now);
+        m.roster[idx].signature_hash = Some(hash.to_string());
+        put_meeting(txn, &m, now)?;
+        txn.audit(&crate::audit::AuditEvent::new(
+            now,
+            format!("representative {}", m.roster[idx].name),
+            "vote",
+            None,
+            json!({ "meeting": m.id }),
+        ))?;
+        Ok(())
+    })
+}
+
+/// Close voting and record the minutes on each case (the township then concludes).
+pub fn close(
+    store: &dyn Store,
+    config: &WorkflowConfig,
+    id: &str,
+    who: &Who,
+    minutes: &str,
+    now: i64,
+) -> Result<Meeting> {
+    in_txn(store, &mut |txn| {
+        let mut m: Meeting = parse(
+            txn.item(MEETING, id)?
+                .ok_or_else(|| WorkflowError::NotFound("没有这次评议".into()))?,
+        )?;
+        if !m.open {
+            return Err(WorkflowError::Invalid("本次评议已结束".into()));
+        }
+        m.open = false;
+        m.minutes = minutes.trim().to_string();
+        put_meeting(txn, &m, now)?;
+        for c in &m.case_ids {
+            let case: CaseId = c
+                .parse()
+                .map_err(|_| WorkflowError::NotFound("没有这个案件".into()))?;
+            update_facts(
+                txn,
+                config,
+                case,
+                who,
+                ("close_meeting", json!({ "meeting": m.id })),
+                now,
+                &mut |f| {
+                    f.review_minutes_recorded = true;
+                    Ok(())
+                },
+            )?;
+        }
+        Ok(m.clone())
+    })
+}
+
+/// Case summaries a representative sees (no ID numbers, no addresses, no health details).
+pub fn ballot_cases(
+    store: &dyn Store,
+    flows: &[Flow],
+    m: &Meeting,
+    idx: usize,
+) -> Vec<serde_json::Value> {
+    let me = &m.roster[idx];
+    m.case_ids
+        .iter()
+        .filter(|c| !me.recuse_case_ids.contains(c))
+        .filter_map(|c| flows.iter().find(|f| &f.case_id == c))
+        .map(|f| {
+            let view = f
+                .case_id
+                .parse()
+                .ok()
+                .and_then(|id| store.case_view(id).ok().flatten());
+            let household = super::reviews::household_size(store, f);
+            let opinion = f
+                .facts
+                .opinion
+                .as_ref()
+                .or(f.facts.previous_opinion.as_ref());
+            json!({
+                "case_id": f.case_id,
+                "applicant": view.as_ref().map(|v| v.applicant.clone()).unwrap_or_default(),
+                "household_size": household,
+                "programme_zh": f.programme.zh(),
+                "proposed_amount_fen": opinion.map(|o| o.amount_fen),
+                "opinion": opinion.map(|o| o.text.clone()),
+                "investigation_summary": format!(
+                    "调查组{}已完成入户调查{}次。",
+                    f.facts.team.join("、"),
+                    view.as_ref().map(|v| v.visits).unwrap_or(0)
+                ),
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,78 @@
+//! The case workflow on the server (issue 7): keeps each case's state and its ordered transition
+//! records, asks the pure engine (`jiuzhu_shared::workflow`) before every move, writes the summary
+//! into the document header, and keeps what the process produces — notices, applicants' materials,
+//! objections, 民主评议 meetings, periodic reports. HTTP handlers (console, applicant, public)
+//! only translate to these functions.
+//!
+//! * `config` — regional options and the holiday calendar from the data directory.
+//! * `flow` — the stored shapes (flow, facts, records) and the engine's view of a case.
+//! * `service` — actions: decide, record, write the header, issue notices.
+//! * `notices` — the written notices (告知书) and their PDF documents.
+//! * `applications` — cases applied for on the phone pages (draft, materials, signatures).
+//! * `meetings` — 民主评议: roster, recusal, ballots, tallies, minutes.
+//! * `publicity` — 公示 and 公布 entries, objection intake.
+//! * `reviews` — periodic reports (定期报告) and scheduled reviews creating change-review cases.
+
+pub mod applications;
+pub mod config;
+pub mod flow;
+pub mod meetings;
+pub mod notices;
+pub mod publicity;
+pub mod reviews;
+pub mod service;
+
+use crate::store::StoreError;
+use jiuzhu_shared::workflow::Refusal;
+
+#[derive(Debug, thiserror::Error)]
+pub enum WorkflowError {
+    /// The engine refused: the state, the role or a precondition.
+    #[error("{}", .0.zh)]
+    Refused(Refusal),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<jiuzhu_shared::DocError> for WorkflowError {
+    fn from(e: jiuzhu_shared::DocError) -> Self {
+        WorkflowError::Store(e.into())
+    }
+}
+
+pub type Result<T, E = WorkflowError> = std::result::Result<T, E>;
+
+/// Who acts: a display name for records, the engine role, the Automerge actor for document
+/// writes, and the audit label.
+#[derive(Debug, Clone)]
+pub struct Who {
+    pub name: String,
+    pub role: jiuzhu_shared::workflow::Role,
+    pub actor: jiuzhu_shared::ActorKey,
+    pub audit: String,
+}
+
+/// `138****0000`: phones are shown masked in records and logs other than the code adapter's.
+pub fn mask_phone(phone: &str) -> String {
+    if phone.len() == 11 {
+        format!("{}****{}", &phone[..3], &phone[7..])
+    } else {
+        "***".into()
+    }
+}
+
+/// A fresh random id for items whose order must not reveal anything (secret ballots).
+pub fn random_id() -> String {
+    crate::auth::new_token()
+}
+
+/// A time-ordered id (UUIDv7) for items listed in order.
+pub fn ordered_id() -> String {
+    jiuzhu_shared::CaseId::new().to_string()
+}

@@ -1,0 +1,241 @@
+//! 公示 and 公布: the public entries (domain §6.2: name, household size, programme, amount,
+//! village, period — nothing else), and objection intake by phone, in person or online, which
+//! moves the case to 异议处理 and sends a 重新核查 task to the team's tablets.
+
+use super::config::WorkflowConfig;
+use super::flow::{Flow, OBJECTION};
+use super::service::{ActionInput, act_in, all_flows, in_txn};
+use super::{Result, Who, WorkflowError};
+use crate::store::{Item, Store};
+use crate::sync_engine::write_server_change;
+use jiuzhu_shared::CaseId;
+use jiuzhu_shared::rules::date::Date;
+use jiuzhu_shared::schema::ReviewNote;
+use jiuzhu_shared::workflow::publicity::{PublicEntry, mask_name, yuan};
+use jiuzhu_shared::workflow::{Action, CaseKind, State};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Objection {
+    pub id: String,
+    pub receipt: String,
+    /// phone | in_person | online
+    pub channel: String,
+    pub content: String,
+    pub contact: String,
+    pub received_at: i64,
+    pub by: String,
+}
+
+pub fn channel_zh(channel: &str) -> &'static str {
+    match channel {
+        "phone" => "电话",
+        "in_person" => "现场",
+        "online" => "网上",
+        _ => "其他",
+    }
+}
+
+fn applicant(store: &dyn Store, f: &Flow) -> String {
+    f.case_id
+        .parse()
+        .ok()
+        .and_then(|id| store.case_view(id).ok().flatten())
+        .map(|v| v.applicant)
+        .unwrap_or_default()
+}
+
+fn entry(
+    store: &dyn Store,
+    f: &Flow,
+    amount_fen: i64,
+    from: String,
+    to: String,
+    entry_id: String,
+) -> PublicEntry {
+    let full_name = applicant(store, f);
+    PublicEntry {
+        entry_id,
+        name: mask_name(&full_name),
+        full_name,
+        household_size: super::reviews::household_size(store, f),
+        programme_zh: f.programme.zh().to_string(),
+        amount_yuan: yuan(amount_fen),
+        village: f
+            .application
+            .as_ref()
+            .map(|a| a.village.clone())
+            .or_else(|| {
+                f.case_id
+                    .parse()
+                    .ok()
+                    .and_then(|id| store.case_view(id).ok().flatten())
+                    .map(|v| v.village)
+            })
+            .unwrap_or_default(),
+        from,
+        to,
+    }
+}
+
+/// Cases of the township in 公示 today (the online copy is withdrawn when the period ends).
+pub fn publicity(
+    store: &dyn Store,
+    township: &str,
+    today: Date,
+) -> Result<Vec<(Flow, PublicEntry)>> {
+    Ok(all_flows(store)?
+        .into_iter()
+        .filter(|f| f.township == township && f.state == State::Publicity)
+        .filter_map(|f| {
+            let p = f.facts.publicity.clone()?;
+            (today < p.to).then_some(())?;
+            let amount = f.facts.opinion.as_ref().map(|o| o.amount_fen).unwrap_or(0);
+            let e = entry(
+                store,
+                &f,
+                amount,
+                p.from.to_string(),
+                p.to.to_string(),
+                p.entry_id,
+            );
+            Some((f, e))
+        })
+        .collect())
+}
+
+/// The approved roll: published and active applications of the township.
+pub fn roll(store: &dyn Store, township: &str) -> Result<Vec<PublicEntry>> {
+    Ok(all_flows(store)?
+        .into_iter()
+        .filter(|f| f.township == township && f.kind == CaseKind::Application)
+        .filter(|f| matches!(f.state, State::Published | State::Active))
+        .filter_map(|f| {
+            let d = f.facts.decision.clone()?;
+            let id = f.case_id.chars().rev().take(12).collect::<String>();
+            Some(entry(
+                store,
+                &f,
+                d.amount_fen,
+                d.start_month.clone(),
+                String::new(),
+                id,
+            ))
+        })
+        .collect())
+}
+
+pub fn of_case(store: &dyn Store, case: &str) -> Result<Vec<Objection>> {
+    Ok(store
+        .items(OBJECTION, Some(case))?
+        .into_iter()
+        .filter_map(|i| serde_json::from_value(i.body).ok())
+        .collect())
+}
+
+/// Register an objection to a case in 公示: record it, move the case to 异议处理, and put a
+/// 重新核查 note in the document so the team's tablets receive the task at their next sync.
+/// An objection as received.
+pub struct Received<'a> {
+    /// phone | in_person | online
+    pub channel: &'a str,
+    pub content: &'a str,
+    pub contact: &'a str,
+}
+
+pub fn register_objection(
+    store: &dyn Store,
+    config: &WorkflowConfig,
+    case: CaseId,
+    who: &Who,
+    received: Received<'_>,
+    now: i64,
+) -> Result<Objection> {
+    let Received {
+        channel,
+        content,
+        contact,
+    } = received;
+    if !matches!(channel, "phone" | "in_person" | "online") {
+        return Err(WorkflowError::Invalid(
+            "请选择异议来源：电话、现场或网上".into(),
+        ));
+    }
+    let content = content.trim();
+    if content.chars().count() < 5 {
+        return Err(WorkflowError::Invalid(
+            "请写明异议的具体内容（至少5个字）".into(),
+        ));
+    }
+    in_txn(store, &mut |txn| {
+        let flow = act_in(
+            txn,
+            config,
+            case,
+            who,
+            &ActionInput::with_reason(Action::RaiseObjection, content),
+            now,
+        )?;
+        let n = txn.items(OBJECTION, None)?.len() + 1;
+        let o = Objection {
+            id: super::ordered_id(),
+            receipt: format!(
+                "YY-{}-{n:04}",
+                Date::in_china(now).to_string().replace('-', "")
+            ),
+            channel: channel.to_string(),
+            content: content.to_string(),
+            contact: contact.trim().chars().take(60).collect(),
+            received_at: now,
+            by: who.name.clone(),
+        };
+        txn.put_item(&Item {
+            kind: OBJECTION.into(),
+            id: o.id.clone(),
+            case_id: Some(flow.case_id.clone()),
+            body: serde_json::to_value(&o).expect("an objection serialises"),
+            at: now,
+        })?;
+        let text = format!(
+            "公示期间收到异议（{}）：{content} 请重新入户核实相关情况，并在此答复。",
+            channel_zh(channel)
+        );
+        write_server_change(txn, case, who.actor, now, &mut |doc| {
+            doc.update("objection: re-investigation task", now, |c| {
+                c.review_notes.push(ReviewNote {
+                    id: jiuzhu_shared::ids::new_row_id(),
+                    path: None,
+                    text: text.clone(),
+                    by: who.name.clone(),
+                    at: Some(now * 1000),
+                    ..Default::default()
+                });
+                Ok(())
+            })
+        })?;
+        txn.audit(&crate::audit::AuditEvent::new(
+            now,
+            who.audit.clone(),
+            "register_objection",
+            Some(flow.case_id.clone()),
+            json!({ "channel": channel, "receipt": o.receipt }),
+        ))?;
+        Ok(o.clone())
+    })
+}
+
+/// The case behind a public entry id (in 公示 now).
+pub fn case_of_entry(store: &dyn Store, entry_id: &str) -> Result<CaseId> {
+    all_flows(store)?
+        .into_iter()
+        .find(|f| {
+            f.state == State::Publicity
+                && f.facts
+                    .publicity
+                    .as_ref()
+                    .is_some_and(|p| p.entry_id == entry_id)
+        })
+        .and_then(|f| f.case_id.parse().ok())
+        .ok_or_else(|| WorkflowError::NotFound("该公示已结束或不存在".into()))
+}

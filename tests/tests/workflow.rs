@@ -1,0 +1,560 @@
+//! One household's whole path through the workflow API against a real server (issue 7): the
+//! phone application with a 补正 round, acceptance, assignment reaching real tablets, a sealed
+//! visit signed by two investigators, 初审意见, 公示 with an online objection that sends a task
+//! back to the tablets, 民主评议 with three representatives' ballots, the decision with its
+//! notice and PDF, the published roll, and a periodic report opening a change review.
+
+use base64::Engine;
+use jiuzhu_e2e::{CONSOLE_PASSWORD, Console, SimTablet, TOWNSHIP, TestServer, test_jpeg};
+use jiuzhu_server::workflow::config::{self, Which};
+use serde_json::{Value, json};
+
+const PHONE: &str = "13800000001";
+
+fn png_data_url() -> String {
+    let img = image::RgbaImage::from_fn(60, 20, |x, _| image::Rgba([0, 0, (x * 4) as u8, 255]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    format!(
+        "data:image/png;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(out.into_inner())
+    )
+}
+
+fn png_file(dir: &std::path::Path) -> Vec<u8> {
+    let url = png_data_url();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(url.trim_start_matches("data:image/png;base64,"))
+        .unwrap();
+    std::fs::write(dir.join("sig.png"), &bytes).unwrap();
+    bytes
+}
+
+async fn signed_in(server: &TestServer, name: &str) -> Console {
+    let mut c = Console::new(server);
+    assert_eq!(
+        c.login(name, CONSOLE_PASSWORD).await,
+        200,
+        "{name} signs in"
+    );
+    c
+}
+
+async fn act(c: &mut Console, case: &str, body: Value) -> Value {
+    let (s, v) = c
+        .post(&format!("/api/console/cases/{case}/workflow"), body.clone())
+        .await;
+    assert_eq!(s, 200, "{body} → {v}");
+    v
+}
+
+fn action<'a>(wf: &'a Value, code: &str) -> &'a Value {
+    wf["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["action"] == code)
+        .unwrap_or_else(|| panic!("no action {code} in {}", wf["actions"]))
+}
+
+/// The applicant's phone session: code, sign-in.
+async fn applicant(server: &TestServer, phone: &str) -> Console {
+    let mut a = Console::new(server);
+    let (s, v) = a
+        .post("/api/applicant/code", json!({ "phone": phone }))
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let (s, _) = a
+        .post("/api/applicant/code", json!({ "phone": phone }))
+        .await;
+    assert_eq!(s, 429, "a second code within a minute is refused");
+    let code = server.codes.last(phone).expect("a code was sent");
+    let (s, _) = a
+        .post(
+            "/api/applicant/login",
+            json!({ "phone": phone, "code": "000000" }),
+        )
+        .await;
+    assert_eq!(s, 401, "a wrong code is refused");
+    let (s, v) = a
+        .post(
+            "/api/applicant/login",
+            json!({ "phone": phone, "code": code }),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let (s, _) = Console::new(server)
+        .post(
+            "/api/applicant/login",
+            json!({ "phone": phone, "code": code }),
+        )
+        .await;
+    assert_eq!(s, 401, "the code is one-time");
+    a
+}
+
+#[tokio::test]
+async fn one_household_from_application_to_periodic_report() {
+    let server = TestServer::start().await;
+    let root = server.data().root.clone();
+    config::install(&root, Which::Options, config::EXAMPLE_OPTIONS).unwrap();
+    config::install(&root, Which::Calendar, config::EXAMPLE_CALENDAR).unwrap();
+    server.add_investigator("王五");
+    server.add_investigator("赵六");
+    server.add_console_user("张海燕", "caseworker", TOWNSHIP);
+    server.add_console_user("乔志强", "lead", TOWNSHIP);
+    server.add_console_user("白玉梅", "bureau", TOWNSHIP);
+    let mut cw = signed_in(&server, "张海燕").await;
+    let mut lead = signed_in(&server, "乔志强").await;
+    let mut bureau = signed_in(&server, "白玉梅").await;
+
+    // --- The application on the phone.
+    let mut app = applicant(&server, PHONE).await;
+    let (_, t) = app.get("/api/applicant/townships").await;
+    assert_eq!(t["townships"], json!([TOWNSHIP]));
+    let form = json!({
+        "programme": "dibao", "township": TOWNSHIP, "village": "王爱召嘎查", "address": "三社12号",
+        "applicant": {"name": "王秀兰", "id_number": "150621196203150020"},
+        "members": [{"name": "王秀兰", "id_number": "150621196203150020", "relation": "本人"},
+                    {"name": "李小军", "relation": "儿子", "birth_date": "2012-05-01"}],
+        "income_note": "种地、养羊",
+    });
+    let mut bad = form.clone();
+    bad["applicant"]["id_number"] = json!("150621196203150021");
+    let (s, v) = app.post("/api/applicant/cases", bad).await;
+    assert_eq!(s, 400, "a wrong ID checksum is refused: {v}");
+    assert!(v["message"].as_str().unwrap().contains("身份证"), "{v}");
+    let (s, v) = app.post("/api/applicant/cases", form.clone()).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["state"], "draft");
+    let case = v["case_id"].as_str().unwrap().to_string();
+    let (s, _) = cw.get(&format!("/api/console/cases/{case}")).await;
+    assert_eq!(s, 404, "a draft is not in the township's queue");
+    let (s, v) = app
+        .post(&format!("/api/applicant/cases/{case}/submit"), json!({}))
+        .await;
+    assert!(
+        s == 409 && v["message"].as_str().unwrap().contains("承诺书"),
+        "{s} {v}"
+    );
+    let (s, v) = app
+        .raw_body(
+            "POST",
+            &format!("/api/applicant/cases/{case}/materials?kind=id_card&name=身份证"),
+            test_jpeg(640, 400, 7),
+        )
+        .await;
+    assert_eq!(s, 200, "{}", String::from_utf8_lossy(&v));
+    for document in ["promise", "consent"] {
+        let (s, v) = app
+            .post(
+                &format!("/api/applicant/cases/{case}/sign"),
+                json!({"document": document, "signer": "王秀兰", "image": png_data_url()}),
+            )
+            .await;
+        assert_eq!(s, 200, "{v}");
+    }
+    let (s, v) = app
+        .post(&format!("/api/applicant/cases/{case}/submit"), json!({}))
+        .await;
+    assert_eq!((s, v["state"].clone()), (200, json!("submitted")), "{v}");
+
+    // --- 初审: 补正 with every missing item at once, then acceptance.
+    let (_, wf) = cw.get(&format!("/api/console/cases/{case}/workflow")).await;
+    assert_eq!(wf["state"], "submitted");
+    assert_eq!(wf["materials"].as_array().unwrap().len(), 1);
+    assert_eq!(action(&wf, "accept")["ok"], true);
+    let missing = ["户口本首页及本人页", "近6个月收入证明"];
+    let (s, v) = cw
+        .post(
+            &format!("/api/console/cases/{case}/workflow"),
+            json!({"action": "request_supplement", "missing_items": []}),
+        )
+        .await;
+    assert_eq!(s, 409, "补正 must list the items: {v}");
+    act(
+        &mut cw,
+        &case,
+        json!({"action": "request_supplement", "missing_items": missing}),
+    )
+    .await;
+    let (_, mine) = app.get(&format!("/api/applicant/cases/{case}")).await;
+    assert_eq!(mine["state"], "needs_supplement");
+    assert_eq!(mine["missing_items"], json!(missing));
+    let notice = &mine["notices"][0];
+    assert_eq!(notice["kind"], "supplement");
+    let text = notice["paragraphs"].to_string();
+    assert!(
+        missing.iter().all(|m| text.contains(m)),
+        "every item at once: {text}"
+    );
+    assert_eq!(mine["can_submit"], false, "nothing added yet");
+    app.raw_body(
+        "POST",
+        &format!("/api/applicant/cases/{case}/materials?kind=hukou&name=户口本"),
+        test_jpeg(640, 400, 8),
+    )
+    .await;
+    app.raw_body(
+        "POST",
+        &format!("/api/applicant/cases/{case}/materials?kind=income&name=收入证明"),
+        test_jpeg(640, 400, 9),
+    )
+    .await;
+    let (s, v) = app
+        .post(&format!("/api/applicant/cases/{case}/submit"), json!({}))
+        .await;
+    assert_eq!((s, v["state"].clone()), (200, json!("submitted")), "{v}");
+    let wf = act(&mut cw, &case, json!({"action": "accept"})).await;
+    assert_eq!(wf["state"], "accepted");
+    assert_eq!(wf["deadline"]["zh"], "受理后3个工作日内启动调查");
+    assert!(wf["overall"]["remaining_working_days"].as_i64().unwrap() >= 29);
+    let (_, q) = cw.get("/api/console/cases").await;
+    let row = q["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["case_id"] == case)
+        .unwrap()
+        .clone();
+    assert_eq!(row["state_zh"], "已受理");
+    assert!(
+        row["remaining_working_days"].as_i64().unwrap() <= 3,
+        "{row}"
+    );
+
+    // --- Assignment: the lead's move; the team's tablets receive the case.
+    let (s, v) = cw
+        .post(
+            &format!("/api/console/cases/{case}/workflow"),
+            json!({"action": "start_investigation", "team": ["王五", "赵六"]}),
+        )
+        .await;
+    assert_eq!(s, 403, "a caseworker may not start the investigation: {v}");
+    let (s, v) = lead
+        .post(
+            &format!("/api/console/cases/{case}/workflow"),
+            json!({"action": "start_investigation", "team": ["王五"]}),
+        )
+        .await;
+    assert_eq!(s, 409, "one investigator is not a team: {v}");
+    act(
+        &mut lead,
+        &case,
+        json!({"action": "start_investigation", "team": ["王五", "赵六"]}),
+    )
+    .await;
+    let mut a = SimTablet::enrolled(&server, &server.url(), "王五").await;
+    let mut b = SimTablet::enrolled(&server, &server.url(), "赵六").await;
+    a.sync().await.unwrap();
+    b.sync().await.unwrap();
+    let id: jiuzhu_shared::CaseId = case.parse().unwrap();
+    let doc = a.show(id);
+    assert_eq!(doc["header"]["status"], "investigating");
+    assert_eq!(doc["declared"]["members"].as_array().unwrap().len(), 2);
+
+    // --- The visit: both members present, both investigators and both members sign, sealed.
+    let dir = tempfile::tempdir().unwrap();
+    let png = png_file(dir.path());
+    for m in 0..2 {
+        a.tablet
+            .set(id, &format!("visits.0.members.{m}.present"), "true")
+            .unwrap();
+    }
+    let members: Vec<(String, String)> = a.show(id)["visits"][0]["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["id"].as_str().unwrap().to_string(),
+                m["name"]["declared"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    for (mid, name) in &members {
+        a.tablet.sign(id, "member", name, Some(mid), &png).unwrap();
+    }
+    a.tablet
+        .sign(id, "investigator", "王五", None, &png)
+        .unwrap();
+    a.tablet
+        .sign(id, "investigator", "赵六", None, &png)
+        .unwrap();
+    a.tablet.finalize(id).unwrap();
+    a.sync().await.unwrap();
+
+    // --- 初审意见 needs the visit accepted first, then 公示.
+    let opinion = json!({"action": "write_opinion", "opinion": {"text": "经入户调查，家庭人均收入低于当地低保标准，拟纳入低保。", "amount_fen": 56000, "start_month": "2027-01"}});
+    let (s, v) = lead
+        .post(
+            &format!("/api/console/cases/{case}/workflow"),
+            opinion.clone(),
+        )
+        .await;
+    assert!(s == 409 && v["code"] == "visit_not_accepted", "{s} {v}");
+    let (s, _) = cw
+        .post(&format!("/api/console/cases/{case}/accept"), json!({}))
+        .await;
+    assert_eq!(s, 200);
+    let wf = act(&mut lead, &case, opinion).await;
+    assert_eq!(wf["state"], "prelim_opinion");
+    assert_eq!(wf["facts"]["opinion"]["signed_by"], "乔志强");
+    let wf = act(&mut lead, &case, json!({"action": "start_publicity"})).await;
+    assert_eq!(wf["state"], "publicity");
+    assert!(
+        action(&wf, "report")["refusal"]
+            .as_str()
+            .unwrap()
+            .contains("公示期"),
+        "{}",
+        wf["actions"]
+    );
+
+    // --- The public page: only name (masked), household size, programme, amount.
+    let mut public = Console::new(&server);
+    let (_, p) = public
+        .get(&format!("/api/public/publicity?township={}", TOWNSHIP))
+        .await;
+    let entries = p["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{p}");
+    let e = &entries[0];
+    assert_eq!(
+        (
+            e["name"].as_str(),
+            e["household_size"].as_u64(),
+            e["amount_yuan"].as_str()
+        ),
+        (Some("王*兰"), Some(2), Some("560.00"))
+    );
+    let shown = p.to_string();
+    assert!(
+        !shown.contains("150621") && !shown.contains(&case) && !shown.contains("三社"),
+        "nothing else is public: {shown}"
+    );
+    let (s, pdf) = lead
+        .raw(
+            "GET",
+            &format!("/api/console/publicity.pdf?township={}", TOWNSHIP),
+            None,
+        )
+        .await;
+    assert!(s == 200 && pdf.starts_with(b"%PDF"), "publicity PDF");
+
+    // --- An online objection: 异议处理, and a 重新核查 task reaches the tablets.
+    let (s, v) = public.post("/api/public/objections", json!({"entry_id": e["entry_id"], "content": "她家儿子在外打工，收入没有申报。", "contact": ""})).await;
+    assert_eq!(s, 200, "{v}");
+    assert!(v["receipt"].as_str().unwrap().starts_with("YY-"));
+    let (_, wf) = lead
+        .get(&format!("/api/console/cases/{case}/workflow"))
+        .await;
+    assert_eq!(wf["state"], "objection_handling");
+    assert_eq!(wf["facts"]["objections"][0]["channel"], "online");
+    b.sync().await.unwrap();
+    let notes = b.show(id)["review_notes"].to_string();
+    assert!(
+        notes.contains("公示期间收到异议") && notes.contains("在外打工"),
+        "{notes}"
+    );
+
+    // --- 民主评议: four on the roster, one recused; three vote on their phones.
+    let roster = json!([
+        {"name": "代表甲", "phone": "13900000001", "kind": "resident"},
+        {"name": "代表乙", "phone": "13900000002", "kind": "resident"},
+        {"name": "代表丙", "phone": "13900000003", "kind": "resident"},
+        {"name": "村干部丁", "phone": "13900000004", "kind": "cadre", "recuse_case_ids": [case], "recusal_reason": "申请人的表兄"},
+    ]);
+    let (s, m) = lead.post("/api/console/meetings", json!({"title": "王爱召嘎查民主评议", "village": "王爱召嘎查", "held_on": "2026-11-30", "secret": true, "case_ids": [case], "roster": roster})).await;
+    assert_eq!(s, 200, "{m}");
+    let links = m["links"].as_array().unwrap();
+    assert_eq!(links.len(), 4);
+    let meeting = m["id"].as_str().unwrap().to_string();
+    let token = |i: usize| {
+        links[i]["url"]
+            .as_str()
+            .unwrap()
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    let (_, ballot) = public.get(&format!("/api/public/vote/{}", token(3))).await;
+    assert_eq!(
+        ballot["cases"].as_array().unwrap().len(),
+        0,
+        "the recused cadre sees no case: {ballot}"
+    );
+    for (i, vote) in [(0, "agree"), (1, "agree"), (2, "disagree")] {
+        let (_, ballot) = public.get(&format!("/api/public/vote/{}", token(i))).await;
+        assert_eq!(ballot["cases"][0]["applicant"], "王秀兰", "{ballot}");
+        assert!(ballot["cases"][0].get("id_number").is_none());
+        let (s, v) = public
+            .post(
+                &format!("/api/public/vote/{}", token(i)),
+                json!({"votes": [{"case_id": case, "vote": vote}], "signature": png_data_url()}),
+            )
+            .await;
+        assert_eq!(s, 200, "{v}");
+    }
+    let (s, v) = public
+        .post(
+            &format!("/api/public/vote/{}", token(0)),
+            json!({"votes": [{"case_id": case, "vote": "disagree"}], "signature": png_data_url()}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (404, Some("link_invalid")),
+        "a link votes once"
+    );
+    let (_, m) = lead.get(&format!("/api/console/meetings/{meeting}")).await;
+    let tally = &m["cases"][0]["tally"];
+    assert_eq!(
+        (
+            tally["eligible"].as_u64(),
+            tally["voted"].as_u64(),
+            tally["agree"].as_u64()
+        ),
+        (Some(3), Some(3), Some(2))
+    );
+    assert_eq!(
+        (
+            tally["quorum_met"].as_bool(),
+            tally["threshold_met"].as_bool()
+        ),
+        (Some(true), Some(true))
+    );
+    assert!(
+        m.to_string().find("\"voter\"").is_none(),
+        "secret ballot: no voter in the answer"
+    );
+    let (s, v) = lead
+        .post(
+            &format!("/api/console/cases/{case}/workflow"),
+            json!({"action": "conclude_democratic_review", "reason": "同意"}),
+        )
+        .await;
+    assert!(s == 409 && v["code"] == "minutes_missing", "{s} {v}");
+    let (s, _) = lead
+        .post(
+            &format!("/api/console/meetings/{meeting}/close"),
+            json!({"minutes": "宣讲政策，介绍情况，代表评议，无记名表决。"}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (s, pdf) = lead
+        .raw(
+            "GET",
+            &format!("/api/console/meetings/{meeting}/minutes.pdf"),
+            None,
+        )
+        .await;
+    assert!(s == 200 && pdf.starts_with(b"%PDF"));
+    act(&mut lead, &case, json!({"action": "conclude_democratic_review", "reason": "经核实其子务工收入不稳定，评议多数同意，维持初审意见。"})).await;
+    act(&mut lead, &case, json!({"action": "write_opinion", "opinion": {"text": "经民主评议和重新核实，维持纳入低保的初审意见。", "amount_fen": 56000, "start_month": "2027-01"}})).await;
+    let wf = act(&mut lead, &case, json!({"action": "report"})).await;
+    assert_eq!(wf["state"], "reported");
+
+    // --- The decision (bureau), its notice, the roll.
+    let (s, _) = lead
+        .post(
+            &format!("/api/console/cases/{case}/workflow"),
+            json!({"action": "receive"}),
+        )
+        .await;
+    assert_eq!(s, 403, "the township does not decide where the bureau does");
+    act(&mut bureau, &case, json!({"action": "receive"})).await;
+    let wf = act(&mut bureau, &case, json!({"action": "approve"})).await;
+    assert_eq!(wf["state"], "approved");
+    assert_eq!(wf["facts"]["decision"]["amount_fen"], 56000);
+    act(&mut bureau, &case, json!({"action": "publish_roll"})).await;
+    let wf = act(&mut bureau, &case, json!({"action": "activate"})).await;
+    assert_eq!(wf["state"], "active");
+    assert!(
+        wf["facts"]["next_review"].is_string(),
+        "a review is scheduled: {}",
+        wf["facts"]
+    );
+    let (_, roll) = public
+        .get(&format!("/api/public/roll?township={}", TOWNSHIP))
+        .await;
+    assert_eq!(roll["entries"][0]["name"], "王*兰", "{roll}");
+
+    let (_, mine) = app.get(&format!("/api/applicant/cases/{case}")).await;
+    assert_eq!(mine["state"], "active");
+    let approval = mine["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["kind"] == "approval")
+        .expect("approval notice")
+        .clone();
+    assert!(
+        approval["fields"].to_string().contains("560.00"),
+        "{approval}"
+    );
+    let (s, pdf) = app
+        .raw("GET", approval["pdf"].as_str().unwrap(), None)
+        .await;
+    assert!(s == 200 && pdf.starts_with(b"%PDF"), "the notice as PDF");
+    let (s, _) = cw.raw("GET", approval["pdf"].as_str().unwrap(), None).await;
+    assert_eq!(
+        s, 401,
+        "the applicant's PDF link needs the applicant's session"
+    );
+    let mut stranger = applicant(&server, "13800000002").await;
+    let (s, _) = stranger.get(&format!("/api/applicant/cases/{case}")).await;
+    assert_eq!(s, 404, "another phone does not see the case");
+
+    // --- A periodic report with a change opens a change review in the queue.
+    let (s, v) = app.post(&format!("/api/applicant/cases/{case}/reports"), json!({"changes": {"income": true}, "details": "儿子外出务工，每月收入约2000元", "income_fen_month": 200000})).await;
+    assert_eq!(s, 200, "{v}");
+    let review_no = v["review_case_no"]
+        .as_str()
+        .expect("a review case")
+        .to_string();
+    let (_, q) = lead.get("/api/console/cases").await;
+    let review = q["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["case_no"] == review_no)
+        .expect("review in queue")
+        .clone();
+    assert_eq!(review["state"], "accepted");
+    let review_id = review["case_id"].as_str().unwrap().to_string();
+    let (_, rwf) = lead
+        .get(&format!("/api/console/cases/{review_id}/workflow"))
+        .await;
+    assert_eq!(rwf["kind"], "change_review");
+    act(
+        &mut lead,
+        &review_id,
+        json!({"action": "start_investigation", "team": ["王五", "赵六"]}),
+    )
+    .await;
+    a.sync().await.unwrap();
+    let rid: jiuzhu_shared::CaseId = review_id.parse().unwrap();
+    let rdoc = a.show(rid);
+    assert!(
+        rdoc["findings"].to_string().contains("儿子外出务工"),
+        "{}",
+        rdoc["findings"]
+    );
+    let opened = jiuzhu_server::admin::schedule_reviews(
+        server.store.as_ref(),
+        &root,
+        jiuzhu_shared::workflow::schedule::add_months(jiuzhu_server::applicant::today(), 13),
+        jiuzhu_server::http::now(),
+    )
+    .unwrap();
+    assert_eq!(
+        opened["opened"],
+        json!([]),
+        "a case under review is not scheduled twice"
+    );
+
+    // Every step is on the audit chain, unbroken.
+    let v = jiuzhu_server::admin::verify_audit(server.store.as_ref()).unwrap();
+    assert_eq!(v["ok"], true, "{v}");
+}
