@@ -13,7 +13,7 @@ for p in pkg-config libwebkit2gtk-4.1-dev librsvg2-dev libxdo-dev libssl-dev; do
     dpkg -s "$p" >/dev/null 2>&1 || need_apt+=("$p")
 done
 # Written notices (PDF) embed a CJK font found on the system.
-fc-list 2>/dev/null | grep -q "Noto Serif CJK\|Noto Sans CJK" || need_apt+=(fonts-noto-cjk)
+dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need_apt+=(fonts-noto-cjk)
 if [ ${#need_apt[@]} -gt 0 ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
