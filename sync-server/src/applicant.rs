@@ -29,6 +29,19 @@ const CODE_TTL_S: i64 = 600;
 const CODE_INTERVAL_S: i64 = 60;
 const CODE_TRIES: u32 = 5;
 
+/// Transitions whose reason the applicant is told (written reasons the rules require).
+const REASONS_FOR_APPLICANT: &[jiuzhu_shared::workflow::Action] = {
+    use jiuzhu_shared::workflow::Action::*;
+    &[
+        Reject,
+        Stop,
+        Terminate,
+        NotifyCheckFailed,
+        CloseIneligible,
+        RequestSupplement,
+    ]
+};
+
 /// Where one-time codes go. Development logs them; an SMS gateway implements this later.
 pub trait CodeSender: Send + Sync {
     fn send(&self, phone: &str, code: &str) -> Result<(), String>;
@@ -340,7 +353,12 @@ fn case_json(st: &AppState, f: &Flow) -> ApiResult {
     let timeline: Vec<Value> = service::records(store, case)?
         .into_iter()
         .filter(|r| r.to != r.from)
-        .map(|r| json!({"action": r.action, "zh": r.action.zh(), "state_zh": r.to.zh(), "at": r.at, "reason": r.reason}))
+        .map(|r| {
+            // Only reasons addressed to the applicant: an objection's text could identify the
+            // neighbour who raised it, and internal conclusions are the township's.
+            let reason = r.reason.filter(|_| REASONS_FOR_APPLICANT.contains(&r.action));
+            json!({"action": r.action, "zh": r.action.zh(), "state_zh": r.to.zh(), "at": r.at, "reason": reason})
+        })
         .collect();
     let notices: Vec<Value> = notices::of_case(store, &f.case_id)?
         .into_iter()

@@ -92,6 +92,9 @@ pub fn seed(
     if !config::calendar_path(data_root).exists() {
         config::install(data_root, Which::Calendar, config::EXAMPLE_CALENDAR)?;
     }
+    if crate::workflow::service::all_flows(store)?.is_empty() {
+        demo_application(store, data_root, now)?;
+    }
     if !crate::proposals::config_path(data_root).exists() {
         crate::proposals::install(store, data_root, crate::proposals::EXAMPLE_CONFIG, now)?;
     }
@@ -103,4 +106,73 @@ pub fn seed(
         ));
     }
     Ok(codes)
+}
+
+/// The demo applicant's phone (its one-time codes appear in the server's log).
+pub const DEMO_PHONE: &str = "13800000000";
+
+/// A family's application from the phone pages, submitted and waiting for 初审, so the console's
+/// workflow has something to show on a fresh machine.
+fn demo_application(
+    store: &dyn Store,
+    data_root: &std::path::Path,
+    now: i64,
+) -> anyhow::Result<()> {
+    use crate::workflow::{Who, applications, config, flow};
+    use base64::Engine;
+    let app = flow::Application {
+        programme: "dibao".into(),
+        township: TOWNSHIP.into(),
+        village: "王爱召嘎查".into(),
+        address: "三社12号".into(),
+        applicant: flow::Person {
+            name: "王秀兰".into(),
+            id_number: "150621196203150020".into(),
+        },
+        members: vec![flow::Member {
+            name: "李小军".into(),
+            relation: "子女".into(),
+            sex: "男".into(),
+            birth_date: "2012-05-01".into(),
+            ..flow::Member::default()
+        }],
+        income_note: "种地十亩，养羊二十只".into(),
+        ..flow::Application::default()
+    };
+    let blobs = crate::blobs::BlobDir::open(&data_root.join("blobs"))?;
+    let f = applications::create(store, DEMO_PHONE, &app, now)?;
+    let case: jiuzhu_shared::CaseId = f.case_id.parse()?;
+    let mut png = std::io::Cursor::new(Vec::new());
+    image::RgbaImage::from_fn(120, 40, |x, y| {
+        let ink = (y as i32 - 20 - ((x as f32 / 8.0).sin() * 10.0) as i32).abs() < 2;
+        image::Rgba([0, 0, 0, if ink { 255 } else { 0 }])
+    })
+    .write_to(&mut png, image::ImageFormat::Png)?;
+    let image = format!(
+        "data:image/png;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(png.into_inner())
+    );
+    for document in ["promise", "consent"] {
+        let signing = applications::Signing {
+            document,
+            signer: "王秀兰",
+            image: &image,
+        };
+        applications::sign(store, &blobs, case, DEMO_PHONE, signing, now)?;
+    }
+    let who = Who {
+        name: format!("申请人 {}", crate::workflow::mask_phone(DEMO_PHONE)),
+        role: jiuzhu_shared::workflow::Role::Applicant,
+        actor: store.server_actor()?,
+        audit: "demo".into(),
+    };
+    applications::submit(
+        store,
+        &config::load(data_root)?,
+        case,
+        DEMO_PHONE,
+        &who,
+        now,
+    )?;
+    Ok(())
 }

@@ -349,6 +349,11 @@ async fn one_household_from_application_to_periodic_report() {
         .get(&format!("/api/console/cases/{case}/workflow"))
         .await;
     assert_eq!(wf["state"], "objection_handling");
+    let (_, mine) = app.get(&format!("/api/applicant/cases/{case}")).await;
+    assert!(
+        !mine.to_string().contains("在外打工"),
+        "the applicant is not told who objected with what: {mine}"
+    );
     assert_eq!(wf["facts"]["objections"][0]["channel"], "online");
     b.sync().await.unwrap();
     let notes = b.show(id)["review_notes"].to_string();
