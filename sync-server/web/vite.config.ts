@@ -1,8 +1,12 @@
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 import vue from '@vitejs/plugin-vue'
 
-// The server serves dist/ at `/` and the API at `/api/console`. For `npm run dev`, point
-// JIUZHU_SERVER at a running `jiuzhu-server serve` (self-signed certificate, hence secure: false).
+// Two pages, one build: the township console (index.html → dist/index.html, served at `/`) and
+// the phone pages for applicants and the public (m/index.html → dist/m/index.html, served at
+// `/m/`). Assets go to dist/assets and are shared. The server serves the API under `/api`.
+// For `npm run dev`, point JIUZHU_SERVER at a running `jiuzhu-server serve` (self-signed
+// certificate, hence secure: false); the phone pages are then at /m/.
 export default defineConfig({
   plugins: [vue()],
   base: '/',
@@ -10,6 +14,12 @@ export default defineConfig({
     outDir: 'dist',
     emptyOutDir: true,
     chunkSizeWarningLimit: 1500,
+    rollupOptions: {
+      input: {
+        console: fileURLToPath(new URL('./index.html', import.meta.url)),
+        mobile: fileURLToPath(new URL('./m/index.html', import.meta.url)),
+      },
+    },
   },
   server: {
     proxy: {

@@ -44,6 +44,8 @@ pub struct CaseRow {
     pub state_zh: Option<String>,
     pub due: Option<String>,
     pub remaining_working_days: Option<i64>,
+    /// The remaining days are calendar days (the 公示 period), not working days.
+    pub calendar_days: bool,
     pub overdue: bool,
 }
 
@@ -60,6 +62,7 @@ impl CaseRow {
             self.due = Some(d.due.to_string());
             self.deadline = self.due.clone();
             self.remaining_working_days = Some(d.remaining_working_days);
+            self.calendar_days = d.calendar_days;
             self.overdue = d.overdue;
         }
     }
@@ -86,6 +89,7 @@ impl CaseRow {
             state_zh: None,
             due: None,
             remaining_working_days: None,
+            calendar_days: false,
             overdue: false,
         }
     }
@@ -101,7 +105,7 @@ fn nonempty(v: &Option<String>) -> Option<&str> {
 
 impl Filter {
     pub fn matches(&self, r: &CaseRow) -> bool {
-        nonempty(&self.state).is_none_or(|s| r.status == s)
+        nonempty(&self.state).is_none_or(|s| r.status == s || r.state.as_deref() == Some(s))
             && nonempty(&self.village).is_none_or(|v| r.village == v)
             && nonempty(&self.investigator).is_none_or(|i| r.team.iter().any(|t| t == i))
             && (!flag(&self.conflicts) || r.conflicts > 0)
@@ -181,6 +185,7 @@ mod tests {
             state_zh: None,
             due: None,
             remaining_working_days: None,
+            calendar_days: false,
             overdue: false,
         }
     }

@@ -468,11 +468,26 @@ struct MeetingBody {
     input: MeetingInput,
 }
 
+/// The address the console reached the server at: representatives' phones open the same one.
+fn origin(headers: &axum::http::HeaderMap) -> String {
+    headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            h.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+        })
+        .map(|h| format!("https://{h}"))
+        .unwrap_or_default()
+}
+
 async fn create_meeting(
     State(st): State<AppState>,
     user: ConsoleUser,
+    headers: axum::http::HeaderMap,
     Json(b): Json<MeetingBody>,
 ) -> ApiResult {
+    let origin = origin(&headers);
     blocking(move || {
         user.may(access::Action::Decide)?;
         let config = load_config(&st)?;
@@ -488,7 +503,7 @@ async fn create_meeting(
         let links: Vec<Value> = tokens
             .iter()
             .map(|(name, token)| {
-                let url = format!("/m/#/vote/{token}");
+                let url = format!("{origin}/m/#/vote/{token}");
                 let qr = qrcode::QrCode::new(url.as_bytes())
                     .map(|q| {
                         q.render::<qrcode::render::svg::Color<'_>>()

@@ -310,22 +310,40 @@ fn after(flow: &mut Flow, action: Action, from: State, today: Date, config: &Wor
 pub struct Due {
     pub due: Date,
     pub zh: String,
+    /// Days left (negative: days late), counted in working days, or in calendar days when
+    /// `calendar_days` (the 公示 period).
     pub remaining_working_days: i64,
+    pub calendar_days: bool,
     pub overdue: bool,
 }
 
 fn due_of(limit: Limit, flow: &Flow, config: &WorkflowConfig, today: Date) -> Due {
     let due = limit.due(&config.calendar, flow.entered, flow.accepted);
     let cal = &config.calendar;
+    let calendar_days = matches!(limit.span, jiuzhu_shared::workflow::Span::CalendarDays(_));
+    let between = |a: Date, b: Date| {
+        if calendar_days {
+            let mut n = 0;
+            let mut d = a;
+            while d < b {
+                d = jiuzhu_shared::workflow::calendar::add_days(d, 1);
+                n += 1;
+            }
+            n
+        } else {
+            i64::from(cal.working_days_between(a, b))
+        }
+    };
     let remaining = if today <= due {
-        i64::from(cal.working_days_between(today, due))
+        between(today, due)
     } else {
-        -i64::from(cal.working_days_between(due, today))
+        -between(due, today)
     };
     Due {
         due,
         zh: limit.zh.to_string(),
         remaining_working_days: remaining,
+        calendar_days,
         overdue: today > due,
     }
 }
@@ -413,6 +431,14 @@ pub fn act_in(
     let today = Date::in_china(now);
     let doc = load_doc(txn, case)?;
     let mut flow = load_flow(txn, case, today)?;
+    // The console's 验收 writes `investigation_accepted` into the header; keep it as a fact, since
+    // the header's status changes with the next move.
+    if doc
+        .as_ref()
+        .is_some_and(|d| d.header.status == "investigation_accepted")
+    {
+        flow.facts.visit_accepted = true;
+    }
     let revising = input.action == Action::WriteOpinion && flow.state == State::PrelimOpinion;
     prepare(&mut flow, input, who, now)?;
     let from = flow.state;

@@ -1,6 +1,7 @@
 // The console API client (docs/console-api.md). Same origin; the session is an HttpOnly cookie.
 import type {
-  AuditEvent, CaseDetail, CaseProposals, CasesAnswer, Change, Device, EnrollCode, Investigator, NoteDraft, User,
+  ActionBody, AuditEvent, CaseDetail, CaseProposals, CasesAnswer, Change, ChecklistItem, Device, EnrollCode, Investigator,
+  Meeting, MeetingBody, MeetingSummary, NoteDraft, ObjectionBody, User, Workflow,
 } from './types'
 import { buildQuery, type QueueFilters } from './lib/query'
 
@@ -53,6 +54,17 @@ export const exportUrl = (f: Partial<QueueFilters>) => {
   return `${BASE}/export/queue.xlsx${q ? `?${q}` : ''}`
 }
 
+const enc = encodeURIComponent
+/** An applicant's uploaded image (case page). */
+export const materialUrl = (id: string) => `${BASE}/materials/${enc(id)}`
+/** A notice's PDF through the console (the applicant's own `pdf` path needs the applicant's session). */
+export const noticeUrl = (id: string) => `${BASE}/notices/${enc(id)}.pdf`
+export const minutesUrl = (meetingId: string) => `${BASE}/meetings/${enc(meetingId)}/minutes.pdf`
+export const publicityPdfUrl = (township: string) => `${BASE}/publicity.pdf?township=${enc(township)}`
+export const rollPdfUrl = (township: string) => `${BASE}/roll.pdf?township=${enc(township)}`
+/** The public phone pages of a township's 公示 (anyone may open them). */
+export const publicPublicityUrl = (township: string) => `/m/#/publicity/${enc(township)}`
+
 export const api = {
   login: (name: string, password: string) => request<{ user: User }>('POST', '/login', { name, password }),
   logout: () => request<object>('POST', '/logout', {}),
@@ -77,4 +89,18 @@ export const api = {
   devices: () => request<{ devices: Device[] }>('GET', '/devices'),
   enrollCode: (user: string) => request<EnrollCode>('POST', '/enroll-codes', { user }),
   revoke: (id: string) => request<{ devices: Device[] }>('POST', `/devices/${encodeURIComponent(id)}/revoke`, {}),
+
+  // ---- case workflow (docs/workflow-api.md) ----
+  workflow: (id: string) => request<Workflow>('GET', `/cases/${enc(id)}/workflow`),
+  /** 409 with the engine's refusal code and Chinese sentence, 403 `wrong_role`. */
+  act: (id: string, body: ActionBody) => request<Workflow>('POST', `/cases/${enc(id)}/workflow`, body),
+  checklist: (id: string, items: ChecklistItem[]) => request<Workflow>('POST', `/cases/${enc(id)}/checklist`, { items }),
+  flags: (id: string, separately_registered: boolean, reason: string) =>
+    request<Workflow>('POST', `/cases/${enc(id)}/flags`, { separately_registered, reason }),
+  objection: (id: string, body: ObjectionBody) => request<Workflow>('POST', `/cases/${enc(id)}/objections`, body),
+  meetings: () => request<{ meetings: MeetingSummary[] }>('GET', '/meetings'),
+  /** The answer carries each representative's voting link once. */
+  createMeeting: (body: MeetingBody) => request<Meeting>('POST', '/meetings', body),
+  meeting: (id: string) => request<Meeting>('GET', `/meetings/${enc(id)}`),
+  closeMeeting: (id: string, minutes: string) => request<Meeting>('POST', `/meetings/${enc(id)}/close`, { minutes }),
 }

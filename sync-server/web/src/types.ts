@@ -181,7 +181,7 @@ export interface CaseDoc {
 
 // ---- API ----
 
-export type Role = 'caseworker' | 'lead' | 'admin'
+export type Role = 'caseworker' | 'lead' | 'bureau' | 'admin'
 export interface User { name: string; role: Role | string; township: string }
 
 export interface CaseRow {
@@ -200,6 +200,13 @@ export interface CaseRow {
   conflicts: number
   returned: boolean
   updated_at: number
+  /** Workflow fields (docs/workflow-api.md); absent from an older server. */
+  state?: string | null
+  state_zh?: string | null
+  due?: string | null
+  remaining_working_days?: number | null
+  calendar_days?: boolean | null
+  overdue?: boolean | null
 }
 
 export interface CasesAnswer {
@@ -306,3 +313,200 @@ export const AUDIT_ACTIONS = [
 ] as const
 
 export interface AuditEvent { at: number; actor: string; action: string; case_id: string | null; detail: unknown }
+
+// ---- Case workflow (docs/workflow-api.md) ----
+
+export type Programme = 'dibao' | 'tekun' | 'temporary_urgent' | 'temporary_expense'
+
+export interface ApplicationMember {
+  name?: string
+  id_number?: string
+  relation?: string
+  sex?: string
+  birth_date?: string
+  health?: string
+  disability_type?: string
+  disability_grade?: string
+  employment?: string
+}
+
+export interface ApplicationBody {
+  programme?: Programme | string
+  township?: string
+  village?: string
+  address?: string
+  applicant?: { name?: string; id_number?: string }
+  members?: ApplicationMember[]
+  income_note?: string
+  property_note?: string
+  expense_note?: string
+}
+
+/** Material kinds the applicant uploads. */
+export const MATERIAL_KINDS = ['id_card', 'hukou', 'income', 'medical', 'disability', 'other'] as const
+
+export interface Material { id: string; kind: string; kind_zh?: string; name?: string; uploaded_at?: number | null }
+
+export interface Notice {
+  id: string
+  kind: string
+  title: string
+  created_at: number
+  paragraphs?: string[]
+  pdf?: string
+}
+
+export interface ChecklistItem { key: string; label: string; ok: boolean }
+
+export interface Opinion { text: string; amount_fen: number | null; start_month: string | null; signed_by?: string; signed_at?: number | null }
+export interface Decision { amount_fen: number | null; start_month: string | null; by?: string; at?: number | null }
+
+export const OBJECTION_CHANNELS = ['phone', 'in_person', 'online'] as const
+export type ObjectionChannel = (typeof OBJECTION_CHANNELS)[number]
+
+export interface Objection {
+  id: string
+  channel: string
+  channel_zh?: string
+  content: string
+  contact?: string
+  received_at: number
+  by?: string
+}
+
+export interface WorkflowFacts {
+  missing_items?: string[]
+  checklist?: ChecklistItem[]
+  team?: string[]
+  separately_registered?: boolean
+  separately_reason?: string | null
+  opinion?: Opinion | null
+  /** The opinion before an objection or 评议 reopened it (no longer signed). */
+  previous_opinion?: Opinion | null
+  decision?: Decision | null
+  publicity?: { from: string; to: string } | null
+  objections?: Objection[]
+  visit?: { finalized: boolean; investigator_signers: string[]; accepted: boolean } | null
+}
+
+export interface TransitionRecord {
+  n: number
+  action: string
+  zh: string
+  from: string | null
+  to: string
+  to_zh: string
+  role: string
+  role_zh?: string
+  actor: string
+  at: number
+  reason: string | null
+}
+
+export interface ActionOption { action: string; zh: string; ok: boolean; refusal: string | null }
+
+export interface Deadline { due: string; zh: string; remaining_working_days: number; calendar_days?: boolean; overdue: boolean }
+
+export interface MeetingSummary {
+  id: string
+  title: string
+  village?: string
+  held_on?: string
+  secret?: boolean
+  open?: boolean
+  created_by?: string
+  /** Not in the contract's text; shown when the server sends them. */
+  case_ids?: string[]
+  cases?: number | { case_id: string; case_no?: string; applicant?: string }[]
+  voted?: number
+  roster?: number
+}
+
+export interface Workflow {
+  case_id: string
+  case_no: string
+  programme: string
+  programme_zh: string
+  kind: string
+  state: string
+  state_zh: string
+  entered: string | null
+  accepted: string | null
+  facts: WorkflowFacts
+  records: TransitionRecord[]
+  actions: ActionOption[]
+  deadline: Deadline | null
+  overall: Deadline | null
+  notices: Notice[]
+  materials: Material[]
+  signed: { promise: boolean; consent: boolean }
+  application: ApplicationBody | null
+  meetings: MeetingSummary[]
+  /** False while no holiday calendar is installed: working days are then Monday to Friday. */
+  calendar_installed?: boolean
+}
+
+export interface ActionBody {
+  action: string
+  reason?: string
+  missing_items?: string[]
+  team?: string[]
+  opinion?: { text: string; amount_fen: number; start_month: string }
+  decision?: { amount_fen: number; start_month: string }
+  extension?: string
+}
+
+export interface ObjectionBody { channel: ObjectionChannel; content: string; contact: string }
+
+export const ROSTER_KINDS = ['resident', 'cadre', 'staff'] as const
+export type RosterKind = (typeof ROSTER_KINDS)[number]
+
+export interface RosterDraft {
+  name: string
+  phone: string
+  kind: RosterKind
+  recuse_case_ids: string[]
+  recusal_reason: string
+}
+
+export interface MeetingBody {
+  title: string
+  township?: string
+  village: string
+  held_on: string
+  secret: boolean
+  case_ids: string[]
+  roster: RosterDraft[]
+}
+
+export interface Tally {
+  eligible: number
+  voted: number
+  agree: number
+  disagree: number
+  abstain: number
+  quorum_met: boolean
+  agree_share: number | null
+  threshold_met: boolean
+  resident_share: number | null
+  composition_ok: boolean
+  summary_zh: string
+}
+
+export interface MeetingCase { case_id: string; case_no: string; applicant: string; tally: Tally }
+export interface RosterEntry { idx: number; name: string; kind: string; kind_zh?: string; recused_case_ids: string[]; voted: boolean }
+export interface MeetingLink { name: string; url: string; qr_svg?: string }
+
+export interface Meeting {
+  id: string
+  title: string
+  village: string
+  held_on: string
+  secret: boolean
+  open: boolean
+  minutes: string | null
+  created_by: string
+  cases: MeetingCase[]
+  roster: RosterEntry[]
+  links?: MeetingLink[]
+}

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest'
 import zhCN from '../src/i18n/zh-CN'
 import { label, list, lookup, t } from '../src/i18n'
 import { STATES } from '../src/lib/states'
-import { AUDIT_ACTIONS, MEMBER_FIELDS, PROPOSAL_SECTIONS } from '../src/types'
+import { AUDIT_ACTIONS, MATERIAL_KINDS, MEMBER_FIELDS, OBJECTION_CHANNELS, PROPOSAL_SECTIONS, ROSTER_KINDS } from '../src/types'
+import { ACTION_SPECS, CHECKLIST_KEYS } from '../src/lib/workflow'
 
 const SRC = join(__dirname, '..', 'src')
 function files(dir: string): string[] {
@@ -15,7 +16,8 @@ function files(dir: string): string[] {
     return statSync(p).isDirectory() ? files(p) : /\.(vue|ts)$/.test(f) ? [p] : []
   })
 }
-const sources = files(SRC).filter((f) => !relative(SRC, f).startsWith('i18n'))
+// The applicants' phone pages (src/mobile) carry their own catalogue and tests.
+const sources = files(SRC).filter((f) => !/^(i18n|mobile)\b/.test(relative(SRC, f)))
 
 function stripComments(s: string): string {
   return s.replace(/\/\*[\s\S]*?\*\//g, '').replace(/<!--[\s\S]*?-->/g, '').replace(/(^|[^:'"`])\/\/.*$/gm, '$1')
@@ -78,6 +80,14 @@ describe('message catalogue', () => {
     for (const a of AUDIT_ACTIONS) expect(lookup(`audit.actions.${a}`), a).toBeDefined()
     for (const s of PROPOSAL_SECTIONS) expect(lookup(`proposal.sections.${s}`), s).toBeDefined()
     for (const a of ['urban', 'rural']) expect(lookup(`proposal.areas.${a}`), a).toBeDefined()
+    for (const k of CHECKLIST_KEYS) expect(lookup(`workflow.checklist.items.${k}`), k).toBeDefined()
+    for (const k of MATERIAL_KINDS) expect(lookup(`workflow.materialKinds.${k}`), k).toBeDefined()
+    for (const k of OBJECTION_CHANNELS) expect(lookup(`workflow.objection.channels.${k}`), k).toBeDefined()
+    for (const k of ROSTER_KINDS) expect(lookup(`meetings.kinds.${k}`), k).toBeDefined()
+    for (const k of ['applicant', 'representative', 'investigator']) expect(lookup(`roles.${k}`), k).toBeDefined()
+    // Every action that asks for a reason names it (or falls back to the generic label).
+    for (const [a, spec] of Object.entries(ACTION_SPECS))
+      if (spec.reasonRequired) expect(lookup(`workflow.reasonLabels.${a}`), a).toBeDefined()
   })
 
   it('t() fills placeholders, label() falls back to the raw value, list() uses the language separator', () => {
