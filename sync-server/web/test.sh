@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The review console's tests: type check, unit tests (Vitest), production build, then the browser
-# test against a real jiuzhu-server (it builds the binaries with cargo first). One command:
+# The web apps' tests (console and phone pages): type check, unit tests (Vitest), production build,
+# then the browser tests against a real jiuzhu-server (the first builds the binaries with cargo).
+# One command:
 #   bash sync-server/web/test.sh
 # Needs Node ≥ 20 and npm; installs Debian's chromium and CJK fonts when missing (as root).
 set -euo pipefail
@@ -11,7 +12,7 @@ export JIUZHU_PIN="${JIUZHU_PIN:-246810}"
 
 need_apt=()
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
-fc-list 2>/dev/null | grep -q "Noto Sans CJK" || need_apt+=(fonts-noto-cjk)
+dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need_apt+=(fonts-noto-cjk)
 if [ ${#need_apt[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then
         apt-get update -qq
@@ -28,3 +29,5 @@ npx vue-tsc --noEmit
 npx vitest run
 npx vite build
 node e2e/console.e2e.mjs
+# One household's whole path through the workflow: phone pages, console, tablets, ballots.
+JIUZHU_E2E_SKIP_BUILD=1 node e2e/workflow.e2e.mjs

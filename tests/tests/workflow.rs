@@ -300,6 +300,7 @@ async fn one_household_from_application_to_periodic_report() {
     let wf = act(&mut lead, &case, opinion).await;
     assert_eq!(wf["state"], "prelim_opinion");
     assert_eq!(wf["facts"]["opinion"]["signed_by"], "乔志强");
+    assert_eq!(wf["facts"]["visit"]["accepted"], true, "{}", wf["facts"]);
     let wf = act(&mut lead, &case, json!({"action": "start_publicity"})).await;
     assert_eq!(wf["state"], "publicity");
     assert!(
@@ -475,6 +476,7 @@ async fn one_household_from_application_to_periodic_report() {
     act(&mut bureau, &case, json!({"action": "publish_roll"})).await;
     let wf = act(&mut bureau, &case, json!({"action": "activate"})).await;
     assert_eq!(wf["state"], "active");
+    assert_eq!(wf["facts"]["visit"]["accepted"], true, "the accepted visit stays accepted");
     assert!(
         wf["facts"]["next_review"].is_string(),
         "a review is scheduled: {}",

@@ -7,22 +7,13 @@
 //
 //   node e2e/console.e2e.mjs   builds the binaries first (JIUZHU_E2E_SKIP_BUILD=1 skips that);
 //   JIUZHU_E2E_SCREENSHOTS=0 leaves docs/screenshots alone; JIUZHU_E2E_KEEP=1 keeps the temp dir.
-import { spawn, execFileSync } from 'node:child_process'
-import { mkdtempSync, mkdirSync, writeFileSync, rmSync, existsSync, copyFileSync, readFileSync } from 'node:fs'
+import { mkdtempSync, writeFileSync, rmSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve, dirname } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { chromium } from 'playwright-core'
+import { join } from 'node:path'
 import { housePicture } from './png.mjs'
-
-const HERE = dirname(fileURLToPath(import.meta.url))
-const REPO = resolve(HERE, '..', '..', '..')
-const SHOTS = join(REPO, 'docs', 'screenshots')
-const TARGET = process.env.CARGO_TARGET_DIR || '/var/cache/jiuzhu-target'
-const BUILT_SERVER = join(TARGET, 'debug', 'jiuzhu-server')
-const BUILT_TABLET = join(TARGET, 'debug', 'jiuzhu-tablet')
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium'
-const KEEP = process.env.JIUZHU_E2E_KEEP === '1'
+import {
+  HERE, REPO, KEEP, log, counts, Stop, step, assert, run, privateBinaries, startServer, launchChromium, shot as libShot,
+} from './lib.mjs'
 
 const TOWNSHIP = '树林召镇'
 const OTHER_TOWNSHIP = '展旦召苏木'
@@ -31,38 +22,6 @@ const OTHER_CASEWORKER = { name: '赵丽', password: 'zhandanzhao-2026' }
 const INVESTIGATORS = ['王建国', '李明', '高娃']
 const RULES = join(REPO, 'config', 'regions', 'example.toml')
 const NOTE = '住房情况两名调查员记录不一致，请再次核实房屋结构并补拍室内照片。'
-
-let passed = 0
-let failed = 0
-const log = (...a) => console.log(...a)
-
-async function step(name, f) {
-  const t0 = Date.now()
-  try {
-    const r = await f()
-    passed++
-    log(`  ✓ ${name} (${Date.now() - t0} ms)`)
-    return r
-  } catch (e) {
-    failed++
-    log(`  ✗ ${name}\n    ${String(e?.stack || e).split('\n').slice(0, 6).join('\n    ')}`)
-    throw new Stop()
-  }
-}
-class Stop extends Error {}
-
-function assert(cond, msg) {
-  if (!cond) throw new Error(`assertion failed: ${msg}`)
-}
-
-function run(bin, args, opts = {}) {
-  try {
-    return execFileSync(bin, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...opts }).trim()
-  } catch (e) {
-    const out = `${e.stderr || ''}${e.stdout || ''}`
-    throw new Error(`${bin.split('/').pop()} ${args.join(' ')} failed (${e.status}):\n${out.length > 4000 ? `…${out.slice(-4000)}` : out}`)
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 const work = mkdtempSync(join(tmpdir(), 'jiuzhu-console-e2e-'))
@@ -78,33 +37,6 @@ const show = (home, id) => JSON.parse(tablet(home, 'show', '--case', id))
 
 let server = null
 let browser = null
-
-function startServer() {
-  return new Promise((resolvePromise, reject) => {
-    const p = spawn(SERVER, ['serve', '--data', data, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] })
-    server = p
-    let out = ''
-    let err = ''
-    const timer = setTimeout(() => reject(new Error(`server did not start in 60 s:\n${out}\n${err}`)), 60_000)
-    p.stdout.on('data', (d) => {
-      out += d
-      const url = /listening on (https:\/\/\S+)/.exec(out)?.[1]
-      const fp = /certificate fingerprint \(SHA-256\): (\S+)/.exec(out)?.[1]
-      if (url && fp) {
-        clearTimeout(timer)
-        resolvePromise({ url, fp })
-      }
-    })
-    p.stderr.on('data', (d) => {
-      err += d
-      if (err.length > 20000) err = err.slice(-10000)
-    })
-    p.on('exit', (code) => {
-      clearTimeout(timer)
-      reject(new Error(`server exited (${code}):\n${out}\n${err}`))
-    })
-  })
-}
 
 function caseFile(name, c) {
   const f = join(work, `${name}.json`)
@@ -147,15 +79,7 @@ const CASE3 = {
   declared: { members: [{ name: '高娃', relation: '本人' }] },
 }
 
-async function shot(page, name, opts = {}) {
-  if (process.env.JIUZHU_E2E_SCREENSHOTS === '0') return
-  mkdirSync(SHOTS, { recursive: true })
-  // Toasts from earlier steps would cover the page: drop them, then let transitions settle.
-  await page.evaluate(() => document.querySelectorAll('.el-message').forEach((m) => m.remove()))
-  await page.mouse.move(1, 1) // no hover highlight on the last button clicked
-  await page.waitForTimeout(250)
-  await page.screenshot({ path: join(SHOTS, `console-${name}.png`), ...opts })
-}
+const shot = (page, name, opts = {}) => libShot(page, `console-${name}`, opts)
 
 async function imagesLoaded(page, selector, timeout = 15_000) {
   await page.waitForFunction(
@@ -178,16 +102,7 @@ async function signIn(page, url, who) {
 
 async function main() {
   log('console browser test')
-  if (process.env.JIUZHU_E2E_SKIP_BUILD !== '1') {
-    await step('build jiuzhu-server and jiuzhu-tablet', () =>
-      run('cargo', ['build', '--workspace', '--bins'], { cwd: REPO, env: { ...process.env, CARGO_TARGET_DIR: TARGET }, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 }),
-    )
-  }
-  assert(existsSync(BUILT_SERVER) && existsSync(BUILT_TABLET), `binaries in ${TARGET}/debug`)
-  copyFileSync(BUILT_SERVER, SERVER)
-  copyFileSync(BUILT_TABLET, TABLET)
-  execFileSync('chmod', ['+x', SERVER, TABLET])
-  assert(existsSync(CHROMIUM), `${CHROMIUM} (apt-get install chromium)`)
+  await privateBinaries(work, ['jiuzhu-server', 'jiuzhu-tablet'])
 
   // ---- data directory: users, cases, assignment ----
   const ids = await step('admin: users, cases, assignment', () => {
@@ -204,15 +119,12 @@ async function main() {
   })
   const ID = ids.c1
 
-  const { url, fp } = await step('serve on 127.0.0.1:0', startServer)
+  server = await step('serve on 127.0.0.1:0', () => startServer(SERVER, data))
+  const { url, fp } = server
   log(`    ${url}  ${fp}`)
 
 
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--ignore-certificate-errors'],
-  })
+  browser = await launchChromium()
   const ctx = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1920, height: 1080 }, locale: 'zh-CN' })
   const page = await ctx.newPage()
   const consoleErrors = []
@@ -588,17 +500,17 @@ try {
   await main()
 } catch (e) {
   if (!(e instanceof Stop)) {
-    failed++
+    counts.failed++
     log(`  ✗ ${String(e?.stack || e)}`)
   }
 } finally {
   await browser?.close().catch(() => {})
-  if (server && server.exitCode === null) {
-    server.removeAllListeners('exit')
-    server.kill('SIGTERM')
+  if (server && server.process.exitCode === null) {
+    server.process.removeAllListeners('exit')
+    server.process.kill('SIGTERM')
   }
   if (!KEEP) rmSync(work, { recursive: true, force: true })
   else log(`kept ${work}`)
 }
-log(`${passed} passed, ${failed} failed`)
-process.exit(failed ? 1 : 0)
+log(`${counts.passed} passed, ${counts.failed} failed`)
+process.exit(counts.failed ? 1 : 0)

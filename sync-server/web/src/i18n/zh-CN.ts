@@ -729,7 +729,7 @@ export default {
       agree: '同意',
       disagree: '不同意',
       abstain: '弃权',
-      quorum: '参加表决过半数：{v}',
+      quorum: '参加表决人数达到规定：{v}',
       threshold: '同意 {share}，达到三分之二：{v}',
       composition: '居民代表占 {share}，构成合规：{v}',
       yes: '是',

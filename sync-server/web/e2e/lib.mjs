@@ -1,0 +1,151 @@
+// Shared by the browser tests: steps that count passes and failures, command runs with their
+// output on failure, private copies of the built binaries, a real jiuzhu-server on 127.0.0.1:0
+// (its log kept, for the one-time codes it hands to the development adapter), headless Chromium.
+import { spawn, execFileSync } from 'node:child_process'
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs'
+import { join, resolve, dirname } from 'node:path'
+import { tmpdir } from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { chromium } from 'playwright-core'
+
+export const HERE = dirname(fileURLToPath(import.meta.url))
+export const REPO = resolve(HERE, '..', '..', '..')
+export const SHOTS = join(REPO, 'docs', 'screenshots')
+export const TARGET = process.env.CARGO_TARGET_DIR || '/var/cache/jiuzhu-target'
+export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium'
+export const KEEP = process.env.JIUZHU_E2E_KEEP === '1'
+export const SCREENSHOTS = process.env.JIUZHU_E2E_SCREENSHOTS !== '0'
+
+export const log = (...a) => console.log(...a)
+export const counts = { passed: 0, failed: 0 }
+
+export class Stop extends Error {}
+
+/** Pages to photograph when a step fails (to `$TMPDIR/jiuzhu-e2e-failure-N.png`). */
+export const watchedPages = new Set()
+
+async function photographFailure() {
+  let i = 0
+  for (const p of watchedPages) {
+    if (p.isClosed()) continue
+    const file = join(tmpdir(), `jiuzhu-e2e-failure-${i++}.png`)
+    try {
+      await p.screenshot({ path: file, fullPage: true })
+      log(`    (page ${p.url()} → ${file})`)
+    } catch {}
+  }
+}
+
+/** Run one named step; a failure prints the first lines of its stack and stops the test. */
+export async function step(name, f) {
+  const t0 = Date.now()
+  try {
+    const r = await f()
+    counts.passed++
+    log(`  ✓ ${name} (${Date.now() - t0} ms)`)
+    return r
+  } catch (e) {
+    counts.failed++
+    log(`  ✗ ${name}\n    ${String(e?.stack || e).split('\n').slice(0, 6).join('\n    ')}`)
+    await photographFailure()
+    throw new Stop()
+  }
+}
+
+export function assert(cond, msg) {
+  if (!cond) throw new Error(`assertion failed: ${msg}`)
+}
+
+export function run(bin, args, opts = {}) {
+  try {
+    return execFileSync(bin, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...opts }).trim()
+  } catch (e) {
+    const out = `${e.stderr || ''}${e.stdout || ''}`
+    throw new Error(`${bin.split('/').pop()} ${args.join(' ')} failed (${e.status}):\n${out.length > 4000 ? `…${out.slice(-4000)}` : out}`)
+  }
+}
+
+/**
+ * Build the binaries (unless JIUZHU_E2E_SKIP_BUILD=1) and copy them into `work`: the target
+ * directory is shared with other checkouts, whose builds replace them (and a debug jiuzhu-server
+ * serves web/dist of the checkout that built it).
+ */
+export async function privateBinaries(work, names) {
+  if (process.env.JIUZHU_E2E_SKIP_BUILD !== '1') {
+    await step('build the binaries', () =>
+      run('cargo', ['build', '--workspace', '--bins'], { cwd: REPO, env: { ...process.env, CARGO_TARGET_DIR: TARGET }, maxBuffer: 64 << 20 }),
+    )
+  }
+  const out = {}
+  for (const n of names) {
+    const built = join(TARGET, 'debug', n)
+    assert(existsSync(built), `${built} (cargo build --workspace --bins)`)
+    out[n] = join(work, n)
+    copyFileSync(built, out[n])
+    execFileSync('chmod', ['+x', out[n]])
+  }
+  return out
+}
+
+/** Start `serve` on 127.0.0.1:0; resolves with its URL, fingerprint, process and a log reader. */
+export function startServer(serverBin, data, extraArgs = []) {
+  return new Promise((resolvePromise, reject) => {
+    const p = spawn(serverBin, ['serve', '--data', data, '--listen', '127.0.0.1:0', ...extraArgs], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1', RUST_LOG: process.env.RUST_LOG || 'info' },
+    })
+    let out = ''
+    let err = ''
+    const timer = setTimeout(() => reject(new Error(`server did not start in 60 s:\n${out}\n${err.slice(-4000)}`)), 60_000)
+    const logText = () => err
+    p.stdout.on('data', (d) => {
+      out += d
+      const url = /listening on (https:\/\/\S+)/.exec(out)?.[1]
+      const fp = /certificate fingerprint \(SHA-256\): (\S+)/.exec(out)?.[1]
+      if (url && fp) {
+        clearTimeout(timer)
+        resolvePromise({ url, fp, process: p, log: logText, stdout: () => out })
+      }
+    })
+    p.stderr.on('data', (d) => {
+      err += d
+      // Keep the log bounded but never cut the lines a test still waits for.
+      if (err.length > 400_000) err = err.slice(-200_000)
+    })
+    p.on('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`server exited (${code}):\n${out}\n${err.slice(-4000)}`))
+    })
+  })
+}
+
+/** Headless Chromium as the tests use it (Debian's binary; the server's certificate is self-signed). */
+export function launchChromium() {
+  assert(existsSync(CHROMIUM), `${CHROMIUM} (apt-get install chromium)`)
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--ignore-certificate-errors'],
+  })
+}
+
+/** Save `docs/screenshots/<name>.png` (unless JIUZHU_E2E_SCREENSHOTS=0), toasts removed. */
+export async function shot(page, name, opts = {}) {
+  if (!SCREENSHOTS) return
+  mkdirSync(SHOTS, { recursive: true })
+  await page.evaluate(() => document.querySelectorAll('.el-message, .van-toast').forEach((m) => m.remove()))
+  await page.mouse.move(1, 1)
+  await page.waitForTimeout(250)
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), ...opts })
+}
+
+/** Wait until `f()` returns a truthy value (polling `every` ms) or fail after `timeout` ms. */
+export async function until(what, f, { timeout = 20_000, every = 100 } = {}) {
+  const end = Date.now() + timeout
+  for (;;) {
+    const v = await f()
+    if (v) return v
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, every))
+  }
+}
