@@ -476,7 +476,10 @@ async fn one_household_from_application_to_periodic_report() {
     act(&mut bureau, &case, json!({"action": "publish_roll"})).await;
     let wf = act(&mut bureau, &case, json!({"action": "activate"})).await;
     assert_eq!(wf["state"], "active");
-    assert_eq!(wf["facts"]["visit"]["accepted"], true, "the accepted visit stays accepted");
+    assert_eq!(
+        wf["facts"]["visit"]["accepted"], true,
+        "the accepted visit stays accepted"
+    );
     assert!(
         wf["facts"]["next_review"].is_string(),
         "a review is scheduled: {}",
