@@ -267,6 +267,11 @@ async function main() {
     await act(cw, 'accept', 'accepted')
     await cw.waitForSelector('[data-test=wf-deadline]')
     await cw.waitForSelector('[data-test=notice][data-kind=acceptance]')
+    // The queue shows the remaining working days of the running limit (3 to start the investigation).
+    await cw.goto(`${url}/#/`)
+    const due = await (await cw.waitForSelector('[data-test=row-due]')).innerText()
+    assert(/剩 [0-3] 个工作日|今天到期/.test(due), `queue deadline: ${due}`)
+    await shot(cw, 'workflow-console-queue-deadlines')
   })
 
   const lead = await step('township lead assigns the investigation team', async () => {
@@ -448,6 +453,17 @@ async function main() {
     await act(page, 'activate', 'active')
     await page.waitForSelector('[data-test=notice][data-kind=approval]')
     await shot(page, 'workflow-console-case-active', { fullPage: true })
+  })
+
+  await step('the approved roll (公布) is public the same restricted way', async () => {
+    const pub = await browser.newContext({ ignoreHTTPSErrors: true, locale: 'zh-CN', ...PHONE_VIEW })
+    const page = await pub.newPage()
+    watch(page)
+    await page.goto(`${url}/m/#/roll/${encodeURIComponent(TOWNSHIP)}`)
+    const text = await (await page.waitForSelector('[data-test=roll-entry]')).innerText()
+    assert(text.includes('王*兰') && text.includes('560') && !text.includes(APPLICANT.id), `roll: ${text}`)
+    await shot(page, 'workflow-public-roll')
+    await pub.close()
   })
 
   await step('the applicant sees the decision notice (with its PDF) on the status page', async () => {

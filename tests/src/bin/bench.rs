@@ -1,6 +1,7 @@
-//! `jiuzhu-bench`: sync cost and photo pipeline figures for docs/benchmarks.md.
+//! `jiuzhu-bench`: sync cost, photo pipeline, audit chain and workflow figures for
+//! docs/benchmarks.md.
 //!
-//! cargo run -p jiuzhu-e2e --bin jiuzhu-bench [--release]
+//! cargo run -p jiuzhu-e2e --bin jiuzhu-bench [--release] [-- all|audit|sync|workflow]
 
 use jiuzhu_e2e::{SimTablet, TestServer, test_jpeg};
 use std::io::Write;
@@ -27,6 +28,121 @@ async fn main() -> anyhow::Result<()> {
     if which == "all" || which == "sync" {
         sync_and_photo_bench().await?;
     }
+    if which == "all" || which == "workflow" {
+        workflow_bench(1_000).await?;
+    }
+    Ok(())
+}
+
+/// `n` phone applications through sign and submit, 受理 of each, then the console's queue with
+/// their working-day deadlines, one case's workflow view, and a notice rendered to PDF.
+async fn workflow_bench(n: usize) -> anyhow::Result<()> {
+    use base64::Engine;
+    use jiuzhu_e2e::{CONSOLE_PASSWORD, Console, TOWNSHIP};
+    use jiuzhu_server::workflow::service::{ActionInput, act};
+    use jiuzhu_server::workflow::{Who, applications, config, flow};
+    use jiuzhu_shared::workflow::{Action, Role};
+    let server = TestServer::start().await;
+    let root = server.data().root.clone();
+    config::install(&root, config::Which::Options, config::EXAMPLE_OPTIONS)?;
+    config::install(&root, config::Which::Calendar, config::EXAMPLE_CALENDAR)?;
+    server.add_console_user("张海燕", "caseworker", TOWNSHIP);
+    let store = server.store.as_ref();
+    let cfg = config::load(&root)?;
+    let blobs = jiuzhu_server::blobs::BlobDir::open(&root.join("blobs"))?;
+    let mut png = std::io::Cursor::new(Vec::new());
+    image::RgbaImage::from_pixel(60, 20, image::Rgba([0, 0, 0, 255]))
+        .write_to(&mut png, image::ImageFormat::Png)?;
+    let image = format!(
+        "data:image/png;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(png.into_inner())
+    );
+    let applicant = Who {
+        name: "申请人".into(),
+        role: Role::Applicant,
+        actor: jiuzhu_server::store::Store::server_actor(store)?,
+        audit: "bench".into(),
+    };
+    let caseworker = Who {
+        role: Role::Caseworker,
+        name: "张海燕".into(),
+        ..applicant.clone()
+    };
+    let now = jiuzhu_server::http::now();
+    let t0 = Instant::now();
+    let mut cases = Vec::new();
+    for i in 0..n {
+        let phone = format!("138{i:08}");
+        let app = flow::Application {
+            programme: "dibao".into(),
+            township: TOWNSHIP.into(),
+            village: "王爱召嘎查".into(),
+            applicant: flow::Person {
+                name: format!("申请人{i}"),
+                id_number: "150621196203150020".into(),
+            },
+            ..flow::Application::default()
+        };
+        let f = applications::create(store, &phone, &app, now)?;
+        let case: jiuzhu_shared::CaseId = f.case_id.parse()?;
+        for document in ["promise", "consent"] {
+            let signing = applications::Signing {
+                document,
+                signer: "申请人",
+                image: &image,
+            };
+            applications::sign(store, &blobs, case, &phone, signing, now)?;
+        }
+        applications::submit(store, &cfg, case, &phone, &applicant, now)?;
+        cases.push(case);
+    }
+    let submitted = t0.elapsed();
+    let t0 = Instant::now();
+    for case in &cases {
+        act(store, &cfg, *case, &caseworker, &ActionInput::new(Action::Accept), now)?;
+    }
+    let accepted = t0.elapsed();
+    println!(
+        "workflow: {n} phone applications created, signed twice and submitted in {submitted:.2?} ({:.1} ms each); {n} acceptances (engine check, record, header, notice, audit) in {accepted:.2?} ({:.1} ms each)",
+        submitted.as_secs_f64() * 1000.0 / n as f64,
+        accepted.as_secs_f64() * 1000.0 / n as f64
+    );
+    let mut console = Console::new(&server);
+    console.login("张海燕", CONSOLE_PASSWORD).await;
+    let mut times = Vec::new();
+    for _ in 0..5 {
+        let t0 = Instant::now();
+        let (status, v) = console.get("/api/console/cases").await;
+        times.push(t0.elapsed());
+        anyhow::ensure!(status == 200 && v["cases"].as_array().map(Vec::len) == Some(n));
+    }
+    times.sort();
+    println!(
+        "workflow: queue of {n} cases with states and working-day deadlines: median {:.2?} (min {:.2?}, max {:.2?})",
+        times[2], times[0], times[4]
+    );
+    let t0 = Instant::now();
+    let (status, wf) = console
+        .get(&format!("/api/console/cases/{}/workflow", cases[0]))
+        .await;
+    anyhow::ensure!(status == 200);
+    println!("workflow: one case's workflow view in {:.2?}", t0.elapsed());
+    let notice = wf["notices"][0]["pdf"].as_str().unwrap_or_default().to_string();
+    let t0 = Instant::now();
+    let (status, pdf) = console.raw("GET", &notice, None).await;
+    anyhow::ensure!(status == 200 && pdf.starts_with(b"%PDF"));
+    println!(
+        "workflow: acceptance notice as PDF: {} bytes in {:.2?} (first render loads the font)",
+        pdf.len(),
+        t0.elapsed()
+    );
+    let t0 = Instant::now();
+    let (_, pdf) = console.raw("GET", &notice, None).await;
+    println!(
+        "workflow: the same notice again: {} bytes in {:.2?}",
+        pdf.len(),
+        t0.elapsed()
+    );
     Ok(())
 }
 
