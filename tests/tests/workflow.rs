@@ -568,3 +568,77 @@ async fn one_household_from_application_to_periodic_report() {
     let v = jiuzhu_server::admin::verify_audit(server.store.as_ref()).unwrap();
     assert_eq!(v["ok"], true, "{v}");
 }
+
+/// The workflow rows of docs/security.md's matrix: who may take a step is the engine's answer (403
+/// `wrong_role`), scope is the console's (404 outside the township), meetings are township work.
+#[tokio::test]
+async fn workflow_steps_follow_role_and_township() {
+    let server = TestServer::start().await;
+    for (name, township) in [
+        ("王五", TOWNSHIP),
+        ("赵六", TOWNSHIP),
+        ("外甲", "白泥井镇"),
+        ("外乙", "白泥井镇"),
+    ] {
+        jiuzhu_server::admin::add_user(
+            server.store.as_ref(),
+            name,
+            "investigator",
+            township,
+            None,
+            0,
+        )
+        .unwrap();
+    }
+    let own = server.add_case("WF-OWN", &["王五", "赵六"]);
+    let other = server.add_case_in("WF-OTHER", "白泥井镇", &["外甲", "外乙"]);
+    let opinion = json!({"action": "write_opinion", "opinion": {"text": "拟纳入", "amount_fen": 1000, "start_month": "2027-01"}});
+    // (role, own township, other township) for the lead's step 初审意见.
+    let expected = [
+        ("caseworker", 403, 404),
+        ("lead", 409, 404), // allowed role; the visit is not sealed yet
+        ("bureau", 403, 403),
+        ("admin", 403, 403),
+    ];
+    for (role, own_status, other_status) in expected {
+        let name = format!("{role}-user");
+        server.add_console_user(&name, role, TOWNSHIP);
+        let mut c = signed_in(&server, &name).await;
+        for (case, want) in [(own, own_status), (other, other_status)] {
+            let (s, v) = c
+                .post(
+                    &format!("/api/console/cases/{case}/workflow"),
+                    opinion.clone(),
+                )
+                .await;
+            assert_eq!(s, want, "{role} on {case}: {v}");
+            if s == 403 {
+                assert!(
+                    v["message"].as_str().unwrap().contains("乡镇负责人"),
+                    "the refusal names who may: {v}"
+                );
+            }
+        }
+        let meeting = json!({"title": "评议", "village": "王爱召嘎查", "held_on": "2026-12-01", "case_ids": [own.to_string()],
+            "roster": [{"name": "甲", "kind": "resident"}, {"name": "乙", "kind": "resident"}, {"name": "丙", "kind": "resident"}]});
+        let (s, v) = c.post("/api/console/meetings", meeting).await;
+        let want = if role == "bureau" { 403 } else { 400 };
+        assert_eq!(s, want, "{role} creating a meeting: {v}");
+        if s == 400 {
+            // Not refused by role alone: the engine says 民主评议 does not run from an
+            // investigation under the default options (only on a 公示 objection).
+            assert!(v["message"].as_str().unwrap().contains("民主评议"), "{v}");
+        }
+    }
+    for role in ["investigator", "representative", "applicant"] {
+        let name = format!("{role}-x");
+        jiuzhu_server::admin::add_user(server.store.as_ref(), &name, role, TOWNSHIP, None, 0)
+            .unwrap();
+        let mut c = Console::new(&server);
+        assert_eq!(
+            c.login(&name, CONSOLE_PASSWORD).await,
+            401,
+            "{role} has no console"
+        );
+    }
+}

@@ -99,7 +99,14 @@ async fn workflow_bench(n: usize) -> anyhow::Result<()> {
     let submitted = t0.elapsed();
     let t0 = Instant::now();
     for case in &cases {
-        act(store, &cfg, *case, &caseworker, &ActionInput::new(Action::Accept), now)?;
+        act(
+            store,
+            &cfg,
+            *case,
+            &caseworker,
+            &ActionInput::new(Action::Accept),
+            now,
+        )?;
     }
     let accepted = t0.elapsed();
     println!(
@@ -127,7 +134,10 @@ async fn workflow_bench(n: usize) -> anyhow::Result<()> {
         .await;
     anyhow::ensure!(status == 200);
     println!("workflow: one case's workflow view in {:.2?}", t0.elapsed());
-    let notice = wf["notices"][0]["pdf"].as_str().unwrap_or_default().to_string();
+    let notice = wf["notices"][0]["pdf"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     let t0 = Instant::now();
     let (status, pdf) = console.raw("GET", &notice, None).await;
     anyhow::ensure!(status == 200 && pdf.starts_with(b"%PDF"));
