@@ -205,6 +205,34 @@ async fn one_household_from_application_to_periodic_report() {
         .post(&format!("/api/applicant/cases/{case}/submit"), json!({}))
         .await;
     assert_eq!((s, v["state"].clone()), (200, json!("submitted")), "{v}");
+    let checklist = |hukou_ok: bool| {
+        json!({"items": [
+            {"key": "id_card", "label": "身份证", "ok": true},
+            {"key": "hukou", "label": "户口本", "ok": hukou_ok},
+        ]})
+    };
+    let (s, _) = cw
+        .post(
+            &format!("/api/console/cases/{case}/checklist"),
+            checklist(false),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (s, v) = cw
+        .post(
+            &format!("/api/console/cases/{case}/workflow"),
+            json!({"action": "accept"}),
+        )
+        .await;
+    assert!(
+        s == 409 && v["message"].as_str().unwrap().contains("户口本"),
+        "an unticked item blocks 受理: {s} {v}"
+    );
+    cw.post(
+        &format!("/api/console/cases/{case}/checklist"),
+        checklist(true),
+    )
+    .await;
     let wf = act(&mut cw, &case, json!({"action": "accept"})).await;
     assert_eq!(wf["state"], "accepted");
     assert_eq!(wf["deadline"]["zh"], "受理后3个工作日内启动调查");

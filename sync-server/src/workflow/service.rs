@@ -210,6 +210,15 @@ fn check_amount(amount_fen: i64, start_month: &str) -> Result<()> {
     Ok(())
 }
 
+/// The labels of the checklist items not ticked.
+fn unticked(checklist: &[CheckItem]) -> Vec<String> {
+    checklist
+        .iter()
+        .filter(|c| !c.ok)
+        .map(|c| c.label.clone())
+        .collect()
+}
+
 /// Apply what was typed to the flow before the engine looks at it.
 fn prepare(flow: &mut Flow, input: &ActionInput, who: &Who, now: i64) -> Result<()> {
     let f = &mut flow.facts;
@@ -221,7 +230,11 @@ fn prepare(flow: &mut Flow, input: &ActionInput, who: &Who, now: i64) -> Result<
             f.missing_items = trimmed(input.missing_items.as_deref().unwrap_or_default());
         }
         Action::Accept => {
-            f.missing_items = trimmed(input.missing_items.as_deref().unwrap_or_default());
+            // What the caseworker typed, else what the saved 初审 checklist still has unticked.
+            f.missing_items = match &input.missing_items {
+                Some(list) => trimmed(list),
+                None => unticked(&f.checklist),
+            };
         }
         Action::StartInvestigation | Action::Reinvestigate => {
             if let Some(team) = &input.team {
@@ -602,7 +615,7 @@ pub fn available(
             f.missing_items = vec!["…".into()];
         }
         if action == Action::Accept {
-            f.missing_items.clear();
+            f.missing_items = unticked(&flow.facts.checklist);
         }
         if action == Action::Approve && flow.facts.opinion.is_some() {
             f.amount_set = true;
