@@ -18,6 +18,8 @@ describe('case list', () => {
     expect(groupOf(row({ status: 'returned', finalized: true, open_notes: 1 }))).toBe('returned')
     expect(groupOf(row({ status: 'returned', finalized: false, touched: true }))).toBe('returned')
     expect(groupOf(row({ status: 'investigation_accepted' }))).toBe('done')
+    // An objection during 公示 sends a 重新核查 note to a sealed, accepted case.
+    expect(groupOf(row({ status: 'objection_handling', finalized: true, open_notes: 1 }))).toBe('returned')
   })
   it('badges the sync state, conflicts first', () => {
     expect(syncBadge(row({ conflicts: 1, unsynced: true }))).toBe('conflict')

@@ -59,7 +59,7 @@ export const zhCN = {
       todo: '待调查',
       doing: '调查中',
       toSync: '待同步',
-      returned: '被退回',
+      returned: '待处理意见（退回或重新核查）',
       done: '已完成',
     },
     sync: {
