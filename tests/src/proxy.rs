@@ -569,7 +569,10 @@ async fn pump(
 
     let clean = tokio::select! {
         biased;
-        _ = cancelled.wait_for(|c| *c) => false,
+        // The guard `wait_for` returns holds the watch's read lock: release it inside the branch.
+        // select! drops the losing branch while the winner's output is alive, and dropping the
+        // forwarding half can fire a cut that writes this very watch (a self-deadlock otherwise).
+        _ = async { cancelled.wait_for(|c| *c).await.is_ok() } => false,
         (_, ok) = async { tokio::join!(reader, writer) } => ok,
     };
 
