@@ -58,6 +58,15 @@ fn applicant_name(flow: &Flow, doc: Option<&CaseDoc>) -> String {
 
 const RIGHTS: &str = "如对本决定不服，可以自收到本通知书之日起六十日内向达拉特旗人民政府申请行政复议，或者在六个月内依法向人民法院提起行政诉讼。";
 
+/// `2026-11-27` → `2026年11月27日`, as official documents write dates.
+pub fn zh_date(iso: &str) -> String {
+    let mut parts = iso.split('-').map(|p| p.trim_start_matches('0'));
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(y), Some(m), Some(d)) if !m.is_empty() && !d.is_empty() => format!("{y}年{m}月{d}日"),
+        _ => iso.to_string(),
+    }
+}
+
 /// Kind, title, paragraphs, fields and issuer of a notice.
 type NoticeParts = (
     &'static str,
@@ -84,7 +93,7 @@ pub fn for_transition(
                 "supplement",
                 "补正材料告知书",
                 vec![
-                    format!("您于{}提交的{programme}申请（编号{}），经审查材料不齐全。根据《最低生活保障审核确认办法》第十条，现一次性告知需要补正的全部材料：", Date::in_china(flow.facts.signatures.first().map(|s| s.at).unwrap_or(record.at)), flow.case_no),
+                    format!("经审查，您于{}提交的{programme}申请材料不齐全（申请编号{}）。根据《最低生活保障审核确认办法》第十条，现一次性告知需要补正的全部材料：", zh_date(&Date::in_china(flow.facts.signatures.first().map(|s| s.at).unwrap_or(record.at)).to_string()), flow.case_no),
                     flow.facts
                         .missing_items
                         .iter()
@@ -229,7 +238,7 @@ pub fn pdf(n: &Notice) -> Result<Vec<u8>> {
     blocks.push(Block::Signature {
         label: Text::zh(n.issuer.clone()),
         name: String::new(),
-        date: n.date.clone(),
+        date: zh_date(&n.date),
     });
     render(&Document {
         title: Text::zh(n.title.clone()),
@@ -302,7 +311,7 @@ pub fn publicity_pdf(
             Block::Signature {
                 label: Text::zh(township_gov(township)),
                 name: String::new(),
-                date: today.to_string(),
+                date: zh_date(&today.to_string()),
             },
         ],
         footer: Some(Text::zh(
@@ -326,7 +335,7 @@ pub fn roll_pdf(township: &str, entries: &[PublicEntry], today: Date) -> Result<
             Block::Signature {
                 label: Text::zh(BUREAU),
                 name: String::new(),
-                date: today.to_string(),
+                date: zh_date(&today.to_string()),
             },
         ],
         footer: Some(Text::zh(
@@ -343,4 +352,14 @@ pub fn minutes_pdf(title: &str, blocks: Vec<Block>) -> Result<Vec<u8>> {
         blocks,
         footer: Some(Text::zh("评议结果仅供参考，由乡镇形成结论。")),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dates_are_written_the_chinese_way() {
+        assert_eq!(super::zh_date("2026-01-07"), "2026年1月7日");
+        assert_eq!(super::zh_date("2026-11-27"), "2026年11月27日");
+        assert_eq!(super::zh_date("soon"), "soon");
+    }
 }
