@@ -235,6 +235,31 @@ async fn one_household_from_application_to_periodic_report() {
     .await;
     let wf = act(&mut cw, &case, json!({"action": "accept"})).await;
     assert_eq!(wf["state"], "accepted");
+    let due30 = wf["overall"]["due"].as_str().unwrap().to_string();
+    let (s, wf45) = cw
+        .post(
+            &format!("/api/console/cases/{case}/extension"),
+            json!({"reason": "residence_apart"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{wf45}");
+    assert!(
+        wf45["overall"]["zh"].as_str().unwrap().contains("45")
+            && wf45["overall"]["due"].as_str().unwrap() > due30.as_str(),
+        "{}",
+        wf45["overall"]
+    );
+    let (s, wf) = cw
+        .post(
+            &format!("/api/console/cases/{case}/extension"),
+            json!({"reason": null}),
+        )
+        .await;
+    assert_eq!(
+        (s, wf["overall"]["due"].as_str()),
+        (200, Some(due30.as_str())),
+        "withdrawn"
+    );
     assert_eq!(wf["deadline"]["zh"], "受理后3个工作日内启动调查");
     assert!(wf["overall"]["remaining_working_days"].as_i64().unwrap() >= 29);
     let (_, q) = cw.get("/api/console/cases").await;

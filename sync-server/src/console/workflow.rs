@@ -26,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{id}/workflow", get(view).post(take))
         .route("/cases/{id}/checklist", post(checklist))
         .route("/cases/{id}/flags", post(flags))
+        .route("/cases/{id}/extension", post(extension))
         .route("/cases/{id}/objections", post(objection))
         .route("/notices/{file}", get(notice_pdf))
         .route("/materials/{id}", get(material))
@@ -177,6 +178,7 @@ pub fn workflow_json(st: &AppState, user: &ConsoleUser, case: CaseId) -> ApiResu
         "facts": {
             "missing_items": f.missing_items, "checklist": f.checklist, "team": f.team,
             "separately_registered": f.separately_registered, "separately_reason": f.separately_reason,
+            "extension": f.extension,
             "opinion": f.opinion, "previous_opinion": f.previous_opinion, "decision": f.decision,
             "publicity": f.publicity.as_ref().map(|p| json!({"from": p.from, "to": p.to})),
             "objections": objections,
@@ -311,6 +313,44 @@ async fn flags(
                     f.separately_registered = b.separately_registered;
                     f.separately_reason =
                         Some(b.reason.trim().to_string()).filter(|r| !r.is_empty());
+                    Ok(())
+                },
+            )
+        })?;
+        workflow_json(&st, &user, case)
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct ExtensionBody {
+    /// A named reason (S6 §四(一)), or null to withdraw the extension.
+    reason: Option<jiuzhu_shared::workflow::ExtensionReason>,
+}
+
+/// Extend the overall limit to 45 working days for a named reason (or withdraw it).
+async fn extension(
+    State(st): State<AppState>,
+    user: ConsoleUser,
+    Path(id): Path<String>,
+    Json(b): Json<ExtensionBody>,
+) -> ApiResult {
+    blocking(move || {
+        let case = scoped_case(&st, &user, &id)?;
+        user.may(access::Action::Decide)?;
+        let config = load_config(&st)?;
+        let who = who(&st, &user)?;
+        let detail = json!({ "extension": b.reason });
+        service::in_txn(st.store.as_ref(), &mut |txn| {
+            service::update_facts(
+                txn,
+                &config,
+                case,
+                &who,
+                ("extend_limit", detail.clone()),
+                now(),
+                &mut |f| {
+                    f.extension = b.reason;
                     Ok(())
                 },
             )

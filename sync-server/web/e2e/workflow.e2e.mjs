@@ -267,6 +267,11 @@ async function main() {
     await act(cw, 'accept', 'accepted')
     await cw.waitForSelector('[data-test=wf-deadline]')
     await cw.waitForSelector('[data-test=notice][data-kind=acceptance]')
+    // 人户分离: the overall limit becomes 45 working days.
+    assert((await cw.innerText('[data-test=wf-overall]')).includes('30'), 'the overall limit starts at 30 working days')
+    await pick(cw, '[data-test=extension-select]', '人户分离')
+    await cw.click('[data-test=extension-save]')
+    await until('the 45-working-day limit', async () => (await cw.innerText('[data-test=wf-overall]')).includes('45'))
     // The queue shows the remaining working days of the running limit (3 to start the investigation).
     await cw.goto(`${url}/#/`)
     const due = await (await cw.waitForSelector('[data-test=row-due]')).innerText()

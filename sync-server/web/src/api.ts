@@ -1,6 +1,6 @@
 // The console API client (docs/console-api.md). Same origin; the session is an HttpOnly cookie.
 import type {
-  ActionBody, AuditEvent, CaseDetail, CaseProposals, CasesAnswer, Change, ChecklistItem, Device, EnrollCode, Investigator,
+  ActionBody, AuditEvent, CaseDetail, ExtensionReason, CaseProposals, CasesAnswer, Change, ChecklistItem, Device, EnrollCode, Investigator,
   Meeting, MeetingBody, MeetingSummary, NoteDraft, ObjectionBody, User, Workflow,
 } from './types'
 import { buildQuery, type QueueFilters } from './lib/query'
@@ -97,6 +97,8 @@ export const api = {
   checklist: (id: string, items: ChecklistItem[]) => request<Workflow>('POST', `/cases/${enc(id)}/checklist`, { items }),
   flags: (id: string, separately_registered: boolean, reason: string) =>
     request<Workflow>('POST', `/cases/${enc(id)}/flags`, { separately_registered, reason }),
+  extension: (id: string, reason: ExtensionReason | null) =>
+    request<Workflow>('POST', `/cases/${enc(id)}/extension`, { reason }),
   objection: (id: string, body: ObjectionBody) => request<Workflow>('POST', `/cases/${enc(id)}/objections`, body),
   meetings: () => request<{ meetings: MeetingSummary[] }>('GET', '/meetings'),
   /** The answer carries each representative's voting link once. */

@@ -380,6 +380,8 @@ export interface WorkflowFacts {
   team?: string[]
   separately_registered?: boolean
   separately_reason?: string | null
+  /** A named reason extending the overall limit to 45 working days. */
+  extension?: ExtensionReason | null
   opinion?: Opinion | null
   /** The opinion before an objection or 评议 reopened it (no longer signed). */
   previous_opinion?: Opinion | null
@@ -510,3 +512,7 @@ export interface Meeting {
   roster: RosterEntry[]
   links?: MeetingLink[]
 }
+
+/** Named reasons that extend the overall limit to 45 working days (S6 §四(一)). */
+export const EXTENSION_REASONS = ['objection_during_publicity', 'residence_apart', 'outside_registration', 'hard_to_investigate'] as const
+export type ExtensionReason = (typeof EXTENSION_REASONS)[number]

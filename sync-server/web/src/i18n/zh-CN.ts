@@ -467,6 +467,18 @@ export default {
       reject: '已作出不予确认决定，通知书已生成。',
     },
     kinds: { application: '新申请', change_review: '变更核查' },
+    extension: {
+      label: '特殊情况延长总办理时限至45个工作日：',
+      none: '不延长',
+      save: '保存',
+      saved: '已更新总办理时限',
+      reasons: {
+        objection_during_publicity: '公示有异议',
+        residence_apart: '人户分离',
+        outside_registration: '异地申请',
+        hard_to_investigate: '家庭情况复杂、调查核实困难',
+      },
+    },
     limit: {
       deadline: '当前环节时限',
       overall: '总办理时限',
