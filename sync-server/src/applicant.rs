@@ -6,7 +6,7 @@ use crate::console::workflow::{image_response, load_config};
 use crate::console::{ApiResult, ConsoleError, blocking};
 use crate::http::{AppState, now};
 use crate::store::{Item, Role};
-use crate::workflow::flow::{APPLICANT_SESSION, Application, Flow, OTP};
+use crate::workflow::flow::{APPLICANT_SESSION, Application, Flow, OTP, OTP_ADDRESS};
 use crate::workflow::reviews::ReportInput;
 use crate::workflow::service::{self, in_txn};
 use crate::workflow::{Who, WorkflowError, applications, mask_phone, notices};
@@ -28,6 +28,10 @@ const SESSION_TTL_S: i64 = 8 * 3600;
 const CODE_TTL_S: i64 = 600;
 const CODE_INTERVAL_S: i64 = 60;
 const CODE_TRIES: u32 = 5;
+/// Codes one network address may ask for in `CODE_WINDOW_S`: a cap on SMS sent to many numbers
+/// from one place (each number is also limited to one code a minute).
+const CODES_PER_ADDRESS: usize = 10;
+const CODE_WINDOW_S: i64 = 600;
 
 /// Transitions whose reason the applicant is told (written reasons the rules require).
 const REASONS_FOR_APPLICANT: &[jiuzhu_shared::workflow::Action] = {
@@ -94,11 +98,62 @@ struct CodeBody {
     phone: String,
 }
 
-async fn send_code(State(st): State<AppState>, Json(b): Json<CodeBody>) -> ApiResult {
+/// The client's network address, when the server was started with connection info.
+pub struct ClientAddr(Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip()),
+        ))
+    }
+}
+
+/// Count a code request from `addr`; false when the address has used up its allowance.
+fn allow_address(st: &AppState, addr: Option<std::net::IpAddr>, now: i64) -> ApiResult<bool> {
+    let Some(addr) = addr else { return Ok(true) };
+    let id = addr.to_string();
+    Ok(in_txn(st.store.as_ref(), &mut |txn| {
+        let mut times: Vec<i64> = txn
+            .item(OTP_ADDRESS, &id)?
+            .and_then(|i| serde_json::from_value(i.body).ok())
+            .unwrap_or_default();
+        times.retain(|t| now - t < CODE_WINDOW_S);
+        if times.len() >= CODES_PER_ADDRESS {
+            return Ok(false);
+        }
+        times.push(now);
+        txn.put_item(&Item {
+            kind: OTP_ADDRESS.into(),
+            id: id.clone(),
+            case_id: None,
+            body: json!(times),
+            at: now,
+        })?;
+        Ok(true)
+    })?)
+}
+
+async fn send_code(
+    State(st): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    Json(b): Json<CodeBody>,
+) -> ApiResult {
     blocking(move || {
         let phone = b.phone.trim().to_string();
         if !valid_phone(&phone) {
             return Err(ConsoleError::invalid("请输入11位手机号码"));
+        }
+        if !allow_address(&st, addr, now())? {
+            return Err(err(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_codes",
+                "验证码请求过于频繁，请10分钟后再试",
+            ));
         }
         let now = now();
         if let Some(item) = st.store.item(OTP, &phone)? {

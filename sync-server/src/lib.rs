@@ -129,7 +129,12 @@ pub async fn start_with_codes(
     .handle(handle.clone());
     spawn_review_scheduler(&state);
     let app = http::router(state);
-    let task = tokio::spawn(async move { server.serve(app.into_make_service()).await });
+    // Handlers may see the client's address (the applicants' one-time codes are limited per address).
+    let task = tokio::spawn(async move {
+        server
+            .serve(app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+            .await
+    });
     Ok(Running {
         addr,
         fingerprint: tls.fingerprint,

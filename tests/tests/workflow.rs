@@ -695,3 +695,32 @@ async fn workflow_steps_follow_role_and_township() {
         );
     }
 }
+
+/// One network address may ask for a limited number of one-time codes (SMS cost and abuse),
+/// whatever phone numbers it names.
+#[tokio::test]
+async fn one_address_cannot_request_codes_for_many_phones() {
+    let server = TestServer::start().await;
+    let mut c = Console::new(&server);
+    for i in 0..10 {
+        let (s, v) = c
+            .post(
+                "/api/applicant/code",
+                json!({ "phone": format!("1390000{i:04}") }),
+            )
+            .await;
+        assert_eq!(s, 200, "code {i}: {v}");
+    }
+    let (s, v) = c
+        .post("/api/applicant/code", json!({ "phone": "13912345678" }))
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (429, Some("too_many_codes")),
+        "{v}"
+    );
+    assert!(
+        server.codes.last("13912345678").is_none(),
+        "nothing was sent"
+    );
+}

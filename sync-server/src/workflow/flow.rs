@@ -19,6 +19,8 @@ pub const BALLOT: &str = "ballot";
 pub const VOTE_LINK: &str = "vote_link";
 pub const REPORT: &str = "report";
 pub const OTP: &str = "otp";
+/// Recent code requests per network address.
+pub const OTP_ADDRESS: &str = "otp_address";
 pub const APPLICANT_SESSION: &str = "applicant_session";
 
 /// What the applicant typed on the phone page (also written into the document's declared section
