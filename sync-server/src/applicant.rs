@@ -425,9 +425,9 @@ fn case_json(st: &AppState, f: &Flow) -> ApiResult {
         .collect();
     let editable = matches!(f.state, WfState::Draft | WfState::NeedsSupplement);
     let signed =
-        json!({"promise": f.facts.signed("promise"), "consent": f.facts.signed("consent")});
+        json!({"promise": f.facts.signed("promise"), "consent": f.consent_complete(today())});
     let can_submit = match f.state {
-        WfState::Draft => f.facts.signed("promise") && f.facts.signed("consent"),
+        WfState::Draft => f.facts.signed("promise") && f.consent_complete(today()),
         WfState::NeedsSupplement => f.facts.supplement_provided,
         _ => false,
     };
@@ -436,6 +436,8 @@ fn case_json(st: &AppState, f: &Flow) -> ApiResult {
         "case_id": f.case_id, "case_no": f.case_no, "state": f.state, "state_zh": f.state.zh(),
         "programme": f.programme, "programme_zh": f.programme.zh(), "kind": f.kind,
         "application": f.application, "materials": materials, "signed": signed,
+        "consent_pending": f.consent_pending(today()),
+        "consent_signers": f.facts.signatures.iter().filter(|s| s.document == "consent").map(|s| s.signer.clone()).collect::<Vec<_>>(),
         "missing_items": if f.state == WfState::NeedsSupplement { f.facts.missing_items.clone() } else { vec![] },
         "editable": editable, "can_submit": can_submit, "can_report": f.state == WfState::Active,
         "timeline": timeline, "notices": notices,

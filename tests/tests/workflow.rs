@@ -116,7 +116,8 @@ async fn one_household_from_application_to_periodic_report() {
         "programme": "dibao", "township": TOWNSHIP, "village": "王爱召嘎查", "address": "三社12号",
         "applicant": {"name": "王秀兰", "id_number": "150621196203150020"},
         "members": [{"name": "王秀兰", "id_number": "150621196203150020", "relation": "本人"},
-                    {"name": "李小军", "relation": "儿子", "birth_date": "2012-05-01"}],
+                    {"name": "李小军", "relation": "儿子", "birth_date": "2012-05-01"},
+                    {"name": "李大山", "relation": "配偶", "birth_date": "1960-02-02"}],
         "income_note": "种地、养羊",
     });
     let mut bad = form.clone();
@@ -154,6 +155,30 @@ async fn one_household_from_application_to_periodic_report() {
             .await;
         assert_eq!(s, 200, "{v}");
     }
+    let (_, mine) = app.get(&format!("/api/applicant/cases/{case}")).await;
+    assert_eq!(
+        mine["consent_pending"],
+        json!(["李大山"]),
+        "the other adult must consent too; the minor need not"
+    );
+    let (s, v) = app
+        .post(&format!("/api/applicant/cases/{case}/submit"), json!({}))
+        .await;
+    assert!(
+        s == 409 && v["message"].as_str().unwrap().contains("授权核对"),
+        "{s} {v}"
+    );
+    let (s, v) = app
+        .post(
+            &format!("/api/applicant/cases/{case}/sign"),
+            json!({"document": "consent", "signer": "李大山", "image": png_data_url()}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["signed"]["consent"].as_bool()),
+        (200, Some(true)),
+        "{v}"
+    );
     let (s, v) = app
         .post(&format!("/api/applicant/cases/{case}/submit"), json!({}))
         .await;
@@ -304,12 +329,13 @@ async fn one_household_from_application_to_periodic_report() {
     let id: jiuzhu_shared::CaseId = case.parse().unwrap();
     let doc = a.show(id);
     assert_eq!(doc["header"]["status"], "investigating");
-    assert_eq!(doc["declared"]["members"].as_array().unwrap().len(), 2);
+    assert_eq!(doc["declared"]["members"].as_array().unwrap().len(), 3);
 
     // --- The visit: both members present, both investigators and both members sign, sealed.
     let dir = tempfile::tempdir().unwrap();
     let png = png_file(dir.path());
-    for m in 0..2 {
+    let count = a.show(id)["visits"][0]["members"].as_array().unwrap().len();
+    for m in 0..count {
         a.tablet
             .set(id, &format!("visits.0.members.{m}.present"), "true")
             .unwrap();
@@ -379,7 +405,7 @@ async fn one_household_from_application_to_periodic_report() {
             e["household_size"].as_u64(),
             e["amount_yuan"].as_str()
         ),
-        (Some("王*兰"), Some(2), Some("560.00"))
+        (Some("王*兰"), Some(3), Some("560.00"))
     );
     let shown = p.to_string();
     assert!(

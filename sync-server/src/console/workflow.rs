@@ -192,7 +192,9 @@ pub fn workflow_json(st: &AppState, user: &ConsoleUser, case: CaseId) -> ApiResu
         "deadline": due_json(state_due), "overall": due_json(overall),
         "calendar_installed": config.has_calendar,
         "notices": notices, "materials": materials,
-        "signed": {"promise": f.signed("promise") || flow.phone.is_none(), "consent": f.signed("consent") || flow.phone.is_none()},
+        "signed": {"promise": f.signed("promise") || flow.phone.is_none(), "consent": flow.consent_complete(today)},
+        "consent_signers": f.signatures.iter().filter(|s| s.document == "consent").map(|s| s.signer.clone()).collect::<Vec<_>>(),
+        "consent_pending": flow.consent_pending(today),
         "application": application, "meetings": meetings,
     })))
 }

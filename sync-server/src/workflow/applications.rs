@@ -322,7 +322,11 @@ pub fn sign(
     in_txn(store, &mut |txn| {
         let mut flow = own(txn, case, phone, now)?;
         editable(&flow)?;
-        flow.facts.signatures.retain(|s| s.document != document);
+        // One 承诺书 (the applicant's); one 授权核对书 per adult member, each replaceable.
+        let signer_name = signer.trim().to_string();
+        flow.facts.signatures.retain(|s| {
+            s.document != document || (document == "consent" && s.signer != signer_name)
+        });
         flow.facts.signatures.push(SignedDoc {
             document: document.to_string(),
             signer: signer.trim().to_string(),

@@ -145,6 +145,51 @@ impl Facts {
     }
 }
 
+impl Member {
+    /// 18 or older on `today`, from the birth date or the ID number; unknown counts as adult (a
+    /// consent asked for once too often is better than one missing).
+    pub fn adult_on(&self, today: Date) -> bool {
+        self.birth_date
+            .parse::<Date>()
+            .ok()
+            .or_else(|| Date::from_id_number(&self.id_number))
+            .is_none_or(|b| b.age_on(today) >= 18)
+    }
+}
+
+impl Flow {
+    /// Adult members who have not yet signed the 授权核对书 (S1 Art. 9: the applicant and the
+    /// family members consent to the checks), in the order the application lists them.
+    pub fn consent_pending(&self, today: Date) -> Vec<String> {
+        let Some(app) = &self.application else {
+            return Vec::new();
+        };
+        let signed = |name: &str| {
+            self.facts
+                .signatures
+                .iter()
+                .any(|s| s.document == "consent" && s.signer == name)
+        };
+        let mut names: Vec<String> = app
+            .members
+            .iter()
+            .filter(|m| m.adult_on(today))
+            .map(|m| m.name.clone())
+            .collect();
+        if !names.contains(&app.applicant.name) {
+            names.insert(0, app.applicant.name.clone());
+        }
+        names.retain(|n| !n.trim().is_empty() && !signed(n));
+        names
+    }
+
+    /// The 承诺书 is signed and every adult member signed the 授权核对书.
+    pub fn consent_complete(&self, today: Date) -> bool {
+        self.phone.is_none()
+            || (self.facts.signed("consent") && self.consent_pending(today).is_empty())
+    }
+}
+
 /// A case's workflow state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Flow {
@@ -237,7 +282,7 @@ impl Flow {
         let f = &self.facts;
         let mut c = CaseFacts::new(self.programme, self.kind, today);
         c.promise_signed = f.signed("promise") || self.phone.is_none();
-        c.consent_signed = f.signed("consent") || self.phone.is_none();
+        c.consent_signed = self.consent_complete(today);
         c.missing_items = f.missing_items.clone();
         c.supplement_provided = f.supplement_provided;
         c.team = f.team.clone();

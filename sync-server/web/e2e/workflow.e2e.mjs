@@ -26,6 +26,7 @@ const INVESTIGATORS = ['王建国', '李秀英']
 const PHONE = '13800138000'
 const APPLICANT = { name: '王秀兰', id: '150621196203150020' }
 const SON = { name: '李小军', birth: '2012-05-01' }
+const SPOUSE = { name: '李大山', birth: '1960-02-02' }
 const MISSING = ['户口本首页及本人页', '近6个月收入证明']
 const OBJECTION = '她家儿子在外地打工，有收入没有申报，请核实。'
 const PHONE_VIEW = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true }
@@ -153,6 +154,15 @@ async function main() {
     await shot(app, 'workflow-applicant-apply-member')
     await app.click('[data-test=member-save]')
     await until('two members listed', async () => (await app.locator('[data-test=member-item]').count()) === 2)
+    await app.click('[data-test=member-add]')
+    await app.fill('[data-test=member-name]', SPOUSE.name)
+    await app.click('[data-test=member-relation-option][data-value="配偶"]')
+    await app.click('[data-test=member-sex-option][data-value="男"]')
+    await app.fill('[data-test=member-birth]', SPOUSE.birth)
+    await app.click('[data-test=member-health-option] >> nth=0')
+    await app.click('[data-test=member-employment-option] >> nth=0')
+    await app.click('[data-test=member-save]')
+    await until('three members listed', async () => (await app.locator('[data-test=member-item]').count()) === 3)
     await shot(app, 'workflow-applicant-apply-members')
     await app.click('[data-test=apply-next]')
     await app.fill('[data-test=apply-income]', '种地十亩，养羊二十只，年收入约六千元')
@@ -172,14 +182,19 @@ async function main() {
     await app.click('[data-test=materials-next]')
   })
 
-  await step('applicant: signs the 承诺书 and the 授权核对书, then submits', async () => {
-    for (const doc of ['promise', 'consent']) {
-      await app.waitForSelector(`[data-test=doc-${doc}]`)
+  await step('applicant: signs the 承诺书; every adult (not the child) signs the 授权核对书; submits', async () => {
+    await app.waitForSelector('[data-test=doc-promise]')
+    await drawSignature(app, '[data-test=sign-pad-canvas]')
+    await shot(app, 'workflow-applicant-sign')
+    await app.click('[data-test=sign-confirm]')
+    await app.waitForSelector('[data-test=doc-consent]')
+    for (const who of [APPLICANT.name, SPOUSE.name]) {
+      await until(`the consent asks ${who} to sign`, async () => (await app.inputValue('[data-test=sign-signer]')) === who)
       await drawSignature(app, '[data-test=sign-pad-canvas]')
-      if (doc === 'promise') await shot(app, 'workflow-applicant-sign')
+      if (who === SPOUSE.name) await shot(app, 'workflow-applicant-consent')
       await app.click('[data-test=sign-confirm]')
-      await app.waitForSelector(`[data-test=doc-${doc}]`, { state: 'detached' })
     }
+    await app.waitForSelector('[data-test=doc-consent]', { state: 'detached' })
     await app.waitForSelector('[data-test=submit-application]')
     await app.click('[data-test=submit-application]')
     await app.click('.van-dialog__confirm')
@@ -300,7 +315,7 @@ async function main() {
     })
     const [a, b] = homes
     let doc = show(a, caseId)
-    assert(doc.header.status === 'investigating' && doc.declared.members.length === 2, `case on the tablet: ${JSON.stringify(doc.header)}`)
+    assert(doc.header.status === 'investigating' && doc.declared.members.length === 3, `case on the tablet: ${JSON.stringify(doc.header)}`)
     doc.visits[0].members.forEach((_, m) => tablet(a, 'set', '--case', caseId, `visits.0.members.${m}.present`, 'true'))
     tablet(b, 'photo', '--case', caseId, '--file', (() => { const f = join(work, 'house.png'); writeFileSync(f, housePicture()); return f })(), '--caption', '住房正面', '--tag', 'exterior')
     tablet(b, 'sync')

@@ -94,6 +94,9 @@ export interface ApplicantCase {
   application: ApplicationBody | null
   materials: Material[]
   signed: { promise: boolean; consent: boolean }
+  /** Adult members who still have to sign the 授权核对书 (each adult signs it). */
+  consent_pending?: string[]
+  consent_signers?: string[]
   missing_items: string[]
   editable: boolean
   can_submit: boolean

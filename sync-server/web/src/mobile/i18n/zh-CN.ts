@@ -301,6 +301,7 @@ export default {
     signer: '签字人姓名',
     signerHint: '一般是申请人本人',
     signerMissing: '请填写签字人的姓名。',
+    consentWho: '授权核对书要由家里每位成年人各签一次。还需签名：{names}。现在请 {next} 本人签名。',
     pad: '在下面的框里签名',
     padHint: '用手指在白框里写上您的名字。写错了可以点“重写”。',
     padAria: '{doc}签名框：用手指在这里写上名字',
