@@ -67,8 +67,14 @@ beforeEach(() => {
   vi.stubGlobal('fetch', fakeFetch())
   sessionStorage.clear()
   document.body.innerHTML = ''
+  // Vant measures fixed bars again 100–300 ms after mounting (safe-area insets). With real timers
+  // those callbacks could outlive the test file's jsdom and throw "window is not defined"; fake
+  // setTimeout (flushPromises uses setImmediate) and run them before each test ends.
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
 })
 afterEach(() => {
+  vi.runOnlyPendingTimers()
+  vi.useRealTimers()
   vi.unstubAllGlobals()
 })
 
