@@ -2,7 +2,7 @@
 //! number and one-time code, the application with its materials and signatures, the status page
 //! with every notice, and periodic reports. An applicant reaches only the cases of their phone.
 
-use crate::console::workflow::{image_response, load_config};
+use crate::console::workflow::{image_response, load_config, pdf_response};
 use crate::console::{ApiResult, ConsoleError, blocking};
 use crate::http::{AppState, now};
 use crate::store::{Item, Role};
@@ -277,19 +277,8 @@ async fn login(State(st): State<AppState>, Json(b): Json<LoginBody>) -> ApiResul
     .await
 }
 
-fn cookie_token(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == COOKIE)
-        .map(|(_, v)| v.to_string())
-}
-
 async fn logout(State(st): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
-    if let Some(token) = cookie_token(&headers) {
+    if let Some(token) = crate::http::cookie(&headers, COOKIE) {
         let store = st.store.clone();
         blocking(move || {
             in_txn(store.as_ref(), &mut |txn| {
@@ -316,7 +305,7 @@ impl FromRequestParts<AppState> for Applicant {
                 "请先用手机号码和验证码登录",
             )
         };
-        let token = cookie_token(&parts.headers).ok_or_else(not_signed_in)?;
+        let token = crate::http::cookie(&parts.headers, COOKIE).ok_or_else(not_signed_in)?;
         let store = st.store.clone();
         let phone = blocking(move || {
             let Some(item) = store.item(APPLICANT_SESSION, &crate::auth::hash(&token))? else {
@@ -393,10 +382,19 @@ async fn townships(State(st): State<AppState>) -> ApiResult {
     .await
 }
 
+fn not_found() -> ConsoleError {
+    err(StatusCode::NOT_FOUND, "not_found", "没有找到这份申请")
+}
+
+/// The case id of a path. Changes need no more: `workflow::applications` checks, inside its
+/// transaction, that the case belongs to the signed-in phone.
+fn case_id(id: &str) -> ApiResult<CaseId> {
+    id.parse().map_err(|_| not_found())
+}
+
+/// The applicant's own case, for reading (404 for anybody else's, without telling which).
 fn own_flow(st: &AppState, a: &Applicant, id: &str) -> ApiResult<Flow> {
-    let not_found = || err(StatusCode::NOT_FOUND, "not_found", "没有找到这份申请");
-    let case: CaseId = id.parse().map_err(|_| not_found())?;
-    service::flow_of(st.store.as_ref(), case)?
+    service::flow_of(st.store.as_ref(), case_id(id)?)?
         .filter(|f| f.phone.as_deref() == Some(a.0.as_str()))
         .ok_or_else(not_found)
 }
@@ -472,8 +470,7 @@ async fn update(
     Json(app): Json<Application>,
 ) -> ApiResult {
     blocking(move || {
-        let f = own_flow(&st, &a, &id)?;
-        let case: CaseId = f.case_id.parse().map_err(|_| ConsoleError::not_found())?;
+        let case = case_id(&id)?;
         let f = applications::update(st.store.as_ref(), case, &a.0, &app, now())?;
         case_json(&st, &f)
     })
@@ -495,8 +492,7 @@ async fn material_upload(
     body: Bytes,
 ) -> ApiResult {
     blocking(move || {
-        let f = own_flow(&st, &a, &id)?;
-        let case: CaseId = f.case_id.parse().map_err(|_| ConsoleError::not_found())?;
+        let case = case_id(&id)?;
         let f = applications::add_material(
             st.store.as_ref(),
             &st.blobs,
@@ -528,8 +524,7 @@ async fn sign(
     Json(b): Json<SignBody>,
 ) -> ApiResult {
     blocking(move || {
-        let f = own_flow(&st, &a, &id)?;
-        let case: CaseId = f.case_id.parse().map_err(|_| ConsoleError::not_found())?;
+        let case = case_id(&id)?;
         let f = applications::sign(
             st.store.as_ref(),
             &st.blobs,
@@ -549,8 +544,7 @@ async fn sign(
 
 async fn submit(State(st): State<AppState>, a: Applicant, Path(id): Path<String>) -> ApiResult {
     blocking(move || {
-        let f = own_flow(&st, &a, &id)?;
-        let case: CaseId = f.case_id.parse().map_err(|_| ConsoleError::not_found())?;
+        let case = case_id(&id)?;
         let config = load_config(&st)?;
         let f = applications::submit(st.store.as_ref(), &config, case, &a.0, &a.who(&st)?, now())?;
         case_json(&st, &f)
@@ -565,8 +559,7 @@ async fn report(
     Json(b): Json<ReportInput>,
 ) -> ApiResult {
     blocking(move || {
-        let f = own_flow(&st, &a, &id)?;
-        let case: CaseId = f.case_id.parse().map_err(|_| ConsoleError::not_found())?;
+        let case = case_id(&id)?;
         let config = load_config(&st)?;
         let (report_id, review) = crate::workflow::reviews::submit_report(
             st.store.as_ref(),
@@ -610,19 +603,7 @@ async fn notice_pdf(
         let id = file.strip_suffix(".pdf").unwrap_or(&file);
         let n = notices::get(st.store.as_ref(), id).map_err(|_| ConsoleError::not_found())?;
         own_flow(&st, &a, &n.case_id)?;
-        let bytes = notices::pdf(&n)?;
-        Ok((
-            [
-                (header::CONTENT_TYPE, "application/pdf".to_string()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("inline; filename=\"{}.pdf\"", n.kind),
-                ),
-                (header::CACHE_CONTROL, "private, no-store".to_string()),
-            ],
-            bytes,
-        )
-            .into_response())
+        Ok(pdf_response(notices::pdf(&n)?, &n.kind))
     })
     .await
 }

@@ -260,6 +260,33 @@ async fn one_household_from_application_to_periodic_report() {
     .await;
     let wf = act(&mut cw, &case, json!({"action": "accept"})).await;
     assert_eq!(wf["state"], "accepted");
+    let flag = |on: bool, reason: &str| json!({"separately_registered": on, "reason": reason});
+    let (s, v) = cw
+        .post(&format!("/api/console/cases/{case}/flags"), flag(true, " "))
+        .await;
+    assert!(
+        s == 400 && v["message"].as_str().unwrap().contains("亲属关系"),
+        "{s} {v}"
+    );
+    let (s, v) = cw
+        .post(
+            &format!("/api/console/cases/{case}/flags"),
+            flag(true, "申请人是村委委员的姐姐"),
+        )
+        .await;
+    assert_eq!(
+        (s, v["facts"]["separately_registered"].as_bool()),
+        (200, Some(true)),
+        "{v}"
+    );
+    let (s, v) = cw
+        .post(&format!("/api/console/cases/{case}/flags"), flag(false, ""))
+        .await;
+    assert_eq!(
+        (s, v["facts"]["separately_registered"].as_bool()),
+        (200, Some(false)),
+        "{v}"
+    );
     let due30 = wf["overall"]["due"].as_str().unwrap().to_string();
     let (s, wf45) = cw
         .post(

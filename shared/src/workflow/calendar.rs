@@ -95,6 +95,11 @@ fn ordinal(date: Date) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// Calendar days from `start` to `end` (negative when `end` is earlier).
+pub fn days_between(start: Date, end: Date) -> i64 {
+    ordinal(end) - ordinal(start)
+}
+
 /// `date` plus `days` calendar days.
 pub fn add_days(date: Date, days: i64) -> Date {
     // `in_china` maps a unix time to its date in UTC+8; midnight UTC of day n is day n there too.

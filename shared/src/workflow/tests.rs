@@ -631,3 +631,22 @@ fn codes_are_stable_and_legacy_codes_map() {
     };
     assert_eq!(serde_json::to_value(&r).unwrap()["code"], "wrong_role");
 }
+
+#[test]
+fn calendar_days_between_dates() {
+    use super::calendar::{add_days, days_between};
+    assert_eq!(days_between(d("2026-11-27"), d("2026-12-04")), 7);
+    assert_eq!(days_between(d("2026-12-04"), d("2026-11-27")), -7);
+    assert_eq!(
+        days_between(d("2026-02-27"), d("2026-03-01")),
+        2,
+        "across the month end"
+    );
+    assert_eq!(
+        add_days(
+            d("2026-12-30"),
+            days_between(d("2026-12-30"), d("2027-01-02"))
+        ),
+        d("2027-01-02")
+    );
+}

@@ -125,14 +125,7 @@ pub async fn blocking<T: Send + 'static>(
 }
 
 fn session_token(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == SESSION_COOKIE)
-        .map(|(_, v)| v.to_string())
+    crate::http::cookie(headers, SESSION_COOKIE)
 }
 
 /// A signed-in console user (caseworker, township lead or admin).

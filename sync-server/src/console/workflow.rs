@@ -85,7 +85,8 @@ fn who(st: &AppState, user: &ConsoleUser) -> ApiResult<Who> {
     })
 }
 
-fn pdf(bytes: Vec<u8>, name: &str) -> Response {
+/// A PDF shown in the browser, never cached (notices carry personal data).
+pub fn pdf_response(bytes: Vec<u8>, name: &str) -> Response {
     (
         [
             (header::CONTENT_TYPE, "application/pdf".to_string()),
@@ -120,10 +121,6 @@ fn mask_application(app: &mut Value) {
     if let Some(ms) = app["members"].as_array_mut() {
         ms.iter_mut().for_each(|m| mask(&mut m["id_number"]));
     }
-}
-
-fn due_json(d: Option<service::Due>) -> Value {
-    json!(d)
 }
 
 /// The `Workflow` answer of docs/workflow-api.md.
@@ -189,7 +186,7 @@ pub fn workflow_json(st: &AppState, user: &ConsoleUser, case: CaseId) -> ApiResu
         },
         "records": records,
         "actions": service::available(&flow, doc.as_ref(), role_of(user), &config, today),
-        "deadline": due_json(state_due), "overall": due_json(overall),
+        "deadline": state_due, "overall": overall,
         "calendar_installed": config.has_calendar,
         "notices": notices, "materials": materials,
         "signed": {"promise": f.signed("promise") || flow.phone.is_none(), "consent": flow.consent_complete(today)},
@@ -250,6 +247,33 @@ struct ChecklistBody {
     items: Vec<crate::workflow::flow::CheckItem>,
 }
 
+/// Change facts the township keeps beside the workflow (no transition), audited, and answer with
+/// the refreshed workflow.
+fn change_facts(
+    st: &AppState,
+    user: &ConsoleUser,
+    id: &str,
+    (what, detail): (&str, Value),
+    change: &mut dyn FnMut(&mut crate::workflow::flow::Facts) -> Result<(), WorkflowError>,
+) -> ApiResult {
+    let case = scoped_case(st, user, id)?;
+    user.may(access::Action::Decide)?;
+    let config = load_config(st)?;
+    let who = who(st, user)?;
+    service::in_txn(st.store.as_ref(), &mut |txn| {
+        service::update_facts(
+            txn,
+            &config,
+            case,
+            &who,
+            (what, detail.clone()),
+            now(),
+            change,
+        )
+    })?;
+    workflow_json(st, user, case)
+}
+
 async fn checklist(
     State(st): State<AppState>,
     user: ConsoleUser,
@@ -257,26 +281,11 @@ async fn checklist(
     Json(b): Json<ChecklistBody>,
 ) -> ApiResult {
     blocking(move || {
-        let case = scoped_case(&st, &user, &id)?;
-        user.may(access::Action::Decide)?;
-        let config = load_config(&st)?;
-        let who = who(&st, &user)?;
-        let items = b.items.clone();
-        service::in_txn(st.store.as_ref(), &mut |txn| {
-            service::update_facts(
-                txn,
-                &config,
-                case,
-                &who,
-                ("checklist", json!({"items": items})),
-                now(),
-                &mut |f| {
-                    f.checklist = items.clone();
-                    Ok(())
-                },
-            )
-        })?;
-        workflow_json(&st, &user, case)
+        let detail = json!({ "items": b.items });
+        change_facts(&st, &user, &id, ("checklist", detail), &mut |f| {
+            f.checklist = b.items.clone();
+            Ok(())
+        })
     })
     .await
 }
@@ -295,31 +304,19 @@ async fn flags(
     Json(b): Json<FlagsBody>,
 ) -> ApiResult {
     blocking(move || {
-        let case = scoped_case(&st, &user, &id)?;
-        user.may(access::Action::Decide)?;
-        if b.separately_registered && b.reason.trim().is_empty() {
-            return Err(ConsoleError::invalid(text::SEPARATE_REASON_REQUIRED));
-        }
-        let config = load_config(&st)?;
-        let who = who(&st, &user)?;
         let detail = json!({"separately_registered": b.separately_registered, "reason": b.reason});
-        service::in_txn(st.store.as_ref(), &mut |txn| {
-            service::update_facts(
-                txn,
-                &config,
-                case,
-                &who,
-                ("flag_separately_registered", detail.clone()),
-                now(),
-                &mut |f| {
-                    f.separately_registered = b.separately_registered;
-                    f.separately_reason =
-                        Some(b.reason.trim().to_string()).filter(|r| !r.is_empty());
-                    Ok(())
-                },
-            )
-        })?;
-        workflow_json(&st, &user, case)
+        let what = ("flag_separately_registered", detail);
+        change_facts(&st, &user, &id, what, &mut |f| {
+            let reason = b.reason.trim();
+            if b.separately_registered && reason.is_empty() {
+                return Err(WorkflowError::Invalid(
+                    text::SEPARATE_REASON_REQUIRED.into(),
+                ));
+            }
+            f.separately_registered = b.separately_registered;
+            f.separately_reason = Some(reason.to_string()).filter(|r| !r.is_empty());
+            Ok(())
+        })
     })
     .await
 }
@@ -338,26 +335,11 @@ async fn extension(
     Json(b): Json<ExtensionBody>,
 ) -> ApiResult {
     blocking(move || {
-        let case = scoped_case(&st, &user, &id)?;
-        user.may(access::Action::Decide)?;
-        let config = load_config(&st)?;
-        let who = who(&st, &user)?;
-        let detail = json!({ "extension": b.reason });
-        service::in_txn(st.store.as_ref(), &mut |txn| {
-            service::update_facts(
-                txn,
-                &config,
-                case,
-                &who,
-                ("extend_limit", detail.clone()),
-                now(),
-                &mut |f| {
-                    f.extension = b.reason;
-                    Ok(())
-                },
-            )
-        })?;
-        workflow_json(&st, &user, case)
+        let what = ("extend_limit", json!({ "extension": b.reason }));
+        change_facts(&st, &user, &id, what, &mut |f| {
+            f.extension = b.reason;
+            Ok(())
+        })
     })
     .await
 }
@@ -398,11 +380,6 @@ async fn objection(
     .await
 }
 
-/// The case of an item, if the user may see it (404 otherwise).
-fn case_in_scope(st: &AppState, user: &ConsoleUser, case: &str) -> ApiResult<CaseId> {
-    scoped_case(st, user, case)
-}
-
 async fn notice_pdf(
     State(st): State<AppState>,
     user: ConsoleUser,
@@ -411,9 +388,9 @@ async fn notice_pdf(
     blocking(move || {
         let id = file.strip_suffix(".pdf").unwrap_or(&file);
         let n = notices::get(st.store.as_ref(), id)?;
-        let case = case_in_scope(&st, &user, &n.case_id)?;
+        let case = scoped_case(&st, &user, &n.case_id)?;
         user.audit(&st, "view_notice", Some(case), json!({"notice": n.id}))?;
-        Ok(pdf(notices::pdf(&n)?, &n.kind))
+        Ok(pdf_response(notices::pdf(&n)?, &n.kind))
     })
     .await
 }
@@ -427,7 +404,7 @@ async fn material(
         let Some((case, m)) = applications::material(st.store.as_ref(), &id)? else {
             return Err(ConsoleError::not_found());
         };
-        let case = case_in_scope(&st, &user, &case)?;
+        let case = scoped_case(&st, &user, &case)?;
         user.audit(&st, "view_material", Some(case), json!({"material": m.id}))?;
         image_response(&st, &m.hash)
     })
@@ -691,7 +668,10 @@ async fn minutes_pdf(
             name: m.created_by.clone(),
             date: m.held_on.clone(),
         });
-        Ok(pdf(notices::minutes_pdf(&m.title, blocks)?, "minutes"))
+        Ok(pdf_response(
+            notices::minutes_pdf(&m.title, blocks)?,
+            "minutes",
+        ))
     })
     .await
 }
@@ -727,7 +707,7 @@ async fn publicity_pdf(
             None,
             json!({"township": township, "entries": entries.len()}),
         )?;
-        Ok(pdf(
+        Ok(pdf_response(
             notices::publicity_pdf(&township, &entries, &config.options.hotline, today)?,
             "publicity",
         ))
@@ -749,7 +729,7 @@ async fn roll_pdf(
             None,
             json!({"township": township, "entries": entries.len()}),
         )?;
-        Ok(pdf(
+        Ok(pdf_response(
             notices::roll_pdf(&township, &entries, Date::in_china(now()))?,
             "roll",
         ))

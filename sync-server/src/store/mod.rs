@@ -198,6 +198,8 @@ pub trait DocTxn {
     fn item(&mut self, kind: &str, id: &str) -> Result<Option<Item>>;
     /// Items of a kind (of one case when `case` is given), ordered by id.
     fn items(&mut self, kind: &str, case: Option<&str>) -> Result<Vec<Item>>;
+    /// How many items of a kind there are (numbering case numbers, notices, receipts).
+    fn count_items(&mut self, kind: &str) -> Result<usize>;
     /// Insert or replace; moves the change sequence.
     fn put_item(&mut self, item: &Item) -> Result<()>;
     fn delete_item(&mut self, kind: &str, id: &str) -> Result<()>;

@@ -693,6 +693,15 @@ impl DocTxn for SqliteTxn<'_> {
         list_items(&self.tx, kind, case)
     }
 
+    fn count_items(&mut self, kind: &str) -> Result<usize> {
+        let n: i64 =
+            self.tx
+                .query_row("SELECT COUNT(*) FROM items WHERE kind = ?1", [kind], |r| {
+                    r.get(0)
+                })?;
+        Ok(n as usize)
+    }
+
     fn put_item(&mut self, item: &Item) -> Result<()> {
         self.tx.execute(
             "INSERT INTO items(kind, id, case_id, body, at) VALUES (?1, ?2, ?3, ?4, ?5)

@@ -121,14 +121,6 @@ pub fn validate(app: &Application) -> Result<Application> {
     Ok(app)
 }
 
-fn new_case_no(txn: &mut dyn DocTxn, prefix: &str, today: Date) -> Result<String> {
-    let n = txn.items(FLOW, None)?.len() + 1;
-    Ok(format!(
-        "{prefix}-{}-{n:04}",
-        today.to_string().replace('-', "")
-    ))
-}
-
 /// A new draft for the phone number.
 pub fn create(store: &dyn Store, phone: &str, app: &Application, now: i64) -> Result<Flow> {
     let app = validate(app)?;
@@ -137,7 +129,7 @@ pub fn create(store: &dyn Store, phone: &str, app: &Application, now: i64) -> Re
         let case = CaseId::new();
         let flow = Flow {
             case_id: case.to_string(),
-            case_no: new_case_no(txn, "SQ", today)?,
+            case_no: super::serial_no(txn, "SQ", FLOW, today)?,
             programme: programme(&app.programme)?,
             kind: CaseKind::Application,
             state: State::Draft,
@@ -359,10 +351,7 @@ fn declared_members(app: &Application) -> Vec<DeclaredMember> {
 
 /// Write the declared section (and, on first submission, the whole header) from the application.
 fn write_document(txn: &mut dyn DocTxn, flow: &Flow, who: &Who, now: i64) -> Result<()> {
-    let case: CaseId = flow
-        .case_id
-        .parse()
-        .map_err(|_| WorkflowError::Invalid("bad id".into()))?;
+    let case = flow.id()?;
     let app = flow.application.clone().unwrap_or_default();
     let exists = txn.load_doc(case)?.is_some();
     let members = declared_members(&app);

@@ -272,6 +272,10 @@ pub fn visit_facts(doc: &CaseDoc, accepted: bool) -> Option<VisitFacts> {
 }
 
 impl Flow {
+    pub fn id(&self) -> super::Result<jiuzhu_shared::CaseId> {
+        super::parse_case(&self.case_id)
+    }
+
     /// The engine's view of the case on `today`, with the reason typed for this action.
     pub fn case_facts(
         &self,

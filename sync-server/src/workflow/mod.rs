@@ -72,6 +72,31 @@ pub fn random_id() -> String {
     crate::auth::new_token()
 }
 
+/// The next number of a series, `PREFIX-YYYYMMDD-NNNN` (NNNN counts the items of `kind`, inside
+/// the transaction that adds the next one): case numbers and objection receipts.
+pub fn serial_no(
+    txn: &mut dyn crate::store::DocTxn,
+    prefix: &str,
+    kind: &str,
+    today: jiuzhu_shared::rules::date::Date,
+) -> Result<String> {
+    let n = txn.count_items(kind)? + 1;
+    Ok(format!(
+        "{prefix}-{}-{n:04}",
+        today.to_string().replace('-', "")
+    ))
+}
+
+/// A case id kept in a workflow item. Items are written by this module, so a bad one means the
+/// data directory was damaged.
+pub fn parse_case(id: &str) -> Result<jiuzhu_shared::CaseId> {
+    id.parse().map_err(|_| {
+        WorkflowError::Store(StoreError::Invalid(format!(
+            "a workflow record names an invalid case id {id:?}: the data directory is damaged; restore it from a backup"
+        )))
+    })
+}
+
 /// A time-ordered id (UUIDv7) for items listed in order.
 pub fn ordered_id() -> String {
     jiuzhu_shared::CaseId::new().to_string()

@@ -184,7 +184,7 @@ pub fn for_transition(
 /// Keep a notice, numbering it in the year's sequence (文号).
 pub fn put(txn: &mut dyn DocTxn, case_id: &str, notice: &Notice, now: i64) -> Result<()> {
     let year = &notice.date[..4];
-    let n = txn.items(NOTICE, None)?.len() + 1;
+    let n = txn.count_items(NOTICE)? + 1;
     let mut notice = notice.clone();
     notice.number = format!("救助告〔{year}〕{n}号");
     txn.put_item(&Item {

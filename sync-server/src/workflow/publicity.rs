@@ -37,15 +37,6 @@ pub fn channel_zh(channel: &str) -> &'static str {
     }
 }
 
-fn applicant(store: &dyn Store, f: &Flow) -> String {
-    f.case_id
-        .parse()
-        .ok()
-        .and_then(|id| store.case_view(id).ok().flatten())
-        .map(|v| v.applicant)
-        .unwrap_or_default()
-}
-
 fn entry(
     store: &dyn Store,
     f: &Flow,
@@ -54,7 +45,15 @@ fn entry(
     to: String,
     entry_id: String,
 ) -> PublicEntry {
-    let full_name = applicant(store, f);
+    let view = f
+        .case_id
+        .parse()
+        .ok()
+        .and_then(|id| store.case_view(id).ok().flatten());
+    let full_name = view
+        .as_ref()
+        .map(|v| v.applicant.clone())
+        .unwrap_or_default();
     PublicEntry {
         entry_id,
         name: mask_name(&full_name),
@@ -66,13 +65,7 @@ fn entry(
             .application
             .as_ref()
             .map(|a| a.village.clone())
-            .or_else(|| {
-                f.case_id
-                    .parse()
-                    .ok()
-                    .and_then(|id| store.case_view(id).ok().flatten())
-                    .map(|v| v.village)
-            })
+            .or_else(|| view.map(|v| v.village))
             .unwrap_or_default(),
         from,
         to,
@@ -177,13 +170,9 @@ pub fn register_objection(
             &ActionInput::with_reason(Action::RaiseObjection, content),
             now,
         )?;
-        let n = txn.items(OBJECTION, None)?.len() + 1;
         let o = Objection {
             id: super::ordered_id(),
-            receipt: format!(
-                "YY-{}-{n:04}",
-                Date::in_china(now).to_string().replace('-', "")
-            ),
+            receipt: super::serial_no(txn, "YY", OBJECTION, Date::in_china(now))?,
             channel: channel.to_string(),
             content: content.to_string(),
             contact: contact.trim().chars().take(60).collect(),

@@ -105,17 +105,12 @@ pub fn on_final(txn: &mut dyn DocTxn, flow: &mut Flow, now: i64) -> Result<()> {
     let today = Date::in_china(now);
     match (flow.kind, flow.state, flow.origin.clone()) {
         (CaseKind::Application, State::Active, _) => {
-            let case: CaseId = flow
-                .case_id
-                .parse()
-                .map_err(|_| WorkflowError::Invalid("bad id".into()))?;
+            let case = flow.id()?;
             let doc = load_doc(txn, case)?;
             flow.facts.next_review = Some(next_review(doc.as_ref(), flow, today));
         }
         (CaseKind::ChangeReview, State::Active | State::Stopped, Some(origin)) => {
-            let origin_id: CaseId = origin
-                .parse()
-                .map_err(|_| WorkflowError::Invalid("bad id".into()))?;
+            let origin_id = super::parse_case(&origin)?;
             let mut o = load_flow(txn, origin_id, today)?;
             o.facts.open_review = None;
             if flow.state == State::Stopped {
@@ -145,16 +140,12 @@ fn open_review(
     now: i64,
 ) -> Result<String> {
     let today = Date::in_china(now);
-    let origin_id: CaseId = origin
-        .case_id
-        .parse()
-        .map_err(|_| WorkflowError::Invalid("bad id".into()))?;
+    let origin_id = origin.id()?;
     let Some(source) = load_doc(txn, origin_id)? else {
         return Err(WorkflowError::NotFound("没有这个案件".into()));
     };
     let id = CaseId::new();
-    let n = txn.items(FLOW, None)?.len() + 1;
-    let case_no = format!("HC-{}-{n:04}", today.to_string().replace('-', ""));
+    let case_no = super::serial_no(txn, "HC", FLOW, today)?;
     let mut c = CaseDoc {
         schema_version: jiuzhu_shared::schema::SCHEMA_VERSION,
         case_id: id.to_string(),
@@ -165,7 +156,6 @@ fn open_review(
     c.header.case_no = case_no.clone();
     c.header.assigned_team = Vec::new();
     c.header.status = State::Accepted.code().into();
-    c.header.flags = vec!["变更核查".into()];
     c.findings.push(jiuzhu_shared::schema::Finding {
         id: jiuzhu_shared::ids::new_row_id(),
         text: format!("变更核查（原案件{}）：{why}", origin.case_no),
@@ -288,10 +278,7 @@ pub fn schedule_due(
         .collect();
     let mut opened = Vec::new();
     for f in due {
-        let case: CaseId = f
-            .case_id
-            .parse()
-            .map_err(|_| WorkflowError::Invalid("bad id".into()))?;
+        let case = f.id()?;
         let no = in_txn(store, &mut |txn| {
             let mut flow = load_flow(txn, case, today)?;
             let due = flow

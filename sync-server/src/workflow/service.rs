@@ -336,13 +336,7 @@ fn due_of(limit: Limit, flow: &Flow, config: &WorkflowConfig, today: Date) -> Du
     let calendar_days = matches!(limit.span, jiuzhu_shared::workflow::Span::CalendarDays(_));
     let between = |a: Date, b: Date| {
         if calendar_days {
-            let mut n = 0;
-            let mut d = a;
-            while d < b {
-                d = jiuzhu_shared::workflow::calendar::add_days(d, 1);
-                n += 1;
-            }
-            n
+            jiuzhu_shared::workflow::calendar::days_between(a, b)
         } else {
             i64::from(cal.working_days_between(a, b))
         }
@@ -402,10 +396,7 @@ pub fn write_header(
     now: i64,
     moved: bool,
 ) -> Result<()> {
-    let case: CaseId = flow
-        .case_id
-        .parse()
-        .map_err(|_| WorkflowError::Invalid("bad case id".into()))?;
+    let case = flow.id()?;
     if txn.load_doc(case)?.is_none() {
         return Ok(());
     }
@@ -543,17 +534,16 @@ pub fn check(
     input: &ActionInput,
     now: i64,
 ) -> Result<()> {
-    let mut ok = false;
-    let r = in_txn(store, &mut |txn| {
+    let mut allowed = false;
+    let outcome = in_txn(store, &mut |txn| {
         act_in(txn, config, case, who, input, now)?;
-        ok = true;
-        // Roll back: only the answer is wanted.
-        Err::<(), _>(WorkflowError::Invalid(String::new()))
+        allowed = true;
+        // Roll everything back: only the answer is wanted.
+        Err::<(), _>(WorkflowError::Invalid("dry run".into()))
     });
-    match r {
-        Err(WorkflowError::Invalid(m)) if ok && m.is_empty() => Ok(()),
-        Err(e) => Err(e),
-        Ok(()) => Ok(()),
+    match outcome {
+        Err(e) if !allowed => Err(e),
+        _ => Ok(()),
     }
 }
 
