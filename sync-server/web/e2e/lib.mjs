@@ -46,7 +46,10 @@ export async function step(name, f) {
     return r
   } catch (e) {
     counts.failed++
-    log(`  ✗ ${name}\n    ${String(e?.stack || e).split('\n').slice(0, 6).join('\n    ')}`)
+    // The first lines say where; a command's failure ends with its own error line: show both.
+    const lines = String(e?.stack || e).split('\n')
+    const shown = lines.length > 14 ? [...lines.slice(0, 6), '…', ...lines.slice(-8)] : lines
+    log(`  ✗ ${name}\n    ${shown.join('\n    ')}`)
     await photographFailure()
     throw new Stop()
   }
