@@ -31,4 +31,4 @@ pub use engine::{
 };
 pub use options::{Decider, Options, OptionsError, ReviewMode, ReviewOrder};
 pub use review::{ReviewRules, Tally, Vote, tally};
-pub use state::{Action, CaseKind, Programme, Role, State};
+pub use state::{Action, CaseKind, Programme, Role, State, UnknownRole};

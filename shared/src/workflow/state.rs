@@ -129,6 +129,31 @@ coded! {
     }
 }
 
+/// A role code that names no role.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown role {0:?}: use investigator, caseworker, lead, bureau, admin, representative or applicant"
+)]
+pub struct UnknownRole(pub String);
+
+impl std::str::FromStr for Role {
+    type Err = UnknownRole;
+    fn from_str(s: &str) -> Result<Self, UnknownRole> {
+        Role::ALL
+            .iter()
+            .copied()
+            .find(|r| r.code() == s)
+            .ok_or_else(|| UnknownRole(s.to_string()))
+    }
+}
+
+impl Role {
+    /// The stable code, as stored and shown on the command line (same as [`Role::code`]).
+    pub fn as_str(self) -> &'static str {
+        self.code()
+    }
+}
+
 impl State {
     /// Parses a state code, accepting the console's legacy display codes (see the type's doc).
     pub fn from_code(code: &str) -> Option<State> {
