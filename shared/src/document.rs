@@ -89,6 +89,11 @@ impl CaseDocument {
         Ok(Self { doc })
     }
 
+    /// Wrap an Automerge document (a fork, say) to read it typed.
+    pub fn from_automerge(doc: AutoCommit) -> Self {
+        Self { doc }
+    }
+
     pub fn automerge(&mut self) -> &mut AutoCommit {
         &mut self.doc
     }
@@ -120,11 +125,58 @@ impl CaseDocument {
         now_s: i64,
         f: impl FnOnce(&mut CaseDoc) -> Result<R, DocError>,
     ) -> Result<R, DocError> {
-        let mut case = self.read()?;
+        let before = self.read()?;
+        let mut case = before.clone();
         let r = f(&mut case)?;
         case.fill_missing_ids();
-        self.write(&case, message, now_s)?;
+        self.write_changed(&before, &case, message, now_s)?;
         Ok(r)
+    }
+
+    /// Write back only the top-level sections that differ between `before` and `after`. A
+    /// section nobody touched gets no operation at all — not even the default value of a field
+    /// an older document lacks — so a tablet's edit of its visit never writes into the header,
+    /// which the write policy reserves for the server (`crate::policy`).
+    pub fn write_changed(
+        &mut self,
+        before: &CaseDoc,
+        after: &CaseDoc,
+        message: &str,
+        now_s: i64,
+    ) -> Result<(), DocError> {
+        macro_rules! sections {
+            ($($field:ident),*) => {$(
+                if before.$field != after.$field {
+                    autosurgeon::reconcile_prop(&mut self.doc, ROOT, stringify!($field), &after.$field)?;
+                }
+            )*};
+        }
+        // Naming every field here makes a new top-level section a compile error until it is
+        // listed below.
+        let CaseDoc {
+            schema_version: _,
+            case_id: _,
+            header: _,
+            declared: _,
+            visits: _,
+            findings: _,
+            review_notes: _,
+        } = after;
+        sections!(
+            schema_version,
+            case_id,
+            header,
+            declared,
+            visits,
+            findings,
+            review_notes
+        );
+        self.doc.commit_with(
+            CommitOptions::default()
+                .with_message(message.to_string())
+                .with_time(now_s),
+        );
+        Ok(())
     }
 
     /// Set the field at a dotted path of the JSON form (creating a visit or row where the index is
@@ -149,7 +201,8 @@ impl CaseDocument {
         };
         let mut case = case;
         case.fill_missing_ids();
-        self.write(&case, &format!("set {dotted}"), now_s)
+        let before: CaseDoc = serde_json::from_value(current).expect("the current case parses");
+        self.write_changed(&before, &case, &format!("set {dotted}"), now_s)
     }
 
     /// Write `value` at `dotted` directly, superseding every concurrent value there: how a

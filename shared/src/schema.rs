@@ -324,6 +324,21 @@ schema_struct! {
         pub content_hash: Option<String>,
         /// A correction of a sealed visit references the visit it corrects.
         pub supersedes: Option<String>,
+        /// A family member refused, without good reason, to cooperate (S1 Art. 29). Left out of
+        /// the JSON when absent, so visits sealed before the field existed keep their hash.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub refusal: Option<CooperationRefusal>,
+    }
+}
+
+schema_struct! {
+    /// What the team recorded when a member refused to cooperate: who, what they refused, and
+    /// when. The visit is then sealed by the investigators alone; the township may end the
+    /// application (终止) on that record.
+    pub struct CooperationRefusal {
+        pub member: String,
+        pub what: String,
+        pub at: Option<i64>,
     }
 }
 

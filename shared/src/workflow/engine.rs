@@ -13,7 +13,7 @@ pub struct VisitFacts {
     pub finalized: bool,
     /// Distinct investigator identities whose signatures are bound to the visit (S1 Art. 16: ≥2).
     pub investigator_signers: Vec<String>,
-    /// The lead accepted the visit (the console's `investigation_accepted`).
+    /// The township accepted this visit (验收); a later correction needs its own acceptance.
     pub accepted: bool,
 }
 
@@ -54,7 +54,8 @@ pub struct CaseFacts {
     pub situation_recorded: bool,
     /// 信息核对 shows ineligibility (S1 Art. 18).
     pub check_failed: bool,
-    /// The time the township gave the applicant to object to the 核对 result has passed [L].
+    /// The time the applicant has to object to the 核对 result (`Options::check_objection_days`
+    /// from the notice) has passed [L].
     pub check_objection_window_closed: bool,
     /// A member refused to cooperate without good reason (S1 Art. 29).
     pub refused_cooperation: bool,
@@ -195,6 +196,8 @@ fn refuse(code: &'static str, zh: impl Into<String>) -> Refusal {
 
 const APPLICANT_SIDE: &[Role] = &[Role::Applicant, Role::Caseworker];
 const CASEWORKER: &[Role] = &[Role::Caseworker];
+const TOWNSHIP: &[Role] = &[Role::Caseworker, Role::Lead];
+const TOWNSHIP_OR_BUREAU: &[Role] = &[Role::Caseworker, Role::Lead, Role::Bureau];
 const LEAD: &[Role] = &[Role::Lead];
 const LEAD_OR_BUREAU: &[Role] = &[Role::Lead, Role::Bureau];
 const BUREAU: &[Role] = &[Role::Bureau];
@@ -250,6 +253,21 @@ pub fn route(
         (S::Approved, A::PublishRoll) if !review => (S::Published, decider),
         (S::Approved, A::Activate) if review => (S::Active, decider),
         (S::Published, A::Activate) => (S::Active, decider),
+        // Steps that keep the state.
+        (S::Investigating, A::AcceptVisit | A::ReturnVisit | A::ChangeTeam) => {
+            (S::Investigating, TOWNSHIP)
+        }
+        (s, A::ResolveConflict)
+            if !s.is_final() && !matches!(s, S::Draft | S::Submitted | S::NeedsSupplement) =>
+        {
+            (s, TOWNSHIP)
+        }
+        (s @ (S::Accepted | S::AdvanceAided | S::Investigating), A::RecordSituation) if urgent => {
+            (s, TOWNSHIP)
+        }
+        (S::Investigating, A::RecordCheckResult) if !urgent => (S::Investigating, CASEWORKER),
+        (S::CountyReview, A::RegisterComplaint) => (S::CountyReview, TOWNSHIP_OR_BUREAU),
+        (S::CountyReview, A::RecordDeciderVisit) => (S::CountyReview, decider),
         _ => return None,
     })
 }
@@ -335,7 +353,8 @@ fn need_finalized_visit(case: &CaseFacts) -> Result<&VisitFacts, Refusal> {
     }
 }
 
-fn need_signed_visit(case: &CaseFacts) -> Result<(), Refusal> {
+/// A sealed visit signed by at least two different investigators.
+fn need_two_signers(case: &CaseFacts) -> Result<&VisitFacts, Refusal> {
     let visit = need_finalized_visit(case)?;
     let mut signers: Vec<&str> = visit
         .investigator_signers
@@ -351,24 +370,35 @@ fn need_signed_visit(case: &CaseFacts) -> Result<(), Refusal> {
             "入户调查表须有至少两名不同调查员签字（《最低生活保障审核确认办法》第十六条）",
         ));
     }
-    if !visit.accepted {
-        return Err(refuse(
-            "visit_not_accepted",
-            "入户调查结果尚未经乡镇负责人验收",
-        ));
+    Ok(visit)
+}
+
+/// A sealed visit, signed by two investigators, that the township accepted.
+fn need_signed_visit(case: &CaseFacts) -> Result<(), Refusal> {
+    if !need_two_signers(case)?.accepted {
+        return Err(refuse("visit_not_accepted", "入户调查结果尚未验收"));
     }
     Ok(())
+}
+
+/// The last day of a 公示 posted on `start`: days are counted from the next day (《民法典》
+/// 第二百零一条: 开始的当日不计入), so "7天" posted on the 1st ends at the end of the 8th.
+pub fn publicity_last_day(start: Date, options: &Options) -> Date {
+    add_days(start, i64::from(options.publicity_days))
 }
 
 fn publicity_over(case: &CaseFacts, options: &Options) -> Result<(), Refusal> {
     let Some(start) = case.publicity_started else {
         return Err(refuse("publicity_not_started", "尚未开始公示"));
     };
-    let end = add_days(start, i64::from(options.publicity_days));
-    if case.today < end {
+    let last = publicity_last_day(start, options);
+    if case.today <= last {
         return Err(refuse(
             "publicity_not_over",
-            format!("公示期{}天未满，{end}起方可继续", options.publicity_days),
+            format!(
+                "公示期{}天至{last}止，期满后方可继续",
+                options.publicity_days
+            ),
         ));
     }
     if case.objection_open {
@@ -555,7 +585,18 @@ fn preconditions(
                 }
             }
         }
-        A::Receive | A::PublishRoll | A::Activate => {}
+        A::Receive | A::PublishRoll | A::Activate | A::RecordCheckResult => {}
+        A::AcceptVisit => {
+            if need_two_signers(case)?.accepted {
+                return Err(refuse("visit_already_accepted", "该次入户调查已验收"));
+            }
+        }
+        A::ReturnVisit => need_reason(case, "退回补正的意见")?,
+        A::ChangeTeam => need_team(case)?,
+        A::ResolveConflict => need_reason(case, "选择该值的理由")?,
+        A::RecordSituation => need_reason(case, "情况说明")?,
+        A::RegisterComplaint => need_reason(case, "投诉举报的内容")?,
+        A::RecordDeciderVisit => need_reason(case, "入户核查的情况")?,
         A::Approve => {
             if !urgent {
                 need_finalized_visit(case).map_err(|_| {
@@ -625,6 +666,13 @@ pub fn limit_on_entry(state: State, case: &CaseFacts, options: &Options) -> Opti
             anchor: Anchor::Entered,
             zh: "收到材料后作出审核确认决定",
             source: if tekun { "S2" } else { "S1 Art. 20" },
+        }),
+        State::CheckFailedNotified => Some(Limit {
+            code: "check_objection",
+            span: Span::CalendarDays(options.check_objection_days),
+            anchor: Anchor::Entered,
+            zh: "申请人对核对结果提出异议的期限（自然日）",
+            source: "S1 Art. 18 (length: local [L])",
         }),
         State::Rejected => Some(Limit {
             code: "rejection_notice",

@@ -5,6 +5,9 @@
 //! * `engine` — `allowed(case, from, action, role, options)`: the transition table, who may take
 //!   each step, its preconditions (refusals carry a stable code and a Chinese sentence), and the
 //!   time limit that starts in the new state.
+//! * `facts` — where each fact a precondition reads comes from (an action, the applicant, the
+//!   sealed visit, a township record, the calendar, the actor's input); the graph test walks the
+//!   engine with only those facts a real case can reach.
 //! * `calendar` — working days from a TOML holiday calendar with make-up workdays; `deadline`.
 //! * `options` — regional options: who decides, when 民主评议 runs, the 公示 length.
 //! * `review` — 民主评议 tallies (quorum, 2/3, composition; advisory).
@@ -15,6 +18,7 @@
 
 pub mod calendar;
 pub mod engine;
+pub mod facts;
 pub mod options;
 pub mod publicity;
 pub mod review;
@@ -27,8 +31,9 @@ mod tests;
 pub use calendar::{Calendar, CalendarError, deadline};
 pub use engine::{
     Anchor, CaseFacts, ExtensionReason, Limit, Refusal, Span, Transition, VisitFacts, allowed,
-    limit_on_entry, overall_limit, route,
+    limit_on_entry, overall_limit, publicity_last_day, route,
 };
+pub use facts::{Fact, Source};
 pub use options::{Decider, Options, OptionsError, ReviewMode, ReviewOrder};
 pub use review::{ReviewRules, Tally, Vote, tally};
 pub use state::{Action, CaseKind, Programme, Role, State, UnknownRole};

@@ -45,8 +45,12 @@ pub struct Options {
     pub decider: Decider,
     pub democratic_review: ReviewMode,
     pub democratic_review_order: ReviewOrder,
-    /// 公示 length in calendar days (S1 Art. 19 "7天"; calendar days is an interpretation [R]).
+    /// 公示 length in calendar days (S1 Art. 19 "7天", so at least 7; calendar days is an
+    /// interpretation [R]), counted from the day after it is posted.
     pub publicity_days: u32,
+    /// Calendar days the applicant has, from the 核对不符 notice, to object to the result (S1
+    /// Art. 18 leaves the length to local rules [L]).
+    pub check_objection_days: u32,
     /// The objection hotline printed on 公示 notices (S1 Art. 36).
     pub hotline: String,
     /// Quorum and majority rules of 民主评议.
@@ -60,25 +64,34 @@ impl Default for Options {
             democratic_review: ReviewMode::OnObjection,
             democratic_review_order: ReviewOrder::AfterPublicity,
             publicity_days: 7,
+            check_objection_days: 10,
             hotline: String::new(),
             democratic_review_rules: super::review::ReviewRules::default(),
         }
     }
 }
 
+/// The shortest 公示 the law allows (S1 Art. 19).
+pub const MIN_PUBLICITY_DAYS: u32 = 7;
+
 #[derive(Debug, thiserror::Error)]
 pub enum OptionsError {
     #[error("the workflow options are not valid TOML or misspell a key: {0}")]
     Parse(String),
-    #[error("`publicity_days` must be at least 1")]
+    #[error("`publicity_days` must be at least {MIN_PUBLICITY_DAYS} (S1 Art. 19: 公示7天)")]
     PublicityDays,
+    #[error("`check_objection_days` must be at least 1")]
+    CheckObjectionDays,
 }
 
 impl Options {
     pub fn from_toml(text: &str) -> Result<Self, OptionsError> {
         let o: Options = toml::from_str(text).map_err(|e| OptionsError::Parse(e.to_string()))?;
-        if o.publicity_days == 0 {
+        if o.publicity_days < MIN_PUBLICITY_DAYS {
             return Err(OptionsError::PublicityDays);
+        }
+        if o.check_objection_days == 0 {
+            return Err(OptionsError::CheckObjectionDays);
         }
         Ok(o)
     }

@@ -30,14 +30,8 @@ macro_rules! coded {
 
 coded! {
     /// A case's workflow state (domain §2.1, plus `advance_aided` for 急难型 临时救助 and `stopped`
-    /// for change reviews).
-    ///
-    /// Compatibility with the codes the console writes into the document header today:
-    /// `accepted` and `investigating` are the same codes here; `returned` (a visit sent back for
-    /// correction) and `investigation_accepted` (the lead accepted the visit) are sub-states of
-    /// `investigating` — `State::from_code` maps both to `Investigating`, and the distinction lives
-    /// in the visit facts (`VisitFacts::accepted`). The header may keep showing them as display
-    /// codes while the authoritative state is the server's workflow record.
+    /// for change reviews). The server's workflow record holds it; the document header carries
+    /// its code for display.
     pub enum State {
         Draft = ("draft", "草稿"),
         Submitted = ("submitted", "已提交"),
@@ -91,6 +85,22 @@ coded! {
         PublishRoll = ("publish_roll", "公布"),
         Activate = ("activate", "开始发放"),
         Stop = ("stop", "停发"),
+        // Steps that keep the state: each is recorded and checked like a move.
+        /// The township accepts the sealed visit (验收).
+        AcceptVisit = ("accept_visit", "验收入户调查"),
+        /// The township returns the visit with notes pinned to fields (退回补正).
+        ReturnVisit = ("return_visit", "退回补正"),
+        ChangeTeam = ("change_team", "调整调查组"),
+        /// A caseworker settles a field two tablets wrote concurrently.
+        ResolveConflict = ("resolve_conflict", "处理冲突值"),
+        /// 急难型: the 情况说明 completed after the aid (事后补充说明, S9 §二(二)).
+        RecordSituation = ("record_situation", "补充情况说明"),
+        /// The result of 信息核对 from the 核对机构 (S1 Art. 17).
+        RecordCheckResult = ("record_check_result", "登记核对结果"),
+        /// A complaint or report (投诉/举报) during 审核确认 (S1 Art. 20).
+        RegisterComplaint = ("register_complaint", "登记投诉举报"),
+        /// The deciding authority's own 入户调查 (S1 Art. 20).
+        RecordDeciderVisit = ("record_decider_visit", "审核确认机关入户核查"),
     }
 }
 
@@ -155,12 +165,9 @@ impl Role {
 }
 
 impl State {
-    /// Parses a state code, accepting the console's legacy display codes (see the type's doc).
+    /// Parses a state code.
     pub fn from_code(code: &str) -> Option<State> {
-        match code {
-            "returned" | "investigation_accepted" => Some(State::Investigating),
-            _ => State::ALL.iter().copied().find(|s| s.code() == code),
-        }
+        State::ALL.iter().copied().find(|s| s.code() == code)
     }
 
     /// States a case never leaves.

@@ -82,7 +82,7 @@ macro_rules! row {
 }
 
 fn rows() -> Vec<Row> {
-    vec![
+    let mut rows = vec![
         // 低保 new application, national defaults (bureau decides, 评议 only on objection).
         row!(Dibao, App, none, Draft -Submit/Applicant-> Submitted,
             Some((|f, _| f.promise_signed = false, "promise_missing"))),
@@ -195,7 +195,49 @@ fn rows() -> Vec<Row> {
             Some((|f, _| f.publicity_done = false, "publicity_required"))),
         row!(Tekun, Rev, |f, _| f.terminating = true, PrelimOpinion -StartPublicity/Lead-> Publicity,
             Some((|f, _| f.opinion_signed = false, "opinion_not_signed"))),
-    ]
+        // Steps that keep the state (issue 11): each recorded and checked like a move.
+        row!(Dibao, App, |f, _| f.visit.as_mut().unwrap().accepted = false,
+            Investigating -AcceptVisit/Lead-> Investigating,
+            Some((|f, _| f.visit.as_mut().unwrap().investigator_signers.truncate(1),
+                "visit_signatures_insufficient"))),
+        row!(Dibao, Rev, |f, _| f.visit.as_mut().unwrap().accepted = false,
+            Investigating -AcceptVisit/Caseworker-> Investigating,
+            Some((|f, _| f.visit.as_mut().unwrap().accepted = true, "visit_already_accepted"))),
+        row!(Dibao, App, none, Investigating -ReturnVisit/Caseworker-> Investigating,
+            Some((|f, _| f.reason = None, "reason_required"))),
+        row!(Dibao, App, none, Investigating -ChangeTeam/Lead-> Investigating,
+            Some((|f, _| f.team.truncate(1), "team_too_small"))),
+        row!(Urgent, App, none, Accepted -RecordSituation/Caseworker-> Accepted,
+            Some((|f, _| f.reason = None, "reason_required"))),
+        row!(Urgent, App, none, AdvanceAided -RecordSituation/Lead-> AdvanceAided,
+            Some((|f, _| f.reason = Some(" ".into()), "reason_required"))),
+        row!(Urgent, App, none, Investigating -RecordSituation/Lead-> Investigating,
+            Some((|f, _| f.reason = None, "reason_required"))),
+        row!(Dibao, App, none, Investigating -RecordCheckResult/Caseworker-> Investigating, None),
+        row!(Dibao, App, none, CountyReview -RegisterComplaint/Bureau-> CountyReview,
+            Some((|f, _| f.reason = None, "reason_required"))),
+        row!(Dibao, App, none, CountyReview -RecordDeciderVisit/Bureau-> CountyReview,
+            Some((|f, _| f.reason = None, "reason_required"))),
+        row!(Dibao, App, township, CountyReview -RecordDeciderVisit/Lead-> CountyReview,
+            Some((|f, _| f.reason = None, "reason_required"))),
+    ];
+    // A conflict can be settled in every state where tablets may have written the visit.
+    for s in State::ALL
+        .iter()
+        .filter(|s| !s.is_final() && !matches!(s, S::Draft | S::Submitted | S::NeedsSupplement))
+    {
+        rows.push(Row {
+            programme: Dibao,
+            kind: App,
+            setup: none,
+            from: *s,
+            action: A::ResolveConflict,
+            role: R::Caseworker,
+            to: *s,
+            missing: Some((|f, _| f.reason = None, "reason_required")),
+        });
+    }
+    rows
 }
 
 #[test]
@@ -559,17 +601,22 @@ fn limits_use_the_calendar() {
         overall.due(&cal, d("2026-11-01"), Some(accepted)),
         deadline(&cal, accepted, 30)
     );
-    // The publicity period gates the report: day 7 is still inside.
+    // The publicity period gates the report: posted on the 1st, 7 days counted from the 2nd, the
+    // 8th is its last day (《民法典》第二百零一条); the report may follow on the 9th.
     let mut g = f.clone();
     g.publicity_started = Some(d("2026-12-01"));
-    g.today = d("2026-12-07");
-    assert_eq!(
-        allowed(&g, S::Publicity, A::Report, R::Lead, &o)
-            .unwrap_err()
-            .code,
-        "publicity_not_over"
-    );
-    g.today = d("2026-12-08");
+    assert_eq!(publicity_last_day(d("2026-12-01"), &o), d("2026-12-08"));
+    for today in ["2026-12-07", "2026-12-08"] {
+        g.today = d(today);
+        assert_eq!(
+            allowed(&g, S::Publicity, A::Report, R::Lead, &o)
+                .unwrap_err()
+                .code,
+            "publicity_not_over",
+            "{today}"
+        );
+    }
+    g.today = d("2026-12-09");
     assert!(allowed(&g, S::Publicity, A::Report, R::Lead, &o).is_ok());
 }
 
@@ -588,6 +635,10 @@ fn the_example_calendar_and_options_load() {
     assert_eq!(o.decider, Decider::Township);
     assert_eq!(Options::from_toml("").unwrap(), Options::default());
     assert!(Options::from_toml("publicity_days = 0").is_err());
+    // Shorter than the law's 7 days is refused when the file is loaded.
+    let e = Options::from_toml("publicity_days = 6").unwrap_err();
+    assert!(e.to_string().contains("publicity_days"), "{e}");
+    assert!(Options::from_toml("check_objection_days = 0").is_err());
     assert!(Options::from_toml("decidr = \"bureau\"").is_err());
     assert!(
         Calendar::from_toml("holidays = [\"2026-10-10\"]\nworkdays = [\"2026-10-10\"]").is_err()
@@ -595,7 +646,7 @@ fn the_example_calendar_and_options_load() {
 }
 
 #[test]
-fn codes_are_stable_and_legacy_codes_map() {
+fn codes_are_stable_and_legacy_codes_are_gone() {
     assert_eq!(
         serde_json::to_string(&S::NeedsSupplement).unwrap(),
         "\"needs_supplement\""
@@ -619,11 +670,8 @@ fn codes_are_stable_and_legacy_codes_map() {
     }
     assert_eq!(State::from_code("accepted"), Some(S::Accepted));
     assert_eq!(State::from_code("investigating"), Some(S::Investigating));
-    assert_eq!(State::from_code("returned"), Some(S::Investigating));
-    assert_eq!(
-        State::from_code("investigation_accepted"),
-        Some(S::Investigating)
-    );
+    assert_eq!(State::from_code("returned"), None);
+    assert_eq!(State::from_code("investigation_accepted"), None);
     assert_eq!(State::from_code("nonsense"), None);
     let r = Refusal {
         code: "wrong_role",
@@ -649,4 +697,191 @@ fn calendar_days_between_dates() {
         ),
         d("2027-01-02")
     );
+}
+
+fn option_variants() -> Vec<(&'static str, Options)> {
+    let mut before = Options::default();
+    always_before(&mut ready(Dibao, App), &mut before);
+    let mut after = Options::default();
+    always_after(&mut ready(Dibao, App), &mut after);
+    vec![
+        ("defaults", Options::default()),
+        ("always before 公示", before),
+        ("always after 公示", after),
+        (
+            "decided by the township",
+            Options {
+                decider: Decider::Township,
+                ..Options::default()
+            },
+        ),
+        (
+            "no 民主评议",
+            Options {
+                democratic_review: ReviewMode::Never,
+                ..Options::default()
+            },
+        ),
+    ]
+}
+
+/// Facts a real case can have: every fact whose source exists for this programme and kind.
+fn reachable_facts(p: Programme, k: CaseKind, o: &Options) -> (CaseFacts, Vec<Fact>) {
+    let mut base = CaseFacts::new(p, k, d("2026-12-10"));
+    let routed = |a: Action| State::ALL.iter().any(|s| route(&base, *s, a, o).is_some());
+    let usable: Vec<Fact> = Fact::ALL
+        .iter()
+        .copied()
+        .filter(|f| match f.source() {
+            Source::Action(a) => routed(a),
+            _ => true,
+        })
+        .collect();
+    let mut circumstances = Vec::new();
+    for f in usable {
+        // Facts a step that keeps the state establishes are varied too: before the step the
+        // case lacks them, and taking the step is its way forward.
+        let by_step = matches!(f.source(), Source::Action(a) if State::ALL.iter().any(|s| {
+            route(&base, *s, a, o).is_some_and(|(to, _)| to == *s)
+        }));
+        if f.circumstantial() || by_step {
+            circumstances.push(f);
+        } else {
+            f.establish(&mut base);
+        }
+    }
+    (base, circumstances)
+}
+
+/// Refusals that depend on the region's options only, never on the case.
+const OPTION_REFUSALS: &[&str] = &["democratic_review_not_now", "democratic_review_disabled"];
+
+/// Issue 11 point 5: the engine's whole graph, for every programme, case kind and regional
+/// option. Every state a case can reach that is not final has a way out — a move to another
+/// state that some role may take — in every circumstance the case may be in, using only facts
+/// that have a source; and every move the table routes can be taken in some circumstance.
+#[test]
+fn every_reachable_state_has_a_way_out() {
+    for (label, o) in option_variants() {
+        for p in Programme::ALL {
+            for k in CaseKind::ALL {
+                let (base, circumstances) = reachable_facts(*p, *k, &o);
+                let mut variants = vec![base.clone()];
+                for c in &circumstances {
+                    let mut f = base.clone();
+                    c.establish(&mut f);
+                    variants.push(f);
+                }
+                let mut all = base.clone();
+                circumstances.iter().for_each(|c| c.establish(&mut all));
+                variants.push(all);
+
+                let start = if *k == CaseKind::ChangeReview {
+                    S::Accepted
+                } else {
+                    S::Draft
+                };
+                let mut seen = BTreeSet::from([start]);
+                let mut queue = vec![start];
+                while let Some(s) = queue.pop() {
+                    let at = format!("{label}: {p} {k} in {s}");
+                    let exits: Vec<(Action, State, &[Role])> = Action::ALL
+                        .iter()
+                        .filter_map(|a| route(&base, s, *a, &o).map(|(to, roles)| (*a, to, roles)))
+                        .collect();
+                    let takeable = |f: &CaseFacts, a: Action| {
+                        Role::ALL.iter().any(|r| allowed(f, s, a, *r, &o).is_ok())
+                    };
+                    // Moves the region's options switch off are refused for that reason alone.
+                    let switched_off = |a: Action| {
+                        variants.iter().all(|f| {
+                            Role::ALL.iter().all(|r| {
+                                allowed(f, s, a, *r, &o).is_err_and(|e| {
+                                    e.code == "wrong_role" || OPTION_REFUSALS.contains(&e.code)
+                                })
+                            })
+                        })
+                    };
+                    for (a, to, _) in &exits {
+                        assert!(
+                            variants.iter().any(|f| takeable(f, *a)) || switched_off(*a),
+                            "{at}: the move {a} can never be taken"
+                        );
+                        if seen.insert(*to) {
+                            queue.push(*to);
+                        }
+                    }
+                    if s.is_final() {
+                        continue;
+                    }
+                    // A step that keeps the state moves the case on when it establishes a fact
+                    // the case still lacks (the visit accepted, the decider's visit recorded).
+                    let progresses = |f: &CaseFacts, a: Action| {
+                        Fact::ALL.iter().any(|x| {
+                            x.source() == Source::Action(a) && {
+                                let mut g = f.clone();
+                                x.establish(&mut g);
+                                g != *f
+                            }
+                        })
+                    };
+                    for (i, f) in variants.iter().enumerate() {
+                        assert!(
+                            exits.iter().any(|(a, to, _)| {
+                                (*to != s || progresses(f, *a)) && takeable(f, *a)
+                            }),
+                            "{at}: no way out in circumstance {i} ({:?})",
+                            circumstances.get(i.wrapping_sub(1))
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn every_fact_has_a_source_and_action_sources_are_routed() {
+    for f in Fact::ALL {
+        if let Source::Action(a) = f.source() {
+            let routed = Programme::ALL.iter().any(|p| {
+                CaseKind::ALL.iter().any(|k| {
+                    State::ALL
+                        .iter()
+                        .any(|s| route(&ready(*p, *k), *s, a, &Options::default()).is_some())
+                })
+            });
+            assert!(routed, "{f:?} comes from {a}, which no state routes");
+        }
+    }
+    // Each precondition fact of `CaseFacts` is listed: establishing all of them from nothing
+    // gives `ready`'s facts (dates and names aside).
+    let mut f = CaseFacts::new(Dibao, App, d("2026-12-10"));
+    Fact::ALL.iter().for_each(|x| x.establish(&mut f));
+    let r = ready(Dibao, App);
+    assert_eq!(
+        (
+            f.promise_signed,
+            f.consent_signed,
+            f.supplement_provided,
+            f.situation_recorded
+        ),
+        (
+            r.promise_signed,
+            r.consent_signed,
+            r.supplement_provided,
+            r.situation_recorded
+        )
+    );
+    assert!(f.check_failed && f.check_objection_window_closed && f.refused_cooperation);
+    assert!(f.decider_visit_done && f.complaint_during_review && f.review_minutes_recorded);
+    assert!(f.visit.is_some_and(|v| v.finalized && v.accepted));
+}
+
+#[test]
+fn roles_parse_from_their_codes() {
+    for r in Role::ALL {
+        assert_eq!(r.as_str().parse::<Role>(), Ok(*r));
+    }
+    assert!("boss".parse::<Role>().is_err());
 }
