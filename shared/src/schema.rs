@@ -422,7 +422,7 @@ impl CaseDoc {
     }
 
     /// Make sure a visit is open and that each declared member has a row to verify beside the
-    /// declared values. The server calls it when it assigns a team, so the rows exist before any
+    /// declared values (a new visit after a sealed one references it in `supersedes`). The server calls it when it assigns a team, so the rows exist before any
     /// tablet goes offline: two tablets laying them out concurrently would each insert a copy.
     /// `me` (may be empty) joins the investigators. Returns the visit's index.
     pub fn ensure_open_visit(&mut self, me: &str, now_ms: i64) -> usize {
@@ -434,7 +434,16 @@ impl CaseDoc {
                 if team.is_empty() && !me.is_empty() {
                     team.push(me.to_string());
                 }
-                case.visits.push(Visit::new("home", team, now_ms));
+                let mut visit = Visit::new("home", team, now_ms);
+                // A visit after a sealed one corrects it (a re-investigation after a return or an
+                // objection), and says which.
+                visit.supersedes = case
+                    .visits
+                    .iter()
+                    .rev()
+                    .find(|v| v.finalized)
+                    .map(|v| v.id.clone());
+                case.visits.push(visit);
                 case.visits.len() - 1
             }
         };

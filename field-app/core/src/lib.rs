@@ -53,6 +53,22 @@ pub enum TabletError {
     Wiped(WipeReason),
     #[error("the server answered something unexpected: {0}")]
     Protocol(String),
+    /// The write policy refuses the edit (the server would refuse it too).
+    #[error(transparent)]
+    Policy(#[from] jiuzhu_shared::policy::Violation),
+    #[error("本案件未分配给{0}，不能修改")]
+    NotOnTeam(String),
+    #[error("本案件已从本机收回，不能再修改；未同步的内容会在下次同步时送出")]
+    Withdrawn,
+}
+
+impl From<jiuzhu_shared::policy::CheckError> for TabletError {
+    fn from(e: jiuzhu_shared::policy::CheckError) -> Self {
+        match e {
+            jiuzhu_shared::policy::CheckError::Refused(v) => v.into(),
+            jiuzhu_shared::policy::CheckError::Doc(d) => d.into(),
+        }
+    }
 }
 
 /// Why a tablet erased its data.
@@ -344,18 +360,36 @@ impl Tablet {
         Ok(self.document(case)?.to_json()?)
     }
 
-    /// Apply an edit to a case and commit it before returning.
+    /// Apply an edit to a case and commit it before returning. The write policy the server
+    /// applies (`jiuzhu_shared::policy`) is checked first: an edit it would refuse is not
+    /// committed, and the error says why in Chinese.
     pub fn edit<R>(
         &mut self,
         case: CaseId,
         f: impl FnOnce(&mut CaseDocument, i64) -> Result<R>,
     ) -> Result<R> {
         let mut doc = self.document(case)?;
+        if self.store.is_withdrawn(case)? {
+            return Err(TabletError::Withdrawn);
+        }
+        let grant = self.grant(&doc)?;
         let old = doc.heads();
         let now = now_s();
         let r = f(&mut doc, now)?;
+        jiuzhu_shared::policy::check_change(&mut doc, &old, self.actor()?, &grant)?;
         self.store.save_changes(case, &mut doc, &old, now)?;
         Ok(r)
+    }
+
+    /// What this tablet may write in a case: a team member's visit work, if its investigator is
+    /// on the team the server wrote into the header.
+    fn grant(&self, doc: &CaseDocument) -> Result<jiuzhu_shared::policy::Grant> {
+        let me = self.identity()?.user_name;
+        let team = doc.read()?.header.assigned_team;
+        if !team.contains(&me) {
+            return Err(TabletError::NotOnTeam(me));
+        }
+        Ok(jiuzhu_shared::policy::Grant::team(&me, &team))
     }
 
     pub fn set(&mut self, case: CaseId, path: &str, value: &str) -> Result<()> {
@@ -403,25 +437,23 @@ impl Tablet {
         };
         let r = photo.clone();
         self.edit(case, move |doc, now| {
+            let mut sealed = false;
             doc.update("add photo", now, |c| {
-                if !c.visits.iter().any(|v| !v.finalized) {
-                    c.visits.push(jiuzhu_shared::schema::Visit::new(
-                        "home",
-                        vec![by.clone()],
-                        now * 1000,
-                    ));
+                // A sealed visit takes no more photos: a correction (which references it) does.
+                if c.open_visit_index().is_none() && !c.visits.is_empty() {
+                    sealed = true;
+                    return Ok(());
                 }
-                let visit = c
-                    .visits
-                    .iter_mut()
-                    .rev()
-                    .find(|v| !v.finalized)
-                    .expect("an open visit exists");
+                let i = c.ensure_open_visit(&by, now * 1000);
+                let visit = &mut c.visits[i];
                 if !visit.photos.iter().any(|x| x.hash == photo.hash) {
                     visit.photos.push(photo);
                 }
                 Ok(())
             })?;
+            if sealed {
+                return Err(visit::VisitError::NoOpenVisit.into());
+            }
             Ok(())
         })?;
         self.store.add_blob(&r.hash, case, r.bytes, now_s())?;

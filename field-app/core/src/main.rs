@@ -97,6 +97,17 @@ enum Cmd {
         #[arg(long)]
         case: String,
     },
+    /// Record that a family member refused, without good reason, to cooperate (the visit is then
+    /// signed by the investigators alone). An empty --member clears the record.
+    Refuse {
+        #[arg(long)]
+        case: String,
+        #[arg(long)]
+        member: String,
+        /// What was refused (入户, 提供证明材料, 授权核对…).
+        #[arg(long, default_value = "")]
+        what: String,
+    },
     /// Answer a caseworker's review note.
     Answer {
         #[arg(long)]
@@ -174,6 +185,10 @@ fn main() -> anyhow::Result<()> {
         }
         Cmd::Finalize { case } => {
             serde_json::json!({"content_hash": tablet.finalize(case_id(&case)?)?})
+        }
+        Cmd::Refuse { case, member, what } => {
+            tablet.record_refusal(case_id(&case)?, &member, &what)?;
+            serde_json::json!({"ok": true})
         }
         Cmd::Answer { case, note, text } => {
             tablet.answer_note(case_id(&case)?, &note, &text)?;

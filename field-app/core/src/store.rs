@@ -23,7 +23,8 @@ pub enum StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
 CREATE TABLE docs (
     case_id TEXT PRIMARY KEY, heads TEXT NOT NULL, withdrawn INTEGER NOT NULL DEFAULT 0) STRICT;
@@ -40,7 +41,16 @@ CREATE TABLE sync_states (
 CREATE TABLE blobs (
     hash TEXT PRIMARY KEY, case_id TEXT NOT NULL, size INTEGER NOT NULL,
     uploaded INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL) STRICT;
-"#];
+"#,
+    // Local versions of a case the server refused (issue 11), kept for the investigator to see
+    // what did not go through; the case itself is fetched again from the server.
+    r#"
+CREATE TABLE set_aside (
+    id INTEGER PRIMARY KEY, case_id TEXT NOT NULL, at INTEGER NOT NULL, code TEXT NOT NULL,
+    message TEXT NOT NULL, document TEXT NOT NULL) STRICT;
+CREATE INDEX set_aside_case ON set_aside(case_id, id);
+"#,
+];
 
 /// One row of the case list.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -58,6 +68,18 @@ pub struct CaseListItem {
     /// Local changes the server has not confirmed yet.
     pub unsynced: bool,
     pub withdrawn: bool,
+    /// A local version of this case was refused by the server and set aside.
+    pub set_aside: bool,
+}
+
+/// A local version of a case the server refused, as it was when refused.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SetAside {
+    pub at: i64,
+    /// The refusal's code (`jiuzhu_shared::policy::CODES`) and the server's sentence.
+    pub code: String,
+    pub message: String,
+    pub document: serde_json::Value,
 }
 
 pub struct Store {
@@ -175,7 +197,8 @@ impl Store {
     pub fn list(&self, query: Option<&str>) -> Result<Vec<CaseListItem>> {
         let mut stmt = self.conn.prepare(
             "SELECT i.case_id, i.case_no, i.applicant, i.village, i.deadline, i.status, i.visits, i.finalized,
-                    i.open_notes, i.conflicts, d.heads, s.state, d.withdrawn
+                    i.open_notes, i.conflicts, d.heads, s.state, d.withdrawn,
+                    EXISTS (SELECT 1 FROM set_aside a WHERE a.case_id = i.case_id)
              FROM case_index i JOIN docs d ON d.case_id = i.case_id
              LEFT JOIN sync_states s ON s.case_id = i.case_id AND s.peer = ?1
              WHERE ?2 IS NULL OR i.applicant LIKE '%' || ?2 || '%' OR i.case_no LIKE '%' || ?2 || '%'
@@ -198,6 +221,38 @@ impl Store {
                     conflicts: r.get(9)?,
                     unsynced: !synced(&heads, state.as_deref()),
                     withdrawn: r.get(12)?,
+                    set_aside: r.get(13)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    pub fn is_withdrawn(&self, id: CaseId) -> Result<bool> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT withdrawn FROM docs WHERE case_id = ?1",
+                [id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(false))
+    }
+
+    /// The versions of a case set aside after the server refused them, newest first.
+    pub fn set_aside(&self, id: CaseId) -> Result<Vec<SetAside>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT at, code, message, document FROM set_aside WHERE case_id = ?1 ORDER BY id DESC",
+        )?;
+        let rows = stmt
+            .query_map([id.to_string()], |r| {
+                let doc: String = r.get(3)?;
+                Ok(SetAside {
+                    at: r.get(0)?,
+                    code: r.get(1)?,
+                    message: r.get(2)?,
+                    document: serde_json::from_str(&doc).unwrap_or_default(),
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;
@@ -268,6 +323,35 @@ pub fn synced(heads: &str, state: Option<&[u8]>) -> bool {
     state.is_some_and(|s| {
         heads_text(&jiuzhu_shared::sync::decode_state(Some(s)).shared_heads) == heads
     })
+}
+
+/// Keep the local version of a case the server refused (`document`, its JSON) and drop the
+/// document and its sync state, so the case is fetched again from the server: an honest tablet
+/// only meets this after a race (the visit sealed on another tablet while this one edited it
+/// offline), and the investigator sees what did not go through.
+pub fn set_aside_in(
+    tx: &rusqlite::Transaction<'_>,
+    id: CaseId,
+    document: &serde_json::Value,
+    refusal: &jiuzhu_shared::protocol::Refusal,
+    now: i64,
+) -> Result<()> {
+    let id_s = id.to_string();
+    tx.execute(
+        "INSERT INTO set_aside(case_id, at, code, message, document) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            id_s,
+            now,
+            refusal.code,
+            refusal.message,
+            document.to_string()
+        ],
+    )?;
+    for table in ["doc_chunks", "sync_states"] {
+        tx.execute(&format!("DELETE FROM {table} WHERE case_id = ?1"), [&id_s])?;
+    }
+    tx.execute("UPDATE docs SET heads = '' WHERE case_id = ?1", [&id_s])?;
+    Ok(())
 }
 
 /// Mark a case the server withdrew; it stays until its unsent work is synced

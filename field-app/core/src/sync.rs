@@ -33,6 +33,8 @@ pub struct SyncReport {
     pub withdrawn: Vec<CaseId>,
     pub dropped: Vec<CaseId>,
     pub refused: Vec<Refusal>,
+    /// Documents whose local version the server refused: set aside, fetched again.
+    pub set_aside: Vec<CaseId>,
     pub cursor: u64,
 }
 
@@ -111,7 +113,12 @@ impl Tablet {
             if synced(&heads, state.as_deref()) {
                 continue;
             }
-            let doc = self.store.load_existing(case, actor)?;
+            // A case without a stored document was set aside after a refusal: an empty document
+            // with a fresh sync state asks the server for all of it again.
+            let doc = self
+                .store
+                .load(case, actor)?
+                .unwrap_or_else(|| CaseDocument::empty(actor));
             let mut l = Live {
                 doc,
                 state: decode_state(state.as_deref()),
@@ -156,9 +163,18 @@ impl Tablet {
                 self.store
                     .set_setting(crate::LEASE_GRANTED_KEY, &resp.server_time.to_string())?;
             }
+            // The write policy refused a document (a race with a seal, say): its local version is
+            // set aside and the server's fetched in the next round. Other refusals stay refused.
+            let mut set_aside = Vec::new();
             for r in &resp.refused {
-                refused.insert(r.doc);
                 report.refused.push(r.clone());
+                if jiuzhu_shared::policy::CODES.contains(&r.code.as_str())
+                    && live.contains_key(&r.doc)
+                {
+                    set_aside.push(r.clone());
+                } else {
+                    refused.insert(r.doc);
+                }
             }
             for (list, new) in [
                 (&mut report.assigned, &resp.assigned),
@@ -222,13 +238,28 @@ impl Tablet {
                 for w in &resp.withdrawn {
                     crate::store::mark_withdrawn_in(&tx, *w)?;
                 }
+                for r in &set_aside {
+                    let l = live.get_mut(&r.doc).expect("live");
+                    let json = l.doc.to_json().unwrap_or_default();
+                    crate::store::set_aside_in(&tx, r.doc, &json, r, now)?;
+                    *l = Live {
+                        doc: CaseDocument::empty(actor),
+                        state: Default::default(),
+                    };
+                }
                 tx.commit().map_err(crate::store::StoreError::from)?;
             }
+            report.set_aside.extend(set_aside.iter().map(|r| r.doc));
             report.documents_received += changed.len();
             cursor = resp.cursor;
 
-            let candidates: BTreeSet<CaseId> =
-                resp.docs.iter().map(|m| m.doc).chain(round_docs).collect();
+            let candidates: BTreeSet<CaseId> = resp
+                .docs
+                .iter()
+                .map(|m| m.doc)
+                .chain(round_docs)
+                .chain(set_aside.iter().map(|r| r.doc))
+                .collect();
             for case in candidates.difference(&refused) {
                 let l = live.get_mut(case).expect("live");
                 if let Some(m) = l.doc.automerge().sync().generate_sync_message(&mut l.state) {

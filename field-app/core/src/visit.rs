@@ -8,7 +8,9 @@
 use crate::{Result, Tablet, TabletError, now_s};
 use jiuzhu_shared::CaseId;
 use jiuzhu_shared::ids::new_row_id;
-use jiuzhu_shared::schema::{CaseDoc, Checked, NoteResponse, Signature, VerifiedMember, Visit};
+use jiuzhu_shared::schema::{
+    CaseDoc, Checked, CooperationRefusal, NoteResponse, Signature, VerifiedMember, Visit,
+};
 use serde::Serialize;
 use serde_json::Value as Json;
 
@@ -175,7 +177,33 @@ pub fn remove_row(case: &mut CaseDoc, section: &str, index: usize) -> Result<(),
     Ok(())
 }
 
-/// Who signs a visit: every investigator, and every member marked present (domain §3.1).
+/// Record that a family member refused, without good reason, to cooperate (S1 Art. 29). The
+/// visit is then signed by the investigators alone; once it is sealed the township may end the
+/// application (终止). An empty `member` clears the record.
+pub fn record_refusal(
+    case: &mut CaseDoc,
+    member: &str,
+    what: &str,
+    now_ms: i64,
+) -> Result<(), VisitError> {
+    let v = open_visit_mut(case)?;
+    if member.trim().is_empty() {
+        v.refusal = None;
+        return Ok(());
+    }
+    if what.trim().is_empty() {
+        return Err(VisitError::ReasonRequired("refusal.what".into()));
+    }
+    v.refusal = Some(CooperationRefusal {
+        member: member.trim().to_string(),
+        what: what.trim().to_string(),
+        at: Some(now_ms),
+    });
+    Ok(())
+}
+
+/// Who signs a visit: every investigator, and every member marked present (domain §3.1) — only
+/// the investigators when a member refused to cooperate.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Signer {
     /// investigator | member
@@ -224,6 +252,9 @@ pub fn signers(v: &Visit) -> Vec<Signer> {
     };
     for n in &v.investigators {
         push("investigator", n.clone(), None);
+    }
+    if v.refusal.is_some() {
+        return out;
     }
     for m in &v.members {
         if m.present == Some(true) && m.status != "removed" {
@@ -321,7 +352,19 @@ pub fn problems(case: &CaseDoc, vi: usize) -> Vec<Problem> {
         ));
     }
     let json = serde_json::to_value(v).expect("visit serialises");
-    for (mi, m) in v.members.iter().enumerate() {
+    // A refusal to cooperate is what this visit records: the members' rows and income stay as
+    // far as they got.
+    let checked_members = if v.refusal.is_some() {
+        &[][..]
+    } else {
+        &v.members[..]
+    };
+    let checked_income = if v.refusal.is_some() {
+        &[][..]
+    } else {
+        &v.income[..]
+    };
+    for (mi, m) in checked_members.iter().enumerate() {
         let name = member_name(m);
         if m.status != "present"
             && m.change_reason
@@ -366,7 +409,7 @@ pub fn problems(case: &CaseDoc, vi: usize) -> Vec<Problem> {
             ));
         }
     }
-    for (ri, r) in v.income.iter().enumerate() {
+    for (ri, r) in checked_income.iter().enumerate() {
         if r.category.is_empty() {
             out.push(problem(
                 "income_category",
@@ -604,6 +647,12 @@ impl Tablet {
         self.store
             .add_blob(&p.sha256, case, p.jpeg.len() as u64, now_s())?;
         Ok(sig)
+    }
+
+    pub fn record_refusal(&mut self, case: CaseId, member: &str, what: &str) -> Result<()> {
+        self.visit_edit(case, "record refusal to cooperate", |c, now| {
+            Ok(record_refusal(c, member, what, now)?)
+        })
     }
 
     pub fn signers(&self, case: CaseId) -> Result<Vec<Signer>> {
@@ -854,6 +903,28 @@ mod tests {
         assert!(new.signatures.is_empty() && !new.finalized && new.content_hash.is_none());
         assert_eq!(new.members, old.members);
         assert_eq!(start_correction(&mut c, 4).unwrap(), 1, "idempotent");
+    }
+
+    #[test]
+    fn a_refusal_to_cooperate_is_sealed_by_the_investigators_alone() {
+        let mut c = case();
+        ensure_open(&mut c, "王磊", 0);
+        assert_eq!(
+            record_refusal(&mut c, "巴特尔", " ", 1),
+            Err(VisitError::ReasonRequired("refusal.what".into()))
+        );
+        record_refusal(&mut c, "巴特尔", "拒绝提供银行流水，拒绝入户", 1).unwrap();
+        let v = &c.visits[0];
+        assert!(signers(v).iter().all(|s| s.role == "investigator"));
+        // Members' presence is not asked for; the investigators' signatures are.
+        let codes: Vec<String> = problems(&c, 0).into_iter().map(|p| p.code).collect();
+        assert_eq!(codes, vec!["unsigned", "unsigned"]);
+        sign_all(&mut c);
+        finalize(&mut c, 2).unwrap();
+        assert_eq!(
+            jiuzhu_shared::policy::check_seal(&c.visits[0], &c.header.assigned_team),
+            Ok(())
+        );
     }
 
     #[test]

@@ -112,6 +112,10 @@ impl From<TabletError> for CmdError {
             TabletError::Wiped(WipeReason::TooManyWrongPins) => "wiped",
             TabletError::Store(_) | TabletError::Io(_) | TabletError::Vault(_) => "storage",
             TabletError::Protocol(_) => "protocol",
+            // The Chinese reason is the message: the UI shows it after its own words.
+            TabletError::Policy(v) => return CmdError::new(v.code, v.zh.clone()),
+            TabletError::NotOnTeam(_) => "not_on_team",
+            TabletError::Withdrawn => "withdrawn",
         };
         CmdError::new(code, message)
     }
@@ -303,6 +307,8 @@ pub struct CaseView {
     problems: Vec<Problem>,
     signers: Vec<Signer>,
     conflicts: usize,
+    /// Local versions the server refused, newest first (the case was fetched again).
+    set_aside: Vec<jiuzhu_tablet_core::store::SetAside>,
 }
 
 async fn view(state: &AppState, case: CaseId) -> CmdResult<CaseView> {
@@ -315,6 +321,7 @@ async fn view(state: &AppState, case: CaseId) -> CmdResult<CaseView> {
         problems: t.problems(case)?,
         signers: t.signers(case)?,
         conflicts: doc.conflicts().len(),
+        set_aside: t.store().set_aside(case)?,
     })
 }
 
@@ -450,6 +457,20 @@ async fn sign(state: State<'_, AppState>, request: Request<'_>) -> CmdResult<Cas
 async fn thumbnail(state: State<'_, AppState>, hash: String) -> CmdResult<Response> {
     unlocked(&state)?;
     Ok(Response::new(state.tablet().await?.thumbnail(&hash)?))
+}
+
+/// Record (or, with an empty member, clear) a family member's refusal to cooperate.
+#[tauri::command]
+async fn record_refusal(
+    state: State<'_, AppState>,
+    case_id: String,
+    member: String,
+    what: String,
+) -> CmdResult<CaseView> {
+    unlocked(&state)?;
+    let id = parse_case(&case_id)?;
+    state.tablet().await?.record_refusal(id, &member, &what)?;
+    view(&state, id).await
 }
 
 #[tauri::command]
@@ -615,8 +636,10 @@ async fn run_sync(mut t: Tablet, on_progress: Channel<SyncEvent>) -> CmdResult<S
         let id = r.item.case_id;
         let refusal = report.refused.iter().find(|x| x.doc == id);
         let was = before.iter().find(|b| b.item.case_id == id);
-        let (result, message) = if let Some(x) = refusal {
-            ("refused", Some(x.code.clone()))
+        let (result, message) = if report.set_aside.contains(&id) {
+            ("set_aside", refusal.map(|x| x.message.clone()))
+        } else if let Some(x) = refusal {
+            ("refused", Some(x.message.clone()))
         } else if report.assigned.contains(&id) || was.is_none() {
             ("assigned", None)
         } else if report.withdrawn.contains(&id) {
@@ -685,6 +708,7 @@ macro_rules! handlers {
             sign,
             thumbnail,
             finalize,
+            record_refusal,
             start_correction,
             answer_note,
             income_preview,

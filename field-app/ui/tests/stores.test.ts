@@ -5,7 +5,7 @@ import { notesAt, sectionOf, sumFen, memberOptions } from '../src/lib/doc'
 
 const row = (o: Partial<CaseRow>): CaseRow => ({
   case_id: 'c', case_no: 'N', applicant: 'A', village: 'V', deadline: null, status: 'investigating', visits: 1,
-  finalized: false, open_notes: 0, conflicts: 0, unsynced: false, withdrawn: false, pending_photos: 0, touched: false, ...o,
+  finalized: false, open_notes: 0, conflicts: 0, unsynced: false, withdrawn: false, set_aside: false, pending_photos: 0, touched: false, ...o,
 })
 
 describe('case list', () => {
@@ -15,9 +15,9 @@ describe('case list', () => {
     expect(groupOf(row({ finalized: true, unsynced: true }))).toBe('toSync')
     expect(groupOf(row({ finalized: true, pending_photos: 2 }))).toBe('toSync')
     expect(groupOf(row({ finalized: true }))).toBe('done')
-    expect(groupOf(row({ status: 'returned', finalized: true, open_notes: 1 }))).toBe('returned')
-    expect(groupOf(row({ status: 'returned', finalized: false, touched: true }))).toBe('returned')
-    expect(groupOf(row({ status: 'investigation_accepted' }))).toBe('done')
+    // A return for correction reaches the tablet as review notes to answer.
+    expect(groupOf(row({ finalized: true, open_notes: 1 }))).toBe('returned')
+    expect(groupOf(row({ finalized: false, touched: true, open_notes: 2 }))).toBe('returned')
     // An objection during 公示 sends a 重新核查 note to a sealed, accepted case.
     expect(groupOf(row({ status: 'objection_handling', finalized: true, open_notes: 1 }))).toBe('returned')
   })

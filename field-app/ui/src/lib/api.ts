@@ -26,6 +26,7 @@ export interface CaseRow {
   conflicts: number
   unsynced: boolean
   withdrawn: boolean
+  set_aside: boolean
   pending_photos: number
   touched: boolean
 }
@@ -51,6 +52,8 @@ export interface CaseView {
   problems: Problem[]
   signers: Signer[]
   conflicts: number
+  /** Local versions the server refused (newest first); the case was fetched again. */
+  set_aside: { at: number; code: string; message: string; document: Doc }[]
 }
 
 export interface Outcome { proposed: boolean; amount_fen: number | null; summary: string }
@@ -134,6 +137,8 @@ export const api = {
   thumbnail: (hash: string) => invoke<ArrayBuffer>('thumbnail', { hash }),
   finalize: (caseId: string) => invoke<CaseView>('finalize', { caseId }),
   startCorrection: (caseId: string) => invoke<CaseView>('start_correction', { caseId }),
+  recordRefusal: (caseId: string, member: string, what: string) =>
+    invoke<CaseView>('record_refusal', { caseId, member, what }),
   answerNote: (caseId: string, noteId: string, text: string) =>
     invoke<CaseView>('answer_note', { caseId, noteId, text }),
   incomePreview: (caseId: string) => invoke<Preview>('income_preview', { caseId }),

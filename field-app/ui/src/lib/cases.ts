@@ -8,9 +8,9 @@ export function groupOf(c: CaseRow): Group {
   const sealedLocally = c.finalized && (c.unsynced || c.pending_photos > 0)
   // A note to answer puts the case first, whatever its state: a return for correction, or the
   // 重新核查 task an objection raised during 公示 sends back to the team.
-  if (c.open_notes > 0 || (c.status === 'returned' && !c.finalized)) return 'returned'
+  if (c.open_notes > 0) return 'returned'
   if (sealedLocally) return 'toSync'
-  if (c.finalized || c.status === 'investigation_accepted') return 'done'
+  if (c.finalized) return 'done'
   if (c.touched || c.unsynced) return 'doing'
   return 'todo'
 }

@@ -29,7 +29,7 @@ export function errorText(e: unknown): string {
     if (e.code === 'server') return t('error.server', { message: e.message })
     if (e.code === 'pin_locked' && e.seconds) return t('pin.locked', { s: e.seconds })
     const k = `error.${e.code}`
-    const msg = t(k)
+    const msg = t(k, { message: e.message })
     return msg === k ? t('error.unknown', { message: e.message }) : msg
   }
   return t('error.unknown', { message: String(e) })
