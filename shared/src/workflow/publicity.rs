@@ -33,6 +33,41 @@ pub fn mask_name(name: &str) -> String {
     }
 }
 
+/// A text shown to 民主评议 representatives or the public (a finding, say), with what it may
+/// reveal beyond the 公示 fields masked: each of `names` (the household's members) as
+/// [`mask_name`] shows it, and every run of six or more digits or ID-number characters (ID, phone
+/// and bank numbers) as asterisks.
+pub fn mask_text(text: &str, names: &[String]) -> String {
+    let mut names: Vec<&str> = names
+        .iter()
+        .map(|n| n.trim())
+        .filter(|n| n.chars().count() >= 2)
+        .collect();
+    // Longer names first, so 巴特尔 is masked before a member called 巴特.
+    names.sort_by_key(|n| std::cmp::Reverse(n.chars().count()));
+    let mut out = text.to_string();
+    for n in names {
+        out = out.replace(n, &mask_name(n));
+    }
+    let chars: Vec<char> = out.chars().collect();
+    let mut masked = String::with_capacity(out.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let run = chars[i..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit() || **c == 'X' || **c == 'x')
+            .count();
+        if run >= 6 && chars[i].is_ascii_digit() {
+            masked.extend(std::iter::repeat_n('*', run));
+            i += run;
+        } else {
+            masked.push(chars[i]);
+            i += 1;
+        }
+    }
+    masked
+}
+
 /// 56000 分 → "560.00".
 pub fn yuan(fen: i64) -> String {
     let sign = if fen < 0 { "-" } else { "" };
@@ -50,6 +85,16 @@ mod tests {
         assert_eq!(mask_name("欧阳娜娜"), "欧**娜");
         assert_eq!(mask_name("巴特尔"), "巴*尔");
         assert_eq!(mask_name(" "), "");
+    }
+
+    #[test]
+    fn texts_lose_names_and_numbers() {
+        let names = vec!["巴特尔".to_string(), "巴特".to_string(), "兰".to_string()];
+        assert_eq!(
+            mask_text("巴特尔与巴特同住，电话13800001234，身份证15062119800101123X，养羊20只", &names),
+            "巴*尔与巴*同住，电话***********，身份证******************，养羊20只"
+        );
+        assert_eq!(mask_text("兰花", &names), "兰花", "one-character names are left alone");
     }
 
     #[test]
