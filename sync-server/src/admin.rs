@@ -2,9 +2,10 @@
 
 use crate::audit::AuditEvent;
 use crate::blobs::BlobDir;
-use crate::store::{Role, Store, StoreError};
+use crate::store::{Store, StoreError};
 use crate::sync_engine::write_server_change;
 use jiuzhu_shared::schema::{CaseDoc, SCHEMA_VERSION};
+use jiuzhu_shared::workflow::{Role, UnknownRole};
 use jiuzhu_shared::{BlobHash, CaseDocument, CaseId, DeviceId};
 use serde_json::{Value, json};
 
@@ -18,6 +19,8 @@ pub enum AdminError {
     NoCase(CaseId),
     #[error("no device {0}")]
     NoDevice(DeviceId),
+    #[error(transparent)]
+    Role(#[from] UnknownRole),
     #[error("{0}")]
     Invalid(String),
 }
@@ -294,7 +297,7 @@ pub fn set_workflow_file(
 pub fn system_who(store: &dyn Store) -> Result<crate::workflow::Who> {
     Ok(crate::workflow::Who {
         name: "系统（定期核查）".into(),
-        role: jiuzhu_shared::workflow::Role::Caseworker,
+        role: Role::Caseworker,
         actor: store.server_actor()?,
         audit: "server schedule".into(),
     })

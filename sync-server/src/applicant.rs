@@ -5,7 +5,7 @@
 use crate::console::workflow::{image_response, load_config, pdf_response};
 use crate::console::{ApiResult, ConsoleError, blocking};
 use crate::http::{AppState, now};
-use crate::store::{Item, Role};
+use crate::store::Item;
 use crate::workflow::flow::{APPLICANT_SESSION, Application, Flow, OTP, OTP_ADDRESS};
 use crate::workflow::reviews::ReportInput;
 use crate::workflow::service::{self, in_txn};
@@ -18,7 +18,7 @@ use axum::{Json, Router};
 use bytes::Bytes;
 use jiuzhu_shared::CaseId;
 use jiuzhu_shared::rules::date::Date;
-use jiuzhu_shared::workflow::{Role as WfRole, State as WfState};
+use jiuzhu_shared::workflow::{Role, State as WfState};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -325,7 +325,7 @@ impl Applicant {
     fn who(&self, st: &AppState) -> ApiResult<Who> {
         Ok(Who {
             name: format!("申请人 {}", mask_phone(&self.0)),
-            role: WfRole::Applicant,
+            role: Role::Applicant,
             actor: st.store.server_actor()?,
             audit: format!("applicant {}", mask_phone(&self.0)),
         })

@@ -1,7 +1,7 @@
 //! Who may do what, and where (docs/security.md has the same matrix in prose). Pure: handlers ask
 //! these questions; tests check every cell.
 
-use crate::store::Role;
+use jiuzhu_shared::workflow::Role;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {

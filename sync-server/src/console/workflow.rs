@@ -17,7 +17,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use jiuzhu_shared::CaseId;
 use jiuzhu_shared::rules::date::Date;
-use jiuzhu_shared::workflow::{Action, Role as WfRole};
+use jiuzhu_shared::workflow::{Action, Role};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -67,19 +67,10 @@ pub fn load_config(st: &AppState) -> ApiResult<WorkflowConfig> {
     })
 }
 
-/// The engine role of a console user.
-fn role_of(user: &ConsoleUser) -> WfRole {
-    WfRole::ALL
-        .iter()
-        .copied()
-        .find(|r| r.code() == user.0.role.as_str())
-        .unwrap_or(WfRole::Admin)
-}
-
 fn who(st: &AppState, user: &ConsoleUser) -> ApiResult<Who> {
     Ok(Who {
         name: user.0.name.clone(),
-        role: role_of(user),
+        role: user.0.role,
         actor: st.store.user_actor(user.0.id)?,
         audit: user.label(),
     })
@@ -185,7 +176,7 @@ pub fn workflow_json(st: &AppState, user: &ConsoleUser, case: CaseId) -> ApiResu
             "next_review": f.next_review, "open_review": f.open_review, "origin": flow.origin,
         },
         "records": records,
-        "actions": service::available(&flow, doc.as_ref(), role_of(user), &config, today),
+        "actions": service::available(&flow, doc.as_ref(), user.0.role, &config, today),
         "deadline": state_due, "overall": overall,
         "calendar_installed": config.has_calendar,
         "notices": notices, "materials": materials,
@@ -224,9 +215,9 @@ async fn take(
             // move assigns nobody.
             let team = input.team.clone().unwrap_or_default();
             for name in &team {
-                let ok = store.user_by_name(name.trim())?.is_some_and(|u| {
-                    u.role == crate::store::Role::Investigator && user.sees(&u.township)
-                });
+                let ok = store
+                    .user_by_name(name.trim())?
+                    .is_some_and(|u| u.role == Role::Investigator && user.sees(&u.township));
                 if !ok {
                     return Err(ConsoleError::invalid(format!(
                         "{name} 不是本乡镇的调查员。"
