@@ -7,8 +7,8 @@ use crate::console::{ApiResult, ConsoleError, blocking};
 use crate::http::{AppState, now};
 use crate::store::Item;
 use crate::workflow::flow::{APPLICANT_SESSION, Application, Flow, OTP, OTP_ADDRESS};
+use crate::workflow::flows::{self, in_txn};
 use crate::workflow::reviews::ReportInput;
-use crate::workflow::service::{self, in_txn};
 use crate::workflow::{Who, WorkflowError, applications, mask_phone, notices};
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header, request::Parts};
@@ -355,7 +355,7 @@ fn summary(f: &Flow, store: &dyn crate::store::Store) -> Value {
 async fn me(State(st): State<AppState>, a: Applicant) -> ApiResult {
     blocking(move || {
         let store = st.store.as_ref();
-        let cases: Vec<Value> = service::all_flows(store)?
+        let cases: Vec<Value> = flows::all_flows(store)?
             .iter()
             .filter(|f| f.phone.as_deref() == Some(a.0.as_str()))
             .rev()
@@ -394,7 +394,7 @@ fn case_id(id: &str) -> ApiResult<CaseId> {
 
 /// The applicant's own case, for reading (404 for anybody else's, without telling which).
 fn own_flow(st: &AppState, a: &Applicant, id: &str) -> ApiResult<Flow> {
-    service::flow_of(st.store.as_ref(), case_id(id)?)?
+    flows::flow_of(st.store.as_ref(), case_id(id)?)?
         .filter(|f| f.phone.as_deref() == Some(a.0.as_str()))
         .ok_or_else(not_found)
 }
@@ -403,7 +403,7 @@ fn own_flow(st: &AppState, a: &Applicant, id: &str) -> ApiResult<Flow> {
 fn case_json(st: &AppState, f: &Flow) -> ApiResult {
     let store = st.store.as_ref();
     let case: CaseId = f.case_id.parse().map_err(|_| ConsoleError::not_found())?;
-    let timeline: Vec<Value> = service::records(store, case)?
+    let timeline: Vec<Value> = flows::records(store, case)?
         .into_iter()
         .filter(|r| r.to != r.from)
         .map(|r| {

@@ -92,7 +92,7 @@ pub fn seed(
     if !config::calendar_path(data_root).exists() {
         config::install(data_root, Which::Calendar, config::EXAMPLE_CALENDAR)?;
     }
-    if crate::workflow::service::all_flows(store)?.is_empty() {
+    if crate::workflow::flows::all_flows(store)?.is_empty() {
         demo_application(store, data_root, now)?;
     }
     if !crate::proposals::config_path(data_root).exists() {

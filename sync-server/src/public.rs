@@ -5,8 +5,8 @@
 use crate::console::workflow::load_config;
 use crate::console::{ApiResult, ConsoleError, blocking};
 use crate::http::{AppState, now};
+use crate::workflow::flows::all_flows;
 use crate::workflow::meetings;
-use crate::workflow::service::all_flows;
 use crate::workflow::{Who, publicity};
 use axum::extract::{Path, Query, State};
 use axum::routing::{get, post};

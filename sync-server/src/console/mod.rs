@@ -261,7 +261,7 @@ fn rows_in_scope(st: &AppState, user: &ConsoleUser) -> ApiResult<Vec<CaseRow>> {
     let config = workflow::load_config(st)?;
     let today = jiuzhu_shared::rules::date::Date::in_china(now());
     let flows: std::collections::HashMap<String, crate::workflow::flow::Flow> =
-        crate::workflow::service::all_flows(st.store.as_ref())?
+        crate::workflow::flows::all_flows(st.store.as_ref())?
             .into_iter()
             .map(|f| (f.case_id.clone(), f))
             .collect();

@@ -7,6 +7,7 @@ use crate::admin;
 use crate::http::{AppState, now};
 use crate::workflow::config::{self, WorkflowConfig};
 use crate::workflow::flow::Flow;
+use crate::workflow::flows;
 use crate::workflow::meetings::{self, MeetingInput};
 use crate::workflow::service::{self, ActionInput};
 use crate::workflow::{Who, WorkflowError, applications, notices, publicity};
@@ -93,13 +94,13 @@ pub fn pdf_response(bytes: Vec<u8>, name: &str) -> Response {
 }
 
 fn flow_or_legacy(st: &AppState, case: CaseId, today: Date) -> ApiResult<Flow> {
-    if let Some(f) = service::flow_of(st.store.as_ref(), case)? {
+    if let Some(f) = flows::flow_of(st.store.as_ref(), case)? {
         return Ok(f);
     }
     let doc = admin::load_case(st.store.as_ref(), case)?
         .read()
         .map_err(crate::store::StoreError::from)?;
-    Ok(service::legacy_flow(case, &doc, today))
+    Ok(flows::legacy_flow(case, &doc, today))
 }
 
 fn mask_application(app: &mut Value) {
@@ -124,7 +125,7 @@ pub fn workflow_json(st: &AppState, user: &ConsoleUser, case: CaseId) -> ApiResu
         .ok()
         .and_then(|d| d.read().ok());
     let store = st.store.as_ref();
-    let records: Vec<Value> = service::records(store, case)?
+    let records: Vec<Value> = flows::records(store, case)?
         .into_iter()
         .map(|r| {
             json!({
@@ -251,7 +252,7 @@ fn change_facts(
     user.may(access::Action::Decide)?;
     let config = load_config(st)?;
     let who = who(st, user)?;
-    service::in_txn(st.store.as_ref(), &mut |txn| {
+    flows::in_txn(st.store.as_ref(), &mut |txn| {
         service::update_facts(
             txn,
             &config,

@@ -8,7 +8,8 @@
 
 use super::config::WorkflowConfig;
 use super::flow::{BALLOT, Flow, MEETING, VOTE_LINK};
-use super::service::{ActionInput, act_in, in_txn, load_flow, update_facts};
+use super::flows::{in_txn, load_flow};
+use super::service::{ActionInput, act_in, update_facts};
 use super::{Result, Who, WorkflowError};
 use crate::store::{DocTxn, Item, Store, StoreError};
 use jiuzhu_shared::CaseId;

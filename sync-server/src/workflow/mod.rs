@@ -6,7 +6,9 @@
 //!
 //! * `config` — regional options and the holiday calendar from the data directory.
 //! * `flow` — the stored shapes (flow, facts, records) and the engine's view of a case.
+//! * `flows` — the flow store: flows, transition records, the document as the workflow reads it.
 //! * `service` — actions: decide, record, write the header, issue notices.
+//! * `cadence` — when an active case is next reviewed.
 //! * `notices` — the written notices (告知书) and their PDF documents.
 //! * `applications` — cases applied for on the phone pages (draft, materials, signatures).
 //! * `meetings` — 民主评议: roster, recusal, ballots, tallies, minutes.
@@ -14,8 +16,10 @@
 //! * `reviews` — periodic reports (定期报告) and scheduled reviews creating change-review cases.
 
 pub mod applications;
+pub mod cadence;
 pub mod config;
 pub mod flow;
+pub mod flows;
 pub mod meetings;
 pub mod notices;
 pub mod publicity;
