@@ -6,6 +6,7 @@ pub mod applicant;
 pub mod audit;
 pub mod auth;
 pub mod blobs;
+pub mod cases;
 pub mod console;
 pub mod demo;
 pub mod http;

@@ -11,6 +11,7 @@ pub mod workflow;
 use crate::admin::{self, AdminError};
 use crate::audit::AuditEvent;
 use crate::auth;
+use crate::cases::{self, CaseError, Editor};
 use crate::http::{AppState, now};
 use crate::store::{StoreError, User};
 use crate::sync_engine::write_server_change;
@@ -101,11 +102,21 @@ impl From<StoreError> for ConsoleError {
     }
 }
 
+impl From<CaseError> for ConsoleError {
+    fn from(e: CaseError) -> Self {
+        match e {
+            CaseError::NoCase(_) => Self::not_found(),
+            CaseError::Store(s) => s.into(),
+            other => Self::invalid(other.to_string()),
+        }
+    }
+}
+
 impl From<AdminError> for ConsoleError {
     fn from(e: AdminError) -> Self {
         match e {
-            AdminError::NoCase(_) => Self::not_found(),
             AdminError::Store(s) => s.into(),
+            AdminError::Case(c) => c.into(),
             other => Self::invalid(other.to_string()),
         }
     }
@@ -323,7 +334,7 @@ fn case_to_decide(st: &AppState, user: &ConsoleUser, id: &str) -> ApiResult<Case
 }
 
 fn detail(st: &AppState, user: &ConsoleUser, case: CaseId) -> ApiResult {
-    let mut v = admin::export_case(st.store.as_ref(), &st.blobs, case)?;
+    let mut v = cases::export_case(st.store.as_ref(), &st.blobs, case)?;
     if access::masks_id_numbers(user.0.role) {
         access::mask_case_json(&mut v);
     }
@@ -351,7 +362,7 @@ async fn history(
     blocking(move || {
         let case = scoped_case(&st, &user, &id)?;
         user.audit(&st, "view_history", Some(case), json!({}))?;
-        let mut doc = admin::load_case(st.store.as_ref(), case)?;
+        let mut doc = cases::load_case(st.store.as_ref(), case)?;
         let mut owners = std::collections::HashMap::new();
         let mut changes = Vec::new();
         for m in doc.automerge().get_changes_meta(&[]) {
@@ -465,16 +476,12 @@ async fn assign(
                 )));
             }
         }
-        let actor = st.store.user_actor(user.0.id)?;
-        admin::assign_as(
-            st.store.as_ref(),
-            case,
-            &team,
-            actor,
-            &user.0.name,
-            &user.label(),
-            now(),
-        )?;
+        let by = Editor {
+            actor: st.store.user_actor(user.0.id)?,
+            name: user.0.name.clone(),
+            audit: user.label(),
+        };
+        cases::assign_as(st.store.as_ref(), case, &team, &by, now())?;
         detail(&st, &user, case)
     })
     .await
@@ -777,7 +784,7 @@ async fn proposal(
             }
             Err(e) => return Err(rules_error(e)),
         };
-        let doc = admin::load_case(st.store.as_ref(), case)?
+        let doc = cases::load_case(st.store.as_ref(), case)?
             .read()
             .map_err(StoreError::from)?;
         let p = proposals::for_case(&config, &doc, proposals::today(now()))

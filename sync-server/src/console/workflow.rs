@@ -3,7 +3,7 @@
 //! applicants' materials, 民主评议 meetings and the printable 公示 / 公布.
 
 use super::{ApiResult, ConsoleError, ConsoleUser, access, blocking, scoped_case, text};
-use crate::admin;
+use crate::cases;
 use crate::http::{AppState, now};
 use crate::workflow::config::{self, WorkflowConfig};
 use crate::workflow::flow::Flow;
@@ -97,7 +97,7 @@ fn flow_or_legacy(st: &AppState, case: CaseId, today: Date) -> ApiResult<Flow> {
     if let Some(f) = flows::flow_of(st.store.as_ref(), case)? {
         return Ok(f);
     }
-    let doc = admin::load_case(st.store.as_ref(), case)?
+    let doc = cases::load_case(st.store.as_ref(), case)?
         .read()
         .map_err(crate::store::StoreError::from)?;
     Ok(flows::legacy_flow(case, &doc, today))
@@ -121,7 +121,7 @@ pub fn workflow_json(st: &AppState, user: &ConsoleUser, case: CaseId) -> ApiResu
     let now = now();
     let today = Date::in_china(now);
     let flow = flow_or_legacy(st, case, today)?;
-    let doc = admin::load_case(st.store.as_ref(), case)
+    let doc = cases::load_case(st.store.as_ref(), case)
         .ok()
         .and_then(|d| d.read().ok());
     let store = st.store.as_ref();
@@ -226,7 +226,7 @@ async fn take(
                 }
             }
             service::check(store, &config, case, &who, &input, now)?;
-            admin::assign_as(store, case, &team, who.actor, &who.name, &who.audit, now)?;
+            cases::assign_as(store, case, &team, &who.editor(), now)?;
         }
         service::act(store, &config, case, &who, &input, now)?;
         workflow_json(&st, &user, case)

@@ -62,6 +62,17 @@ pub struct Who {
     pub audit: String,
 }
 
+impl Who {
+    /// The same actor as a writer of case documents.
+    pub fn editor(&self) -> crate::cases::Editor {
+        crate::cases::Editor {
+            actor: self.actor,
+            name: self.name.clone(),
+            audit: self.audit.clone(),
+        }
+    }
+}
+
 /// `138****0000`: phones are shown masked in records and logs other than the code adapter's.
 pub fn mask_phone(phone: &str) -> String {
     if phone.len() == 11 {

@@ -24,7 +24,7 @@ pub fn household_size(store: &dyn Store, flow: &Flow) -> usize {
     flow.case_id
         .parse()
         .ok()
-        .and_then(|id| crate::admin::load_case(store, id).ok())
+        .and_then(|id| crate::cases::load_case(store, id).ok())
         .and_then(|d| d.read().ok())
         .map(|d| d.declared.members.len())
         .unwrap_or(0)
