@@ -4,7 +4,7 @@
 
 use crate::audit::AuditEvent;
 use crate::cases::{CaseError, user_named};
-use crate::console::access;
+use crate::review::access;
 use crate::store::{Store, StoreError};
 use jiuzhu_shared::DeviceId;
 use jiuzhu_shared::workflow::{Role, UnknownRole};

@@ -14,6 +14,7 @@ pub mod projection;
 pub mod proposals;
 pub mod public;
 pub mod redirect;
+pub mod review;
 pub mod store;
 pub mod sync_engine;
 pub mod tls;

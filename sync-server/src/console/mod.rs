@@ -2,10 +2,6 @@
 //! its static web app. Handlers translate between HTTP and the store, admin operations and the
 //! pure queue logic; every request is authorised here by role and township scope.
 
-pub mod access;
-pub mod export;
-pub mod queue;
-pub mod text;
 pub mod workflow;
 
 use crate::admin::{self, AdminError};
@@ -13,6 +9,8 @@ use crate::audit::AuditEvent;
 use crate::auth;
 use crate::cases::{self, CaseError, Editor};
 use crate::http::{AppState, now};
+use crate::review::queue::{CaseRow, Filter};
+use crate::review::{access, export, text};
 use crate::store::{StoreError, User};
 use crate::sync_engine::write_server_change;
 use axum::extract::{FromRequestParts, Path, Query, State};
@@ -23,7 +21,6 @@ use axum::{Json, Router};
 use jiuzhu_shared::schema::ReviewNote;
 use jiuzhu_shared::workflow::Role;
 use jiuzhu_shared::{BlobHash, CaseId, DeviceId};
-use queue::{CaseRow, Filter};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -183,7 +180,7 @@ impl ConsoleUser {
     }
 
     fn sees(&self, township: &str) -> bool {
-        access::banner_wide(self.0.role) || self.0.township == township
+        access::sees(&self.0, township)
     }
 
     /// Refuse (403) an action the user's role may not take.

@@ -2,9 +2,10 @@
 //! user's role could take, taking them, the 初审 checklist and flags, objection intake, notices,
 //! applicants' materials, 民主评议 meetings and the printable 公示 / 公布.
 
-use super::{ApiResult, ConsoleError, ConsoleUser, access, blocking, scoped_case, text};
+use super::{ApiResult, ConsoleError, ConsoleUser, blocking, scoped_case};
 use crate::cases;
 use crate::http::{AppState, now};
+use crate::review::{access, text};
 use crate::workflow::config::{self, WorkflowConfig};
 use crate::workflow::flow::Flow;
 use crate::workflow::flows;
