@@ -2,9 +2,10 @@
 //! number and one-time code, the application with its materials and signatures, the status page
 //! with every notice, and periodic reports. An applicant reaches only the cases of their phone.
 
+use crate::clock::{now, today};
 use crate::console::workflow::{image_response, load_config, pdf_response};
 use crate::console::{ApiResult, ConsoleError, blocking};
-use crate::http::{AppState, now};
+use crate::http::AppState;
 use crate::store::Item;
 use crate::workflow::flow::{APPLICANT_SESSION, Application, Flow, OTP, OTP_ADDRESS};
 use crate::workflow::flows::{self, in_txn};
@@ -17,7 +18,6 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use bytes::Bytes;
 use jiuzhu_shared::CaseId;
-use jiuzhu_shared::rules::date::Date;
 use jiuzhu_shared::workflow::{Role, State as WfState};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
@@ -606,9 +606,4 @@ async fn notice_pdf(
         Ok(pdf_response(notices::pdf(&n)?, &n.kind))
     })
     .await
-}
-
-/// Today's date (China) for pages that show it.
-pub fn today() -> Date {
-    Date::in_china(now())
 }

@@ -2,6 +2,7 @@
 
 use crate::auth;
 use crate::blobs::{Appended, BlobDir, BlobError};
+use crate::clock::now;
 use crate::store::{Device, EnrollError, NewDevice, Store, StoreError};
 use crate::sync_engine;
 use axum::Router;
@@ -39,13 +40,6 @@ pub fn cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
         .filter_map(|kv| kv.trim().split_once('='))
         .find(|(k, _)| *k == name)
         .map(|(_, v)| v.to_string())
-}
-
-pub fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
 }
 
 pub fn router(state: AppState) -> Router {

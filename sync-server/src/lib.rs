@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod blobs;
 pub mod cases;
+pub mod clock;
 pub mod console;
 pub mod demo;
 pub mod http;
@@ -155,7 +156,7 @@ fn spawn_review_scheduler(state: &http::AppState) {
             tick.tick().await;
             let (store, root) = (store.clone(), root.clone());
             let r = tokio::task::spawn_blocking(move || {
-                let now = http::now();
+                let now = clock::now();
                 let today = jiuzhu_shared::rules::date::Date::in_china(now);
                 admin::schedule_reviews(store.as_ref(), &root, today, now)
             })

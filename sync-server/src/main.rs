@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use jiuzhu_server::{DataDir, admin, cases, demo, http::now};
+use jiuzhu_server::{DataDir, admin, cases, clock::now, demo};
 use std::path::PathBuf;
 
 #[derive(Parser)]

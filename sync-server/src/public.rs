@@ -2,9 +2,10 @@
 //! and 民主评议 ballots reached by a representative's one-time link. Only what domain §6.2
 //! allows leaves the server here.
 
+use crate::clock::now;
 use crate::console::workflow::load_config;
 use crate::console::{ApiResult, ConsoleError, blocking};
-use crate::http::{AppState, now};
+use crate::http::AppState;
 use crate::workflow::flows::all_flows;
 use crate::workflow::meetings;
 use crate::workflow::{Who, publicity};

@@ -3,7 +3,7 @@
 
 pub mod proxy;
 
-use jiuzhu_server::{DataDir, Running, admin, http::now, store::Store};
+use jiuzhu_server::{DataDir, Running, admin, clock::now, store::Store};
 use jiuzhu_shared::CaseId;
 use jiuzhu_tablet_core::Tablet;
 use std::path::{Path, PathBuf};

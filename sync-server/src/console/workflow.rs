@@ -4,7 +4,8 @@
 
 use super::{ApiResult, ConsoleError, ConsoleUser, blocking, scoped_case};
 use crate::cases;
-use crate::http::{AppState, now};
+use crate::clock::now;
+use crate::http::AppState;
 use crate::review::{access, text};
 use crate::workflow::config::{self, WorkflowConfig};
 use crate::workflow::flow::Flow;
