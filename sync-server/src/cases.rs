@@ -1,14 +1,17 @@
-//! The case library: creating cases, assigning investigator teams, loading a case's document and
-//! exporting it with its conflicts and evidence. Used by the console, the admin CLI and the
-//! workflow; no HTTP here.
+//! The case library: creating cases, assigning investigator teams, loading a case's document,
+//! exporting it with its conflicts and evidence, its change history, and the console's direct
+//! edits (resolve a conflict, return for correction, accept the investigation). Used by the
+//! console API, the admin CLI and the workflow; no HTTP here.
 
 use crate::audit::AuditEvent;
 use crate::blobs::BlobDir;
+use crate::review::text;
 use crate::store::{Store, StoreError, User};
 use crate::sync_engine::write_server_change;
-use jiuzhu_shared::schema::{CaseDoc, SCHEMA_VERSION};
+use jiuzhu_shared::schema::{CaseDoc, ReviewNote, SCHEMA_VERSION};
 use jiuzhu_shared::workflow::Role;
-use jiuzhu_shared::{ActorKey, BlobHash, CaseDocument, CaseId};
+use jiuzhu_shared::{ActorKey, BlobHash, CaseDocument, CaseId, DocError};
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 #[derive(Debug, thiserror::Error)]
@@ -193,4 +196,117 @@ pub fn export_case(store: &dyn Store, blobs: &BlobDir, case: CaseId) -> Result<V
 
 pub fn list_cases(store: &dyn Store) -> Result<Value> {
     Ok(json!(store.list_cases()?))
+}
+
+/// Every change of the case's document, oldest first, with who wrote it.
+pub fn history(store: &dyn Store, case: CaseId) -> Result<Value> {
+    let mut doc = load_case(store, case)?;
+    let mut owners = std::collections::HashMap::new();
+    let mut changes = Vec::new();
+    for m in doc.automerge().get_changes_meta(&[]) {
+        let actor = m.actor.to_hex_string();
+        if !owners.contains_key(&actor) {
+            owners.insert(actor.clone(), store.actor_owner(&actor)?);
+        }
+        changes.push(json!({
+            "hash": m.hash.to_string(), "actor": actor, "by": owners[&actor],
+            "time": m.timestamp, "message": m.message.map(|c| c.to_string()),
+        }));
+    }
+    changes.sort_by_key(|c| c["time"].as_i64());
+    Ok(json!({ "changes": changes }))
+}
+
+/// Write `by`'s change into a case document with its audit record (one transaction), then log
+/// it in the case's workflow. A change the document refuses is `Invalid` with its reason.
+fn edit(
+    store: &dyn Store,
+    case: CaseId,
+    by: &Editor,
+    (action, detail): (&str, Value),
+    now: i64,
+    change: &mut dyn FnMut(&mut CaseDocument, i64) -> Result<(), DocError>,
+) -> Result<()> {
+    let mut failure = None;
+    let r = store.transact(&mut |txn| {
+        write_server_change(txn, case, by.actor, now, &mut |doc| {
+            change(doc, now).inspect_err(|e| failure = Some(e.to_string()))
+        })?;
+        txn.audit(&AuditEvent::new(
+            now,
+            by.audit.as_str(),
+            action,
+            Some(case.to_string()),
+            detail.clone(),
+        ))
+    });
+    if let Some(message) = failure {
+        return Err(CaseError::Invalid(message));
+    }
+    r?;
+    store.add_workflow(case, action, &by.name, now, &detail)?;
+    Ok(())
+}
+
+/// Settle a conflict: `value` wins at `path`.
+pub fn resolve(
+    store: &dyn Store,
+    case: CaseId,
+    by: &Editor,
+    (path, value): (&str, &Value),
+    now: i64,
+) -> Result<()> {
+    let d = json!({ "path": path, "value": value });
+    edit(store, case, by, ("resolve", d), now, &mut |doc, now| {
+        doc.resolve(path, value, now)
+    })
+}
+
+/// A review note: on a field (`path`) or on the case as a whole.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Note {
+    pub path: Option<String>,
+    pub text: String,
+}
+
+/// Return the case to its investigators with notes (at least one that says something).
+pub fn return_for_correction(
+    store: &dyn Store,
+    case: CaseId,
+    by: &Editor,
+    notes: &[Note],
+    now: i64,
+) -> Result<()> {
+    let notes: Vec<&Note> = notes.iter().filter(|n| !n.text.trim().is_empty()).collect();
+    if notes.is_empty() {
+        return Err(CaseError::Invalid(text::NOTES_REQUIRED.into()));
+    }
+    let d = json!({ "notes": notes.iter().map(|n| json!({"path": n.path, "text": n.text})).collect::<Vec<_>>() });
+    edit(store, case, by, ("return", d), now, &mut |doc, now| {
+        doc.update("return for correction", now, |c| {
+            for n in &notes {
+                c.review_notes.push(ReviewNote {
+                    id: jiuzhu_shared::ids::new_row_id(),
+                    path: n.path.clone().filter(|p| !p.trim().is_empty()),
+                    text: n.text.trim().to_string(),
+                    by: by.name.clone(),
+                    at: Some(now * 1000),
+                    ..Default::default()
+                });
+            }
+            c.header.status = "returned".into();
+            Ok(())
+        })
+    })
+}
+
+/// Accept the investigation (验收).
+pub fn accept(store: &dyn Store, case: CaseId, by: &Editor, comment: &str, now: i64) -> Result<()> {
+    let d = json!({ "comment": comment });
+    edit(store, case, by, ("accept", d), now, &mut |doc, now| {
+        doc.update("accept investigation", now, |c| {
+            c.header.status = "investigation_accepted".into();
+            Ok(())
+        })
+    })
 }

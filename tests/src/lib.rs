@@ -36,7 +36,7 @@ impl SentCodes {
     }
 }
 
-impl jiuzhu_server::applicant::CodeSender for SentCodes {
+impl jiuzhu_server::applicants::CodeSender for SentCodes {
     fn send(&self, phone: &str, code: &str) -> Result<(), String> {
         self.0
             .lock()

@@ -92,6 +92,17 @@ pub fn flow_of(store: &dyn Store, case: CaseId) -> Result<Option<Flow>> {
         .transpose()
 }
 
+/// The flow of a case, stored or (for a case created before workflows) built from its header.
+pub fn flow_or_legacy(store: &dyn Store, case: CaseId, today: Date) -> Result<Flow> {
+    if let Some(f) = flow_of(store, case)? {
+        return Ok(f);
+    }
+    let doc = crate::cases::load_case(store, case)?
+        .read()
+        .map_err(StoreError::from)?;
+    Ok(legacy_flow(case, &doc, today))
+}
+
 pub fn all_flows(store: &dyn Store) -> Result<Vec<Flow>> {
     store
         .items(FLOW, None)?

@@ -14,6 +14,7 @@
 //! * `meetings` — 民主评议: roster, recusal, ballots, tallies, minutes.
 //! * `publicity` — 公示 and 公布 entries, objection intake.
 //! * `reviews` — periodic reports (定期报告) and scheduled reviews creating change-review cases.
+//! * `view` — the console's view of a case's workflow.
 
 pub mod applications;
 pub mod cadence;
@@ -25,6 +26,7 @@ pub mod notices;
 pub mod publicity;
 pub mod reviews;
 pub mod service;
+pub mod view;
 
 use crate::store::StoreError;
 use jiuzhu_shared::workflow::Refusal;
@@ -42,6 +44,8 @@ pub enum WorkflowError {
     Forbidden(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Case(#[from] crate::cases::CaseError),
 }
 
 impl From<jiuzhu_shared::DocError> for WorkflowError {

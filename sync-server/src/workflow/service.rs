@@ -437,7 +437,7 @@ pub fn check(
 
 /// Change the kept facts without a transition (the 初审 checklist, 单独登记备案, minutes
 /// recorded), with an audit record and the header refreshed.
-pub fn update_facts(
+pub fn update_facts_in(
     txn: &mut dyn DocTxn,
     config: &WorkflowConfig,
     case: CaseId,
@@ -458,6 +458,45 @@ pub fn update_facts(
         detail,
     ))?;
     Ok(flow)
+}
+
+/// [`update_facts_in`] in its own transaction.
+pub fn update_facts(
+    store: &dyn Store,
+    config: &WorkflowConfig,
+    case: CaseId,
+    who: &Who,
+    (what, detail): (&str, Value),
+    now: i64,
+    change: &mut dyn FnMut(&mut Facts) -> Result<()>,
+) -> Result<Flow> {
+    in_txn(store, &mut |txn| {
+        update_facts_in(txn, config, case, who, (what, detail.clone()), now, change)
+    })
+}
+
+/// Take an action; one that sends the case to a team's tablets (开始调查, 重新调查) assigns the
+/// team first, once `team_ok` accepted its names. The move is checked before, so a refused move
+/// assigns nobody.
+pub fn act_assigning(
+    store: &dyn Store,
+    config: &WorkflowConfig,
+    case: CaseId,
+    who: &Who,
+    input: &ActionInput,
+    now: i64,
+    team_ok: &dyn Fn(&[String]) -> Result<()>,
+) -> Result<Flow> {
+    if matches!(
+        input.action,
+        Action::StartInvestigation | Action::Reinvestigate
+    ) {
+        let team = input.team.clone().unwrap_or_default();
+        team_ok(&team)?;
+        check(store, config, case, who, input, now)?;
+        crate::cases::assign_as(store, case, &team, &who.editor(), now)?;
+    }
+    act(store, config, case, who, input, now)
 }
 
 /// The moves a role could take from the case's state now: allowed or the engine's reason.
