@@ -70,8 +70,8 @@ pub fn seed(
                 "declared": {"application_date": "2026-11-20", "members": members,
                              "income": [{"category": "business", "item": "养羊", "amount_fen": 1_200_000, "period_months": 12}]},
             });
-            let id = admin::add_case(store, &case.to_string(), now)?;
-            admin::assign(store, id, &["王建国".into(), "李秀英".into()], now)?;
+            let id = crate::cases::add_case(store, &case.to_string(), now)?;
+            crate::cases::assign(store, id, &["王建国".into(), "李秀英".into()], now)?;
         }
     }
     if store.user_by_name(DEMO_LEAD)?.is_none() {
@@ -92,7 +92,7 @@ pub fn seed(
     if !config::calendar_path(data_root).exists() {
         config::install(data_root, Which::Calendar, config::EXAMPLE_CALENDAR)?;
     }
-    if crate::workflow::service::all_flows(store)?.is_empty() {
+    if crate::workflow::flows::all_flows(store)?.is_empty() {
         demo_application(store, data_root, now)?;
     }
     if !crate::proposals::config_path(data_root).exists() {

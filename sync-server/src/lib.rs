@@ -2,21 +2,20 @@
 //! queryable case projection, over HTTPS (axum + rustls).
 
 pub mod admin;
-pub mod applicant;
+pub mod api;
+pub mod applicants;
 pub mod audit;
 pub mod auth;
 pub mod blobs;
-pub mod console;
+pub mod cases;
+pub mod clock;
 pub mod demo;
-pub mod http;
 pub mod projection;
 pub mod proposals;
-pub mod public;
-pub mod redirect;
+pub mod review;
 pub mod store;
 pub mod sync_engine;
 pub mod tls;
-pub mod web;
 pub mod workflow;
 
 use std::path::{Path, PathBuf};
@@ -97,7 +96,7 @@ pub async fn start_with_lease(
         tls_cert,
         tls_key,
         lease_secs,
-        Arc::new(applicant::LogSender),
+        Arc::new(applicants::LogSender),
     )
     .await
 }
@@ -109,10 +108,10 @@ pub async fn start_with_codes(
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
     lease_secs: i64,
-    codes: Arc<dyn applicant::CodeSender>,
+    codes: Arc<dyn applicants::CodeSender>,
 ) -> anyhow::Result<Running> {
     let tls = tls::load_or_create(&data.root, tls_cert, tls_key)?;
-    let state = http::AppState {
+    let state = api::AppState {
         data_root: data.root.clone(),
         store: Arc::new(data.open_store()?),
         blobs: Arc::new(data.open_blobs()?),
@@ -125,10 +124,10 @@ pub async fn start_with_codes(
         listener,
         axum_server::tls_rustls::RustlsConfig::from_config(tls.config),
     )?
-    .map(|tls| tls.acceptor(redirect::RedirectPlainHttp))
+    .map(|tls| tls.acceptor(api::redirect::RedirectPlainHttp))
     .handle(handle.clone());
     spawn_review_scheduler(&state);
-    let app = http::router(state);
+    let app = api::router(state);
     // Handlers may see the client's address (the applicants' one-time codes are limited per address).
     let task = tokio::spawn(async move {
         server
@@ -145,7 +144,7 @@ pub async fn start_with_codes(
 
 /// Every 6 hours (and once at start), open change reviews for active cases whose periodic review
 /// is due. Failures are logged and retried at the next tick.
-fn spawn_review_scheduler(state: &http::AppState) {
+fn spawn_review_scheduler(state: &api::AppState) {
     let (store, root) = (state.store.clone(), state.data_root.clone());
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(6 * 3600));
@@ -153,7 +152,7 @@ fn spawn_review_scheduler(state: &http::AppState) {
             tick.tick().await;
             let (store, root) = (store.clone(), root.clone());
             let r = tokio::task::spawn_blocking(move || {
-                let now = http::now();
+                let now = clock::now();
                 let today = jiuzhu_shared::rules::date::Date::in_china(now);
                 admin::schedule_reviews(store.as_ref(), &root, today, now)
             })

@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use jiuzhu_server::{DataDir, admin, demo, http::now};
+use jiuzhu_server::{DataDir, admin, cases, clock::now, demo};
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -221,10 +221,10 @@ fn main() -> anyhow::Result<()> {
                 AdminCmd::AddCase { file } => {
                     let text = std::fs::read_to_string(&file)
                         .with_context(|| format!("cannot read {}", file.display()))?;
-                    admin::add_case(&store, &text, now)?.to_string()
+                    cases::add_case(&store, &text, now)?.to_string()
                 }
                 AdminCmd::Assign { case, users } => {
-                    admin::assign(&store, case.parse()?, &users, now)?;
+                    cases::assign(&store, case.parse()?, &users, now)?;
                     format!("assigned {case} to {}", users.join(","))
                 }
                 AdminCmd::RevokeDevice { device } => {
@@ -233,7 +233,7 @@ fn main() -> anyhow::Result<()> {
                 }
                 AdminCmd::ExportCase { case } => {
                     let case = case.parse()?;
-                    let export = admin::export_case(&store, &data.open_blobs()?, case)?;
+                    let export = cases::export_case(&store, &data.open_blobs()?, case)?;
                     use jiuzhu_server::store::Store;
                     let ev = jiuzhu_server::audit::AuditEvent::new(
                         now,
@@ -245,7 +245,7 @@ fn main() -> anyhow::Result<()> {
                     store.audit(&ev)?;
                     serde_json::to_string_pretty(&export)?
                 }
-                AdminCmd::ListCases => serde_json::to_string_pretty(&admin::list_cases(&store)?)?,
+                AdminCmd::ListCases => serde_json::to_string_pretty(&cases::list_cases(&store)?)?,
                 AdminCmd::SetRules { file } => {
                     let text = std::fs::read_to_string(&file)
                         .with_context(|| format!("cannot read {}", file.display()))?;

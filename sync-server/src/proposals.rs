@@ -90,7 +90,7 @@ pub fn install(
     let version = new.version_on(on)?.version.clone();
     let mut changed = Vec::new();
     for view in store.list_cases()? {
-        let case = crate::admin::load_case(store, view.case_id)
+        let case = crate::cases::load_case(store, view.case_id)
             .map_err(|e| ProposalError::Store(StoreError::Invalid(e.to_string())))?
             .read()
             .map_err(StoreError::from)?;

@@ -1,10 +1,10 @@
 //! One round of the batched sync conversation (design §3), on the server side. No HTTP and no SQL:
-//! it works on a [`DocTxn`], and the caller commits the transaction before answering, so a reply the
-//! device sees always describes merges that are durable.
+//! it works on a [`DocTxn`], and the transaction is committed before answering (`serve_round`), so
+//! a reply the device sees always describes merges that are durable.
 
 use crate::audit::AuditEvent;
 use crate::projection::project;
-use crate::store::{Device, DocTxn, Result};
+use crate::store::{Device, DocTxn, Result, Store};
 use automerge::sync::{self, SyncDoc};
 use jiuzhu_shared::protocol::{DocMessage, PROTOCOL_VERSION, Refusal, SyncRequest, SyncResponse};
 use jiuzhu_shared::sync::{check_new_changes, decode_state};
@@ -16,6 +16,25 @@ pub const COMPACT_AFTER_CHUNKS: usize = 32;
 
 /// Offline lease granted when none is configured: three days of field work between syncs.
 pub const DEFAULT_LEASE_SECS: i64 = 72 * 3600;
+
+/// Serve a device's round: run it in one transaction, commit, then note the device's contact.
+/// The answer is returned only after the merges are durable.
+pub fn serve_round(
+    store: &dyn Store,
+    device: &Device,
+    req: &SyncRequest,
+    now: i64,
+    lease_secs: i64,
+) -> Result<SyncResponse> {
+    let server_actor = store.server_actor()?;
+    let mut out = None;
+    store.transact(&mut |txn| {
+        out = Some(round(txn, device, server_actor, req, now, lease_secs)?);
+        Ok(())
+    })?;
+    store.record_sync(device.id, now, &req.app_version)?;
+    Ok(out.expect("round ran"))
+}
 
 /// One round. Every answered round renews the device's offline lease to `now + lease_secs`: a
 /// device that reaches the server (and is not revoked — the caller refused those already) may

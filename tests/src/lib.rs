@@ -3,7 +3,7 @@
 
 pub mod proxy;
 
-use jiuzhu_server::{DataDir, Running, admin, http::now, store::Store};
+use jiuzhu_server::{DataDir, Running, admin, clock::now, store::Store};
 use jiuzhu_shared::CaseId;
 use jiuzhu_tablet_core::Tablet;
 use std::path::{Path, PathBuf};
@@ -36,7 +36,7 @@ impl SentCodes {
     }
 }
 
-impl jiuzhu_server::applicant::CodeSender for SentCodes {
+impl jiuzhu_server::applicants::CodeSender for SentCodes {
     fn send(&self, phone: &str, code: &str) -> Result<(), String> {
         self.0
             .lock()
@@ -115,9 +115,10 @@ impl TestServer {
     /// A case in another township, assigned to that township's investigators.
     pub fn add_case_in(&self, no: &str, township: &str, team: &[&str]) -> CaseId {
         let json = case_json(no).replace(TOWNSHIP, township);
-        let id = admin::add_case(self.store.as_ref(), &json, now()).expect("add case");
+        let id =
+            jiuzhu_server::cases::add_case(self.store.as_ref(), &json, now()).expect("add case");
         let team: Vec<String> = team.iter().map(|s| s.to_string()).collect();
-        admin::assign(self.store.as_ref(), id, &team, now()).expect("assign");
+        jiuzhu_server::cases::assign(self.store.as_ref(), id, &team, now()).expect("assign");
         id
     }
 
@@ -127,14 +128,15 @@ impl TestServer {
 
     /// A case with two declared members, assigned to `team`.
     pub fn add_case(&self, no: &str, team: &[&str]) -> CaseId {
-        let id = admin::add_case(self.store.as_ref(), &case_json(no), now()).expect("add case");
+        let id = jiuzhu_server::cases::add_case(self.store.as_ref(), &case_json(no), now())
+            .expect("add case");
         let team: Vec<String> = team.iter().map(|s| s.to_string()).collect();
-        admin::assign(self.store.as_ref(), id, &team, now()).expect("assign");
+        jiuzhu_server::cases::assign(self.store.as_ref(), id, &team, now()).expect("assign");
         id
     }
 
     pub fn export(&self, case: CaseId) -> serde_json::Value {
-        admin::export_case(
+        jiuzhu_server::cases::export_case(
             self.store.as_ref(),
             &self.data().open_blobs().expect("blobs"),
             case,

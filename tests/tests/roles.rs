@@ -176,8 +176,8 @@ async fn id_numbers_are_masked_for_the_bureau_only() {
         "\"relation\":\"本人\",\"id_number\":\"150621198001011234\"",
     );
     assert!(json.contains("150621198001011234"));
-    let case = jiuzhu_server::admin::add_case(server.store.as_ref(), &json, 0).unwrap();
-    jiuzhu_server::admin::assign(
+    let case = jiuzhu_server::cases::add_case(server.store.as_ref(), &json, 0).unwrap();
+    jiuzhu_server::cases::assign(
         server.store.as_ref(),
         case,
         &["王五".into(), "赵六".into()],

@@ -412,7 +412,7 @@ async fn a_withdrawn_case_leaves_the_tablet_only_after_its_unsent_work_is_synced
         .set(case, "visits.0.living.housing", "砖房")
         .unwrap();
     // Reassigned while the tablet is offline with unsent work.
-    jiuzhu_server::admin::assign(
+    jiuzhu_server::cases::assign(
         server.store.as_ref(),
         case,
         &["赵六".into(), "钱七".into()],

@@ -660,8 +660,8 @@ async fn one_household_from_application_to_periodic_report() {
     let opened = jiuzhu_server::admin::schedule_reviews(
         server.store.as_ref(),
         &root,
-        jiuzhu_shared::workflow::schedule::add_months(jiuzhu_server::applicant::today(), 13),
-        jiuzhu_server::http::now(),
+        jiuzhu_shared::workflow::schedule::add_months(jiuzhu_server::clock::today(), 13),
+        jiuzhu_server::clock::now(),
     )
     .unwrap();
     assert_eq!(

@@ -4,6 +4,7 @@
 
 pub mod sqlite;
 
+use jiuzhu_shared::workflow::Role;
 use jiuzhu_shared::{ActorKey, CaseId, DeviceId};
 use serde::Serialize;
 
@@ -22,54 +23,6 @@ pub enum StoreError {
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Investigator,
-    Caseworker,
-    /// Township lead.
-    Lead,
-    /// Banner civil-affairs bureau reviewer.
-    Bureau,
-    Admin,
-    /// Review representative (民主评议), phone pages only.
-    Representative,
-    /// Applicant family, phone pages only.
-    Applicant,
-}
-
-impl std::str::FromStr for Role {
-    type Err = StoreError;
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "investigator" => Ok(Role::Investigator),
-            "caseworker" => Ok(Role::Caseworker),
-            "lead" => Ok(Role::Lead),
-            "admin" => Ok(Role::Admin),
-            "bureau" => Ok(Role::Bureau),
-            "representative" => Ok(Role::Representative),
-            "applicant" => Ok(Role::Applicant),
-            other => Err(StoreError::Invalid(format!(
-                "unknown role {other:?}: use investigator, caseworker, lead, bureau, admin, representative or applicant"
-            ))),
-        }
-    }
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Investigator => "investigator",
-            Role::Caseworker => "caseworker",
-            Role::Lead => "lead",
-            Role::Admin => "admin",
-            Role::Bureau => "bureau",
-            Role::Representative => "representative",
-            Role::Applicant => "applicant",
-        }
-    }
-}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct User {

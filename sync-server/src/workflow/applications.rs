@@ -4,7 +4,8 @@
 
 use super::config::WorkflowConfig;
 use super::flow::*;
-use super::service::{ActionInput, act_in, in_txn, load_flow, put_flow};
+use super::flows::{in_txn, load_flow, put_flow};
+use super::service::{ActionInput, act_in};
 use super::{Result, Who, WorkflowError};
 use crate::blobs::BlobDir;
 use crate::store::{DocTxn, Item, Store};

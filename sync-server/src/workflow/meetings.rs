@@ -8,14 +8,18 @@
 
 use super::config::WorkflowConfig;
 use super::flow::{BALLOT, Flow, MEETING, VOTE_LINK};
-use super::service::{ActionInput, act_in, in_txn, load_flow, update_facts};
+use super::flows::{in_txn, load_flow};
+use super::notices;
+use super::service::{ActionInput, act_in, update_facts_in};
 use super::{Result, Who, WorkflowError};
+use crate::review::text;
 use crate::store::{DocTxn, Item, Store, StoreError};
+use jiuzhu_pdf::{Block, Text};
 use jiuzhu_shared::CaseId;
 use jiuzhu_shared::rules::date::Date;
 use jiuzhu_shared::workflow::{Action, State, Tally, Vote, tally};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde_json::{Value, json};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RosterEntry {
@@ -380,7 +384,7 @@ pub fn close(
             let case: CaseId = c
                 .parse()
                 .map_err(|_| WorkflowError::NotFound("没有这个案件".into()))?;
-            update_facts(
+            update_facts_in(
                 txn,
                 config,
                 case,
@@ -436,4 +440,120 @@ pub fn ballot_cases(
             })
         })
         .collect()
+}
+
+/// The console's `Meeting` answer: the meeting, each case with its tally, and the roster (who
+/// has voted, never how).
+pub fn to_json(store: &dyn Store, config: &WorkflowConfig, m: &Meeting) -> Result<Value> {
+    let mut cases = Vec::new();
+    for c in &m.case_ids {
+        let id: CaseId = c
+            .parse()
+            .map_err(|_| WorkflowError::NotFound(text::NOT_FOUND.into()))?;
+        let view = store.case_view(id)?;
+        cases.push(json!({
+            "case_id": c, "case_no": view.as_ref().map(|v| v.case_no.clone()),
+            "applicant": view.as_ref().map(|v| v.applicant.clone()),
+            "tally": tally_of(store, config, m, c)?,
+        }));
+    }
+    let roster: Vec<Value> = m
+        .roster
+        .iter()
+        .map(|r| json!({"idx": r.idx, "name": r.name, "kind": r.kind, "kind_zh": kind_zh(&r.kind), "recused_case_ids": r.recuse_case_ids, "recusal_reason": r.recusal_reason, "voted": r.voted_at.is_some()}))
+        .collect();
+    Ok(json!({
+        "id": m.id, "title": m.title, "township": m.township, "village": m.village, "held_on": m.held_on,
+        "secret": m.secret, "open": m.open, "minutes": m.minutes, "created_by": m.created_by,
+        "created_at": m.created_at, "cases": cases, "roster": roster,
+    }))
+}
+
+/// The minutes as a PDF: date, village, voting mode, organiser, the roster with recusals, each
+/// case's tally, the minutes text and the township's signature block.
+pub fn minutes_pdf(store: &dyn Store, config: &WorkflowConfig, m: &Meeting) -> Result<Vec<u8>> {
+    let mut blocks = vec![
+        Block::Field {
+            label: Text::zh("评议日期"),
+            value: m.held_on.clone(),
+        },
+        Block::Field {
+            label: Text::zh("嘎查村/社区"),
+            value: m.village.clone(),
+        },
+        Block::Field {
+            label: Text::zh("表决方式"),
+            value: if m.secret {
+                "无记名投票".into()
+            } else {
+                "记名投票".into()
+            },
+        },
+        Block::Field {
+            label: Text::zh("组织人"),
+            value: m.created_by.clone(),
+        },
+        Block::Table {
+            headers: ["姓名", "身份", "回避", "已表决"]
+                .into_iter()
+                .map(Text::zh)
+                .collect(),
+            rows: m
+                .roster
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.name.clone(),
+                        kind_zh(&r.kind).into(),
+                        if r.recuse_case_ids.is_empty() {
+                            String::new()
+                        } else {
+                            format!("回避{}户：{}", r.recuse_case_ids.len(), r.recusal_reason)
+                        },
+                        if r.voted_at.is_some() {
+                            "是".into()
+                        } else {
+                            "否".into()
+                        },
+                    ]
+                })
+                .collect(),
+        },
+    ];
+    let mut rows = Vec::new();
+    for c in &m.case_ids {
+        let t = tally_of(store, config, m, c)?;
+        let view = c
+            .parse()
+            .ok()
+            .and_then(|id| store.case_view(id).ok().flatten());
+        rows.push(vec![
+            view.map(|v| v.applicant).unwrap_or_default(),
+            t.eligible.to_string(),
+            t.voted.to_string(),
+            t.agree.to_string(),
+            t.disagree.to_string(),
+            t.abstain.to_string(),
+            t.summary_zh.clone(),
+        ]);
+    }
+    blocks.push(Block::Table {
+        headers: ["申请人", "应到", "实到", "同意", "不同意", "弃权", "结果"]
+            .into_iter()
+            .map(Text::zh)
+            .collect(),
+        rows,
+    });
+    if !m.minutes.is_empty() {
+        blocks.push(Block::Paragraph(Text::zh(format!(
+            "会议记录：{}",
+            m.minutes
+        ))));
+    }
+    blocks.push(Block::Signature {
+        label: Text::zh(format!("{}人民政府", m.township)),
+        name: m.created_by.clone(),
+        date: m.held_on.clone(),
+    });
+    notices::minutes_pdf(&m.title, blocks)
 }

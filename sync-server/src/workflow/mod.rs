@@ -6,21 +6,27 @@
 //!
 //! * `config` — regional options and the holiday calendar from the data directory.
 //! * `flow` — the stored shapes (flow, facts, records) and the engine's view of a case.
+//! * `flows` — the flow store: flows, transition records, the document as the workflow reads it.
 //! * `service` — actions: decide, record, write the header, issue notices.
+//! * `cadence` — when an active case is next reviewed.
 //! * `notices` — the written notices (告知书) and their PDF documents.
 //! * `applications` — cases applied for on the phone pages (draft, materials, signatures).
 //! * `meetings` — 民主评议: roster, recusal, ballots, tallies, minutes.
 //! * `publicity` — 公示 and 公布 entries, objection intake.
 //! * `reviews` — periodic reports (定期报告) and scheduled reviews creating change-review cases.
+//! * `view` — the console's view of a case's workflow.
 
 pub mod applications;
+pub mod cadence;
 pub mod config;
 pub mod flow;
+pub mod flows;
 pub mod meetings;
 pub mod notices;
 pub mod publicity;
 pub mod reviews;
 pub mod service;
+pub mod view;
 
 use crate::store::StoreError;
 use jiuzhu_shared::workflow::Refusal;
@@ -38,6 +44,8 @@ pub enum WorkflowError {
     Forbidden(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Case(#[from] crate::cases::CaseError),
 }
 
 impl From<jiuzhu_shared::DocError> for WorkflowError {
@@ -56,6 +64,17 @@ pub struct Who {
     pub role: jiuzhu_shared::workflow::Role,
     pub actor: jiuzhu_shared::ActorKey,
     pub audit: String,
+}
+
+impl Who {
+    /// The same actor as a writer of case documents.
+    pub fn editor(&self) -> crate::cases::Editor {
+        crate::cases::Editor {
+            actor: self.actor,
+            name: self.name.clone(),
+            audit: self.audit.clone(),
+        }
+    }
 }
 
 /// `138****0000`: phones are shown masked in records and logs other than the code adapter's.

@@ -4,7 +4,8 @@
 
 use super::config::WorkflowConfig;
 use super::flow::{Flow, OBJECTION};
-use super::service::{ActionInput, act_in, all_flows, in_txn};
+use super::flows::{all_flows, in_txn};
+use super::service::{ActionInput, act_in};
 use super::{Result, Who, WorkflowError};
 use crate::store::{Item, Store};
 use crate::sync_engine::write_server_change;

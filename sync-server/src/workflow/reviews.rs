@@ -4,14 +4,14 @@
 
 use super::config::WorkflowConfig;
 use super::flow::*;
-use super::service::{in_txn, load_doc, load_flow, put_flow, write_header};
+use super::flows::{all_flows, in_txn, load_doc, load_flow, put_flow};
+use super::service::write_header;
 use super::{Result, Who, WorkflowError};
 use crate::store::{DocTxn, Item, Store};
 use crate::sync_engine::write_server_change;
 use jiuzhu_shared::CaseId;
 use jiuzhu_shared::rules::date::Date;
 use jiuzhu_shared::schema::CaseDoc;
-use jiuzhu_shared::workflow::schedule::{Household, add_months, cadence_months};
 use jiuzhu_shared::workflow::{CaseKind, State};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -24,7 +24,7 @@ pub fn household_size(store: &dyn Store, flow: &Flow) -> usize {
     flow.case_id
         .parse()
         .ok()
-        .and_then(|id| crate::admin::load_case(store, id).ok())
+        .and_then(|id| crate::cases::load_case(store, id).ok())
         .and_then(|d| d.read().ok())
         .map(|d| d.declared.members.len())
         .unwrap_or(0)
@@ -68,66 +68,6 @@ pub struct ReportInput {
     pub changes: Changes,
     pub details: String,
     pub income_fen_month: Option<i64>,
-}
-
-/// When the next review of a case activated on `today` falls due.
-fn next_review(doc: Option<&CaseDoc>, flow: &Flow, today: Date) -> Date {
-    let working_age_member = doc.is_some_and(|d| {
-        d.declared.members.iter().any(|m| {
-            let age = m
-                .birth_date
-                .parse::<Date>()
-                .ok()
-                .or_else(|| Date::from_id_number(&m.id_number))
-                .map(|b| b.age_on(today));
-            age.is_some_and(|a| (16..60).contains(&a)) && !m.work_capacity.contains("丧失")
-        })
-    });
-    let irregular_income = doc.is_some_and(|d| {
-        d.declared
-            .income
-            .iter()
-            .any(|r| matches!(r.category.as_str(), "wage" | "business" | "operating"))
-    });
-    add_months(
-        today,
-        cadence_months(&Household {
-            programme: flow.programme,
-            working_age_member,
-            irregular_income,
-        }),
-    )
-}
-
-/// Called when a case becomes active, or a change review of it ends: schedule the next review
-/// (or record the stop) on the active case.
-pub fn on_final(txn: &mut dyn DocTxn, flow: &mut Flow, now: i64) -> Result<()> {
-    let today = Date::in_china(now);
-    match (flow.kind, flow.state, flow.origin.clone()) {
-        (CaseKind::Application, State::Active, _) => {
-            let case = flow.id()?;
-            let doc = load_doc(txn, case)?;
-            flow.facts.next_review = Some(next_review(doc.as_ref(), flow, today));
-        }
-        (CaseKind::ChangeReview, State::Active | State::Stopped, Some(origin)) => {
-            let origin_id = super::parse_case(&origin)?;
-            let mut o = load_flow(txn, origin_id, today)?;
-            o.facts.open_review = None;
-            if flow.state == State::Stopped {
-                o.state = State::Stopped;
-                o.entered = today;
-            } else {
-                let doc = load_doc(txn, origin_id)?;
-                o.facts.next_review = Some(next_review(doc.as_ref(), &o, today));
-                if let Some(d) = &flow.facts.decision {
-                    o.facts.decision = Some(d.clone());
-                }
-            }
-            put_flow(txn, &o, now)?;
-        }
-        _ => {}
-    }
-    Ok(())
 }
 
 /// Open a change-review case of an active case (inside `txn`); returns its case number.
@@ -271,7 +211,7 @@ pub fn schedule_due(
     today: Date,
     now: i64,
 ) -> Result<Vec<String>> {
-    let due: Vec<Flow> = super::service::all_flows(store)?
+    let due: Vec<Flow> = all_flows(store)?
         .into_iter()
         .filter(|f| f.state == State::Active && f.facts.open_review.is_none())
         .filter(|f| f.facts.next_review.is_some_and(|d| d <= today))

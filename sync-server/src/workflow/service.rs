@@ -2,20 +2,21 @@
 //! engine, then — in the same transaction — record the transition, write the header summary into
 //! the document, issue the notice the step calls for, and append to the audit chain.
 
+use super::cadence;
 use super::config::WorkflowConfig;
 use super::flow::*;
+use super::flows::{in_txn, load_doc, load_flow, put_flow};
 use super::notices;
 use super::{Result, Who, WorkflowError};
 use crate::audit::AuditEvent;
-use crate::store::{DocTxn, Item, Store, StoreError};
+use crate::store::{DocTxn, Item, Store};
 use crate::sync_engine::write_server_change;
+use jiuzhu_shared::CaseId;
 use jiuzhu_shared::rules::date::Date;
 use jiuzhu_shared::schema::CaseDoc;
 use jiuzhu_shared::workflow::{
-    Action, CaseKind, ExtensionReason, Limit, Role, State, allowed, engine, limit_on_entry,
-    overall_limit,
+    Action, ExtensionReason, Limit, Role, State, allowed, engine, limit_on_entry, overall_limit,
 };
-use jiuzhu_shared::{CaseDocument, CaseId};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -69,119 +70,6 @@ pub struct OpinionInput {
 pub struct DecisionInput {
     pub amount_fen: i64,
     pub start_month: String,
-}
-
-/// Run `f` in one write transaction and hand back its result; an error rolls everything back.
-pub fn in_txn<T>(store: &dyn Store, f: &mut dyn FnMut(&mut dyn DocTxn) -> Result<T>) -> Result<T> {
-    let mut out: Option<Result<T>> = None;
-    let r = store.transact(&mut |txn| match f(txn) {
-        Ok(v) => {
-            out = Some(Ok(v));
-            Ok(())
-        }
-        Err(e) => {
-            out = Some(Err(e));
-            Err(StoreError::Conflict("rolled back".into()))
-        }
-    });
-    match out {
-        Some(Err(e)) => Err(e),
-        Some(Ok(v)) => r.map(|_| v).map_err(Into::into),
-        None => Err(r
-            .err()
-            .map(Into::into)
-            .unwrap_or_else(|| WorkflowError::Invalid("the transaction did not run".into()))),
-    }
-}
-
-pub fn load_doc(txn: &mut dyn DocTxn, case: CaseId) -> Result<Option<CaseDoc>> {
-    match txn.load_doc(case)? {
-        Some(bytes) => {
-            let doc = CaseDocument::load(&bytes, jiuzhu_shared::ActorKey::random())?;
-            Ok(Some(doc.read()?))
-        }
-        None => Ok(None),
-    }
-}
-
-fn flow_from_item(item: Item) -> Result<Flow> {
-    serde_json::from_value(item.body)
-        .map_err(|e| WorkflowError::Store(StoreError::Invalid(format!("stored flow: {e}"))))
-}
-
-/// The flow of a case created before workflows (by `admin add-case` or the demo): its state is
-/// read from the header, as if accepted on paper.
-pub fn legacy_flow(case: CaseId, doc: &CaseDoc, today: Date) -> Flow {
-    let state = State::from_code(&doc.header.status).unwrap_or(State::Accepted);
-    Flow {
-        case_id: case.to_string(),
-        case_no: doc.header.case_no.clone(),
-        programme: programme_of_case_type(&doc.header.case_type),
-        kind: CaseKind::Application,
-        state,
-        entered: today,
-        accepted: Some(today),
-        township: doc.header.township.clone(),
-        phone: None,
-        origin: None,
-        records: 0,
-        facts: Facts {
-            team: doc.header.assigned_team.clone(),
-            visit_accepted: doc.header.status == "investigation_accepted",
-            ..Facts::default()
-        },
-        application: None,
-    }
-}
-
-/// The case's flow (a legacy case gets one built from its header).
-pub fn load_flow(txn: &mut dyn DocTxn, case: CaseId, today: Date) -> Result<Flow> {
-    if let Some(item) = txn.item(FLOW, &case.to_string())? {
-        return flow_from_item(item);
-    }
-    match load_doc(txn, case)? {
-        Some(doc) => Ok(legacy_flow(case, &doc, today)),
-        None => Err(WorkflowError::NotFound("没有这个案件".into())),
-    }
-}
-
-/// Read-only: the flow as stored, without a transaction.
-pub fn flow_of(store: &dyn Store, case: CaseId) -> Result<Option<Flow>> {
-    store
-        .item(FLOW, &case.to_string())?
-        .map(flow_from_item)
-        .transpose()
-}
-
-pub fn all_flows(store: &dyn Store) -> Result<Vec<Flow>> {
-    store
-        .items(FLOW, None)?
-        .into_iter()
-        .map(flow_from_item)
-        .collect()
-}
-
-pub fn put_flow(txn: &mut dyn DocTxn, flow: &Flow, now: i64) -> Result<()> {
-    txn.put_item(&Item {
-        kind: FLOW.into(),
-        id: flow.case_id.clone(),
-        case_id: Some(flow.case_id.clone()),
-        body: serde_json::to_value(flow).expect("a flow serialises"),
-        at: now,
-    })?;
-    Ok(())
-}
-
-pub fn records(store: &dyn Store, case: CaseId) -> Result<Vec<Record>> {
-    store
-        .items(TRANSITION, Some(&case.to_string()))?
-        .into_iter()
-        .map(|i| {
-            serde_json::from_value(i.body).map_err(|e| {
-                WorkflowError::Store(StoreError::Invalid(format!("stored record: {e}")))
-            })
-        })
-        .collect()
 }
 
 fn trimmed(list: &[String]) -> Vec<String> {
@@ -496,7 +384,7 @@ pub fn act_in(
         at: now,
     })?;
     if to.is_final() {
-        super::reviews::on_final(txn, &mut flow, now)?;
+        cadence::on_final(txn, &mut flow, now)?;
     }
     if let Some(notice) = notices::for_transition(&flow, &record, doc.as_ref(), config) {
         notices::put(txn, &flow.case_id, &notice, now)?;
@@ -549,7 +437,7 @@ pub fn check(
 
 /// Change the kept facts without a transition (the 初审 checklist, 单独登记备案, minutes
 /// recorded), with an audit record and the header refreshed.
-pub fn update_facts(
+pub fn update_facts_in(
     txn: &mut dyn DocTxn,
     config: &WorkflowConfig,
     case: CaseId,
@@ -570,6 +458,45 @@ pub fn update_facts(
         detail,
     ))?;
     Ok(flow)
+}
+
+/// [`update_facts_in`] in its own transaction.
+pub fn update_facts(
+    store: &dyn Store,
+    config: &WorkflowConfig,
+    case: CaseId,
+    who: &Who,
+    (what, detail): (&str, Value),
+    now: i64,
+    change: &mut dyn FnMut(&mut Facts) -> Result<()>,
+) -> Result<Flow> {
+    in_txn(store, &mut |txn| {
+        update_facts_in(txn, config, case, who, (what, detail.clone()), now, change)
+    })
+}
+
+/// Take an action; one that sends the case to a team's tablets (开始调查, 重新调查) assigns the
+/// team first, once `team_ok` accepted its names. The move is checked before, so a refused move
+/// assigns nobody.
+pub fn act_assigning(
+    store: &dyn Store,
+    config: &WorkflowConfig,
+    case: CaseId,
+    who: &Who,
+    input: &ActionInput,
+    now: i64,
+    team_ok: &dyn Fn(&[String]) -> Result<()>,
+) -> Result<Flow> {
+    if matches!(
+        input.action,
+        Action::StartInvestigation | Action::Reinvestigate
+    ) {
+        let team = input.team.clone().unwrap_or_default();
+        team_ok(&team)?;
+        check(store, config, case, who, input, now)?;
+        crate::cases::assign_as(store, case, &team, &who.editor(), now)?;
+    }
+    act(store, config, case, who, input, now)
 }
 
 /// The moves a role could take from the case's state now: allowed or the engine's reason.

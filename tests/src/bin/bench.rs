@@ -68,7 +68,7 @@ async fn workflow_bench(n: usize) -> anyhow::Result<()> {
         name: "张海燕".into(),
         ..applicant.clone()
     };
-    let now = jiuzhu_server::http::now();
+    let now = jiuzhu_server::clock::now();
     let t0 = Instant::now();
     let mut cases = Vec::new();
     for i in 0..n {

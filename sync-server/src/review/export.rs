@@ -1,7 +1,7 @@
 //! The queue as an Excel workbook.
 
 use super::queue::CaseRow;
-use crate::console::text;
+use super::text;
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
 pub fn queue_xlsx(rows: &[CaseRow]) -> Result<Vec<u8>, XlsxError> {

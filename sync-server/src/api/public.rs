@@ -2,37 +2,30 @@
 //! and 民主评议 ballots reached by a representative's one-time link. Only what domain §6.2
 //! allows leaves the server here.
 
-use crate::console::workflow::load_config;
-use crate::console::{ApiResult, ConsoleError, blocking};
-use crate::http::{AppState, now};
-use crate::workflow::meetings;
-use crate::workflow::service::all_flows;
-use crate::workflow::{Who, publicity};
+use super::error::{ApiError, ApiResult, blocking};
+use super::state::AppState;
+use crate::clock::{now, today};
+use crate::workflow::flows::all_flows;
+use crate::workflow::{Who, WorkflowError, meetings, publicity};
+use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::routing::{get, post};
-use axum::{Json, Router};
-use jiuzhu_shared::rules::date::Date;
-use jiuzhu_shared::workflow::{Role as WfRole, Vote};
+use axum::http::StatusCode;
+use jiuzhu_shared::workflow::{Role, Vote};
 use serde::Deserialize;
 use serde_json::json;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/publicity", get(list_publicity))
-        .route("/objections", post(object))
-        .route("/roll", get(roll))
-        .route("/vote/{token}", get(ballot).post(vote))
-}
-
 #[derive(Deserialize)]
-struct TownshipQuery {
+pub struct TownshipQuery {
     township: String,
 }
 
-async fn list_publicity(State(st): State<AppState>, Query(q): Query<TownshipQuery>) -> ApiResult {
+pub async fn list_publicity(
+    State(st): State<AppState>,
+    Query(q): Query<TownshipQuery>,
+) -> ApiResult {
     blocking(move || {
-        let config = load_config(&st)?;
-        let entries: Vec<_> = publicity::publicity(st.store.as_ref(), &q.township, Date::in_china(now()))?
+        let config = st.workflow_config()?;
+        let entries: Vec<_> = publicity::publicity(st.store.as_ref(), &q.township, today())?
             .into_iter()
             .map(|(_, e)| e)
             .collect();
@@ -42,22 +35,22 @@ async fn list_publicity(State(st): State<AppState>, Query(q): Query<TownshipQuer
 }
 
 #[derive(Deserialize)]
-struct ObjectionBody {
+pub struct ObjectionBody {
     entry_id: String,
     content: String,
     #[serde(default)]
     contact: String,
 }
 
-async fn object(State(st): State<AppState>, Json(b): Json<ObjectionBody>) -> ApiResult {
+pub async fn object(State(st): State<AppState>, Json(b): Json<ObjectionBody>) -> ApiResult {
     blocking(move || {
-        let config = load_config(&st)?;
+        let config = st.workflow_config()?;
         let case = publicity::case_of_entry(st.store.as_ref(), &b.entry_id)?;
         // The online form is registered on the township's behalf, as a caseworker would
         // register a call: the engine's role for 登记公示异议.
         let who = Who {
             name: "网上异议表".into(),
-            role: WfRole::Caseworker,
+            role: Role::Caseworker,
             actor: st.store.server_actor()?,
             audit: "public objection form".into(),
         };
@@ -78,7 +71,7 @@ async fn object(State(st): State<AppState>, Json(b): Json<ObjectionBody>) -> Api
     .await
 }
 
-async fn roll(State(st): State<AppState>, Query(q): Query<TownshipQuery>) -> ApiResult {
+pub async fn roll(State(st): State<AppState>, Query(q): Query<TownshipQuery>) -> ApiResult {
     blocking(move || {
         let entries = publicity::roll(st.store.as_ref(), &q.township)?;
         Ok(Json(json!({ "township": q.township, "entries": entries })))
@@ -86,7 +79,7 @@ async fn roll(State(st): State<AppState>, Query(q): Query<TownshipQuery>) -> Api
     .await
 }
 
-async fn ballot(State(st): State<AppState>, Path(token): Path<String>) -> ApiResult {
+pub async fn ballot(State(st): State<AppState>, Path(token): Path<String>) -> ApiResult {
     blocking(move || {
         let store = st.store.as_ref();
         let (m, idx) = meetings::by_token(store, &token).map_err(|e| link_invalid(e.to_string()))?;
@@ -101,8 +94,8 @@ async fn ballot(State(st): State<AppState>, Path(token): Path<String>) -> ApiRes
     .await
 }
 
-fn link_invalid(message: String) -> ConsoleError {
-    ConsoleError::new(axum::http::StatusCode::NOT_FOUND, "link_invalid", message)
+fn link_invalid(message: String) -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "link_invalid", message)
 }
 
 #[derive(Deserialize)]
@@ -112,12 +105,12 @@ struct VoteItem {
 }
 
 #[derive(Deserialize)]
-struct VoteBody {
+pub struct VoteBody {
     votes: Vec<VoteItem>,
     signature: String,
 }
 
-async fn vote(
+pub async fn vote(
     State(st): State<AppState>,
     Path(token): Path<String>,
     Json(b): Json<VoteBody>,
@@ -128,7 +121,7 @@ async fn vote(
             .signature
             .strip_prefix("data:image/png;base64,")
             .and_then(|s| base64::engine::general_purpose::STANDARD.decode(s).ok())
-            .ok_or_else(|| ConsoleError::invalid("请先签名"))?;
+            .ok_or_else(|| ApiError::invalid("请先签名"))?;
         let votes: Vec<(String, Vote)> = b
             .votes
             .iter()
@@ -136,7 +129,7 @@ async fn vote(
             .collect();
         meetings::vote(st.store.as_ref(), &st.blobs, &token, &votes, &png, now()).map_err(|e| {
             match e {
-                crate::workflow::WorkflowError::NotFound(m) => link_invalid(m),
+                WorkflowError::NotFound(m) => link_invalid(m),
                 e => e.into(),
             }
         })?;

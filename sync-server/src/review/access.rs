@@ -1,7 +1,8 @@
 //! Who may do what, and where (docs/security.md has the same matrix in prose). Pure: handlers ask
 //! these questions; tests check every cell.
 
-use crate::store::Role;
+use crate::store::User;
+use jiuzhu_shared::workflow::Role;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -42,6 +43,11 @@ pub fn allowed(role: Role, action: Action) -> bool {
 /// Whether `role` reaches beyond its own township (the banner bureau and admins).
 pub fn banner_wide(role: Role) -> bool {
     matches!(role, Role::Bureau | Role::Admin)
+}
+
+/// Whether `user` reaches cases, devices and people of `township`.
+pub fn sees(user: &User, township: &str) -> bool {
+    banner_wide(user.role) || user.township == township
 }
 
 /// Whether ID numbers are masked for `role`: only those who verify identities see them whole.

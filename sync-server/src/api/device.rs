@@ -1,0 +1,192 @@
+//! The tablets' API (`/api/v1`, CBOR wire messages of `jiuzhu_shared::protocol`): enrollment with
+//! a one-time code, sync rounds, and resumable photo uploads. Errors leave as CBOR `ErrorBody`
+//! (the layer on its routes in `api::router`), in English for the tablet's log.
+
+use super::error::{ApiError, ApiResult, blocking};
+use super::extract::DeviceAuth;
+use super::respond::cbor;
+use super::state::AppState;
+use crate::audit::AuditEvent;
+use crate::auth;
+use crate::blobs::{Appended, BlobError};
+use crate::clock::now;
+use crate::store::{EnrollError, NewDevice};
+use crate::sync_engine;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use bytes::Bytes;
+use jiuzhu_shared::protocol::{
+    self, BLOB_CHUNK, BlobStatus, EnrollRequest, EnrollResponse, PROTOCOL_VERSION, SyncRequest,
+    WireMessage,
+};
+use jiuzhu_shared::{ActorKey, BlobHash, DeviceId};
+
+fn bad_request(message: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message)
+}
+
+fn decode<T: WireMessage>(body: &[u8]) -> ApiResult<T> {
+    protocol::decode(body).map_err(|e| bad_request(e.to_string()))
+}
+
+pub async fn enroll(State(st): State<AppState>, body: Bytes) -> ApiResult<Response> {
+    let req: EnrollRequest = decode(&body)?;
+    let token = auth::new_token();
+    let dev = NewDevice {
+        id: DeviceId::new(),
+        name: if req.device_name.trim().is_empty() {
+            "tablet".into()
+        } else {
+            req.device_name.trim().chars().take(64).collect()
+        },
+        token_hash: auth::hash(&token),
+        actor: ActorKey::random(),
+        app_version: req.app_version.chars().take(32).collect(),
+    };
+    let code_hash = auth::hash_code(&req.code);
+    let store = st.store.clone();
+    let outcome = blocking(move || {
+        store
+            .enroll(&code_hash, now(), dev)
+            .map_err(ApiError::device_storage)
+    })
+    .await?;
+    let device = outcome.map_err(|e| {
+        let code = match e {
+            EnrollError::Unknown => "code_unknown",
+            EnrollError::Expired => "code_expired",
+            EnrollError::Used => "code_used",
+        };
+        ApiError::new(StatusCode::FORBIDDEN, code, e.to_string())
+    })?;
+    tracing::info!(device = %device.id, user = %device.user_name, "device enrolled");
+    let ev = AuditEvent::new(
+        now(),
+        format!("device {} ({})", device.name, device.user_name),
+        "enroll",
+        None,
+        serde_json::json!({ "device": device.id }),
+    );
+    let store = st.store.clone();
+    blocking(move || store.audit(&ev).map_err(ApiError::device_storage)).await?;
+    Ok(cbor(&EnrollResponse {
+        v: PROTOCOL_VERSION,
+        device_id: device.id.to_string(),
+        token,
+        actor: device.actor.to_string(),
+        user_name: device.user_name,
+        township: device.township,
+    }))
+}
+
+pub async fn sync(
+    State(st): State<AppState>,
+    DeviceAuth(device): DeviceAuth,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let req: SyncRequest = decode(&body)?;
+    let (store, lease_secs) = (st.store.clone(), st.lease_secs);
+    let resp = blocking(move || {
+        sync_engine::serve_round(store.as_ref(), &device, &req, now(), lease_secs)
+            .map_err(ApiError::device_storage)
+    })
+    .await?;
+    Ok(cbor(&resp))
+}
+
+fn parse_hash(s: &str) -> ApiResult<BlobHash> {
+    s.parse()
+        .map_err(|e: jiuzhu_shared::IdError| bad_request(e.to_string()))
+}
+
+pub async fn blob_status(
+    State(st): State<AppState>,
+    _dev: DeviceAuth,
+    Path(hash): Path<String>,
+) -> ApiResult<Response> {
+    let h = parse_hash(&hash)?;
+    let complete = st.blobs.exists(&h);
+    let offset = if complete {
+        std::fs::metadata(st.blobs.path(&h))
+            .map(|m| m.len())
+            .unwrap_or(0)
+    } else {
+        st.blobs.offset(&h)
+    };
+    Ok(cbor(&BlobStatus {
+        v: PROTOCOL_VERSION,
+        hash,
+        offset,
+        complete,
+    }))
+}
+
+#[derive(serde::Deserialize)]
+pub struct PutQuery {
+    offset: u64,
+    total: u64,
+}
+
+/// The answer to a refused chunk.
+fn chunk_refused(e: BlobError) -> ApiError {
+    let (status, code) = match &e {
+        BlobError::Offset { .. } => (StatusCode::CONFLICT, "offset_mismatch"),
+        BlobError::HashMismatch { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "hash_mismatch"),
+        BlobError::TooLarge(_) | BlobError::PastEnd(_) => {
+            (StatusCode::PAYLOAD_TOO_LARGE, "too_large")
+        }
+        BlobError::Io(e) => {
+            return ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "storage",
+                format!("could not store the chunk: {e}"),
+            );
+        }
+    };
+    ApiError::new(status, code, e.to_string())
+}
+
+pub async fn blob_put(
+    State(st): State<AppState>,
+    _dev: DeviceAuth,
+    Path(hash): Path<String>,
+    Query(q): Query<PutQuery>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let h = parse_hash(&hash)?;
+    if body.len() as u64 > BLOB_CHUNK {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "chunk_too_large",
+            format!("send at most {BLOB_CHUNK} bytes per chunk"),
+        ));
+    }
+    let (blobs, store) = (st.blobs.clone(), st.store.clone());
+    blocking(move || {
+        let status = match blobs
+            .append(&h, q.offset, q.total, &body)
+            .map_err(chunk_refused)?
+        {
+            Appended::Partial(offset) => BlobStatus {
+                v: PROTOCOL_VERSION,
+                hash,
+                offset,
+                complete: false,
+            },
+            Appended::Complete(size) => {
+                store
+                    .add_blob(&hash, size, now())
+                    .map_err(ApiError::device_storage)?;
+                BlobStatus {
+                    v: PROTOCOL_VERSION,
+                    hash,
+                    offset: size,
+                    complete: true,
+                }
+            }
+        };
+        Ok(cbor(&status))
+    })
+    .await
+}

@@ -1,0 +1,113 @@
+//! All of the server's HTTP (axum): the route table, the shared state, the one error type, the
+//! extractors for who is asking, and handlers that only translate between HTTP and the
+//! libraries (`cases`, `applicants`, `review`, `workflow`, `sync_engine`, `blobs`).
+//!
+//! * `/api/v1` — the tablets (`device`, CBOR).
+//! * `/api/console` — the township review console (`console::*`, JSON, session cookie).
+//! * `/api/applicant` — the applicants' phone pages (`applicant`, JSON, their own cookie).
+//! * `/api/public` — 公示, roll, objections and ballots (`public`, JSON, no sign-in).
+//! * everything else — the built web apps (`web`); `/healthz` for monitoring.
+//!
+//! `redirect` answers plain HTTP on the HTTPS port with a redirect.
+
+pub mod applicant;
+pub mod console;
+pub mod device;
+pub mod error;
+pub mod extract;
+pub mod public;
+pub mod redirect;
+pub mod respond;
+pub mod state;
+pub mod web;
+
+pub use state::AppState;
+
+use axum::Router;
+use axum::routing::{get, post};
+use console::{cases, devices, documents, meetings, session, workflow};
+
+/// The whole HTTP surface, with its layers (body limits, gzip both ways, request tracing).
+pub fn router(state: AppState) -> Router {
+    use tower_http::{
+        compression::CompressionLayer, decompression::RequestDecompressionLayer,
+        limit::RequestBodyLimitLayer,
+    };
+    let device = Router::new()
+        .route("/enroll", post(device::enroll))
+        .route("/sync", post(device::sync))
+        .route(
+            "/blobs/{hash}",
+            get(device::blob_status).put(device::blob_put),
+        )
+        // The tablets read errors as the wire protocol's CBOR `ErrorBody`.
+        .layer(axum::middleware::map_response(error::as_cbor));
+    let console = Router::new()
+        .route("/login", post(session::login))
+        .route("/logout", post(session::logout))
+        .route("/me", get(session::me))
+        .route("/version", get(session::version))
+        .route("/cases", get(cases::list))
+        .route("/cases/{id}", get(cases::detail_of))
+        .route("/cases/{id}/history", get(cases::history))
+        .route("/cases/{id}/audit", get(cases::audit))
+        .route("/cases/{id}/proposal", get(cases::proposal))
+        .route("/cases/{id}/resolve", post(cases::resolve))
+        .route("/cases/{id}/assign", post(cases::assign))
+        .route("/cases/{id}/return", post(cases::return_case))
+        .route("/cases/{id}/accept", post(cases::accept))
+        .route("/blobs/{hash}", get(cases::photo))
+        .route("/investigators", get(cases::investigators))
+        .route("/export/queue.xlsx", get(cases::export_queue))
+        .route("/devices", get(devices::list))
+        .route("/devices/{id}/revoke", post(devices::revoke))
+        .route("/enroll-codes", post(devices::enroll_code))
+        .route(
+            "/cases/{id}/workflow",
+            get(workflow::show).post(workflow::take),
+        )
+        .route("/cases/{id}/checklist", post(workflow::checklist))
+        .route("/cases/{id}/flags", post(workflow::flags))
+        .route("/cases/{id}/extension", post(workflow::extension))
+        .route("/cases/{id}/objections", post(workflow::objection))
+        .route("/notices/{file}", get(documents::notice_pdf))
+        .route("/materials/{id}", get(documents::material))
+        .route("/publicity.pdf", get(documents::publicity_pdf))
+        .route("/roll.pdf", get(documents::roll_pdf))
+        .route("/meetings", get(meetings::list).post(meetings::create))
+        .route("/meetings/{id}", get(meetings::get))
+        .route("/meetings/{id}/close", post(meetings::close))
+        .route("/meetings/{id}/minutes.pdf", get(meetings::minutes_pdf));
+    let applicant = Router::new()
+        .route("/code", post(applicant::send_code))
+        .route("/login", post(applicant::login))
+        .route("/logout", post(applicant::logout))
+        .route("/me", get(applicant::me))
+        .route("/townships", get(applicant::townships))
+        .route("/cases", post(applicant::create))
+        .route("/cases/{id}", get(applicant::case).put(applicant::update))
+        .route("/cases/{id}/materials", post(applicant::material_upload))
+        .route("/cases/{id}/sign", post(applicant::sign))
+        .route("/cases/{id}/submit", post(applicant::submit))
+        .route("/cases/{id}/reports", post(applicant::report))
+        .route("/materials/{id}", get(applicant::material))
+        .route("/notices/{file}", get(applicant::notice_pdf));
+    let public = Router::new()
+        .route("/publicity", get(public::list_publicity))
+        .route("/objections", post(public::object))
+        .route("/roll", get(public::roll))
+        .route("/vote/{token}", get(public::ballot).post(public::vote));
+    Router::new()
+        .nest("/api/v1", device)
+        .nest("/api/console", console)
+        .nest("/api/applicant", applicant)
+        .nest("/api/public", public)
+        .fallback(web::serve)
+        .route("/healthz", get(|| async { "ok" }))
+        .layer(axum::extract::DefaultBodyLimit::max(64 << 20))
+        .layer(RequestBodyLimitLayer::new(64 << 20))
+        .layer(RequestDecompressionLayer::new())
+        .layer(CompressionLayer::new())
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}

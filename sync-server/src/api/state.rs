@@ -1,0 +1,28 @@
+//! What every handler reaches: the store, the blob directory, the data directory (for files
+//! read per request) and the server's settings.
+
+use super::error::ApiResult;
+use crate::applicants::CodeSender;
+use crate::blobs::BlobDir;
+use crate::store::Store;
+use crate::workflow::config::{self, WorkflowConfig};
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AppState {
+    /// The data directory (for files read per request, such as the regional rules).
+    pub data_root: std::path::PathBuf,
+    pub store: Arc<dyn Store>,
+    pub blobs: Arc<BlobDir>,
+    /// Offline lease granted to a device at each sync round (issue #6 point 2).
+    pub lease_secs: i64,
+    /// Delivers applicants' one-time codes (logged in development; an SMS gateway later).
+    pub codes: Arc<dyn CodeSender>,
+}
+
+impl AppState {
+    /// The region's workflow configuration, read fresh so a change takes effect at once.
+    pub fn workflow_config(&self) -> ApiResult<WorkflowConfig> {
+        Ok(config::load(&self.data_root)?)
+    }
+}
