@@ -12,7 +12,8 @@ use crate::workflow::flows::{all_flows, flow_of, in_txn, records};
 use crate::workflow::{Who, WorkflowError, applications, mask_phone, notices};
 use jiuzhu_shared::CaseId;
 use jiuzhu_shared::rules::date::Date;
-use jiuzhu_shared::workflow::{Action, Role, State};
+use jiuzhu_shared::workflow::calendar::add_days;
+use jiuzhu_shared::workflow::{Action, Options, Role, State};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -303,7 +304,7 @@ pub fn own_flow(store: &dyn Store, phone: &str, id: &str) -> Result<Flow> {
 }
 
 /// The `ApplicantCase` answer.
-pub fn case_json(store: &dyn Store, f: &Flow, today: Date) -> Result<Value> {
+pub fn case_json(store: &dyn Store, f: &Flow, options: &Options, today: Date) -> Result<Value> {
     let case: CaseId = f
         .case_id
         .parse()
@@ -335,7 +336,19 @@ pub fn case_json(store: &dyn Store, f: &Flow, today: Date) -> Result<Value> {
         _ => false,
     };
     let decision = f.facts.decision.as_ref();
+    // 核对不符: what the check found, and until when the applicant may object.
+    let checking = f.state == State::CheckFailedNotified;
+    let objection_due =
+        checking.then(|| add_days(f.entered, i64::from(options.check_objection_days)));
+    let check_failed = f
+        .facts
+        .check_results
+        .last()
+        .filter(|c| checking && c.ineligible())
+        .map(|c| json!({"items": c.items, "note": c.note, "checked_on": c.checked_on}));
     Ok(json!({
+        "can_object_to_check": objection_due.is_some_and(|d| today <= d),
+        "check_objection_due": objection_due, "check_failed": check_failed,
         "case_id": f.case_id, "case_no": f.case_no, "state": f.state, "state_zh": f.state.zh(),
         "programme": f.programme, "programme_zh": f.programme.zh(), "kind": f.kind,
         "application": f.application, "materials": materials, "signed": signed,

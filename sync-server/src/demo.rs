@@ -20,6 +20,14 @@ pub fn seed(
     data_root: &std::path::Path,
     now: i64,
 ) -> anyhow::Result<Vec<(String, String)>> {
+    use crate::workflow::config::{self, Which};
+    if !config::options_path(data_root).exists() {
+        config::install(data_root, Which::Options, config::EXAMPLE_OPTIONS)?;
+    }
+    if !config::calendar_path(data_root).exists() {
+        config::install(data_root, Which::Calendar, config::EXAMPLE_CALENDAR)?;
+    }
+    let workflow = config::load(data_root)?;
     if store.user_by_name("王建国")?.is_none() {
         admin::add_user(store, "王建国", "investigator", TOWNSHIP, None, now)?;
         admin::add_user(store, "李秀英", "investigator", TOWNSHIP, None, now)?;
@@ -70,8 +78,15 @@ pub fn seed(
                 "declared": {"application_date": "2026-11-20", "members": members,
                              "income": [{"category": "business", "item": "养羊", "amount_fen": 1_200_000, "period_months": 12}]},
             });
-            let id = crate::cases::add_case(store, &case.to_string(), now)?;
-            crate::cases::assign(store, id, &["王建国".into(), "李秀英".into()], now)?;
+            use crate::workflow::intake;
+            let id = intake::add_case(store, &workflow, &case.to_string(), now)?;
+            intake::assign(
+                store,
+                &workflow,
+                id,
+                &["王建国".into(), "李秀英".into()],
+                now,
+            )?;
         }
     }
     if store.user_by_name(DEMO_LEAD)?.is_none() {
@@ -85,15 +100,11 @@ pub fn seed(
             now,
         )?;
     }
-    use crate::workflow::config::{self, Which};
-    if !config::options_path(data_root).exists() {
-        config::install(data_root, Which::Options, config::EXAMPLE_OPTIONS)?;
-    }
-    if !config::calendar_path(data_root).exists() {
-        config::install(data_root, Which::Calendar, config::EXAMPLE_CALENDAR)?;
-    }
-    if crate::workflow::flows::all_flows(store)?.is_empty() {
-        demo_application(store, data_root, now)?;
+    let applied = crate::workflow::flows::all_flows(store)?
+        .iter()
+        .any(|f| f.phone.as_deref() == Some(DEMO_PHONE));
+    if !applied {
+        demo_application(store, data_root, &workflow, now)?;
     }
     if !crate::proposals::config_path(data_root).exists() {
         crate::proposals::install(store, data_root, crate::proposals::EXAMPLE_CONFIG, now)?;
@@ -116,9 +127,10 @@ pub const DEMO_PHONE: &str = "13800000000";
 fn demo_application(
     store: &dyn Store,
     data_root: &std::path::Path,
+    workflow: &crate::workflow::config::WorkflowConfig,
     now: i64,
 ) -> anyhow::Result<()> {
-    use crate::workflow::{Who, applications, config, flow};
+    use crate::workflow::{Who, applications, flow};
     use base64::Engine;
     let app = flow::Application {
         programme: "dibao".into(),
@@ -166,13 +178,6 @@ fn demo_application(
         actor: store.server_actor()?,
         audit: "demo".into(),
     };
-    applications::submit(
-        store,
-        &config::load(data_root)?,
-        case,
-        DEMO_PHONE,
-        &who,
-        now,
-    )?;
+    applications::submit(store, workflow, case, DEMO_PHONE, &who, now)?;
     Ok(())
 }

@@ -39,8 +39,11 @@ impl DataDir {
     pub fn blobs(&self) -> PathBuf {
         self.root.join("blobs")
     }
+    /// Open the store, bringing data written by an older version up to date first.
     pub fn open_store(&self) -> anyhow::Result<store::sqlite::SqliteStore> {
-        Ok(store::sqlite::SqliteStore::open(&self.db())?)
+        let store = store::sqlite::SqliteStore::open(&self.db())?;
+        workflow::migrate::run(&store, clock::now())?;
+        Ok(store)
     }
     pub fn open_blobs(&self) -> std::io::Result<blobs::BlobDir> {
         blobs::BlobDir::open(&self.blobs())

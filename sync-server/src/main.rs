@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use jiuzhu_server::{DataDir, admin, cases, clock::now, demo};
+use jiuzhu_server::{DataDir, admin, cases, clock::now, demo, workflow};
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -221,10 +221,12 @@ fn main() -> anyhow::Result<()> {
                 AdminCmd::AddCase { file } => {
                     let text = std::fs::read_to_string(&file)
                         .with_context(|| format!("cannot read {}", file.display()))?;
-                    cases::add_case(&store, &text, now)?.to_string()
+                    let config = workflow::config::load(&data.root)?;
+                    workflow::intake::add_case(&store, &config, &text, now)?.to_string()
                 }
                 AdminCmd::Assign { case, users } => {
-                    cases::assign(&store, case.parse()?, &users, now)?;
+                    let config = workflow::config::load(&data.root)?;
+                    workflow::intake::assign(&store, &config, case.parse()?, &users, now)?;
                     format!("assigned {case} to {}", users.join(","))
                 }
                 AdminCmd::RevokeDevice { device } => {

@@ -4,11 +4,12 @@
 
 use crate::audit::AuditEvent;
 use crate::projection::project;
-use crate::store::{Device, DocTxn, Result, Store};
+use crate::store::{Device, DocTxn, Result, Store, StoreError};
 use automerge::sync::{self, SyncDoc};
+use jiuzhu_shared::policy::{self, CheckError, Grant, Violation};
 use jiuzhu_shared::protocol::{DocMessage, PROTOCOL_VERSION, Refusal, SyncRequest, SyncResponse};
 use jiuzhu_shared::sync::{check_new_changes, decode_state};
-use jiuzhu_shared::{ActorKey, CaseDocument, CaseId};
+use jiuzhu_shared::{ActorKey, CaseDocument, CaseId, DocError};
 use std::collections::BTreeSet;
 
 /// Compact a document into one snapshot once it is stored as more chunks than this.
@@ -85,7 +86,31 @@ pub fn round(
 
 type Refused = (&'static str, String);
 
-/// Apply one incoming message; on success return the reply for that document.
+/// What a device may write in a case, from the server's assignment record: a team member's
+/// work, or — for an investigator since removed — only work dated before the removal. `None`:
+/// the case was never assigned to the device's user.
+fn grant(
+    txn: &mut dyn DocTxn,
+    device: &Device,
+    case: CaseId,
+) -> Result<Option<(Grant, Option<i64>)>> {
+    let Some(a) = txn.assignment(device.user_id, case)? else {
+        return Ok(None);
+    };
+    let mut team = txn.team(case)?;
+    let removed_at = if a.active {
+        None
+    } else {
+        // Work done before the removal still counts, signatures included.
+        team.push(device.user_name.clone());
+        Some(a.changed_at.unwrap_or(i64::MAX))
+    };
+    Ok(Some((Grant::team(&device.user_name, &team), removed_at)))
+}
+
+/// Apply one incoming message; on success return the reply for that document. A message with
+/// any change the write policy refuses is refused whole: nothing of it is stored, the device is
+/// marked and the audit chain records the refusal.
 fn receive(
     txn: &mut dyn DocTxn,
     device: &Device,
@@ -93,12 +118,12 @@ fn receive(
     m: &DocMessage,
     now: i64,
 ) -> Result<std::result::Result<Option<DocMessage>, Refused>> {
-    if !txn.may_deliver(device.user_id, m.doc)? {
+    let Some((grant, removed_at)) = grant(txn, device, m.doc)? else {
         return Ok(Err((
             "not_assigned",
             format!("case {} is not assigned to {}", m.doc, device.user_name),
         )));
-    }
+    };
     let Ok(msg) = sync::Message::decode(&m.msg) else {
         return Ok(Err((
             "bad_message",
@@ -125,12 +150,49 @@ fn receive(
             "the sync message could not be applied".into(),
         )));
     }
+    // Nothing is stored on a refusal: the document and the sync state stay as they were.
     let new = match check_new_changes(doc.automerge(), &old_heads, device.actor, now) {
         Ok(n) => n,
-        // Nothing is stored: the document and the sync state stay as they were.
         Err(e) => return Ok(Err((e.code(), e.to_string()))),
     };
+    if let Some(removed) = removed_at {
+        let late = doc
+            .automerge()
+            .get_changes_meta(&old_heads)
+            .iter()
+            .any(|c| c.timestamp > removed);
+        if late {
+            return Ok(Err((
+                "not_assigned",
+                format!(
+                    "case {} was withdrawn from {}: only work done before that is taken",
+                    m.doc, device.user_name
+                ),
+            )));
+        }
+    }
     if new > 0 {
+        match policy::check_change(&mut doc, &old_heads, device.actor, &grant) {
+            Ok(()) => {}
+            Err(CheckError::Refused(v)) => {
+                let reason = format!("{}：{}", v.path, v.zh);
+                txn.mark_refused(device.id, now, &reason)?;
+                txn.audit(&AuditEvent::new(
+                    now,
+                    device_label(device),
+                    "refused_change",
+                    Some(m.doc.to_string()),
+                    serde_json::json!({ "code": v.code, "part": v.part, "path": v.path }),
+                ))?;
+                return Ok(Err((v.code, v.zh)));
+            }
+            Err(CheckError::Doc(e)) => {
+                return Ok(Err((
+                    "invalid_document",
+                    format!("the merged case no longer matches the schema: {e}"),
+                )));
+            }
+        }
         let view = match project(m.doc, &mut doc, now) {
             Ok(v) => v,
             Err(e) => {
@@ -145,22 +207,45 @@ fn receive(
         txn.append_doc(m.doc, &chunk, snapshot.as_deref(), &view)?;
         txn.audit(&AuditEvent::new(
             now,
-            format!("device {} ({})", device.name, device.user_name),
+            device_label(device),
             "merge",
             Some(m.doc.to_string()),
             serde_json::json!({ "changes": new }),
         ))?;
     }
-    let reply = doc
-        .automerge()
-        .sync()
-        .generate_sync_message(&mut state)
-        .map(|msg| DocMessage {
-            doc: m.doc,
-            msg: msg.encode(),
-        });
+    // A device no longer on the team learns nothing new: its answer is made from the document
+    // as the device itself has it — its own heads once the server holds all of them (which
+    // acknowledges its work), else the heads both last had in common (which asks for the rest).
+    let reply = if removed_at.is_some() {
+        let their_heads = state.their_heads.clone().unwrap_or_default();
+        let known = their_heads
+            .iter()
+            .all(|h| doc.automerge().get_change_by_hash(h).is_some());
+        let heads = if known {
+            their_heads
+        } else {
+            state.shared_heads.clone()
+        };
+        match doc.automerge().fork_at(&heads) {
+            Ok(fork) => CaseDocument::from_automerge(fork)
+                .automerge()
+                .sync()
+                .generate_sync_message(&mut state),
+            Err(_) => None,
+        }
+    } else {
+        doc.automerge().sync().generate_sync_message(&mut state)
+    };
+    let reply = reply.map(|msg| DocMessage {
+        doc: m.doc,
+        msg: msg.encode(),
+    });
     txn.put_sync_state(device.id, m.doc, &state.encode())?;
     Ok(Ok(reply))
+}
+
+fn device_label(device: &Device) -> String {
+    format!("device {} ({})", device.name, device.user_name)
 }
 
 /// A first message for a document the device did not mention but that changed for it.
@@ -184,26 +269,62 @@ fn generate(
     Ok(msg)
 }
 
-/// Write a server-side change to a case document (header, declared section, assignments) and
-/// store it with its projection.
+/// A write the server makes to a case document (the header and declared section from the
+/// workflow, the visit laid out at assignment, a console user's notes and resolutions), checked
+/// against the same write policy as a device's and stored with the projection. `grant` says in
+/// whose name: the server itself, or a console user writing with `actor`.
 pub fn write_server_change(
     txn: &mut dyn DocTxn,
     id: CaseId,
-    server_actor: ActorKey,
+    (actor, grant): (ActorKey, &Grant),
     now: i64,
-    change: &mut dyn FnMut(&mut CaseDocument) -> std::result::Result<(), jiuzhu_shared::DocError>,
-) -> Result<()> {
+    change: &mut dyn FnMut(&mut CaseDocument) -> std::result::Result<(), DocError>,
+) -> std::result::Result<(), WriteError> {
     let (mut doc, old_heads) = match txn.load_doc(id)? {
         Some(bytes) => {
-            let mut d = CaseDocument::load(&bytes, server_actor)?;
+            let mut d = CaseDocument::load(&bytes, actor)?;
             let h = d.heads();
             (d, h)
         }
-        None => (CaseDocument::empty(server_actor), Vec::new()),
+        None => (CaseDocument::empty(actor), Vec::new()),
     };
     change(&mut doc)?;
+    policy::check_change(&mut doc, &old_heads, actor, grant)?;
     let view = project(id, &mut doc, now)?;
     let chunk = doc.automerge().save_after(&old_heads);
     txn.append_doc(id, &chunk, None, &view)?;
     Ok(())
+}
+
+/// Why a server-side write was not made.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The write policy refuses it (a resolution in a sealed visit, say): the reason in Chinese.
+    #[error(transparent)]
+    Refused(#[from] Violation),
+    /// What was to be written does not fit the document (a value of the wrong type, a field
+    /// that is not there): the reason for the person who typed it.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl From<DocError> for WriteError {
+    fn from(e: DocError) -> Self {
+        match e {
+            DocError::Invalid { message, .. } => WriteError::Invalid(message),
+            DocError::Path(p) => WriteError::Invalid(p.to_string()),
+            e => WriteError::Store(e.into()),
+        }
+    }
+}
+
+impl From<CheckError> for WriteError {
+    fn from(e: CheckError) -> Self {
+        match e {
+            CheckError::Refused(v) => v.into(),
+            CheckError::Doc(d) => d.into(),
+        }
+    }
 }

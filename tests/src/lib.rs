@@ -112,13 +112,39 @@ impl TestServer {
         .expect("add console user");
     }
 
+    /// The data directory's workflow configuration.
+    pub fn workflow_config(&self) -> jiuzhu_server::workflow::config::WorkflowConfig {
+        jiuzhu_server::workflow::config::load(self.dir.path()).expect("workflow config")
+    }
+
+    /// A case from a file (accepted on paper), as `admin add-case` makes it.
+    pub fn add_case_json(&self, json: &str) -> CaseId {
+        jiuzhu_server::workflow::intake::add_case(
+            self.store.as_ref(),
+            &self.workflow_config(),
+            json,
+            now(),
+        )
+        .expect("add case")
+    }
+
+    /// Name the case's team, as `admin assign` does (开始调查, or 调整调查组 once under way).
+    pub fn assign(&self, case: CaseId, team: &[&str]) {
+        let team: Vec<String> = team.iter().map(|s| s.to_string()).collect();
+        jiuzhu_server::workflow::intake::assign(
+            self.store.as_ref(),
+            &self.workflow_config(),
+            case,
+            &team,
+            now(),
+        )
+        .expect("assign")
+    }
+
     /// A case in another township, assigned to that township's investigators.
     pub fn add_case_in(&self, no: &str, township: &str, team: &[&str]) -> CaseId {
-        let json = case_json(no).replace(TOWNSHIP, township);
-        let id =
-            jiuzhu_server::cases::add_case(self.store.as_ref(), &json, now()).expect("add case");
-        let team: Vec<String> = team.iter().map(|s| s.to_string()).collect();
-        jiuzhu_server::cases::assign(self.store.as_ref(), id, &team, now()).expect("assign");
+        let id = self.add_case_json(&case_json(no).replace(TOWNSHIP, township));
+        self.assign(id, team);
         id
     }
 
@@ -126,12 +152,10 @@ impl TestServer {
         admin::enroll_code(self.store.as_ref(), name, 3600, now()).expect("enroll code")
     }
 
-    /// A case with two declared members, assigned to `team`.
+    /// A case with two declared members, assigned to `team` (two investigators at least).
     pub fn add_case(&self, no: &str, team: &[&str]) -> CaseId {
-        let id = jiuzhu_server::cases::add_case(self.store.as_ref(), &case_json(no), now())
-            .expect("add case");
-        let team: Vec<String> = team.iter().map(|s| s.to_string()).collect();
-        jiuzhu_server::cases::assign(self.store.as_ref(), id, &team, now()).expect("assign");
+        let id = self.add_case_json(&case_json(no));
+        self.assign(id, team);
         id
     }
 

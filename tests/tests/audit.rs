@@ -38,8 +38,11 @@ async fn actions_are_chained_and_tampering_is_found() {
     c.raw("GET", &format!("/api/console/blobs/{}", photo.hash), None)
         .await;
     c.raw("GET", "/api/console/export/queue.xlsx", None).await;
-    c.post(&format!("/api/console/cases/{case}/accept"), json!({}))
+    let ret = json!({"action": "return_visit", "notes": [{"path": null, "text": "请补充照片"}]});
+    let (status, _) = c
+        .post(&format!("/api/console/cases/{case}/workflow"), ret)
         .await;
+    assert_eq!(status, 200);
 
     let (_, trail) = c.get(&format!("/api/console/cases/{case}/audit")).await;
     let actions: Vec<&str> = trail["events"]
@@ -50,7 +53,14 @@ async fn actions_are_chained_and_tampering_is_found() {
         .collect();
     assert_eq!(
         actions,
-        ["assign", "merge", "view_case", "view_photo", "accept"],
+        [
+            "add_case",
+            "start_investigation",
+            "merge",
+            "view_case",
+            "view_photo",
+            "return_visit"
+        ],
         "the case's trail, in order"
     );
 

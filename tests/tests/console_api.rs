@@ -152,7 +152,10 @@ async fn a_caseworker_sees_only_their_township() {
         assert_eq!(b.get(&path).await.0, 404, "{path}");
     }
     let (status, _) = b
-        .post(&format!("/api/console/cases/{}/accept", w.case), json!({}))
+        .post(
+            &format!("/api/console/cases/{}/workflow", w.case),
+            json!({"action": "return_visit", "notes": [{"path": null, "text": "越权退回"}]}),
+        )
         .await;
     assert_eq!(status, 404);
     let (status, xlsx) = b.raw("GET", "/api/console/export/queue.xlsx", None).await;
@@ -253,45 +256,60 @@ async fn resolving_and_returning_reach_the_tablets() {
     let mut w = world().await;
     let mut c = signed_in(&w.server, "张海燕").await;
     let path = format!("/api/console/cases/{}", w.case);
-    let (status, detail) = c
-        .post(
-            &format!("{path}/resolve"),
-            json!({"path": "visits.0.living.housing", "value": "砖瓦房（已核实）"}),
-        )
-        .await;
-    assert_eq!(status, 200, "{detail}");
+    let act = format!("{path}/workflow");
+    let resolve = |reason: &str| {
+        json!({"action": "resolve_conflict", "reason": reason,
+               "resolution": {"path": "visits.0.living.housing", "value": "砖瓦房（已核实）"}})
+    };
+    let (status, refused) = c.post(&act, resolve(" ")).await;
+    assert_eq!(
+        (status, refused["code"].clone()),
+        (409, json!("reason_required")),
+        "a resolution says why"
+    );
+    let (status, wf) = c.post(&act, resolve("入户复核为砖瓦房")).await;
+    assert_eq!(status, 200, "{wf}");
+    let (_, detail) = c.get(&path).await;
     assert_eq!(detail["conflicts"], json!([]));
     let (status, bad) = c
         .post(
-            &format!("{path}/resolve"),
-            json!({"path": "visits.0.finalized", "value": "x"}),
+            &act,
+            json!({"action": "resolve_conflict", "reason": "x",
+                   "resolution": {"path": "visits.0.finalized", "value": true}}),
         )
         .await;
-    assert_eq!(status, 400, "{bad}");
+    assert_eq!(
+        (status, bad["code"].clone()),
+        (400, json!("invalid")),
+        "only a field in conflict: {bad}"
+    );
 
     let (status, _) = c
-        .post(&format!("{path}/return"), json!({"notes": []}))
+        .post(&act, json!({"action": "return_visit", "notes": []}))
         .await;
     assert_eq!(status, 400, "a return needs a note");
-    let (status, detail) = c
+    let (status, wf) = c
         .post(
-            &format!("{path}/return"),
-            json!({"notes": [{"path": "visits.0.income", "text": "请补充养殖收入"}]}),
+            &act,
+            json!({"action": "return_visit",
+                   "notes": [{"path": "visits.0.income", "text": "请补充养殖收入"}]}),
         )
         .await;
     assert_eq!(status, 200);
-    assert_eq!(detail["document"]["header"]["status"], json!("returned"));
-    let actions: Vec<_> = detail["workflow"]
+    let records: Vec<(Value, Value)> = wf["records"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| r["action"].clone())
+        .map(|r| (r["action"].clone(), r["actor"].clone()))
         .collect();
     assert_eq!(
-        actions,
-        vec![json!("assign"), json!("resolve"), json!("return")]
+        records[1..],
+        [
+            (json!("resolve_conflict"), json!("张海燕")),
+            (json!("return_visit"), json!("张海燕"))
+        ]
     );
-    assert_eq!(detail["workflow"][2]["actor"], json!("张海燕"));
+    assert_eq!(records[0].0, json!("start_investigation"));
 
     for t in [&mut w.a, &mut w.b] {
         t.sync().await.unwrap();
@@ -302,7 +320,7 @@ async fn resolving_and_returning_reach_the_tablets() {
         );
         assert_eq!(doc["review_notes"][0]["text"], json!("请补充养殖收入"));
         assert_eq!(doc["review_notes"][0]["path"], json!("visits.0.income"));
-        assert_eq!(doc["header"]["status"], json!("returned"));
+        assert_eq!(doc["header"]["status"], json!("investigating"));
     }
     let (_, history) = c.get(&format!("{path}/history")).await;
     assert!(
@@ -313,13 +331,11 @@ async fn resolving_and_returning_reach_the_tablets() {
             .any(|h| h["by"] == json!("console 张海燕"))
     );
 
-    let (status, detail) = c
-        .post(&format!("{path}/accept"), json!({"comment": "调查完整"}))
-        .await;
-    assert_eq!(status, 200);
+    // 验收 needs a sealed visit signed by the team.
+    let (status, refused) = c.post(&act, json!({"action": "accept_visit"})).await;
     assert_eq!(
-        detail["document"]["header"]["status"],
-        json!("investigation_accepted")
+        (status, refused["code"].clone()),
+        (409, json!("visit_not_finalized"))
     );
 }
 
@@ -327,22 +343,19 @@ async fn resolving_and_returning_reach_the_tablets() {
 async fn assigning_needs_two_investigators_of_the_township() {
     let w = world().await;
     let mut c = signed_in(&w.server, "张海燕").await;
-    let path = format!("/api/console/cases/{}/assign", w.case);
-    assert_eq!(c.post(&path, json!({"users": ["王五"]})).await.0, 400);
+    let path = format!("/api/console/cases/{}/workflow", w.case);
+    let team = |names: &[&str]| json!({"action": "change_team", "team": names});
+    let (status, r) = c.post(&path, team(&["王五"])).await;
+    assert_eq!((status, r["code"].clone()), (409, json!("team_too_small")));
+    assert_eq!(c.post(&path, team(&["王五", "外乡调查员甲"])).await.0, 400);
     assert_eq!(
-        c.post(&path, json!({"users": ["王五", "外乡调查员甲"]}))
-            .await
-            .0,
-        400
-    );
-    assert_eq!(
-        c.post(&path, json!({"users": ["王五", "张海燕"]})).await.0,
+        c.post(&path, team(&["王五", "张海燕"])).await.0,
         400,
         "a caseworker is not an investigator"
     );
-    let (status, detail) = c.post(&path, json!({"users": ["赵六", "王五"]})).await;
+    let (status, wf) = c.post(&path, team(&["赵六", "王五"])).await;
     assert_eq!(status, 200);
-    assert_eq!(detail["team"], json!(["王五", "赵六"]));
+    assert_eq!(wf["facts"]["team"], json!(["王五", "赵六"]));
     let (_, inv) = c.get("/api/console/investigators").await;
     assert_eq!(inv["investigators"].as_array().unwrap().len(), 2);
 }

@@ -42,18 +42,20 @@ fn tablet(home: &Path, args: &[&str]) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_the_server_mid_sync_then_restart_and_converge() {
     let data = tempfile::tempdir().unwrap();
-    admin(
-        data.path(),
-        &[
-            "add-user",
-            "--name",
-            "王五",
-            "--role",
-            "investigator",
-            "--township",
-            "树林召镇",
-        ],
-    );
+    for user in ["王五", "赵六"] {
+        admin(
+            data.path(),
+            &[
+                "add-user",
+                "--name",
+                user,
+                "--role",
+                "investigator",
+                "--township",
+                "树林召镇",
+            ],
+        );
+    }
     let case_file = data.path().join("case.json");
     let mut cases = Vec::new();
     for i in 0..10 {
@@ -62,7 +64,10 @@ async fn kill_9_the_server_mid_sync_then_restart_and_converge() {
             data.path(),
             &["add-case", "--file", case_file.to_str().unwrap()],
         );
-        admin(data.path(), &["assign", "--case", &id, "--users", "王五"]);
+        admin(
+            data.path(),
+            &["assign", "--case", &id, "--users", "王五,赵六"],
+        );
         cases.push(id.parse::<jiuzhu_shared::CaseId>().unwrap());
     }
     let code = admin(data.path(), &["enroll-code", "--user", "王五"]);

@@ -27,8 +27,9 @@ fn set_rules(data: &std::path::Path, text: &str) -> Value {
 async fn proposals_are_computed_shown_and_recomputed_when_the_rules_change() {
     let server = TestServer::start().await;
     server.add_investigator("王五");
+    server.add_investigator("赵六");
     server.add_console_user("张海燕", "caseworker", TOWNSHIP);
-    let case = server.add_case("RULE-1", &["王五"]);
+    let case = server.add_case("RULE-1", &["王五", "赵六"]);
     let mut c = Console::new(&server);
     assert_eq!(c.login("张海燕", CONSOLE_PASSWORD).await, 200);
     let (status, body) = c.get(&format!("/api/console/cases/{case}/proposal")).await;

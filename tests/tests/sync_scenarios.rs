@@ -178,8 +178,9 @@ async fn cutting_the_link_at_random_offsets_loses_and_duplicates_nothing() {
     use rand::Rng;
     let server = TestServer::start().await;
     server.add_investigator("王五");
+    server.add_investigator("赵六");
     let cases: Vec<_> = (0..5)
-        .map(|i| server.add_case(&format!("CUT-{i}"), &["王五"]))
+        .map(|i| server.add_case(&format!("CUT-{i}"), &["王五", "赵六"]))
         .collect();
     let proxy = Proxy::start(server.addr()).await.unwrap();
     let url = format!("https://{}", proxy.addr());
@@ -237,7 +238,8 @@ async fn cutting_the_link_at_random_offsets_loses_and_duplicates_nothing() {
 async fn a_cut_photo_upload_resumes_and_resends_at_most_one_chunk() {
     let server = TestServer::start().await;
     server.add_investigator("王五");
-    let case = server.add_case("BLOB-1", &["王五"]);
+    server.add_investigator("赵六");
+    let case = server.add_case("BLOB-1", &["王五", "赵六"]);
     let proxy = Proxy::start(server.addr()).await.unwrap();
     let mut t = SimTablet::enrolled(&server, &format!("https://{}", proxy.addr()), "王五").await;
     t.tablet.photo_config.long_edge = 2400;
@@ -304,7 +306,8 @@ async fn a_change_with_another_devices_actor_is_refused() {
 async fn revoked_and_unknown_devices_are_refused() {
     let server = TestServer::start().await;
     server.add_investigator("王五");
-    server.add_case("REV-1", &["王五"]);
+    server.add_investigator("赵六");
+    server.add_case("REV-1", &["王五", "赵六"]);
     let mut t = SimTablet::enrolled(&server, &server.url(), "王五").await;
     t.sync().await.unwrap();
     jiuzhu_server::admin::revoke_device(server.store.as_ref(), server.device_id("王五"), 1)
@@ -354,6 +357,7 @@ async fn revoked_and_unknown_devices_are_refused() {
 async fn a_changed_certificate_is_refused() {
     let server = TestServer::start().await;
     server.add_investigator("王五");
+    server.add_investigator("赵六");
     let code = server.enroll_code("王五");
     let mut t = SimTablet::new();
     let wrong = "ab".repeat(32);
@@ -377,8 +381,9 @@ async fn a_changed_certificate_is_refused() {
 async fn a_thousand_cases_with_twenty_changed_sync_in_at_most_three_rounds() {
     let server = TestServer::start().await;
     server.add_investigator("王五");
+    server.add_investigator("赵六");
     let cases: Vec<_> = (0..1000)
-        .map(|i| server.add_case(&format!("K-{i:04}"), &["王五"]))
+        .map(|i| server.add_case(&format!("K-{i:04}"), &["王五", "赵六"]))
         .collect();
     let mut t = SimTablet::enrolled(&server, &server.url(), "王五").await;
     let first = t.sync().await.unwrap();
@@ -412,13 +417,7 @@ async fn a_withdrawn_case_leaves_the_tablet_only_after_its_unsent_work_is_synced
         .set(case, "visits.0.living.housing", "砖房")
         .unwrap();
     // Reassigned while the tablet is offline with unsent work.
-    jiuzhu_server::cases::assign(
-        server.store.as_ref(),
-        case,
-        &["赵六".into(), "钱七".into()],
-        0,
-    )
-    .unwrap();
+    server.assign(case, &["赵六", "钱七"]);
     let report = t.sync().await.unwrap();
     assert_eq!(report.withdrawn, vec![case]);
     assert_eq!(

@@ -11,7 +11,8 @@ use std::path::Path;
 /// An enrolled tablet with one synced case and a photo in it.
 async fn tablet_with_a_case(server: &TestServer) -> (SimTablet, jiuzhu_shared::CaseId, String) {
     server.add_investigator("王五");
-    let case = server.add_case("SEC-1", &["王五"]);
+    server.add_investigator("赵六");
+    let case = server.add_case("SEC-1", &["王五", "赵六"]);
     let mut t = SimTablet::enrolled(server, &server.url(), "王五").await;
     t.sync().await.unwrap();
     t.tablet

@@ -400,7 +400,10 @@ async fn one_household_from_application_to_periodic_report() {
         .await;
     assert!(s == 409 && v["code"] == "visit_not_accepted", "{s} {v}");
     let (s, _) = cw
-        .post(&format!("/api/console/cases/{case}/accept"), json!({}))
+        .post(
+            &format!("/api/console/cases/{case}/workflow"),
+            json!({"action": "accept_visit"}),
+        )
         .await;
     assert_eq!(s, 200);
     let wf = act(&mut lead, &case, opinion).await;

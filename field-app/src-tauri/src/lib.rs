@@ -321,7 +321,7 @@ async fn view(state: &AppState, case: CaseId) -> CmdResult<CaseView> {
         problems: t.problems(case)?,
         signers: t.signers(case)?,
         conflicts: doc.conflicts().len(),
-        set_aside: t.store().set_aside(case)?,
+        set_aside: t.store().set_aside(case).map_err(TabletError::from)?,
     })
 }
 

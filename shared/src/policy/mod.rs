@@ -579,7 +579,15 @@ pub fn check_change(
         if removes {
             continue;
         }
-        if crate::path::get(&after_json, &path).is_none() || part == Part::Unknown {
+        // A null is how an absent optional field is written (one the JSON form leaves out, like
+        // a visit's `refusal`): it adds nothing.
+        let null = matches!(
+            &p.action,
+            automerge::PatchAction::PutMap { value: (automerge::Value::Scalar(v), _), .. }
+                if v.is_null()
+        );
+        let unknown = crate::path::get(&after_json, &path).is_none() && !null;
+        if unknown || part == Part::Unknown {
             return Err(forbidden(Part::Unknown, path).into());
         }
         if conflict && !may_write(grant.writer, part) {

@@ -91,10 +91,17 @@ mod tests {
     fn texts_lose_names_and_numbers() {
         let names = vec!["巴特尔".to_string(), "巴特".to_string(), "兰".to_string()];
         assert_eq!(
-            mask_text("巴特尔与巴特同住，电话13800001234，身份证15062119800101123X，养羊20只", &names),
+            mask_text(
+                "巴特尔与巴特同住，电话13800001234，身份证15062119800101123X，养羊20只",
+                &names
+            ),
             "巴*尔与巴*同住，电话***********，身份证******************，养羊20只"
         );
-        assert_eq!(mask_text("兰花", &names), "兰花", "one-character names are left alone");
+        assert_eq!(
+            mask_text("兰花", &names),
+            "兰花",
+            "one-character names are left alone"
+        );
     }
 
     #[test]

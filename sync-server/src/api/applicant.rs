@@ -82,7 +82,13 @@ pub async fn townships(State(st): State<AppState>) -> ApiResult {
 
 /// The `ApplicantCase` answer.
 fn answer(st: &AppState, f: &Flow) -> ApiResult {
-    Ok(Json(applicants::case_json(st.store.as_ref(), f, today())?))
+    let config = st.workflow_config()?;
+    Ok(Json(applicants::case_json(
+        st.store.as_ref(),
+        f,
+        &config.options,
+        today(),
+    )?))
 }
 
 pub async fn case(State(st): State<AppState>, a: Applicant, Path(id): Path<String>) -> ApiResult {
@@ -138,8 +144,9 @@ pub async fn material_upload(
             name: &q.name,
             bytes: &body,
         };
-        let f =
-            applications::add_material(st.store.as_ref(), &st.blobs, case, &a.0, upload, now())?;
+        let by = applications::Uploader::Applicant(&a.0);
+        let (f, _) =
+            applications::add_material(st.store.as_ref(), &st.blobs, case, by, upload, now())?;
         answer(&st, &f)
     })
     .await
@@ -181,6 +188,29 @@ pub async fn submit(State(st): State<AppState>, a: Applicant, Path(id): Path<Str
     .await
 }
 
+#[derive(Deserialize)]
+pub struct CheckObjectionBody {
+    reason: String,
+}
+
+/// The applicant objects to the 核对 result (S1 Art. 18): the case goes to 复查.
+pub async fn object_to_check(
+    State(st): State<AppState>,
+    a: Applicant,
+    Path(id): Path<String>,
+    Json(b): Json<CheckObjectionBody>,
+) -> ApiResult {
+    blocking(move || {
+        let case = applicants::case_id(&id)?;
+        let config = st.workflow_config()?;
+        let who = a.who(&st)?;
+        let store = st.store.as_ref();
+        let f = applications::object_to_check(store, &config, case, &a.0, &b.reason, &who, now())?;
+        answer(&st, &f)
+    })
+    .await
+}
+
 pub async fn report(
     State(st): State<AppState>,
     a: Applicant,
@@ -194,7 +224,7 @@ pub async fn report(
         let (report_id, review) =
             reviews::submit_report(store, &config, case, &a.0, &b, &a.who(&st)?, now())?;
         let f = applicants::own_flow(store, &a.0, &id)?;
-        let case = applicants::case_json(store, &f, today())?;
+        let case = applicants::case_json(store, &f, &config.options, today())?;
         Ok(Json(
             json!({ "report_id": report_id, "review_case_no": review, "case": case }),
         ))

@@ -6,7 +6,6 @@
 use super::error::{ApiError, ApiResult, blocking};
 use super::state::AppState;
 use crate::audit::AuditEvent;
-use crate::cases::Editor;
 use crate::clock::now;
 use crate::review::{access, scope, sessions, text};
 use crate::store::{Device, User};
@@ -142,15 +141,6 @@ impl ConsoleUser {
         } else {
             Err(ApiError::not_found())
         }
-    }
-
-    /// The user as a document writer: their own actor, so history shows who changed what.
-    pub fn editor(&self, st: &AppState) -> ApiResult<Editor> {
-        Ok(Editor {
-            actor: st.store.user_actor(self.0.id)?,
-            name: self.0.name.clone(),
-            audit: self.label(),
-        })
     }
 
     /// The user as the workflow's actor.

@@ -52,10 +52,6 @@ pub fn router(state: AppState) -> Router {
         .route("/cases/{id}/history", get(cases::history))
         .route("/cases/{id}/audit", get(cases::audit))
         .route("/cases/{id}/proposal", get(cases::proposal))
-        .route("/cases/{id}/resolve", post(cases::resolve))
-        .route("/cases/{id}/assign", post(cases::assign))
-        .route("/cases/{id}/return", post(cases::return_case))
-        .route("/cases/{id}/accept", post(cases::accept))
         .route("/blobs/{hash}", get(cases::photo))
         .route("/investigators", get(cases::investigators))
         .route("/export/queue.xlsx", get(cases::export_queue))
@@ -70,6 +66,12 @@ pub fn router(state: AppState) -> Router {
         .route("/cases/{id}/flags", post(workflow::flags))
         .route("/cases/{id}/extension", post(workflow::extension))
         .route("/cases/{id}/objections", post(workflow::objection))
+        .route("/cases/{id}/materials", post(workflow::material_upload))
+        .route("/check-results", post(workflow::import_check_results))
+        .route(
+            "/check-results/template.csv",
+            get(workflow::check_results_template),
+        )
         .route("/notices/{file}", get(documents::notice_pdf))
         .route("/materials/{id}", get(documents::material))
         .route("/publicity.pdf", get(documents::publicity_pdf))
@@ -90,6 +92,10 @@ pub fn router(state: AppState) -> Router {
         .route("/cases/{id}/sign", post(applicant::sign))
         .route("/cases/{id}/submit", post(applicant::submit))
         .route("/cases/{id}/reports", post(applicant::report))
+        .route(
+            "/cases/{id}/check-objection",
+            post(applicant::object_to_check),
+        )
         .route("/materials/{id}", get(applicant::material))
         .route("/notices/{file}", get(applicant::notice_pdf));
     let public = Router::new()

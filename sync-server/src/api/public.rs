@@ -84,10 +84,12 @@ pub async fn ballot(State(st): State<AppState>, Path(token): Path<String>) -> Ap
         let store = st.store.as_ref();
         let (m, idx) = meetings::by_token(store, &token).map_err(|e| link_invalid(e.to_string()))?;
         let flows = all_flows(store)?;
+        let rules = crate::proposals::load(&st.data_root).ok();
+        let cases = meetings::ballot_cases(store, &flows, rules.as_ref(), (&m, idx), today());
         Ok(Json(json!({
             "meeting": {"id": m.id, "title": m.title, "village": m.village, "held_on": m.held_on, "secret": m.secret},
             "representative": m.roster[idx].name,
-            "cases": meetings::ballot_cases(store, &flows, &m, idx),
+            "cases": cases,
             "voted": m.roster[idx].voted_at.is_some(),
         })))
     })

@@ -1,5 +1,5 @@
-//! Answers that are not JSON: PDFs, images, the Excel export, CBOR wire messages, and QR codes
-//! as SVG for the console to show.
+//! Answers that are not JSON: PDFs, images, the Excel export, CSV templates, CBOR wire messages,
+//! and QR codes as SVG for the console to show.
 
 use super::error::{ApiError, ApiResult};
 use super::state::AppState;
@@ -82,4 +82,19 @@ pub fn qr_svg(data: &str, size: u32) -> Result<String, qrcode::types::QrError> {
         .render::<qrcode::render::svg::Color<'_>>()
         .min_dimensions(size, size)
         .build())
+}
+
+/// A CSV file to download as `name` (ASCII, so every browser keeps it).
+pub fn csv(text: String, name: &str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        text,
+    )
+        .into_response()
 }

@@ -112,6 +112,8 @@ pub fn devices(store: &dyn Store, blobs: &BlobDir, user: &User) -> Result<Value,
             "id": d.id, "name": d.name, "user": d.user_name, "township": d.township,
             "enrolled_at": d.enrolled_at, "last_sync_at": d.last_sync_at, "app_version": d.app_version,
             "revoked_at": d.revoked_at, "pending_uploads": pending,
+            "refused_count": d.refused_count, "refused_at": d.refused_at,
+            "refused_reason": d.refused_reason,
         }));
     }
     Ok(json!({ "devices": out }))
@@ -143,42 +145,16 @@ pub fn investigators(store: &dyn Store, user: &User) -> Result<Value, StoreError
     Ok(json!({ "investigators": list }))
 }
 
-/// Refuse a name that is not an investigator the user may assign.
-pub fn check_investigators(
-    store: &dyn Store,
-    user: &User,
-    names: &[String],
-) -> Result<(), WorkflowError> {
-    for name in names {
-        let ok = store
-            .user_by_name(name.trim())?
-            .is_some_and(|u| u.role == Role::Investigator && sees(user, &u.township));
-        if !ok {
-            return Err(WorkflowError::Invalid(format!(
-                "{name} 不是本乡镇的调查员。"
-            )));
-        }
-    }
-    Ok(())
-}
-
-/// A team to assign: the names given, trimmed and without repeats, at least two investigators
-/// the user may assign.
-pub fn team(
-    store: &dyn Store,
-    user: &User,
-    names: &[String],
-) -> Result<Vec<String>, WorkflowError> {
-    let mut team: Vec<String> = names
+/// Whether `user` may put `team` on a case: investigators of a township the user sees.
+pub fn assignable(user: &User, team: &[User]) -> Result<(), WorkflowError> {
+    match team
         .iter()
-        .map(|u| u.trim().to_string())
-        .filter(|u| !u.is_empty())
-        .collect();
-    team.sort();
-    team.dedup();
-    if team.len() < 2 {
-        return Err(WorkflowError::Invalid(super::text::TEAM_TOO_SMALL.into()));
+        .find(|u| u.role != Role::Investigator || !sees(user, &u.township))
+    {
+        Some(u) => Err(WorkflowError::Invalid(format!(
+            "{} 不是本乡镇的调查员。",
+            u.name
+        ))),
+        None => Ok(()),
     }
-    check_investigators(store, user, &team)?;
-    Ok(team)
 }

@@ -45,6 +45,11 @@ pub struct Device {
     pub revoked_at: Option<i64>,
     pub last_sync_at: Option<i64>,
     pub app_version: Option<String>,
+    /// Changes the write policy refused from this device: how many messages, the last time and
+    /// why (issue 11: the console shows who sent what the server would not take).
+    pub refused_count: u64,
+    pub refused_at: Option<i64>,
+    pub refused_reason: Option<String>,
 }
 
 fn ser_display<S: serde::Serializer>(v: &ActorKey, s: S) -> Result<S::Ok, S::Error> {
@@ -90,15 +95,6 @@ pub struct CaseView {
     pub open_notes: usize,
 }
 
-/// One workflow record: ordered, authoritative, with actor and time.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct WorkflowRecord {
-    pub action: String,
-    pub actor: String,
-    pub at: i64,
-    pub detail: serde_json::Value,
-}
-
 /// A workflow item, kept as JSON under `(kind, id)`: a case's workflow state and its transition
 /// records, notices, applicants' materials, objections, 民主评议 meetings and ballots, periodic
 /// reports, one-time codes and applicant sessions. The workflow module owns the shapes; the store
@@ -110,6 +106,17 @@ pub struct Item {
     pub case_id: Option<String>,
     pub body: serde_json::Value,
     pub at: i64,
+}
+
+/// A user's assignment to a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Assignment {
+    /// Assigned now; false once withdrawn.
+    pub active: bool,
+    /// The change sequence of the last assignment or withdrawal.
+    pub seq: u64,
+    /// When it was last assigned or withdrawn (unknown for assignments made before issue 11).
+    pub changed_at: Option<i64>,
 }
 
 /// Cases that concern one investigator since a cursor.
@@ -139,11 +146,15 @@ pub trait DocTxn {
     fn chunk_count(&mut self, id: CaseId) -> Result<usize>;
     fn sync_state(&mut self, device: DeviceId, id: CaseId) -> Result<Option<Vec<u8>>>;
     fn put_sync_state(&mut self, device: DeviceId, id: CaseId, state: &[u8]) -> Result<()>;
-    /// Whether the user's devices may send changes for the case: it is, or was, assigned to them.
-    /// A withdrawn case still takes the work done before the withdrawal reached the tablet
-    /// (design §3: it leaves the tablet only after that work is synced); every change stays
-    /// attributable to its device.
-    fn may_deliver(&mut self, user_id: i64, id: CaseId) -> Result<bool>;
+    /// The user's assignment to the case, current or withdrawn, if there ever was one.
+    fn assignment(&mut self, user_id: i64, id: CaseId) -> Result<Option<Assignment>>;
+    /// Record or withdraw assignments of a case to users (everyone not named is withdrawn),
+    /// moving the change sequence.
+    fn set_assignment(&mut self, case: CaseId, user_ids: &[i64], now: i64) -> Result<()>;
+    /// The names of the investigators assigned to the case now.
+    fn team(&mut self, case: CaseId) -> Result<Vec<String>>;
+    /// Mark a device as having sent a change the write policy refused (the console shows it).
+    fn mark_refused(&mut self, device: DeviceId, now: i64, reason: &str) -> Result<()>;
     fn announcements(&mut self, user_id: i64, cursor: u64) -> Result<Announcements>;
     fn current_seq(&mut self) -> Result<u64>;
     /// Append to the audit chain inside this transaction.
@@ -178,8 +189,6 @@ pub trait Store: Send + Sync + 'static {
     fn actor_owner(&self, actor_hex: &str) -> Result<Option<String>>;
     /// The server's own Automerge actor (header, declared section, assignments).
     fn server_actor(&self) -> Result<ActorKey>;
-    /// Record or withdraw assignments of a case to users, bumping the change sequence.
-    fn set_assignment(&self, case: CaseId, user_ids: &[i64]) -> Result<()>;
     fn assigned_users(&self, case: CaseId) -> Result<Vec<User>>;
     fn list_cases(&self) -> Result<Vec<CaseView>>;
     fn case_view(&self, id: CaseId) -> Result<Option<CaseView>>;
@@ -197,15 +206,6 @@ pub trait Store: Send + Sync + 'static {
     fn record_login_failure(&self, name: &str, now: i64) -> Result<()>;
     fn login_failures_since(&self, name: &str, since: i64) -> Result<usize>;
     fn clear_login_failures(&self, name: &str) -> Result<()>;
-    fn add_workflow(
-        &self,
-        case: CaseId,
-        action: &str,
-        actor: &str,
-        at: i64,
-        detail: &serde_json::Value,
-    ) -> Result<()>;
-    fn workflow(&self, case: CaseId) -> Result<Vec<WorkflowRecord>>;
     /// Moves whenever any case document or assignment changes.
     fn change_seq(&self) -> Result<u64>;
     /// Append to the audit chain.

@@ -67,6 +67,20 @@ CREATE TABLE items (
     PRIMARY KEY (kind, id)) STRICT;
 CREATE INDEX items_case ON items(kind, case_id, id);
 "#,
+    // Issue 11: a device that sent a change the write policy refused is marked; the older
+    // `workflow` log is retired — its rows wait as items for `workflow::migrate` to turn them into
+    // transition records.
+    r#"
+ALTER TABLE devices ADD COLUMN refused_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE devices ADD COLUMN refused_at INTEGER;
+ALTER TABLE devices ADD COLUMN refused_reason TEXT;
+ALTER TABLE assignments ADD COLUMN changed_at INTEGER;
+INSERT INTO items(kind, id, case_id, body, at)
+    SELECT 'legacy_workflow', printf('%s:%09d', case_id, id), case_id,
+           json_object('action', action, 'actor', actor, 'at', at, 'detail', json(detail)), at
+    FROM workflow;
+DROP TABLE workflow;
+"#,
 ];
 
 pub struct SqliteStore {
@@ -149,7 +163,8 @@ fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
 
 const DEVICE_SELECT: &str =
     "SELECT d.id, d.user_id, u.name, u.township, d.name, d.actor, d.enrolled_at,
-    d.revoked_at, d.last_sync_at, d.app_version FROM devices d JOIN users u ON u.id = d.user_id";
+    d.revoked_at, d.last_sync_at, d.app_version, d.refused_count, d.refused_at, d.refused_reason
+    FROM devices d JOIN users u ON u.id = d.user_id";
 fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Device> {
     Ok(Device {
         id: parse_id(r.get(0)?)?,
@@ -162,6 +177,9 @@ fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Device> {
         revoked_at: r.get(7)?,
         last_sync_at: r.get(8)?,
         app_version: r.get(9)?,
+        refused_count: r.get::<_, i64>(10)? as u64,
+        refused_at: r.get(11)?,
+        refused_reason: r.get(12)?,
     })
 }
 
@@ -341,46 +359,8 @@ impl Store for SqliteStore {
             .map_err(|e: jiuzhu_shared::IdError| StoreError::Invalid(e.to_string()))
     }
 
-    fn set_assignment(&self, case: CaseId, user_ids: &[i64]) -> Result<()> {
-        let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let seq = next_seq(&tx)?;
-        let case_s = case.to_string();
-        // Withdraw everyone not in the new team, then (re)activate the team.
-        let mut current: Vec<i64> = {
-            let mut stmt =
-                tx.prepare("SELECT user_id FROM assignments WHERE case_id = ?1 AND active = 1")?;
-            stmt.query_map([&case_s], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?
-        };
-        current.retain(|u| !user_ids.contains(u));
-        for u in current {
-            tx.execute(
-                "UPDATE assignments SET active = 0, seq = ?3 WHERE case_id = ?1 AND user_id = ?2",
-                params![case_s, u, seq as i64],
-            )?;
-        }
-        for u in user_ids {
-            tx.execute(
-                "INSERT INTO assignments(case_id, user_id, active, seq) VALUES (?1, ?2, 1, ?3)
-                 ON CONFLICT(case_id, user_id) DO UPDATE SET active = 1, seq = excluded.seq WHERE active = 0",
-                params![case_s, u, seq as i64],
-            )?;
-        }
-        tx.commit()?;
-        Ok(())
-    }
-
     fn assigned_users(&self, case: CaseId) -> Result<Vec<User>> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare(
-            "SELECT u.id, u.name, u.role, u.township FROM assignments a JOIN users u ON u.id = a.user_id
-             WHERE a.case_id = ?1 AND a.active = 1 ORDER BY u.name",
-        )?;
-        let rows = stmt
-            .query_map([case.to_string()], user_row)?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(rows)
+        assigned_users(&self.conn(), case)
     }
 
     fn list_cases(&self) -> Result<Vec<CaseView>> {
@@ -507,39 +487,6 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    fn add_workflow(
-        &self,
-        case: CaseId,
-        action: &str,
-        actor: &str,
-        at: i64,
-        detail: &serde_json::Value,
-    ) -> Result<()> {
-        self.conn().execute(
-            "INSERT INTO workflow(case_id, action, actor, at, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![case.to_string(), action, actor, at, detail.to_string()],
-        )?;
-        Ok(())
-    }
-
-    fn workflow(&self, case: CaseId) -> Result<Vec<WorkflowRecord>> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare(
-            "SELECT action, actor, at, detail FROM workflow WHERE case_id = ?1 ORDER BY id",
-        )?;
-        let rows = stmt
-            .query_map([case.to_string()], |r| {
-                Ok(WorkflowRecord {
-                    action: r.get(0)?,
-                    actor: r.get(1)?,
-                    at: r.get(2)?,
-                    detail: serde_json::from_str(&r.get::<_, String>(3)?).unwrap_or_default(),
-                })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(rows)
-    }
-
     fn change_seq(&self) -> Result<u64> {
         current_seq(&self.conn())
     }
@@ -648,6 +595,46 @@ fn current_meta(conn: &Connection, key: &str) -> Result<Option<String>> {
     Ok(conn
         .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
         .optional()?)
+}
+
+/// Record or withdraw assignments of a case (inside `tx`): everyone not in `user_ids` is
+/// withdrawn, the team (re)activated; both move the change sequence.
+fn set_assignment(tx: &Transaction<'_>, case: CaseId, user_ids: &[i64], now: i64) -> Result<()> {
+    let seq = next_seq(tx)?;
+    let case_s = case.to_string();
+    let mut current: Vec<i64> = {
+        let mut stmt =
+            tx.prepare("SELECT user_id FROM assignments WHERE case_id = ?1 AND active = 1")?;
+        stmt.query_map([&case_s], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?
+    };
+    current.retain(|u| !user_ids.contains(u));
+    for u in current {
+        tx.execute(
+            "UPDATE assignments SET active = 0, seq = ?3, changed_at = ?4 WHERE case_id = ?1 AND user_id = ?2",
+            params![case_s, u, seq as i64, now],
+        )?;
+    }
+    for u in user_ids {
+        tx.execute(
+            "INSERT INTO assignments(case_id, user_id, active, seq, changed_at) VALUES (?1, ?2, 1, ?3, ?4)
+             ON CONFLICT(case_id, user_id) DO UPDATE SET active = 1, seq = excluded.seq,
+                 changed_at = excluded.changed_at WHERE active = 0",
+            params![case_s, u, seq as i64, now],
+        )?;
+    }
+    Ok(())
+}
+
+fn assigned_users(conn: &Connection, case: CaseId) -> Result<Vec<User>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT u.id, u.name, u.role, u.township FROM assignments a JOIN users u ON u.id = a.user_id
+         WHERE a.case_id = ?1 AND a.active = 1 ORDER BY u.name",
+    )?;
+    let rows = stmt
+        .query_map([case.to_string()], user_row)?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
 }
 
 struct SqliteTxn<'c> {
@@ -820,13 +807,40 @@ impl DocTxn for SqliteTxn<'_> {
         Ok(())
     }
 
-    fn may_deliver(&mut self, user_id: i64, id: CaseId) -> Result<bool> {
+    fn assignment(&mut self, user_id: i64, id: CaseId) -> Result<Option<Assignment>> {
         Ok(self
             .tx
-            .prepare_cached("SELECT 1 FROM assignments WHERE case_id = ?1 AND user_id = ?2")?
-            .query_row(params![id.to_string(), user_id], |_| Ok(()))
-            .optional()?
-            .is_some())
+            .prepare_cached(
+                "SELECT active, seq, changed_at FROM assignments WHERE case_id = ?1 AND user_id = ?2",
+            )?
+            .query_row(params![id.to_string(), user_id], |r| {
+                Ok(Assignment {
+                    active: r.get(0)?,
+                    seq: r.get::<_, i64>(1)? as u64,
+                    changed_at: r.get(2)?,
+                })
+            })
+            .optional()?)
+    }
+
+    fn set_assignment(&mut self, case: CaseId, user_ids: &[i64], now: i64) -> Result<()> {
+        set_assignment(&self.tx, case, user_ids, now)
+    }
+
+    fn team(&mut self, case: CaseId) -> Result<Vec<String>> {
+        Ok(assigned_users(&self.tx, case)?
+            .into_iter()
+            .map(|u| u.name)
+            .collect())
+    }
+
+    fn mark_refused(&mut self, device: DeviceId, now: i64, reason: &str) -> Result<()> {
+        self.tx.execute(
+            "UPDATE devices SET refused_count = refused_count + 1, refused_at = ?2, refused_reason = ?3
+             WHERE id = ?1",
+            params![device.to_string(), now, reason],
+        )?;
+        Ok(())
     }
 
     fn announcements(&mut self, user_id: i64, cursor: u64) -> Result<Announcements> {

@@ -10,6 +10,7 @@ use super::{Result, Who, WorkflowError};
 use crate::blobs::BlobDir;
 use crate::store::{DocTxn, Item, Store};
 use crate::sync_engine::write_server_change;
+use jiuzhu_shared::policy::Grant;
 use jiuzhu_shared::rules::date::Date;
 use jiuzhu_shared::schema::{CaseDoc, DeclaredMember, SCHEMA_VERSION};
 use jiuzhu_shared::workflow::{Action, CaseKind, Programme, State};
@@ -26,7 +27,11 @@ pub const MATERIAL_KINDS: &[(&str, &str)] = &[
     ("medical", "病历/诊断"),
     ("disability", "残疾证"),
     ("other", "其他材料"),
+    ("decider_visit", "审核确认入户照片"),
 ];
+
+/// Kinds only the township uploads.
+const TOWNSHIP_KINDS: &[&str] = &["decider_visit"];
 
 pub fn material_zh(kind: &str) -> &'static str {
     MATERIAL_KINDS
@@ -44,6 +49,15 @@ pub struct Material {
     pub hash: String,
     pub bytes: usize,
     pub uploaded_at: i64,
+    /// A township user's name; none for the applicant's own uploads.
+    #[serde(default)]
+    pub uploaded_by: Option<String>,
+}
+
+/// Who uploads a material: the applicant (their phone) or a township user.
+pub enum Uploader<'a> {
+    Applicant(&'a str),
+    Township(&'a Who),
 }
 
 fn programme(code: &str) -> Result<Programme> {
@@ -149,9 +163,9 @@ pub fn create(store: &dyn Store, phone: &str, app: &Application, now: i64) -> Re
 }
 
 /// The applicant's own case (404 for anybody else's, without telling which).
-pub fn own(txn: &mut dyn DocTxn, case: CaseId, phone: &str, now: i64) -> Result<Flow> {
-    let flow = load_flow(txn, case, Date::in_china(now))
-        .map_err(|_| WorkflowError::NotFound("没有找到这份申请".into()))?;
+pub fn own(txn: &mut dyn DocTxn, case: CaseId, phone: &str) -> Result<Flow> {
+    let flow =
+        load_flow(txn, case).map_err(|_| WorkflowError::NotFound("没有找到这份申请".into()))?;
     if flow.phone.as_deref() != Some(phone) {
         return Err(WorkflowError::NotFound("没有找到这份申请".into()));
     }
@@ -178,7 +192,7 @@ pub fn update(
 ) -> Result<Flow> {
     let app = validate(app)?;
     in_txn(store, &mut |txn| {
-        let mut flow = own(txn, case, phone, now)?;
+        let mut flow = own(txn, case, phone)?;
         editable(&flow)?;
         if flow.state == State::NeedsSupplement {
             flow.facts.supplement_provided = true;
@@ -199,14 +213,17 @@ pub struct Upload<'a> {
     pub bytes: &'a [u8],
 }
 
+/// Keep an uploaded image (already downsized by the browser) as a material of the case: the
+/// applicant's in a draft, while supplementing, or as evidence against a 核对 result; the
+/// township's (the decider's visit photos) on a case not yet final.
 pub fn add_material(
     store: &dyn Store,
     blobs: &BlobDir,
     case: CaseId,
-    phone: &str,
+    by: Uploader<'_>,
     upload: Upload<'_>,
     now: i64,
-) -> Result<Flow> {
+) -> Result<(Flow, Material)> {
     let Upload { kind, name, bytes } = upload;
     if bytes.len() > MAX_MATERIAL_BYTES {
         return Err(WorkflowError::Invalid(
@@ -219,7 +236,9 @@ pub fn add_material(
     ) {
         return Err(WorkflowError::Invalid("只能上传JPEG或PNG格式的照片".into()));
     }
-    if !MATERIAL_KINDS.iter().any(|(k, _)| *k == kind) {
+    let township = matches!(by, Uploader::Township(_));
+    if !MATERIAL_KINDS.iter().any(|(k, _)| *k == kind) || TOWNSHIP_KINDS.contains(&kind) != township
+    {
         return Err(WorkflowError::Invalid("材料类别不正确".into()));
     }
     let hash = BlobHash::of(bytes);
@@ -227,8 +246,25 @@ pub fn add_material(
         .append(&hash, 0, bytes.len() as u64, bytes)
         .map_err(|e| WorkflowError::Invalid(format!("照片保存失败：{e}")))?;
     in_txn(store, &mut |txn| {
-        let mut flow = own(txn, case, phone, now)?;
-        editable(&flow)?;
+        let mut flow = match &by {
+            Uploader::Applicant(phone) => {
+                let flow = own(txn, case, phone)?;
+                if flow.state != State::CheckFailedNotified {
+                    editable(&flow)?;
+                }
+                flow
+            }
+            Uploader::Township(_) => {
+                let flow = load_flow(txn, case)?;
+                if flow.state.is_final() {
+                    return Err(WorkflowError::Invalid(format!(
+                        "案件已{}，不能再添加材料",
+                        flow.state.zh()
+                    )));
+                }
+                flow
+            }
+        };
         let m = Material {
             id: super::ordered_id(),
             kind: kind.to_string(),
@@ -236,6 +272,10 @@ pub fn add_material(
             hash: hash.to_string(),
             bytes: bytes.len(),
             uploaded_at: now,
+            uploaded_by: match &by {
+                Uploader::Applicant(_) => None,
+                Uploader::Township(who) => Some(who.name.clone()),
+            },
         };
         txn.put_item(&Item {
             kind: MATERIAL.into(),
@@ -244,11 +284,50 @@ pub fn add_material(
             body: serde_json::to_value(&m).expect("a material serialises"),
             at: now,
         })?;
+        if let Uploader::Township(who) = &by {
+            txn.audit(&crate::audit::AuditEvent::new(
+                now,
+                who.audit.clone(),
+                "add_material",
+                Some(flow.case_id.clone()),
+                serde_json::json!({ "material": m.id, "kind": m.kind }),
+            ))?;
+        }
         if flow.state == State::NeedsSupplement {
             flow.facts.supplement_provided = true;
             put_flow(txn, &flow, now)?;
         }
-        Ok(flow)
+        Ok((flow.clone(), m.clone()))
+    })
+}
+
+/// The applicant objects to the 核对 result and asks for a 复查 (S1 Art. 18), within the time
+/// the notice gave.
+pub fn object_to_check(
+    store: &dyn Store,
+    config: &WorkflowConfig,
+    case: CaseId,
+    phone: &str,
+    reason: &str,
+    who: &Who,
+    now: i64,
+) -> Result<Flow> {
+    let reason = reason.trim();
+    if reason.chars().count() < 5 {
+        return Err(WorkflowError::Invalid(
+            "请写明对核对结果有异议的理由（至少5个字）".into(),
+        ));
+    }
+    in_txn(store, &mut |txn| {
+        own(txn, case, phone)?;
+        act_in(
+            txn,
+            config,
+            case,
+            who,
+            &ActionInput::with_reason(Action::ObjectToCheck, reason),
+            now,
+        )
     })
 }
 
@@ -313,7 +392,7 @@ pub fn sign(
         .append(&hash, 0, png.len() as u64, &png)
         .map_err(|e| WorkflowError::Invalid(format!("签名保存失败：{e}")))?;
     in_txn(store, &mut |txn| {
-        let mut flow = own(txn, case, phone, now)?;
+        let mut flow = own(txn, case, phone)?;
         editable(&flow)?;
         // One 承诺书 (the applicant's); one 授权核对书 per adult member, each replaceable.
         let signer_name = signer.trim().to_string();
@@ -357,7 +436,7 @@ fn write_document(txn: &mut dyn DocTxn, flow: &Flow, who: &Who, now: i64) -> Res
     let exists = txn.load_doc(case)?.is_some();
     let members = declared_members(&app);
     let today = Date::in_china(now).to_string();
-    write_server_change(txn, case, who.actor, now, &mut |doc| {
+    write_server_change(txn, case, (who.actor, &Grant::server()), now, &mut |doc| {
         if exists {
             doc.update("application corrected (补正)", now, |c| {
                 c.header.applicant_name = app.applicant.name.clone();
@@ -400,7 +479,7 @@ pub fn submit(
     now: i64,
 ) -> Result<Flow> {
     in_txn(store, &mut |txn| {
-        let flow = own(txn, case, phone, now)?;
+        let flow = own(txn, case, phone)?;
         let action = match flow.state {
             State::Draft => Action::Submit,
             State::NeedsSupplement => Action::Resubmit,
@@ -412,7 +491,7 @@ pub fn submit(
             }
         };
         // Check before writing the document, so a refused submission leaves no case behind.
-        let facts = flow.case_facts(None, Date::in_china(now), None);
+        let facts = flow.case_facts(None, Date::in_china(now), None, &config.options);
         jiuzhu_shared::workflow::allowed(&facts, flow.state, action, who.role, &config.options)
             .map_err(WorkflowError::Refused)?;
         write_document(txn, &flow, who, now)?;

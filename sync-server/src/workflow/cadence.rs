@@ -51,7 +51,7 @@ pub fn on_final(txn: &mut dyn DocTxn, flow: &mut Flow, now: i64) -> Result<()> {
         }
         (CaseKind::ChangeReview, State::Active | State::Stopped, Some(origin)) => {
             let origin_id = super::parse_case(&origin)?;
-            let mut o = load_flow(txn, origin_id, today)?;
+            let mut o = load_flow(txn, origin_id)?;
             o.facts.open_review = None;
             if flow.state == State::Stopped {
                 o.state = State::Stopped;

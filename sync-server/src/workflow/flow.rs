@@ -5,7 +5,8 @@
 use jiuzhu_shared::rules::date::Date;
 use jiuzhu_shared::schema::CaseDoc;
 use jiuzhu_shared::workflow::{
-    Action, CaseFacts, CaseKind, ExtensionReason, Programme, Role, State, VisitFacts,
+    Action, CaseFacts, CaseKind, ExtensionReason, Options, Programme, Role, State, VisitFacts,
+    calendar::add_days,
 };
 use serde::{Deserialize, Serialize};
 
@@ -103,7 +104,49 @@ pub struct SignedDoc {
     pub at: i64,
 }
 
-/// The facts the server keeps beside the document.
+/// One 信息核对 result from the 核对机构 (S1 Art. 17), as recorded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckResult {
+    /// eligible | ineligible (符合 / 不符合)
+    pub result: String,
+    /// What the check found against the declaration (车辆, 存款, 工商登记…).
+    pub items: Vec<String>,
+    pub note: String,
+    pub checked_on: Date,
+    pub recorded_by: String,
+    pub recorded_at: i64,
+}
+
+impl CheckResult {
+    pub fn ineligible(&self) -> bool {
+        self.result == "ineligible"
+    }
+}
+
+/// A complaint or report (投诉/举报) during 审核确认.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Complaint {
+    pub text: String,
+    pub by: String,
+    pub at: i64,
+}
+
+/// The deciding authority's own 入户调查 (S1 Art. 20), recorded in the console.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeciderVisit {
+    pub visited_on: Date,
+    pub staff: Vec<String>,
+    pub findings: String,
+    /// Material ids of the photos taken.
+    pub photos: Vec<String>,
+    pub by: String,
+    pub at: i64,
+}
+
+/// The facts the server keeps beside the document. Each is set by the server's own records —
+/// an engine action, the applicant's signatures, a township record — never read from a field a
+/// device writes; what the team's tablets establish (a sealed visit, a refusal to cooperate) is
+/// read from the sealed visit, whose seal the server checked when it arrived.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Facts {
@@ -112,15 +155,18 @@ pub struct Facts {
     pub missing_items: Vec<String>,
     pub supplement_provided: bool,
     pub team: Vec<String>,
-    pub visit_accepted: bool,
-    pub situation_recorded: bool,
-    pub check_failed: bool,
-    pub check_objection_window_closed: bool,
-    pub refused_cooperation: bool,
+    /// The content hash of the visit the township accepted (验收): a later correction needs its
+    /// own acceptance.
+    pub accepted_visit: Option<String>,
+    /// 急难型: the 情况说明 recorded after the aid.
+    pub situation: Option<String>,
+    pub check_results: Vec<CheckResult>,
+    /// The applicant objected to the latest 核对 result: the recheck needs a new one.
+    pub check_disputed: bool,
     pub separately_registered: bool,
     pub separately_reason: Option<String>,
-    pub complaint_during_review: bool,
-    pub decider_visit_done: bool,
+    pub complaints: Vec<Complaint>,
+    pub decider_visit: Option<DeciderVisit>,
     pub review_minutes_recorded: bool,
     pub democratic_review_done: bool,
     pub opinion: Option<Opinion>,
@@ -253,8 +299,9 @@ pub fn case_type_of(programme: Programme, village: &str) -> &'static str {
     }
 }
 
-/// What the latest visit established, from the document.
-pub fn visit_facts(doc: &CaseDoc, accepted: bool) -> Option<VisitFacts> {
+/// What the latest visit established, from the document: sealed or not, who signed it, and
+/// whether the township accepted this very visit (`accepted_visit` is its content hash).
+pub fn visit_facts(doc: &CaseDoc, accepted_visit: Option<&str>) -> Option<VisitFacts> {
     let v = doc.visits.last()?;
     let mut signers: Vec<String> = v
         .signatures
@@ -267,8 +314,20 @@ pub fn visit_facts(doc: &CaseDoc, accepted: bool) -> Option<VisitFacts> {
     Some(VisitFacts {
         finalized: v.finalized,
         investigator_signers: signers,
-        accepted,
+        accepted: v.finalized
+            && v.content_hash.is_some()
+            && v.content_hash.as_deref() == accepted_visit,
     })
+}
+
+/// The refusal to cooperate recorded on the latest sealed visit, if any.
+pub fn refusal(doc: &CaseDoc) -> Option<&jiuzhu_shared::schema::CooperationRefusal> {
+    doc.visits
+        .iter()
+        .rev()
+        .find(|v| v.finalized)?
+        .refusal
+        .as_ref()
 }
 
 impl Flow {
@@ -282,6 +341,7 @@ impl Flow {
         doc: Option<&CaseDoc>,
         today: Date,
         reason: Option<&str>,
+        options: &Options,
     ) -> CaseFacts {
         let f = &self.facts;
         let mut c = CaseFacts::new(self.programme, self.kind, today);
@@ -290,20 +350,17 @@ impl Flow {
         c.missing_items = f.missing_items.clone();
         c.supplement_provided = f.supplement_provided;
         c.team = f.team.clone();
-        // The console's 验收 (accept the visit) writes `investigation_accepted` into the header.
-        c.visit = doc.and_then(|d| {
-            visit_facts(
-                d,
-                f.visit_accepted || d.header.status == "investigation_accepted",
-            )
-        });
-        c.situation_recorded = f.situation_recorded;
-        c.check_failed = f.check_failed;
-        c.check_objection_window_closed = f.check_objection_window_closed;
-        c.refused_cooperation = f.refused_cooperation;
+        c.visit = doc.and_then(|d| visit_facts(d, f.accepted_visit.as_deref()));
+        c.situation_recorded = f.situation.is_some();
+        c.check_failed =
+            !f.check_disputed && f.check_results.last().is_some_and(CheckResult::ineligible);
+        // The applicant's time to object runs from the 核对不符 notice.
+        c.check_objection_window_closed = self.state == State::CheckFailedNotified
+            && today > add_days(self.entered, i64::from(options.check_objection_days));
+        c.refused_cooperation = doc.is_some_and(|d| refusal(d).is_some());
         c.separately_registered = f.separately_registered;
-        c.complaint_during_review = f.complaint_during_review;
-        c.decider_visit_done = f.decider_visit_done;
+        c.complaint_during_review = !f.complaints.is_empty();
+        c.decider_visit_done = f.decider_visit.is_some();
         c.review_minutes_recorded = f.review_minutes_recorded;
         c.democratic_review_done = f.democratic_review_done;
         c.opinion_signed = f.opinion.is_some();

@@ -1,13 +1,11 @@
 //! The flow store: each case's workflow state (`flow` items), its numbered transition records,
 //! and the case document as the workflow reads it, with one helper for running workflow code in
-//! a single write transaction. Cases created before workflows get a flow built from their header.
+//! a single write transaction.
 
 use super::flow::*;
 use super::{Result, WorkflowError};
 use crate::store::{DocTxn, Item, Store, StoreError};
-use jiuzhu_shared::rules::date::Date;
 use jiuzhu_shared::schema::CaseDoc;
-use jiuzhu_shared::workflow::{CaseKind, State};
 use jiuzhu_shared::{CaseDocument, CaseId};
 
 /// Run `f` in one write transaction and hand back its result; an error rolls everything back.
@@ -48,38 +46,11 @@ fn flow_from_item(item: Item) -> Result<Flow> {
         .map_err(|e| WorkflowError::Store(StoreError::Invalid(format!("stored flow: {e}"))))
 }
 
-/// The flow of a case created before workflows (by `admin add-case` or the demo): its state is
-/// read from the header, as if accepted on paper.
-pub fn legacy_flow(case: CaseId, doc: &CaseDoc, today: Date) -> Flow {
-    let state = State::from_code(&doc.header.status).unwrap_or(State::Accepted);
-    Flow {
-        case_id: case.to_string(),
-        case_no: doc.header.case_no.clone(),
-        programme: programme_of_case_type(&doc.header.case_type),
-        kind: CaseKind::Application,
-        state,
-        entered: today,
-        accepted: Some(today),
-        township: doc.header.township.clone(),
-        phone: None,
-        origin: None,
-        records: 0,
-        facts: Facts {
-            team: doc.header.assigned_team.clone(),
-            visit_accepted: doc.header.status == "investigation_accepted",
-            ..Facts::default()
-        },
-        application: None,
-    }
-}
-
-/// The case's flow (a legacy case gets one built from its header).
-pub fn load_flow(txn: &mut dyn DocTxn, case: CaseId, today: Date) -> Result<Flow> {
-    if let Some(item) = txn.item(FLOW, &case.to_string())? {
-        return flow_from_item(item);
-    }
-    match load_doc(txn, case)? {
-        Some(doc) => Ok(legacy_flow(case, &doc, today)),
+/// The case's flow. Every case has one: cases created before workflows were given theirs by
+/// `workflow::migrate`.
+pub fn load_flow(txn: &mut dyn DocTxn, case: CaseId) -> Result<Flow> {
+    match txn.item(FLOW, &case.to_string())? {
+        Some(item) => flow_from_item(item),
         None => Err(WorkflowError::NotFound("没有这个案件".into())),
     }
 }
@@ -92,15 +63,9 @@ pub fn flow_of(store: &dyn Store, case: CaseId) -> Result<Option<Flow>> {
         .transpose()
 }
 
-/// The flow of a case, stored or (for a case created before workflows) built from its header.
-pub fn flow_or_legacy(store: &dyn Store, case: CaseId, today: Date) -> Result<Flow> {
-    if let Some(f) = flow_of(store, case)? {
-        return Ok(f);
-    }
-    let doc = crate::cases::load_case(store, case)?
-        .read()
-        .map_err(StoreError::from)?;
-    Ok(legacy_flow(case, &doc, today))
+/// The case's flow, read outside a transaction.
+pub fn flow(store: &dyn Store, case: CaseId) -> Result<Flow> {
+    flow_of(store, case)?.ok_or_else(|| WorkflowError::NotFound("没有这个案件".into()))
 }
 
 pub fn all_flows(store: &dyn Store) -> Result<Vec<Flow>> {

@@ -3,8 +3,11 @@
 //! the region's quorum and 2/3 rules and produces minutes. The vote is advisory: the township
 //! records its conclusion on each case with `conclude_democratic_review`.
 //!
-//! Secret ballots are stored without the voter and under random ids, so neither a column nor the
-//! order of rows links a vote to a person; only "has voted" is kept per representative.
+//! Secret ballots are not stored one by one at all: each vote adds to the case's running counts,
+//! so neither a column, nor a row's id, nor the order of rows links a vote to a person. Per
+//! representative only the cases they have voted on are kept (one ballot per case). While a
+//! meeting is open the console shows how many have voted, never the counts; the counts and who
+//! voted are shown once it is closed.
 
 use super::config::WorkflowConfig;
 use super::flow::{BALLOT, Flow, MEETING, VOTE_LINK};
@@ -34,6 +37,9 @@ pub struct RosterEntry {
     pub recusal_reason: String,
     pub voted_at: Option<i64>,
     pub signature_hash: Option<String>,
+    /// The cases this representative has voted on (never how).
+    #[serde(default)]
+    pub voted_cases: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -75,12 +81,78 @@ pub struct MeetingInput {
     pub roster: Vec<RosterInput>,
 }
 
+/// An open (non-secret) ballot: who voted how.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Ballot {
     meeting: String,
     vote: Vote,
-    /// The voter's roster index, only for open (non-secret) votes.
-    voter: Option<usize>,
+    voter: usize,
+}
+
+/// A secret vote's running counts for one case at one meeting (item id `meeting:case`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Counts {
+    agree: usize,
+    disagree: usize,
+    abstain: usize,
+}
+
+impl Counts {
+    fn add(&mut self, v: Vote) {
+        match v {
+            Vote::Agree => self.agree += 1,
+            Vote::Disagree => self.disagree += 1,
+            Vote::Abstain => self.abstain += 1,
+        }
+    }
+
+    fn votes(&self) -> Vec<Vote> {
+        std::iter::repeat_n(Vote::Agree, self.agree)
+            .chain(std::iter::repeat_n(Vote::Disagree, self.disagree))
+            .chain(std::iter::repeat_n(Vote::Abstain, self.abstain))
+            .collect()
+    }
+}
+
+/// The kind of the secret counts' items.
+const COUNTS: &str = "ballot_counts";
+
+fn counts_id(meeting: &str, case: &str) -> String {
+    format!("{meeting}:{case}")
+}
+
+/// Secret ballots stored one by one before issue 11 (without a voter, under random ids) become
+/// their case's counts; returns how many were folded in.
+pub fn fold_secret_ballots(txn: &mut dyn DocTxn) -> Result<usize> {
+    let mut n = 0;
+    for item in txn.items(BALLOT, None)? {
+        if !item.body["voter"].is_null() {
+            continue;
+        }
+        let (Some(meeting), Some(case), Ok(vote)) = (
+            item.body["meeting"].as_str(),
+            item.case_id.as_deref(),
+            serde_json::from_value::<Vote>(item.body["vote"].clone()),
+        ) else {
+            continue;
+        };
+        let id = counts_id(meeting, case);
+        let mut counts: Counts = txn
+            .item(COUNTS, &id)?
+            .and_then(|i| serde_json::from_value(i.body).ok())
+            .unwrap_or_default();
+        counts.add(vote);
+        txn.put_item(&Item {
+            kind: COUNTS.into(),
+            id,
+            case_id: Some(case.to_string()),
+            body: serde_json::to_value(&counts).expect("serialises"),
+            at: 0,
+        })?;
+        txn.delete_item(BALLOT, &item.id)?;
+        n += 1;
+    }
+    Ok(n)
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -190,13 +262,14 @@ pub fn create(
                 recusal_reason: r.recusal_reason.trim().to_string(),
                 voted_at: None,
                 signature_hash: None,
+                voted_cases: Vec::new(),
             });
         }
         for c in &input.case_ids {
             let case: CaseId = c
                 .parse()
                 .map_err(|_| WorkflowError::NotFound("没有这个案件".into()))?;
-            let flow = load_flow(txn, case, Date::in_china(now))?;
+            let flow = load_flow(txn, case)?;
             if flow.township != township {
                 return Err(WorkflowError::NotFound("没有这个案件".into()));
             }
@@ -256,13 +329,21 @@ pub fn tally_of(
         .filter(|r| !r.recuse_case_ids.iter().any(|c| c == case))
         .collect();
     let residents = eligible.iter().filter(|r| r.kind == "resident").count();
-    let votes: Vec<Vote> = store
-        .items(BALLOT, Some(case))?
-        .into_iter()
-        .filter_map(|i| serde_json::from_value::<Ballot>(i.body).ok())
-        .filter(|b| b.meeting == m.id)
-        .map(|b| b.vote)
-        .collect();
+    let votes: Vec<Vote> = if m.secret {
+        store
+            .item(COUNTS, &counts_id(&m.id, case))?
+            .and_then(|i| serde_json::from_value::<Counts>(i.body).ok())
+            .unwrap_or_default()
+            .votes()
+    } else {
+        store
+            .items(BALLOT, Some(case))?
+            .into_iter()
+            .filter_map(|i| serde_json::from_value::<Ballot>(i.body).ok())
+            .filter(|b| b.meeting == m.id)
+            .map(|b| b.vote)
+            .collect()
+    };
     Ok(tally(
         eligible.len(),
         residents,
@@ -286,7 +367,15 @@ pub fn by_token(store: &dyn Store, token: &str) -> Result<(Meeting, usize)> {
     Ok((m, link.idx))
 }
 
-/// Record a representative's votes and spend their link.
+fn duplicate_vote() -> WorkflowError {
+    WorkflowError::Refused(jiuzhu_shared::workflow::Refusal {
+        code: "duplicate_vote",
+        zh: "每位代表对每一户只能表决一次".into(),
+    })
+}
+
+/// Record a representative's votes — one for each household they may judge, none twice — and
+/// spend their link.
 pub fn vote(
     store: &dyn Store,
     blobs: &crate::blobs::BlobDir,
@@ -302,12 +391,21 @@ pub fn vote(
         .iter()
         .filter(|c| !me.recuse_case_ids.contains(c))
         .collect();
-    for c in &cases {
-        if !votes.iter().any(|(v, _)| v == *c) {
+    let mut seen = std::collections::BTreeSet::new();
+    for (c, _) in votes {
+        if !cases.contains(&c) {
             return Err(WorkflowError::Invalid(
-                "请对每一户都作出表决（同意、不同意或弃权）".into(),
+                "表决中有不属于本次评议（或您须回避）的家庭".into(),
             ));
         }
+        if !seen.insert(c) || me.voted_cases.contains(c) {
+            return Err(duplicate_vote());
+        }
+    }
+    if seen.len() < cases.len() {
+        return Err(WorkflowError::Invalid(
+            "请对每一户都作出表决（同意、不同意或弃权）".into(),
+        ));
     }
     if image::guess_format(signature_png).ok() != Some(image::ImageFormat::Png) {
         return Err(WorkflowError::Invalid("请先签名".into()));
@@ -327,24 +425,43 @@ pub fn vote(
             txn.item(MEETING, &m.id)?
                 .ok_or_else(|| WorkflowError::NotFound("没有这次评议".into()))?,
         )?;
-        for (case, v) in votes.iter().filter(|(c, _)| cases.contains(&c)) {
-            let (id, voter, at) = if m.secret {
-                (super::random_id(), None, 0)
+        // Checked again inside the transaction: two requests racing with one link meet here.
+        if votes
+            .iter()
+            .any(|(c, _)| m.roster[idx].voted_cases.contains(c))
+        {
+            return Err(duplicate_vote());
+        }
+        for (case, v) in votes {
+            if m.secret {
+                let id = counts_id(&m.id, case);
+                let mut counts: Counts = txn
+                    .item(COUNTS, &id)?
+                    .and_then(|i| serde_json::from_value(i.body).ok())
+                    .unwrap_or_default();
+                counts.add(*v);
+                txn.put_item(&Item {
+                    kind: COUNTS.into(),
+                    id,
+                    case_id: Some(case.clone()),
+                    body: serde_json::to_value(&counts).expect("serialises"),
+                    at: 0,
+                })?;
             } else {
-                (super::ordered_id(), Some(idx), now)
-            };
-            txn.put_item(&Item {
-                kind: BALLOT.into(),
-                id,
-                case_id: Some(case.clone()),
-                body: serde_json::to_value(Ballot {
-                    meeting: m.id.clone(),
-                    vote: *v,
-                    voter,
-                })
-                .expect("serialises"),
-                at,
-            })?;
+                txn.put_item(&Item {
+                    kind: BALLOT.into(),
+                    id: super::ordered_id(),
+                    case_id: Some(case.clone()),
+                    body: serde_json::to_value(Ballot {
+                        meeting: m.id.clone(),
+                        vote: *v,
+                        voter: idx,
+                    })
+                    .expect("serialises"),
+                    at: now,
+                })?;
+            }
+            m.roster[idx].voted_cases.push(case.clone());
         }
         m.roster[idx].voted_at = Some(now);
         m.roster[idx].signature_hash = Some(hash.to_string());
@@ -401,42 +518,58 @@ pub fn close(
     })
 }
 
-/// Case summaries a representative sees (no ID numbers, no addresses, no health details).
+/// What a representative judges for each household they may vote on, masked as on 公示: the
+/// applicant's name with the given name masked, the household size, the programme, the verified
+/// income per person against the line it is measured by, the proposed amount, the 初审意见 and the
+/// investigation's main findings (names and long numbers masked). No ID numbers, addresses or
+/// health details.
 pub fn ballot_cases(
     store: &dyn Store,
     flows: &[Flow],
-    m: &Meeting,
-    idx: usize,
+    rules: Option<&jiuzhu_shared::rules::RegionConfig>,
+    (m, idx): (&Meeting, usize),
+    today: Date,
 ) -> Vec<serde_json::Value> {
+    use jiuzhu_shared::workflow::publicity::{mask_name, mask_text};
     let me = &m.roster[idx];
     m.case_ids
         .iter()
         .filter(|c| !me.recuse_case_ids.contains(c))
         .filter_map(|c| flows.iter().find(|f| &f.case_id == c))
         .map(|f| {
-            let view = f
-                .case_id
-                .parse()
+            let doc = f
+                .id()
                 .ok()
-                .and_then(|id| store.case_view(id).ok().flatten());
-            let household = super::reviews::household_size(store, f);
+                .and_then(|id| crate::cases::load_case(store, id).ok())
+                .and_then(|d| d.read().ok());
+            let names: Vec<String> = doc
+                .iter()
+                .flat_map(|d| d.declared.members.iter().map(|m| m.name.clone()))
+                .chain(doc.iter().map(|d| d.header.applicant_name.clone()))
+                .collect();
+            let proposal = doc.as_ref().zip(rules).and_then(|(d, r)| {
+                let p = crate::proposals::for_case(r, d, today).ok()?;
+                p.verified.or(Some(p.declared))
+            });
             let opinion = f
                 .facts
                 .opinion
                 .as_ref()
                 .or(f.facts.previous_opinion.as_ref());
+            let findings: Vec<String> = doc
+                .iter()
+                .flat_map(|d| d.findings.iter().map(|x| mask_text(&x.text, &names)))
+                .collect();
             json!({
                 "case_id": f.case_id,
-                "applicant": view.as_ref().map(|v| v.applicant.clone()).unwrap_or_default(),
-                "household_size": household,
+                "applicant": mask_name(doc.as_ref().map(|d| d.header.applicant_name.as_str()).unwrap_or_default()),
+                "household_size": super::reviews::household_size(store, f),
                 "programme_zh": f.programme.zh(),
+                "verified_income_per_capita_fen": proposal.as_ref().and_then(|p| p.per_capita_monthly_income_fen),
+                "standard_fen": proposal.as_ref().map(|p| p.standard_fen),
                 "proposed_amount_fen": opinion.map(|o| o.amount_fen),
-                "opinion": opinion.map(|o| o.text.clone()),
-                "investigation_summary": format!(
-                    "调查组{}已完成入户调查{}次。",
-                    f.facts.team.join("、"),
-                    view.as_ref().map(|v| v.visits).unwrap_or(0)
-                ),
+                "opinion": opinion.map(|o| mask_text(&o.text, &names)),
+                "findings": findings,
             })
         })
         .collect()
@@ -451,27 +584,40 @@ pub fn to_json(store: &dyn Store, config: &WorkflowConfig, m: &Meeting) -> Resul
             .parse()
             .map_err(|_| WorkflowError::NotFound(text::NOT_FOUND.into()))?;
         let view = store.case_view(id)?;
+        // While voting runs, counts beside the roster would tell who voted how.
+        let tally = if m.open {
+            Value::Null
+        } else {
+            json!(tally_of(store, config, m, c)?)
+        };
         cases.push(json!({
             "case_id": c, "case_no": view.as_ref().map(|v| v.case_no.clone()),
             "applicant": view.as_ref().map(|v| v.applicant.clone()),
-            "tally": tally_of(store, config, m, c)?,
+            "tally": tally,
         }));
     }
     let roster: Vec<Value> = m
         .roster
         .iter()
-        .map(|r| json!({"idx": r.idx, "name": r.name, "kind": r.kind, "kind_zh": kind_zh(&r.kind), "recused_case_ids": r.recuse_case_ids, "recusal_reason": r.recusal_reason, "voted": r.voted_at.is_some()}))
+        .map(|r| json!({"idx": r.idx, "name": r.name, "kind": r.kind, "kind_zh": kind_zh(&r.kind), "recused_case_ids": r.recuse_case_ids, "recusal_reason": r.recusal_reason, "voted": (!m.open).then_some(r.voted_at.is_some())}))
         .collect();
     Ok(json!({
         "id": m.id, "title": m.title, "township": m.township, "village": m.village, "held_on": m.held_on,
         "secret": m.secret, "open": m.open, "minutes": m.minutes, "created_by": m.created_by,
         "created_at": m.created_at, "cases": cases, "roster": roster,
+        "voted_count": m.roster.iter().filter(|r| r.voted_at.is_some()).count(),
     }))
 }
 
 /// The minutes as a PDF: date, village, voting mode, organiser, the roster with recusals, each
 /// case's tally, the minutes text and the township's signature block.
 pub fn minutes_pdf(store: &dyn Store, config: &WorkflowConfig, m: &Meeting) -> Result<Vec<u8>> {
+    if m.open {
+        return Err(WorkflowError::Refused(jiuzhu_shared::workflow::Refusal {
+            code: "meeting_open",
+            zh: "评议表决尚未结束，结束后才能生成会议记录".into(),
+        }));
+    }
     let mut blocks = vec![
         Block::Field {
             label: Text::zh("评议日期"),

@@ -15,13 +15,20 @@
 //! * `publicity` — 公示 and 公布 entries, objection intake.
 //! * `reviews` — periodic reports (定期报告) and scheduled reviews creating change-review cases.
 //! * `view` — the console's view of a case's workflow.
+//! * `migrate` — gives cases created before workflows their flow and turns the retired
+//!   `workflow` log into transition records (once, when the store is opened).
+//! * `check_results` — 信息核对 results from the 核对机构: one case or a whole file.
+//! * `intake` — cases created from a file by the admin command line.
 
 pub mod applications;
 pub mod cadence;
+pub mod check_results;
 pub mod config;
 pub mod flow;
 pub mod flows;
+pub mod intake;
 pub mod meetings;
+pub mod migrate;
 pub mod notices;
 pub mod publicity;
 pub mod reviews;
@@ -48,6 +55,20 @@ pub enum WorkflowError {
     Case(#[from] crate::cases::CaseError),
 }
 
+impl From<crate::sync_engine::WriteError> for WorkflowError {
+    fn from(e: crate::sync_engine::WriteError) -> Self {
+        match e {
+            crate::sync_engine::WriteError::Store(s) => WorkflowError::Store(s),
+            crate::sync_engine::WriteError::Invalid(m) => WorkflowError::Invalid(m),
+            // A write the policy refuses is a refusal like the engine's, with its own code.
+            crate::sync_engine::WriteError::Refused(v) => WorkflowError::Refused(Refusal {
+                code: v.code,
+                zh: v.zh,
+            }),
+        }
+    }
+}
+
 impl From<jiuzhu_shared::DocError> for WorkflowError {
     fn from(e: jiuzhu_shared::DocError) -> Self {
         WorkflowError::Store(e.into())
@@ -64,17 +85,6 @@ pub struct Who {
     pub role: jiuzhu_shared::workflow::Role,
     pub actor: jiuzhu_shared::ActorKey,
     pub audit: String,
-}
-
-impl Who {
-    /// The same actor as a writer of case documents.
-    pub fn editor(&self) -> crate::cases::Editor {
-        crate::cases::Editor {
-            actor: self.actor,
-            name: self.name.clone(),
-            audit: self.audit.clone(),
-        }
-    }
 }
 
 /// `138****0000`: phones are shown masked in records and logs other than the code adapter's.

@@ -19,8 +19,8 @@ use serde::{Deserialize, Serialize};
 pub struct Notice {
     pub id: String,
     pub case_id: String,
-    /// supplement | acceptance | check_failed | approval | rejection | stop | termination |
-    /// review_opened
+    /// supplement | acceptance | check_failed | closed_ineligible | approval | rejection | stop |
+    /// termination | review_opened
     pub kind: String,
     pub title: String,
     pub number: String,
@@ -116,12 +116,38 @@ pub fn for_transition(
                 vec![],
                 township_gov(&flow.township),
             ),
-            Action::NotifyCheckFailed => (
-                "check_failed",
-                "家庭经济状况核对结果告知书",
+            Action::NotifyCheckFailed => {
+                let check = flow.facts.check_results.last();
+                let due = jiuzhu_shared::workflow::calendar::add_days(
+                    Date::in_china(record.at),
+                    i64::from(config.options.check_objection_days),
+                );
+                (
+                    "check_failed",
+                    "家庭经济状况核对结果告知书",
+                    vec![
+                        format!(
+                            "经家庭经济状况信息核对（核对日期{}），您家庭的情况不符合{programme}条件：{reason}",
+                            check.map(|c| zh_date(&c.checked_on.to_string())).unwrap_or_default()
+                        ),
+                        format!(
+                            "如有异议，请于{}前在手机页面“我的申请”中点击“对核对结果提出异议”，写明理由并上传证明材料，也可以到乡镇（街道）社会救助窗口提出。我们将组织复查（《最低生活保障审核确认办法》第十八条）。逾期未提出异议的，本次申请按核对结果办结。",
+                            zh_date(&due.to_string())
+                        ),
+                    ],
+                    check
+                        .filter(|c| !c.items.is_empty())
+                        .map(|c| vec![("核对不符的项目".to_string(), c.items.join("、"))])
+                        .unwrap_or_default(),
+                    township_gov(&flow.township),
+                )
+            }
+            Action::CloseIneligible => (
+                "closed_ineligible",
+                "核对不符办结告知书",
                 vec![
-                    format!("经家庭经济状况信息核对，您家庭的情况不符合{programme}条件：{reason}"),
-                    "如有异议，请在收到本告知书后提出并提供相关证明材料，我们将组织复查。".into(),
+                    format!("您的{programme}申请（编号{}）经家庭经济状况信息核对不符合条件，您在规定期限内未提出异议，本申请办结。", flow.case_no),
+                    RIGHTS.into(),
                 ],
                 vec![],
                 township_gov(&flow.township),
@@ -160,7 +186,11 @@ pub fn for_transition(
             Action::Terminate => (
                 "termination",
                 "终止审核确认告知书",
-                vec![format!("因{reason}，本机关终止对您{programme}申请的审核确认。"), RIGHTS.into()],
+                vec![
+                    format!("因{reason}，本机关终止对您{programme}申请（编号{}）的审核确认。", flow.case_no),
+                    "家庭成员无正当理由拒不配合调查的，可以终止审核确认（《最低生活保障审核确认办法》第二十九条）。如家庭情况需要救助，可以重新申请并配合调查。".into(),
+                    RIGHTS.into(),
+                ],
                 vec![],
                 township_gov(&flow.township),
             ),

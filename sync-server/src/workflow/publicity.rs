@@ -10,6 +10,7 @@ use super::{Result, Who, WorkflowError};
 use crate::store::{Item, Store};
 use crate::sync_engine::write_server_change;
 use jiuzhu_shared::CaseId;
+use jiuzhu_shared::policy::Grant;
 use jiuzhu_shared::rules::date::Date;
 use jiuzhu_shared::schema::ReviewNote;
 use jiuzhu_shared::workflow::publicity::{PublicEntry, mask_name, yuan};
@@ -84,7 +85,8 @@ pub fn publicity(
         .filter(|f| f.township == township && f.state == State::Publicity)
         .filter_map(|f| {
             let p = f.facts.publicity.clone()?;
-            (today < p.to).then_some(())?;
+            // `to` is the last day: the copy stays up to the end of it (publicity_last_day).
+            (today <= p.to).then_some(())?;
             let amount = f.facts.opinion.as_ref().map(|o| o.amount_fen).unwrap_or(0);
             let e = entry(
                 store,
@@ -191,7 +193,7 @@ pub fn register_objection(
             "公示期间收到异议（{}）：{content} 请重新入户核实相关情况，并在此答复。",
             channel_zh(channel)
         );
-        write_server_change(txn, case, who.actor, now, &mut |doc| {
+        write_server_change(txn, case, (who.actor, &Grant::server()), now, &mut |doc| {
             doc.update("objection: re-investigation task", now, |c| {
                 c.review_notes.push(ReviewNote {
                     id: jiuzhu_shared::ids::new_row_id(),

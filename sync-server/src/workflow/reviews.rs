@@ -10,6 +10,7 @@ use super::{Result, Who, WorkflowError};
 use crate::store::{DocTxn, Item, Store};
 use crate::sync_engine::write_server_change;
 use jiuzhu_shared::CaseId;
+use jiuzhu_shared::policy::Grant;
 use jiuzhu_shared::rules::date::Date;
 use jiuzhu_shared::schema::CaseDoc;
 use jiuzhu_shared::workflow::{CaseKind, State};
@@ -103,7 +104,7 @@ fn open_review(
         at: Some(now * 1000),
         ..Default::default()
     });
-    write_server_change(txn, id, who.actor, now, &mut |doc| {
+    write_server_change(txn, id, (who.actor, &Grant::server()), now, &mut |doc| {
         doc.write(&c, "change review opened", now)
     })?;
     let flow = Flow {
@@ -122,7 +123,7 @@ fn open_review(
         application: origin.application.clone(),
     };
     put_flow(txn, &flow, now)?;
-    write_header(txn, &flow, config, who, now, true)?;
+    write_header(txn, &flow, config, who, now)?;
     origin.facts.open_review = Some(id.to_string());
     put_flow(txn, origin, now)?;
     txn.audit(&crate::audit::AuditEvent::new(
@@ -151,7 +152,7 @@ pub fn submit_report(
         ));
     }
     in_txn(store, &mut |txn| {
-        let mut flow = super::applications::own(txn, case, phone, now)?;
+        let mut flow = super::applications::own(txn, case, phone)?;
         if flow.state != State::Active {
             return Err(WorkflowError::Invalid(
                 "只有在保家庭可以提交定期报告".into(),
@@ -220,7 +221,7 @@ pub fn schedule_due(
     for f in due {
         let case = f.id()?;
         let no = in_txn(store, &mut |txn| {
-            let mut flow = load_flow(txn, case, today)?;
+            let mut flow = load_flow(txn, case)?;
             let due = flow
                 .facts
                 .next_review

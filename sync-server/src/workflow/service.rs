@@ -9,11 +9,12 @@ use super::flows::{in_txn, load_doc, load_flow, put_flow};
 use super::notices;
 use super::{Result, Who, WorkflowError};
 use crate::audit::AuditEvent;
-use crate::store::{DocTxn, Item, Store};
+use crate::store::{DocTxn, Item, Store, User};
 use crate::sync_engine::write_server_change;
 use jiuzhu_shared::CaseId;
+use jiuzhu_shared::policy::Grant;
 use jiuzhu_shared::rules::date::Date;
-use jiuzhu_shared::schema::CaseDoc;
+use jiuzhu_shared::schema::{CaseDoc, ReviewNote};
 use jiuzhu_shared::workflow::{
     Action, ExtensionReason, Limit, Role, State, allowed, engine, limit_on_entry, overall_limit,
 };
@@ -36,6 +37,18 @@ pub struct ActionInput {
     pub decision: Option<DecisionInput>,
     #[serde(default)]
     pub extension: Option<ExtensionReason>,
+    /// 退回补正: the notes, each on a field (a dotted path) or on the case.
+    #[serde(default)]
+    pub notes: Option<Vec<NoteInput>>,
+    /// 处理冲突值: the field and the value chosen (one of those in conflict, or typed).
+    #[serde(default)]
+    pub resolution: Option<Resolution>,
+    /// 登记核对结果.
+    #[serde(default)]
+    pub check: Option<CheckInput>,
+    /// 审核确认机关入户核查 (what was found is the reason).
+    #[serde(default)]
+    pub decider_visit: Option<DeciderVisitInput>,
 }
 
 impl ActionInput {
@@ -48,6 +61,10 @@ impl ActionInput {
             opinion: None,
             decision: None,
             extension: None,
+            notes: None,
+            resolution: None,
+            check: None,
+            decider_visit: None,
         }
     }
 
@@ -64,6 +81,42 @@ pub struct OpinionInput {
     pub text: String,
     pub amount_fen: i64,
     pub start_month: String,
+    /// A change review proposes to end the support (拟停发/终止): a 特困 termination then needs
+    /// its 公示 (S2 Art. 26).
+    #[serde(default)]
+    pub stop: bool,
+}
+
+/// A review note: on a field (`path`) or on the case as a whole.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct NoteInput {
+    pub path: Option<String>,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Resolution {
+    pub path: String,
+    pub value: Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct CheckInput {
+    /// eligible | ineligible
+    pub result: String,
+    #[serde(default)]
+    pub items: Vec<String>,
+    #[serde(default)]
+    pub note: String,
+    pub checked_on: Date,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DeciderVisitInput {
+    pub visited_on: Date,
+    pub staff: Vec<String>,
+    #[serde(default)]
+    pub photos: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -107,8 +160,30 @@ fn unticked(checklist: &[CheckItem]) -> Vec<String> {
         .collect()
 }
 
+/// The reason a step is recorded with: what was typed, or for 退回补正 the notes themselves.
+fn reason_of(input: &ActionInput) -> Option<String> {
+    let typed = input
+        .reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(str::to_string);
+    match (&input.notes, input.action) {
+        (Some(notes), Action::ReturnVisit) if typed.is_none() => {
+            let texts: Vec<&str> = notes
+                .iter()
+                .map(|n| n.text.trim())
+                .filter(|t| !t.is_empty())
+                .collect();
+            (!texts.is_empty()).then(|| texts.join("；"))
+        }
+        _ => typed,
+    }
+}
+
 /// Apply what was typed to the flow before the engine looks at it.
 fn prepare(flow: &mut Flow, input: &ActionInput, who: &Who, now: i64) -> Result<()> {
+    let review = flow.kind == jiuzhu_shared::workflow::CaseKind::ChangeReview;
     let f = &mut flow.facts;
     if let Some(ext) = input.extension {
         f.extension = Some(ext);
@@ -124,7 +199,7 @@ fn prepare(flow: &mut Flow, input: &ActionInput, who: &Who, now: i64) -> Result<
                 None => unticked(&f.checklist),
             };
         }
-        Action::StartInvestigation | Action::Reinvestigate => {
+        Action::StartInvestigation | Action::Reinvestigate | Action::ChangeTeam => {
             if let Some(team) = &input.team {
                 let mut team = trimmed(team);
                 team.sort();
@@ -140,6 +215,9 @@ fn prepare(flow: &mut Flow, input: &ActionInput, who: &Who, now: i64) -> Result<
                 return Err(WorkflowError::Invalid("初审意见内容不能为空".into()));
             }
             check_amount(o.amount_fen, &o.start_month)?;
+            if review {
+                f.terminating = o.stop;
+            }
             f.opinion = Some(Opinion {
                 text: o.text.trim().to_string(),
                 amount_fen: o.amount_fen,
@@ -164,24 +242,65 @@ fn prepare(flow: &mut Flow, input: &ActionInput, who: &Who, now: i64) -> Result<
                 at: now,
             });
         }
+        Action::ReturnVisit if reason_of(input).is_none() => {
+            return Err(WorkflowError::Invalid(
+                crate::review::text::NOTES_REQUIRED.into(),
+            ));
+        }
+        Action::ResolveConflict if input.resolution.is_none() => {
+            return Err(WorkflowError::Invalid(
+                "请选择要处理的冲突和采用的值".into(),
+            ));
+        }
+        Action::RecordCheckResult => {
+            let Some(c) = &input.check else {
+                return Err(WorkflowError::Invalid("请填写核对结果".into()));
+            };
+            if !matches!(c.result.as_str(), "eligible" | "ineligible") {
+                return Err(WorkflowError::Invalid(
+                    "核对结果应为“符合”或“不符合”".into(),
+                ));
+            }
+            if c.checked_on > Date::in_china(now) {
+                return Err(WorkflowError::Invalid("核对日期不能晚于今天".into()));
+            }
+        }
+        Action::RecordDeciderVisit => {
+            let Some(v) = &input.decider_visit else {
+                return Err(WorkflowError::Invalid("请填写入户核查的日期和人员".into()));
+            };
+            if trimmed(&v.staff).is_empty() {
+                return Err(WorkflowError::Invalid(
+                    "请填写参加入户核查的工作人员".into(),
+                ));
+            }
+            if v.visited_on > Date::in_china(now) {
+                return Err(WorkflowError::Invalid("入户日期不能晚于今天".into()));
+            }
+        }
         _ => {}
     }
     Ok(())
 }
 
 /// Fact updates that follow from the move itself.
-fn after(flow: &mut Flow, action: Action, from: State, today: Date, config: &WorkflowConfig) {
+fn after(
+    flow: &mut Flow,
+    (input, reason): (&ActionInput, Option<&str>),
+    from: State,
+    doc: Option<&CaseDoc>,
+    who: &Who,
+    (today, now): (Date, i64),
+    config: &WorkflowConfig,
+) {
     let f = &mut flow.facts;
-    match action {
+    match input.action {
         Action::Submit | Action::Resubmit => f.supplement_provided = false,
         Action::Accept => flow.accepted = Some(today),
         Action::StartPublicity => {
             f.publicity = Some(Period {
                 from: today,
-                to: jiuzhu_shared::workflow::calendar::add_days(
-                    today,
-                    i64::from(config.options.publicity_days),
-                ),
+                to: jiuzhu_shared::workflow::publicity_last_day(today, &config.options),
                 entry_id: super::random_id()[..16].to_string(),
             });
         }
@@ -195,7 +314,45 @@ fn after(flow: &mut Flow, action: Action, from: State, today: Date, config: &Wor
         }
         Action::Reinvestigate => {
             f.objection_open = false;
-            f.visit_accepted = false;
+            f.accepted_visit = None;
+        }
+        Action::AcceptVisit => {
+            f.accepted_visit = doc
+                .and_then(|d| d.visits.last())
+                .and_then(|v| v.content_hash.clone());
+        }
+        Action::ReturnVisit => f.accepted_visit = None,
+        Action::RecordSituation => f.situation = reason.map(str::to_string),
+        Action::RecordCheckResult => {
+            if let Some(c) = &input.check {
+                f.check_results.push(CheckResult {
+                    result: c.result.clone(),
+                    items: trimmed(&c.items),
+                    note: c.note.trim().to_string(),
+                    checked_on: c.checked_on,
+                    recorded_by: who.name.clone(),
+                    recorded_at: now,
+                });
+                f.check_disputed = false;
+            }
+        }
+        Action::ObjectToCheck => f.check_disputed = true,
+        Action::RegisterComplaint => f.complaints.push(Complaint {
+            text: reason.unwrap_or_default().to_string(),
+            by: who.name.clone(),
+            at: now,
+        }),
+        Action::RecordDeciderVisit => {
+            if let Some(v) = &input.decider_visit {
+                f.decider_visit = Some(DeciderVisit {
+                    visited_on: v.visited_on,
+                    staff: trimmed(&v.staff),
+                    findings: reason.unwrap_or_default().to_string(),
+                    photos: v.photos.clone(),
+                    by: who.name.clone(),
+                    at: now,
+                });
+            }
         }
         Action::StartDemocraticReview => {
             f.objection_open = false;
@@ -248,7 +405,7 @@ pub fn deadlines(flow: &Flow, config: &WorkflowConfig, today: Date) -> (Option<D
     if flow.state.is_final() {
         return (None, None);
     }
-    let facts = flow.case_facts(None, today, None);
+    let facts = flow.case_facts(None, today, None, &config.options);
     let state =
         limit_on_entry(flow.state, &facts, &config.options).map(|l| due_of(l, flow, config, today));
     let before_decision = !matches!(
@@ -274,15 +431,14 @@ pub fn next_due(flow: &Flow, config: &WorkflowConfig, today: Date) -> Option<Due
     }
 }
 
-/// The header summary: state, next deadline, flags. `returned` and `investigation_accepted` stay
-/// as display codes of `investigating` (the console and tablets show them).
+/// The header: a projection of the server's own records that the server alone writes — the
+/// state, the nearer deadline, the flags, the team and the township.
 pub fn write_header(
     txn: &mut dyn DocTxn,
     flow: &Flow,
     config: &WorkflowConfig,
     who: &Who,
     now: i64,
-    moved: bool,
 ) -> Result<()> {
     let case = flow.id()?;
     if txn.load_doc(case)?.is_none() {
@@ -291,24 +447,86 @@ pub fn write_header(
     let today = Date::in_china(now);
     let due = next_due(flow, config, today).map(|d| d.due.to_string());
     let flags = flow.flags();
-    let state = flow.state;
-    write_server_change(txn, case, who.actor, now, &mut |doc| {
+    write_server_change(txn, case, (who.actor, &Grant::server()), now, &mut |doc| {
         doc.update("workflow", now, |c| {
-            let keep = !moved
-                && state == State::Investigating
-                && matches!(
-                    c.header.status.as_str(),
-                    "returned" | "investigation_accepted"
-                );
-            if !keep {
-                c.header.status = state.code().to_string();
-            }
+            c.header.status = flow.state.code().to_string();
             c.header.deadline = due.clone();
             c.header.flags = flags.clone();
+            c.header.assigned_team = flow.facts.team.clone();
+            c.header.township = flow.township.clone();
             Ok(())
         })
     })?;
     Ok(())
+}
+
+/// What a step writes into the case document besides the header, in the same transaction:
+/// the open visit laid out for a new team, a return's notes, a conflict's resolution. Notes and
+/// resolutions are the console user's writes, checked by the write policy like a device's.
+fn write_effects(
+    txn: &mut dyn DocTxn,
+    (case, team): (CaseId, &[String]),
+    input: &ActionInput,
+    who: &Who,
+    now: i64,
+) -> Result<Value> {
+    let console = Grant::console(&who.name);
+    match input.action {
+        Action::StartInvestigation | Action::Reinvestigate | Action::ChangeTeam => {
+            // The open visit, with a row per declared member, made here once: two tablets laying
+            // the rows out offline would each insert a copy. Its investigators are the team, who
+            // sign it.
+            write_server_change(txn, case, (who.actor, &Grant::server()), now, &mut |doc| {
+                doc.update("lay out the visit", now, |c| {
+                    c.header.assigned_team = team.to_vec();
+                    let i = c.ensure_open_visit("", now * 1000);
+                    c.visits[i].investigators = team.to_vec();
+                    Ok(())
+                })
+            })?;
+            Ok(Value::Null)
+        }
+        Action::ReturnVisit => {
+            let notes: Vec<&NoteInput> = input
+                .notes
+                .iter()
+                .flatten()
+                .filter(|n| !n.text.trim().is_empty())
+                .collect();
+            write_server_change(txn, case, (who.actor, &console), now, &mut |doc| {
+                doc.update("return for correction", now, |c| {
+                    for n in &notes {
+                        c.review_notes.push(ReviewNote {
+                            id: jiuzhu_shared::ids::new_row_id(),
+                            path: n.path.clone().filter(|p| !p.trim().is_empty()),
+                            text: n.text.trim().to_string(),
+                            by: who.name.clone(),
+                            at: Some(now * 1000),
+                            ..Default::default()
+                        });
+                    }
+                    Ok(())
+                })
+            })?;
+            Ok(json!({ "notes": notes }))
+        }
+        Action::ResolveConflict => {
+            let r = input.resolution.as_ref().expect("checked in prepare");
+            let mut chosen = false;
+            write_server_change(txn, case, (who.actor, &console), now, &mut |doc| {
+                let Some(c) = doc.conflicts().into_iter().find(|c| c.path == r.path) else {
+                    return Err(jiuzhu_shared::DocError::Invalid {
+                        path: r.path.clone(),
+                        message: "该项没有冲突值，无需处理".into(),
+                    });
+                };
+                chosen = c.values.iter().any(|v| v.value == r.value);
+                doc.resolve(&r.path, &r.value, now)
+            })?;
+            Ok(json!({ "path": r.path, "value": r.value, "one_of_the_values": chosen }))
+        }
+        _ => Ok(Value::Null),
+    }
 }
 
 /// Take `input.action` on the case inside `txn`.
@@ -322,16 +540,9 @@ pub fn act_in(
 ) -> Result<Flow> {
     let today = Date::in_china(now);
     let doc = load_doc(txn, case)?;
-    let mut flow = load_flow(txn, case, today)?;
-    // The console's 验收 writes `investigation_accepted` into the header; keep it as a fact, since
-    // the header's status changes with the next move.
-    if doc
-        .as_ref()
-        .is_some_and(|d| d.header.status == "investigation_accepted")
-    {
-        flow.facts.visit_accepted = true;
-    }
+    let mut flow = load_flow(txn, case)?;
     let revising = input.action == Action::WriteOpinion && flow.state == State::PrelimOpinion;
+    let reason = reason_of(input);
     prepare(&mut flow, input, who, now)?;
     let from = flow.state;
     let to = if revising {
@@ -343,27 +554,33 @@ pub fn act_in(
         }
         from
     } else {
-        let facts = flow.case_facts(doc.as_ref(), today, input.reason.as_deref());
+        let facts = flow.case_facts(doc.as_ref(), today, reason.as_deref(), &config.options);
         allowed(&facts, from, input.action, who.role, &config.options)
             .map_err(WorkflowError::Refused)?
             .to
     };
-    after(&mut flow, input.action, from, today, config);
+    let effects = write_effects(txn, (case, &flow.facts.team), input, who, now)?;
+    after(
+        &mut flow,
+        (input, reason.as_deref()),
+        from,
+        doc.as_ref(),
+        who,
+        (today, now),
+        config,
+    );
     if to != from {
         flow.entered = today;
     }
     flow.state = to;
     flow.records += 1;
-    let reason = input
-        .reason
-        .as_deref()
-        .map(str::trim)
-        .filter(|r| !r.is_empty())
-        .map(str::to_string);
     let detail = json!({
         "missing_items": input.missing_items, "team": input.team.as_ref().map(|_| &flow.facts.team),
         "opinion": if input.action == Action::WriteOpinion { json!(flow.facts.opinion) } else { Value::Null },
         "decision": if input.action == Action::Approve { json!(flow.facts.decision) } else { Value::Null },
+        "check": if input.action == Action::RecordCheckResult { json!(flow.facts.check_results.last()) } else { Value::Null },
+        "decider_visit": if input.action == Action::RecordDeciderVisit { json!(flow.facts.decider_visit) } else { Value::Null },
+        "effects": effects,
     });
     let record = Record {
         n: flow.records,
@@ -390,7 +607,7 @@ pub fn act_in(
         notices::put(txn, &flow.case_id, &notice, now)?;
     }
     put_flow(txn, &flow, now)?;
-    write_header(txn, &flow, config, who, now, to != from)?;
+    write_header(txn, &flow, config, who, now)?;
     txn.audit(&AuditEvent::new(
         now,
         who.audit.clone(),
@@ -413,28 +630,6 @@ pub fn act(
     in_txn(store, &mut |txn| act_in(txn, config, case, who, input, now))
 }
 
-/// Whether the action would be taken now, without taking it.
-pub fn check(
-    store: &dyn Store,
-    config: &WorkflowConfig,
-    case: CaseId,
-    who: &Who,
-    input: &ActionInput,
-    now: i64,
-) -> Result<()> {
-    let mut allowed = false;
-    let outcome = in_txn(store, &mut |txn| {
-        act_in(txn, config, case, who, input, now)?;
-        allowed = true;
-        // Roll everything back: only the answer is wanted.
-        Err::<(), _>(WorkflowError::Invalid("dry run".into()))
-    });
-    match outcome {
-        Err(e) if !allowed => Err(e),
-        _ => Ok(()),
-    }
-}
-
 /// Change the kept facts without a transition (the 初审 checklist, 单独登记备案, minutes
 /// recorded), with an audit record and the header refreshed.
 pub fn update_facts_in(
@@ -446,10 +641,10 @@ pub fn update_facts_in(
     now: i64,
     change: &mut dyn FnMut(&mut Facts) -> Result<()>,
 ) -> Result<Flow> {
-    let mut flow = load_flow(txn, case, Date::in_china(now))?;
+    let mut flow = load_flow(txn, case)?;
     change(&mut flow.facts)?;
     put_flow(txn, &flow, now)?;
-    write_header(txn, &flow, config, who, now, false)?;
+    write_header(txn, &flow, config, who, now)?;
     txn.audit(&AuditEvent::new(
         now,
         who.audit.clone(),
@@ -475,9 +670,17 @@ pub fn update_facts(
     })
 }
 
-/// Take an action; one that sends the case to a team's tablets (开始调查, 重新调查) assigns the
-/// team first, once `team_ok` accepted its names. The move is checked before, so a refused move
-/// assigns nobody.
+/// Whether the action sends the case to a team's tablets (and so names the team).
+pub fn names_team(action: Action) -> bool {
+    matches!(
+        action,
+        Action::StartInvestigation | Action::Reinvestigate | Action::ChangeTeam
+    )
+}
+
+/// Take an action. One that names a team (开始调查, 重新调查, 调整调查组) has its investigators
+/// looked up and checked by `team_ok` first, and assigns them in the same transaction as the
+/// move, so a refused move assigns nobody and a removed investigator's tablets get nothing more.
 pub fn act_assigning(
     store: &dyn Store,
     config: &WorkflowConfig,
@@ -485,18 +688,29 @@ pub fn act_assigning(
     who: &Who,
     input: &ActionInput,
     now: i64,
-    team_ok: &dyn Fn(&[String]) -> Result<()>,
+    team_ok: &dyn Fn(&[User]) -> Result<()>,
 ) -> Result<Flow> {
-    if matches!(
-        input.action,
-        Action::StartInvestigation | Action::Reinvestigate
-    ) {
-        let team = input.team.clone().unwrap_or_default();
-        team_ok(&team)?;
-        check(store, config, case, who, input, now)?;
-        crate::cases::assign_as(store, case, &team, &who.editor(), now)?;
-    }
-    act(store, config, case, who, input, now)
+    let team = if names_team(input.action) {
+        let mut users = Vec::new();
+        for name in input.team.iter().flatten().map(|n| n.trim()) {
+            if !name.is_empty() && !users.iter().any(|u: &User| u.name == name) {
+                users.push(store.user_by_name(name)?.ok_or_else(|| {
+                    WorkflowError::Invalid(format!("{name} 不是本乡镇的调查员。"))
+                })?);
+            }
+        }
+        team_ok(&users)?;
+        Some(users.iter().map(|u| u.id).collect::<Vec<i64>>())
+    } else {
+        None
+    };
+    in_txn(store, &mut |txn| {
+        let flow = act_in(txn, config, case, who, input, now)?;
+        if let Some(ids) = &team {
+            txn.set_assignment(case, ids, now)?;
+        }
+        Ok(flow)
+    })
 }
 
 /// The moves a role could take from the case's state now: allowed or the engine's reason.
@@ -507,7 +721,7 @@ pub fn available(
     config: &WorkflowConfig,
     today: Date,
 ) -> Vec<Value> {
-    let facts = flow.case_facts(doc, today, Some("…"));
+    let facts = flow.case_facts(doc, today, Some("…"), &config.options);
     let mut out = Vec::new();
     for &action in Action::ALL {
         if action == Action::WriteOpinion && flow.state == State::PrelimOpinion {
@@ -524,8 +738,7 @@ pub fn available(
         }
         // Reasons, teams, opinions and amounts are typed with the action: don't refuse for them.
         let mut f = facts.clone();
-        if matches!(action, Action::StartInvestigation | Action::Reinvestigate) && f.team.len() < 2
-        {
+        if names_team(action) && f.team.len() < 2 {
             f.team = vec!["a".into(), "b".into()];
         }
         if action == Action::RequestSupplement {

@@ -31,7 +31,7 @@ pub fn workflow(
     role: Role,
     today: Date,
 ) -> Result<Value> {
-    let flow = flows::flow_or_legacy(store, case, today)?;
+    let flow = flows::flow(store, case)?;
     let doc = crate::cases::load_case(store, case)
         .ok()
         .and_then(|d| d.read().ok());
@@ -81,7 +81,16 @@ pub fn workflow(
             "opinion": f.opinion, "previous_opinion": f.previous_opinion, "decision": f.decision,
             "publicity": f.publicity.as_ref().map(|p| json!({"from": p.from, "to": p.to})),
             "objections": objections,
-            "visit": doc.as_ref().and_then(|d| flow::visit_facts(d, f.visit_accepted)),
+            "visit": doc.as_ref().and_then(|d| flow::visit_facts(d, f.accepted_visit.as_deref())),
+            "visit_accepted": doc.as_ref().and_then(|d| flow::visit_facts(d, f.accepted_visit.as_deref())).is_some_and(|v| v.accepted),
+            "refusal": doc.as_ref().and_then(flow::refusal),
+            "situation": f.situation,
+            "check_results": f.check_results, "check_disputed": f.check_disputed,
+            "complaints": f.complaints,
+            "decider_visit": f.decider_visit.as_ref().map(|v| json!({
+                "visited_on": v.visited_on, "staff": v.staff, "findings": v.findings, "by": v.by, "at": v.at,
+                "photos": v.photos.iter().map(|id| json!({"id": id, "name": materials.iter().find(|m| m["id"] == json!(id)).map(|m| m["name"].clone())})).collect::<Vec<_>>(),
+            })),
             "review_minutes_recorded": f.review_minutes_recorded,
             "democratic_review_done": f.democratic_review_done,
             "next_review": f.next_review, "open_review": f.open_review, "origin": flow.origin,

@@ -210,9 +210,10 @@ fn audit_bench(n: u64) -> anyhow::Result<()> {
 async fn sync_and_photo_bench() -> anyhow::Result<()> {
     let server = TestServer::start().await;
     server.add_investigator("王五");
+    server.add_investigator("赵六");
     let t0 = Instant::now();
     let cases: Vec<_> = (0..1000)
-        .map(|i| server.add_case(&format!("B-{i:04}"), &["王五"]))
+        .map(|i| server.add_case(&format!("B-{i:04}"), &["王五", "赵六"]))
         .collect();
     println!(
         "created and assigned 1000 cases on the server in {:.2?}",

@@ -1,12 +1,11 @@
-//! The queue and a case: detail, history, audit trail, the rules engine's proposal, photos, and
-//! the direct edits (resolve a conflict, assign a team, return for correction, accept); the
-//! queue as Excel.
+//! The queue and a case: detail, history, audit trail, the rules engine's proposal and photos;
+//! the queue as Excel. Changing a case is a workflow action (`console::workflow`).
 
 use crate::api::error::{ApiError, ApiResult, blocking};
 use crate::api::extract::{CaseInScope, ConsoleUser};
 use crate::api::respond;
 use crate::api::state::AppState;
-use crate::cases::{self, Note};
+use crate::cases;
 use crate::clock::{now, today};
 use crate::proposals::{self, ProposalError};
 use crate::review::access::{self, Action};
@@ -19,7 +18,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use jiuzhu_shared::{BlobHash, CaseId};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 pub async fn list(
     State(st): State<AppState>,
@@ -89,85 +88,6 @@ pub async fn proposal(
         let p = proposals::for_case(&config, &doc, proposals::today(now()))
             .map_err(ProposalError::from)?;
         Ok(Json(json!(p)))
-    })
-    .await
-}
-
-#[derive(Deserialize)]
-pub struct ResolveBody {
-    path: String,
-    value: Value,
-}
-
-pub async fn resolve(
-    State(st): State<AppState>,
-    CaseInScope { user, case }: CaseInScope,
-    Json(b): Json<ResolveBody>,
-) -> ApiResult {
-    blocking(move || {
-        user.may(Action::Decide)?;
-        let by = user.editor(&st)?;
-        cases::resolve(st.store.as_ref(), case, &by, (&b.path, &b.value), now())?;
-        detail(&st, &user, case)
-    })
-    .await
-}
-
-#[derive(Deserialize)]
-pub struct AssignBody {
-    users: Vec<String>,
-}
-
-pub async fn assign(
-    State(st): State<AppState>,
-    CaseInScope { user, case }: CaseInScope,
-    Json(b): Json<AssignBody>,
-) -> ApiResult {
-    blocking(move || {
-        user.may(Action::Decide)?;
-        let team = scope::team(st.store.as_ref(), &user.0, &b.users)?;
-        let by = user.editor(&st)?;
-        cases::assign_as(st.store.as_ref(), case, &team, &by, now())?;
-        detail(&st, &user, case)
-    })
-    .await
-}
-
-#[derive(Deserialize)]
-pub struct ReturnBody {
-    notes: Vec<Note>,
-}
-
-pub async fn return_case(
-    State(st): State<AppState>,
-    CaseInScope { user, case }: CaseInScope,
-    Json(b): Json<ReturnBody>,
-) -> ApiResult {
-    blocking(move || {
-        user.may(Action::Decide)?;
-        let by = user.editor(&st)?;
-        cases::return_for_correction(st.store.as_ref(), case, &by, &b.notes, now())?;
-        detail(&st, &user, case)
-    })
-    .await
-}
-
-#[derive(Deserialize)]
-pub struct AcceptBody {
-    #[serde(default)]
-    comment: String,
-}
-
-pub async fn accept(
-    State(st): State<AppState>,
-    CaseInScope { user, case }: CaseInScope,
-    Json(b): Json<AcceptBody>,
-) -> ApiResult {
-    blocking(move || {
-        user.may(Action::Decide)?;
-        let by = user.editor(&st)?;
-        cases::accept(st.store.as_ref(), case, &by, &b.comment, now())?;
-        detail(&st, &user, case)
     })
     .await
 }

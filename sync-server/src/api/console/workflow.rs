@@ -4,15 +4,18 @@
 
 use crate::api::error::{ApiResult, blocking};
 use crate::api::extract::{CaseInScope, ConsoleUser};
+use crate::api::respond;
 use crate::api::state::AppState;
 use crate::clock::{now, today};
 use crate::review::access::Action;
 use crate::review::{scope, text};
 use crate::workflow::flow::{CheckItem, Facts};
 use crate::workflow::service::{self, ActionInput};
-use crate::workflow::{WorkflowError, publicity, view};
+use crate::workflow::{WorkflowError, applications, check_results, publicity, view};
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use bytes::Bytes;
 use jiuzhu_shared::CaseId;
 use jiuzhu_shared::workflow::ExtensionReason;
 use serde::Deserialize;
@@ -41,7 +44,7 @@ pub async fn take(
         let config = st.workflow_config()?;
         let who = user.who(&st)?;
         let store = st.store.as_ref();
-        let team_ok = |team: &[String]| scope::check_investigators(store, &user.0, team);
+        let team_ok = |team: &[crate::store::User]| scope::assignable(&user.0, team);
         service::act_assigning(store, &config, case, &who, &input, now(), &team_ok)?;
         answer(&st, &user, case)
     })
@@ -162,4 +165,62 @@ pub async fn objection(
         answer(&st, &user, case)
     })
     .await
+}
+
+#[derive(Deserialize)]
+pub struct MaterialQuery {
+    kind: String,
+    #[serde(default)]
+    name: String,
+}
+
+/// A township user's photo of a case (the decider's own visit), downscaled in the browser.
+pub async fn material_upload(
+    State(st): State<AppState>,
+    CaseInScope { user, case }: CaseInScope,
+    Query(q): Query<MaterialQuery>,
+    body: Bytes,
+) -> ApiResult {
+    blocking(move || {
+        user.may(Action::Decide)?;
+        let who = user.who(&st)?;
+        let upload = applications::Upload {
+            kind: &q.kind,
+            name: &q.name,
+            bytes: &body,
+        };
+        let by = applications::Uploader::Township(&who);
+        let (_, m) =
+            applications::add_material(st.store.as_ref(), &st.blobs, case, by, upload, now())?;
+        Ok(Json(json!({ "id": m.id, "name": m.name })))
+    })
+    .await
+}
+
+/// Import a file of 核对 results (CSV): each row reported, the rest imported.
+pub async fn import_check_results(
+    State(st): State<AppState>,
+    user: ConsoleUser,
+    body: Bytes,
+) -> ApiResult {
+    blocking(move || {
+        user.may(Action::Decide)?;
+        let text = std::str::from_utf8(&body).map_err(|_| {
+            WorkflowError::Invalid(
+                "文件不是UTF-8编码：请在表格软件中另存为“CSV UTF-8”后再导入".into(),
+            )
+        })?;
+        let config = st.workflow_config()?;
+        let who = user.who(&st)?;
+        let in_scope = |f: &crate::workflow::flow::Flow| user.sees(&f.township);
+        let report =
+            check_results::import(st.store.as_ref(), &config, &who, &in_scope, text, now())?;
+        Ok(Json(json!(report)))
+    })
+    .await
+}
+
+/// The file layout the 核对 results import reads, as a template to fill in.
+pub async fn check_results_template(_user: ConsoleUser) -> Response {
+    respond::csv(check_results::template(), "check-results-template.csv")
 }

@@ -1,0 +1,121 @@
+//! Cases created from a file by the admin command line (`admin add-case`: a case accepted on
+//! paper), and the command line's assignment of a team. Both go the way a console user's would:
+//! the case gets its flow, the team is named by an engine action.
+
+use super::config::WorkflowConfig;
+use super::flow::{Facts, Flow, programme_of_case_type};
+use super::flows::{in_txn, put_flow};
+use super::service::{ActionInput, act_assigning, write_header};
+use super::{Result, Who, WorkflowError};
+use crate::audit::AuditEvent;
+use crate::store::Store;
+use crate::sync_engine::write_server_change;
+use jiuzhu_shared::CaseId;
+use jiuzhu_shared::policy::Grant;
+use jiuzhu_shared::rules::date::Date;
+use jiuzhu_shared::schema::{CaseDoc, SCHEMA_VERSION};
+use jiuzhu_shared::workflow::{Action, CaseKind, Role, State};
+use serde_json::json;
+
+/// The admin command line as the workflow's actor: it acts for the township, as its lead.
+pub fn command_line(store: &dyn Store) -> Result<Who> {
+    Ok(Who {
+        name: "管理员（命令行）".into(),
+        role: Role::Lead,
+        actor: store.server_actor()?,
+        audit: "admin (command line)".into(),
+    })
+}
+
+/// Create a case from JSON (the header and declared section of the case schema), accepted on
+/// paper: its flow starts in `accepted` with today as the day of 受理.
+pub fn add_case(
+    store: &dyn Store,
+    config: &WorkflowConfig,
+    json_text: &str,
+    now: i64,
+) -> Result<CaseId> {
+    let mut case: CaseDoc = serde_json::from_str(json_text).map_err(|e| {
+        WorkflowError::Invalid(format!("the case file does not match the case schema: {e}"))
+    })?;
+    if case.header.township.trim().is_empty() {
+        return Err(WorkflowError::Invalid(
+            "the case file names no township (header.township)".into(),
+        ));
+    }
+    let id = CaseId::new();
+    case.case_id = id.to_string();
+    case.schema_version = SCHEMA_VERSION;
+    case.fill_missing_ids();
+    let today = Date::in_china(now);
+    let flow = Flow {
+        case_id: id.to_string(),
+        case_no: case.header.case_no.clone(),
+        programme: programme_of_case_type(&case.header.case_type),
+        kind: CaseKind::Application,
+        state: State::Accepted,
+        entered: today,
+        accepted: Some(today),
+        township: case.header.township.trim().to_string(),
+        phone: None,
+        origin: None,
+        records: 0,
+        facts: Facts::default(),
+        application: None,
+    };
+    let who = command_line(store)?;
+    in_txn(store, &mut |txn| {
+        write_server_change(txn, id, (who.actor, &Grant::server()), now, &mut |doc| {
+            doc.write(&case, "create case", now)
+        })?;
+        put_flow(txn, &flow, now)?;
+        write_header(txn, &flow, config, &who, now)?;
+        txn.audit(&AuditEvent::new(
+            now,
+            who.audit.clone(),
+            "add_case",
+            Some(id.to_string()),
+            json!({ "case_no": flow.case_no }),
+        ))?;
+        Ok(())
+    })?;
+    Ok(id)
+}
+
+/// Name the case's team from the command line: 开始调查 on an accepted case, 调整调查组 on one
+/// under investigation. The engine's rules apply (at least two investigators).
+pub fn assign(
+    store: &dyn Store,
+    config: &WorkflowConfig,
+    case: CaseId,
+    users: &[String],
+    now: i64,
+) -> Result<()> {
+    let flow = super::flows::flow(store, case)?;
+    let action = match flow.state {
+        State::Accepted => Action::StartInvestigation,
+        State::Investigating => Action::ChangeTeam,
+        s => {
+            return Err(WorkflowError::Invalid(format!(
+                "the case is {} ({}): a team is named when it is accepted or under investigation",
+                s.code(),
+                s.zh()
+            )));
+        }
+    };
+    let input = ActionInput {
+        team: Some(users.to_vec()),
+        ..ActionInput::new(action)
+    };
+    let investigators =
+        |team: &[crate::store::User]| match team.iter().find(|u| u.role != Role::Investigator) {
+            Some(u) => Err(WorkflowError::Invalid(format!(
+                "{} is not an investigator",
+                u.name
+            ))),
+            None => Ok(()),
+        };
+    let who = command_line(store)?;
+    act_assigning(store, config, case, &who, &input, now, &investigators)?;
+    Ok(())
+}

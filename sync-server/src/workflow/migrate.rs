@@ -1,0 +1,190 @@
+//! Brings a data directory written before issue 11 up to date, once, when the store is opened:
+//! every case gets a flow (a case added from a file had none: its state was read from the
+//! header, which devices could write), the rows of the retired `workflow` log (the console's
+//! assign / return / accept / resolve) become transition records in time order, and the old
+//! `visit_accepted` flag becomes the accepted visit's content hash, and secret 民主评议 ballots
+//! kept one by one become counts. Running it again finds nothing to do.
+
+use super::Result;
+use super::flow::{FLOW, Facts, Flow, Record, TRANSITION, programme_of_case_type, transition_id};
+use super::flows::{in_txn, load_doc, put_flow};
+use crate::audit::AuditEvent;
+use crate::store::{DocTxn, Item, Store};
+use jiuzhu_shared::CaseId;
+use jiuzhu_shared::rules::date::Date;
+use jiuzhu_shared::schema::CaseDoc;
+use jiuzhu_shared::workflow::{Action, CaseKind, Role, State};
+use serde_json::{Value, json};
+
+/// Rows of the retired `workflow` table, kept as items by the store's migration.
+pub const LEGACY_WORKFLOW: &str = "legacy_workflow";
+
+/// What the migration did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Migrated {
+    pub flows_created: usize,
+    pub records_moved: usize,
+    pub acceptances: usize,
+    pub ballots_folded: usize,
+}
+
+/// Run the migration; a no-op on an up-to-date data directory.
+pub fn run(store: &dyn Store, now: i64) -> Result<Migrated> {
+    let cases: Vec<CaseId> = store.list_cases()?.into_iter().map(|v| v.case_id).collect();
+    let legacy = store.items(LEGACY_WORKFLOW, None)?;
+    let stale = store
+        .items(FLOW, None)?
+        .into_iter()
+        .any(|i| old_acceptance(&i.body))
+        || store
+            .items(super::flow::BALLOT, None)?
+            .iter()
+            .any(|i| i.body["voter"].is_null());
+    let missing = cases
+        .iter()
+        .any(|c| store.item(FLOW, &c.to_string()).ok().flatten().is_none());
+    if legacy.is_empty() && !stale && !missing {
+        return Ok(Migrated::default());
+    }
+    in_txn(store, &mut |txn| {
+        let mut done = Migrated::default();
+        for case in &cases {
+            let Some(doc) = load_doc(txn, *case)? else {
+                continue;
+            };
+            let item = txn.item(FLOW, &case.to_string())?;
+            let mut flow = match &item {
+                Some(i) => serde_json::from_value::<Flow>(i.body.clone()).map_err(|e| {
+                    crate::store::StoreError::Invalid(format!("stored flow of {case}: {e}"))
+                })?,
+                None => {
+                    done.flows_created += 1;
+                    flow_from_header(*case, &doc, Date::in_china(now))
+                }
+            };
+            let accepted_before = item.as_ref().is_some_and(|i| old_acceptance(&i.body))
+                || (item.is_none() && doc.header.status == "investigation_accepted");
+            if accepted_before && flow.facts.accepted_visit.is_none() {
+                flow.facts.accepted_visit = doc
+                    .visits
+                    .iter()
+                    .rev()
+                    .find(|v| v.finalized)
+                    .and_then(|v| v.content_hash.clone());
+                done.acceptances += 1;
+            }
+            let rows: Vec<Item> = legacy
+                .iter()
+                .filter(|i| i.case_id.as_deref() == Some(&flow.case_id))
+                .cloned()
+                .collect();
+            done.records_moved += rows.len();
+            renumber(txn, &mut flow, &rows, store)?;
+            put_flow(txn, &flow, now)?;
+        }
+        for i in &legacy {
+            txn.delete_item(LEGACY_WORKFLOW, &i.id)?;
+        }
+        done.ballots_folded = super::meetings::fold_secret_ballots(txn)?;
+        txn.audit(&AuditEvent::new(
+            now,
+            "server (upgrade)",
+            "migrate_workflow",
+            None,
+            json!({
+                "flows_created": done.flows_created,
+                "records_moved": done.records_moved,
+                "acceptances": done.acceptances,
+                "ballots_folded": done.ballots_folded,
+            }),
+        ))?;
+        Ok(done)
+    })
+}
+
+/// A stored flow from before the accepted visit was kept by its hash.
+fn old_acceptance(body: &Value) -> bool {
+    body["facts"]["visit_accepted"] == json!(true) && body["facts"]["accepted_visit"].is_null()
+}
+
+/// The flow of a case created before workflows, from what its header said: accepted on paper,
+/// under investigation once a team was named.
+fn flow_from_header(case: CaseId, doc: &CaseDoc, today: Date) -> Flow {
+    let h = &doc.header;
+    let state = match h.status.as_str() {
+        "returned" | "investigation_accepted" => State::Investigating,
+        code => State::from_code(code).unwrap_or(State::Accepted),
+    };
+    Flow {
+        case_id: case.to_string(),
+        case_no: h.case_no.clone(),
+        programme: programme_of_case_type(&h.case_type),
+        kind: CaseKind::Application,
+        state,
+        entered: today,
+        accepted: Some(today),
+        township: h.township.clone(),
+        phone: None,
+        origin: None,
+        records: 0,
+        facts: Facts {
+            team: h.assigned_team.clone(),
+            ..Facts::default()
+        },
+        application: None,
+    }
+}
+
+/// Merge the legacy rows into the case's transition records by time and number them again.
+fn renumber(txn: &mut dyn DocTxn, flow: &mut Flow, rows: &[Item], store: &dyn Store) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut records: Vec<Record> = txn
+        .items(TRANSITION, Some(&flow.case_id))?
+        .into_iter()
+        .filter_map(|i| serde_json::from_value(i.body).ok())
+        .collect();
+    for r in &records {
+        txn.delete_item(TRANSITION, &transition_id(&flow.case_id, r.n))?;
+    }
+    for row in rows {
+        let b = &row.body;
+        let action = match b["action"].as_str().unwrap_or_default() {
+            "assign" => Action::ChangeTeam,
+            "return" => Action::ReturnVisit,
+            "accept" => Action::AcceptVisit,
+            "resolve" => Action::ResolveConflict,
+            _ => continue,
+        };
+        let actor = b["actor"].as_str().unwrap_or_default().to_string();
+        let role = store
+            .user_by_name(&actor)?
+            .map(|u| u.role)
+            .unwrap_or(Role::Admin);
+        records.push(Record {
+            n: 0,
+            action,
+            from: flow.state,
+            to: flow.state,
+            role,
+            actor,
+            at: b["at"].as_i64().unwrap_or(row.at),
+            reason: None,
+            detail: json!({ "migrated": true, "detail": b["detail"] }),
+        });
+    }
+    records.sort_by_key(|r| r.at);
+    for (i, r) in records.iter_mut().enumerate() {
+        r.n = i as u32 + 1;
+        txn.put_item(&Item {
+            kind: TRANSITION.into(),
+            id: transition_id(&flow.case_id, r.n),
+            case_id: Some(flow.case_id.clone()),
+            body: serde_json::to_value(&*r).expect("a record serialises"),
+            at: r.at,
+        })?;
+    }
+    flow.records = records.len() as u32;
+    Ok(())
+}
