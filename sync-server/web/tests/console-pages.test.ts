@@ -8,6 +8,7 @@ import { createMemoryHistory, createRouter } from 'vue-router'
 import MeetingView from '../src/views/MeetingView.vue'
 import DevicesView from '../src/views/DevicesView.vue'
 import CheckResultsView from '../src/views/CheckResultsView.vue'
+import QueueView from '../src/views/QueueView.vue'
 import { session } from '../src/session'
 import type { Meeting, Tally } from '../src/types'
 
@@ -91,6 +92,28 @@ function meeting(open: boolean): Meeting {
     voted_count: open ? 2 : 3,
   }
 }
+
+describe('queue', () => {
+  it('shows engine states only; a returned visit is a row with open review notes', async () => {
+    const row = (case_id: string, over: Record<string, unknown>) => ({
+      case_id, case_no: `SQ-${case_id}`, applicant: '巴特尔', township: '树林召镇', village: '王爱召嘎查', status: 'investigating',
+      state: 'investigating', state_zh: '调查中', team: ['王建国', '李明'], deadline: null, visits: 1, photos: 0, photos_present: 0,
+      evidence_complete: true, conflicts: 0, returned: false, updated_at: 1_764_000_000, ...over,
+    })
+    routes['GET /api/console/cases'] = () => [200, { cases: [
+      row('a', { open_notes: 2, returned: true }),
+      row('b', { returned: true }), // an older server without the count
+      row('c', { open_notes: 0 }),
+    ], counts: { investigating: 3 }, villages: [], investigators: [], seq: 1 }]
+    routes['GET /api/console/version'] = () => [200, { seq: 1 }]
+    const w = await mountWithRouter(QueueView)
+    const tags = w.findAll('[data-test=row-open-notes]')
+    expect(tags.map((t) => t.attributes('data-n'))).toEqual(['2', '1'])
+    expect(w.findAll('[data-test=row-state]').map((t) => t.attributes('data-state'))).toEqual(['investigating', 'investigating', 'investigating'])
+    expect(w.find('[data-test=state-counts]').text()).not.toContain('已退回')
+    w.unmount()
+  })
+})
 
 describe('民主评议 meeting', () => {
   it('while open: only how many voted, no tallies, no per-person marks, no minutes link', async () => {
