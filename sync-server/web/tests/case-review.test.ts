@@ -358,6 +358,16 @@ describe('new action dialogs', () => {
     w.unmount()
   })
 
+  it('告知核对不符 starts from what the latest 不符合 result found', async () => {
+    const wf = workflow({ facts: { check_results: [
+      { result: 'ineligible', items: ['存款'], note: '旧结果', checked_on: '2026-11-01' },
+      { result: 'ineligible', items: ['车辆'], note: '名下有小型汽车一辆', checked_on: '2026-12-01' },
+      { result: 'eligible', items: ['社保'], note: '', checked_on: '2026-12-02' },
+    ] } })
+    await dialog({ action: 'notify_check_failed', zh: '告知核对不符', ok: true, refusal: null }, wf)
+    expect(($('textarea[data-test=action-reason]') as HTMLTextAreaElement).value).toBe('信息核对发现不符合条件的项目：车辆；名下有小型汽车一辆')
+  })
+
   it('an application\'s 初审意见 has no such box', async () => {
     await dialog({ action: 'write_opinion', zh: '出具初审意见', ok: true, refusal: null }, workflow())
     expect($('[data-test=action-stop]')).toBeNull()

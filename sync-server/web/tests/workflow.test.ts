@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
-  ACTION_SPECS, absoluteUrl, actionBody, actionSpec, checklistFor, composition, distinct, dueOrder, emptyActionForm, fenToYuan,
+  ACTION_SPECS, absoluteUrl, actionBody, actionSpec, checkFailedText, checklistFor, composition, distinct, dueOrder, emptyActionForm, fenToYuan,
   isIsoDate, limitTone, missingItemsFrom, notesToSend, pct, remainingLabel, stateTone, validateAction, yuanToFen,
 } from '../src/lib/workflow'
 import { notePathOptions } from '../src/lib/paths'
@@ -127,6 +127,11 @@ describe('steps that keep the state (issue 11)', () => {
     expect(actionBody('write_opinion', f, { changeReview: true }).opinion).toEqual({ text: '家庭收入已超过标准，拟停发', amount_fen: 0, start_month: '2027-02', stop: true })
     expect(actionBody('write_opinion', { ...f, stop: false }, { changeReview: true }).opinion?.stop).toBe(false)
     expect(actionBody('write_opinion', f).opinion).not.toHaveProperty('stop')
+  })
+
+  it('告知核对不符 starts from what the 核对 found', () => {
+    expect(checkFailedText(['车辆', ' 存款'], ' 名下有小型汽车一辆 ')).toBe('信息核对发现不符合条件的项目：车辆、存款；名下有小型汽车一辆')
+    expect(checkFailedText([], '名下有车')).toBe('名下有车')
   })
 
   it('dates, distinct items, state tones without the old sub-states', () => {

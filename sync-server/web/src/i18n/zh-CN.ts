@@ -671,6 +671,7 @@ export default {
       items: { vehicle: '车辆', deposit: '存款', business: '工商登记', social_insurance: '社保', house: '房产', housing_fund: '公积金', tax: '纳税' },
       cols: { checkedOn: '核对日期', result: '结果', items: '核对项目', note: '说明', by: '登记人', at: '登记时间' },
       importLink: '批量导入核对结果',
+      foundItems: '信息核对发现不符合条件的项目：{items}',
     },
     refusal: {
       title: '家庭成员拒不配合调查',

@@ -114,6 +114,13 @@ export function distinct(items: readonly string[]): string[] {
   return out
 }
 
+/** What a 不符合 核对 result found, as the first words of 告知核对不符's reason. */
+export function checkFailedText(items: readonly string[], note: string): string {
+  const what = distinct(items)
+  const parts = [what.length ? t('workflow.check.foundItems', { items: what.join(t('app.listSep')) }) : '', note.trim()].filter(Boolean)
+  return parts.join(t('app.partSep'))
+}
+
 /** The notes a 退回补正 sends: those with words, trimmed. */
 export function notesToSend(notes: readonly NoteDraft[]): NoteDraft[] {
   return notes.map((n) => ({ path: n.path ?? null, text: n.text.trim() })).filter((n) => n.text)
