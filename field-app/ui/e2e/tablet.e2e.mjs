@@ -408,8 +408,11 @@ async function main() {
   step('all evidence present (photos and signature images)', exp.evidence_complete === true)
 
   // 6. caseworker returns it with a note on a field; investigator answers, corrects, re-finalizes
-  const ret = await consoleCall(server.url, 'POST', `/cases/${caseId}/return`, { notes: [{ path: 'visits.0.living.housing', text: '请补充住房面积和危房鉴定情况' }] }, login.cookie)
-  step('caseworker returned the case', ret.status === 200, `HTTP ${ret.status}`)
+  // Returning a visit is a workflow action (退回补正) like every other move on a case.
+  const ret = await consoleCall(server.url, 'POST', `/cases/${caseId}/workflow`, {
+    action: 'return_visit', notes: [{ path: 'visits.0.living.housing', text: '请补充住房面积和危房鉴定情况' }],
+  }, login.cookie)
+  step('caseworker returned the visit (return_visit)', ret.status === 200, `HTTP ${ret.status}`)
   await syncNow()
   await browser.execute((id) => (location.hash = `#/case/${id}`), caseId)
   const note = await $t('review-note')

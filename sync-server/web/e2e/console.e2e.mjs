@@ -1,8 +1,11 @@
 // Browser test of the township review console against a REAL jiuzhu-server: admin CLI set-up,
 // two simulated tablets (jiuzhu-tablet) syncing a visit with a photo and a conflicting field, then
-// Chromium (playwright-core, Debian's /usr/bin/chromium, headless) signs in, reviews, resolves,
-// returns the case with a note; the tablet syncs and holds the note and the resolved value. Also:
-// the rules engine's proposal tab (after `admin set-rules`), the audit trail tab, gallery thumbnails.
+// Chromium (playwright-core, Debian's /usr/bin/chromium, headless) signs in, reviews, resolves the
+// conflict with a reason (处理冲突值), returns the visit with notes (退回补正), changes a team
+// (调整调查组), sees 验收 refused before a visit is sealed, imports 核对 results from a CSV file;
+// the tablet syncs and holds the notes and the resolved value. Every one of these moves is a
+// workflow action (POST /cases/{id}/workflow). Also: the rules engine's proposal tab (after
+// `admin set-rules`), the audit trail tab, gallery thumbnails.
 // Screenshots go to docs/screenshots/console-*.png. Prints `N passed, M failed` last.
 //
 //   node e2e/console.e2e.mjs   builds the binaries first (JIUZHU_E2E_SKIP_BUILD=1 skips that);
@@ -22,6 +25,8 @@ const OTHER_CASEWORKER = { name: '赵丽', password: 'zhandanzhao-2026' }
 const INVESTIGATORS = ['王建国', '李明', '高娃']
 const RULES = join(REPO, 'config', 'regions', 'example.toml')
 const NOTE = '住房情况两名调查员记录不一致，请再次核实房屋结构并补拍室内照片。'
+const GENERAL_NOTE = '另请补充其其格的诊断证明照片。'
+const RESOLUTION_REASON = '经电话向户主核实，住房为砖瓦房。'
 
 // ---------------------------------------------------------------------------------------------
 const work = mkdtempSync(join(tmpdir(), 'jiuzhu-console-e2e-'))
@@ -314,18 +319,29 @@ async function main() {
     await page.waitForSelector('.el-dialog .full', { state: 'hidden' })
   })
 
-  await step('conflict: both values with who and when; pick one', async () => {
+  await step('conflict: both values with who and when; pick one, give the reason, resolve (resolve_conflict)', async () => {
     await page.click('#tab-conflicts')
     const sel = '[data-test=conflict][data-path="visits.0.living.housing"]'
     await page.waitForSelector(sel)
     const text = await page.textContent(sel)
     assert(text.includes('土坯房') && text.includes('砖瓦房'), `both values: ${text}`)
     assert(text.includes('王建国') && text.includes('李明'), `who wrote them: ${text}`)
-    await shot(page, 'conflict')
+    assert((await page.getAttribute(sel, 'data-sealed')) === 'false', 'the visit is not sealed: the conflict can be resolved')
     await page.click(`${sel} [data-test=conflict-value]:has-text("砖瓦房") [data-test=choose-value]`)
+    await page.waitForSelector(`${sel} [data-test=conflict-value][data-chosen=true]:has-text("砖瓦房")`)
+    // The reason is required: without it nothing is sent.
+    await page.click(`${sel} [data-test=conflict-submit]`)
+    await page.waitForSelector(`${sel} [data-test=conflict-error]:has-text("理由")`)
+    await page.fill(`${sel} textarea[data-test=conflict-reason]`, RESOLUTION_REASON)
+    await shot(page, 'conflict')
+    await page.click(`${sel} [data-test=conflict-submit]`)
     await page.waitForSelector(sel, { state: 'detached' })
     const tab = await page.textContent('#tab-conflicts')
     assert(tab.includes('(0)'), `no conflicts left: ${tab}`)
+    // The resolution is a workflow record with its reason.
+    await page.click('#tab-workflow')
+    const rec = await (await page.waitForSelector('[data-test=wf-record][data-action=resolve_conflict]')).textContent()
+    assert(rec.includes(RESOLUTION_REASON) && rec.includes(CASEWORKER.name), `record: ${rec}`)
   })
 
   await step('history: who changed what and when', async () => {
@@ -363,30 +379,43 @@ async function main() {
     await page.click('#tab-audit')
     await page.waitForSelector('[data-test=audit-table] .el-table__row')
     const actions = await page.$$eval('[data-test=audit-action]', (t) => t.map((x) => x.getAttribute('data-action')))
-    for (const a of ['view_case', 'merge', 'resolve', 'assign']) assert(actions.includes(a), `${a} in ${actions}`)
+    for (const a of ['view_case', 'merge', 'resolve_conflict', 'assign']) assert(actions.includes(a), `${a} in ${actions}`)
     const text = await page.textContent('[data-test=audit-table]')
     assert(text.includes('查看案件') && text.includes('平板同步') && text.includes('王建国（平板-01）'), `audit words: ${text.slice(0, 400)}`)
+    assert(text.includes('处理冲突值') && text.includes(RESOLUTION_REASON), `the resolution in words with its reason: ${text.slice(0, 600)}`)
     assert(!/view_case|console |device /.test(text), `no raw codes: ${text.slice(0, 400)}`)
     const times = await page.$$eval('[data-test=audit-table] .el-table__row td:first-child', (td) => td.map((x) => x.textContent.trim()))
     assert(times.every((x, i) => i === 0 || times[i - 1] >= x), `newest first: ${times}`)
     await shot(page, 'audit')
   })
 
-  await step('return with a note pinned to the housing field', async () => {
+  await step('退回补正 (return_visit): a note pinned to the housing field and a general one', async () => {
     await page.click('#tab-detail')
     await page.click('[data-test=annotate][data-path="visits.0.living.housing"]')
     await page.fill('textarea[data-test=annotate-text]', NOTE)
     await page.click('[data-test=annotate-save]')
     await page.click('#tab-actions')
-    await page.waitForSelector('[data-test=note-draft]')
-    const draft = await page.textContent('[data-test=note-drafts]')
+    const notes = '[data-test=review-notes]'
+    await page.waitForSelector(`${notes} [data-test=note-draft]`)
+    const draft = await page.textContent(`${notes} [data-test=note-drafts]`)
     assert(draft.includes('吃穿住用') && draft.includes('visits.0.living.housing'), `draft: ${draft}`)
-    await page.fill('textarea[data-test=general-note]', '另请补充其其格的诊断证明照片。')
+    // A general note (no field chosen) added in the tab's editor.
+    await page.fill(`${notes} textarea[data-test=note-text]`, GENERAL_NOTE)
+    await page.click(`${notes} [data-test=note-add]`)
+    await page.waitForFunction((sel) => document.querySelectorAll(`${sel} [data-test=note-draft]`).length === 2, notes)
     await shot(page, 'actions')
-    await page.click('[data-test=return-submit]')
-    await page.click('.el-message-box__btns .el-button--primary')
-    await page.waitForSelector('[data-test=case-status][data-status=returned]')
-    await page.waitForSelector('[data-test=workflow] .el-table__row:has-text("退回更正")')
+    await page.click('[data-test=review-return_visit]')
+    await page.waitForSelector('[data-test=action-dialog][data-action=return_visit]')
+    const inDialog = await page.locator('[data-test=action-dialog] [data-test=note-draft]').count()
+    assert(inDialog === 2, `both notes in the dialog: ${inDialog}`)
+    await page.click('[data-test=action-dialog] [data-test=action-confirm]')
+    await page.waitForSelector('[data-test=action-dialog]', { state: 'detached' })
+    // The header counts the open review notes; the state stays the engine's (调查中).
+    await page.waitForSelector('[data-test=case-open-notes][data-n="2"]')
+    await page.waitForSelector('[data-test=case-status][data-state=investigating]')
+    await page.waitForSelector(`${notes} [data-test=notes-none]`) // the draft went out
+    await page.click('#tab-workflow')
+    await page.waitForSelector('[data-test=wf-record][data-action=return_visit]')
     await shot(page, 'returned', { fullPage: true })
   })
 
@@ -395,31 +424,65 @@ async function main() {
     const doc = show(homeA, ID)
     const notes = doc.review_notes ?? []
     assert(notes.some((n) => n.text === NOTE && n.path === 'visits.0.living.housing'), `review_notes: ${JSON.stringify(notes)}`)
+    assert(notes.some((n) => n.text === GENERAL_NOTE && !n.path), `general note: ${JSON.stringify(notes)}`)
     assert(doc.visits[0].living.housing === '砖瓦房', `housing: ${doc.visits[0].living.housing}`)
-    assert(doc.header.status === 'returned', `status ${doc.header.status}`)
+    // Header codes are the engine's states only (no more `returned`).
+    assert(doc.header.status === 'investigating', `status ${doc.header.status}`)
     tablet(homeB, 'sync')
     assert(show(homeB, ID).visits[0].living.housing === '砖瓦房', 'second tablet too')
   })
 
-  await step('assign a team of two to a new case; accept another investigation', async () => {
-    await page.goto(`${url}/#/cases/${ids.c2}?tab=actions`)
-    await page.waitForSelector('[data-test=assign-team]')
-    await page.click('.el-select:has([data-test=assign-team]), [data-test=assign-team]')
-    await page.click('.el-select-dropdown__item:has-text("王建国")')
-    await page.click('.el-select-dropdown__item:has-text("高娃")')
+  await step('调整调查组 (change_team) on another case; 验收 is refused until a visit is sealed', async () => {
+    await page.goto(`${url}/#/cases/${ids.c3}?tab=actions`)
+    await page.waitForSelector('[data-test=review-team]')
+    assert((await page.textContent('[data-test=review-team]')).includes('李明'), 'the current team')
+    // No sealed visit yet: the engine says why 验收 cannot be done.
+    await page.waitForSelector('[data-test=review-accept_visit][disabled], [data-test=review-accept_visit].is-disabled')
+    const why = await page.textContent('[data-test=review-refusal-accept_visit]')
+    assert(/[\u4e00-\u9fff]/.test(why) && why.includes('封存'), `refusal: ${why}`)
+    await page.click('[data-test=review-change_team]')
+    await page.waitForSelector('[data-test=action-dialog][data-action=change_team]')
+    // The team starts as it is (李明, 高娃): add 王建国, take 李明 off.
+    await page.click('[data-test=action-dialog] [data-test=action-team]')
+    await page.locator('.el-select-dropdown__item:visible', { hasText: '王建国' }).first().click()
+    await page.locator('.el-select-dropdown__item:visible', { hasText: '李明' }).first().click()
     await page.keyboard.press('Escape')
-    await page.click('[data-test=assign-submit]')
-    await page.waitForSelector('[data-test=workflow] .el-table__row:has-text("指派"):has-text("张海燕")')
-    await page.waitForSelector('[data-test=case-status][data-status=investigating]')
+    await page.click('[data-test=action-dialog] [data-test=action-confirm]')
+    await page.waitForSelector('[data-test=action-dialog]', { state: 'detached' })
+    await page.waitForFunction(() => {
+      const t = document.querySelector('[data-test=review-team]')?.textContent ?? ''
+      return t.includes('王建国') && t.includes('高娃') && !t.includes('李明')
+    })
     const team = await page.textContent('[data-test=case-header]')
     assert(team.includes('王建国') && team.includes('高娃'), `team in header: ${team}`)
+    await page.click('#tab-workflow')
+    await page.waitForSelector('[data-test=wf-record][data-action=change_team]')
+  })
 
-    await page.goto(`${url}/#/cases/${ids.c3}?tab=actions`)
-    await page.fill('input[data-test=accept-comment]', '调查内容完整，同意。')
-    await page.click('[data-test=accept-submit]')
-    await page.click('.el-message-box__btns .el-button--primary')
-    await page.waitForSelector('[data-test=case-status][data-status=investigation_accepted]')
-    await page.waitForSelector('[data-test=workflow] .el-table__row:has-text("通过调查")')
+  await step('核对结果导入: a CSV with a good row and a bad one; the good one is recorded, the bad one reported', async () => {
+    await page.click('[data-test=nav-check-results]')
+    await page.waitForSelector('[data-test=check-import]')
+    const href = await page.getAttribute('[data-test=check-template]', 'href')
+    const template = await page.request.get(`${url}${href}`)
+    assert(template.status() === 200 && (await template.text()).includes('案件编号,核对结果,核对项目,说明,核对日期'), `template ${template.status()}`)
+    const csv = '\uFEFF案件编号,核对结果,核对项目,说明,核对日期\n' +
+      'DLT-2026-0001,不符合,车辆、存款,名下有小型汽车一辆,2026-12-01\n' +
+      'DLT-2026-9999,符合,社保,,2026-12-01\n'
+    await page.setInputFiles('input[data-test=check-file]', { name: '核对结果.csv', mimeType: 'text/csv', buffer: Buffer.from(csv, 'utf8') })
+    await page.waitForSelector('[data-test=check-file-name]:has-text("核对结果.csv")')
+    await page.click('[data-test=check-upload]')
+    const summary = await page.waitForSelector('[data-test=check-summary]')
+    assert((await summary.getAttribute('data-recorded')) === '1' && (await summary.getAttribute('data-errors')) === '1',
+      `summary: ${await summary.textContent()}`)
+    await page.waitForSelector('[data-test=check-row-status][data-status=recorded][data-row="2"]')
+    await page.waitForSelector('[data-test=check-row-status][data-status=error][data-row="3"]')
+    assert((await page.locator('tr.row-error').count()) === 1, 'the bad row is highlighted')
+    await shot(page, 'check-import')
+    // The recorded result shows on the case.
+    await page.goto(`${url}/#/cases/${ID}?tab=workflow`)
+    await page.waitForSelector('[data-test=check-results-table] [data-test=check-result][data-result=ineligible]')
+    const table = await page.textContent('[data-test=check-results-table]')
+    assert(table.includes('车辆') && table.includes('存款'), `check results: ${table}`)
   })
 
   await step('printable 入户调查表 with photos', async () => {

@@ -1,9 +1,12 @@
-// Browser test of one household's whole path (issue 7) against a REAL jiuzhu-server, driven
-// through the pages people use: the application on the phone page with a 补正 round → 受理 →
-// assignment → two simulated tablets (jiuzhu-tablet) seal and sync a signed visit → 初审意见 →
-// 公示 with an objection from the public page → 民主评议 with three representatives voting on
-// their phone pages → decision by the bureau → the notice on the applicant's page → a periodic
-// report opening a change-review case in the console. Screenshots of every page of the path go to
+// Browser test of one household's whole path (issues 7 and 11) against a REAL jiuzhu-server,
+// driven through the pages people use: the application on the phone page with a 补正 round → 受理 →
+// assignment → a 核对 result that does not match, told to the applicant, who objects on the phone
+// with a photo → 复查 and re-investigation → two simulated tablets (jiuzhu-tablet) seal and sync a
+// signed visit → 验收 (accept_visit) → 初审意见 → 公示 with an objection from the public page →
+// 民主评议 with three representatives voting on their phone pages (only the count shows while
+// voting is open) → a complaint during 审核确认, the bureau's own visit with a photo, decision →
+// the notice on the applicant's page → a periodic report opening a change-review case in the
+// console. Every move is a workflow action. Screenshots of every page of the path go to
 // docs/screenshots/workflow-*.png. Prints `N passed, M failed` last.
 //
 //   node e2e/workflow.e2e.mjs   builds the binaries first (JIUZHU_E2E_SKIP_BUILD=1 skips that);
@@ -29,6 +32,10 @@ const SON = { name: '李小军', birth: '2012-05-01' }
 const SPOUSE = { name: '李大山', birth: '1960-02-02' }
 const MISSING = ['户口本首页及本人页', '近6个月收入证明']
 const OBJECTION = '她家儿子在外地打工，有收入没有申报，请核实。'
+const CHECK_NOTE = '名下登记有小型汽车一辆'
+const CHECK_OBJECTION = '这辆车 2025 年已经卖掉，过户手续在办理中，附过户证明。'
+const COMPLAINT = '有群众反映该户在镇上另有一套住房。'
+const FINDINGS = '入户核实：镇上住房为其子单位宿舍，非该户所有；家庭情况与调查一致。'
 const PHONE_VIEW = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true }
 
 const work = mkdtempSync(join(tmpdir(), 'jiuzhu-workflow-e2e-'))
@@ -230,6 +237,15 @@ async function main() {
     await page.click('[data-test=action-dialog] [data-test=action-confirm]')
     await state(page, to)
   }
+  /** A step that keeps the state: confirm, wait for the dialog to close and for `after` to show. */
+  const record = async (page, action, after, fill = async () => {}) => {
+    await page.click(`[data-test=action-${action}]`)
+    await page.waitForSelector(`[data-test=action-dialog][data-action=${action}]`)
+    await fill()
+    await page.click('[data-test=action-dialog] [data-test=action-confirm]')
+    await page.waitForSelector('[data-test=action-dialog]', { state: 'detached' })
+    await page.waitForSelector(after)
+  }
   const pick = async (page, selector, text) => {
     await page.click(selector)
     await page.locator('.el-select-dropdown__item:visible', { hasText: text }).first().click()
@@ -305,6 +321,59 @@ async function main() {
     return page
   })
 
+  // ---------------------------------------------------------------- 核对 and the applicant's objection
+  await step('核对: the caseworker records a 不符合 result and tells the applicant (核对不符已告知)', async () => {
+    await openCase(cw)
+    await state(cw, 'investigating')
+    await record(cw, 'record_check_result', '[data-test=check-result][data-result=ineligible]', async () => {
+      await cw.click('[data-test=action-check-ineligible]')
+      await pick(cw, '[data-test=action-check-items]', '车辆')
+      await cw.keyboard.press('Escape')
+      await cw.fill('textarea[data-test=action-check-note]', CHECK_NOTE)
+      await shot(cw, 'workflow-console-check-result')
+    })
+    await act(cw, 'notify_check_failed', 'check_failed_notified', async () => {
+      await cw.fill('textarea[data-test=action-reason]', `信息核对显示：${CHECK_NOTE}。`)
+    })
+    await cw.waitForSelector('[data-test=wf-deadline][data-code=check_objection]')
+  })
+
+  await step('applicant: sees what the 核对 found and until when; objects with a reason and a photo (复查中)', async () => {
+    await app.goto(`${url}/m/#/cases/${caseId}`)
+    await app.reload() // the same hash route: load it afresh
+    await app.waitForSelector('[data-test=check-failed]')
+    assert((await app.innerText('[data-test=check-failed-items]')).includes('车辆'), 'the item that did not match')
+    assert(/\d{4}-\d{2}-\d{2}/.test(await app.innerText('[data-test=check-objection-due]')), 'the due date')
+    await shot(app, 'workflow-applicant-check-failed', { fullPage: true })
+    await app.click('[data-test=to-check-objection]')
+    await app.waitForSelector('[data-test=check-objection-form]')
+    await app.fill('[data-test=check-objection-reason]', '车卖了')
+    await app.click('[data-test=check-objection-submit]')
+    await app.waitForSelector('[data-test=check-objection-reason-error]')
+    await app.fill('[data-test=check-objection-reason]', CHECK_OBJECTION)
+    const proof = join(work, 'transfer.png')
+    writeFileSync(proof, housePicture(1600, 1200, [200, 200, 190]))
+    await app.setInputFiles('[data-test=material-input-other]', proof)
+    await app.waitForSelector('[data-test=check-objection-evidence] [data-test=material-thumb]')
+    await shot(app, 'workflow-applicant-check-objection', { fullPage: true })
+    await app.click('[data-test=check-objection-submit]')
+    await app.click('.van-dialog__confirm')
+    await app.waitForSelector('[data-test=check-objection-done]')
+    await app.click('[data-test=check-objection-back]')
+    await app.waitForSelector('[data-test=state-badge][data-state=recheck]')
+  })
+
+  await step('the lead re-investigates (复查) with the same team', async () => {
+    await openCase(lead)
+    await state(lead, 'recheck')
+    const rec = await (await lead.waitForSelector('[data-test=wf-record][data-action=object_to_check]')).innerText()
+    assert(rec.includes('过户'), `the objection on the case: ${rec}`)
+    await act(lead, 'reinvestigate', 'investigating', async () => {
+      // The dialog starts from the current team (two investigators).
+      await lead.fill('textarea[data-test=action-reason]', '申请人对核对结果提出异议，重新核查车辆情况。')
+    })
+  })
+
   // ---------------------------------------------------------------- the visit on two tablets
   const homes = INVESTIGATORS.map((_, i) => join(work, `tablet-${i}`))
   await step('two simulated tablets receive the case, seal a signed visit and sync it', async () => {
@@ -330,11 +399,17 @@ async function main() {
   })
 
   // ---------------------------------------------------------------- 初审意见 and 公示
-  await step('the caseworker accepts the visit; the lead signs the 初审意见 and starts 公示', async () => {
+  await step('the caseworker accepts the visit (验收, accept_visit); the lead signs the 初审意见 and starts 公示', async () => {
     await openCase(cw, caseId, 'actions')
-    await cw.click('[data-test=accept-submit]')
-    await cw.click('.el-message-box__btns .el-button--primary')
-    await cw.waitForSelector('[data-test=accept-submit][disabled], [data-test=accept-submit].is-disabled')
+    await cw.waitForSelector('[data-test=review-sealed][data-sealed=true]')
+    await cw.waitForSelector('[data-test=review-accepted][data-accepted=false]')
+    await cw.click('[data-test=review-accept_visit]')
+    await cw.waitForSelector('[data-test=action-dialog][data-action=accept_visit]')
+    await cw.click('[data-test=action-dialog] [data-test=action-confirm]')
+    await cw.waitForSelector('[data-test=review-accepted][data-accepted=true]')
+    await cw.waitForSelector('[data-test=review-accept_visit][disabled], [data-test=review-accept_visit].is-disabled')
+    await cw.waitForSelector('[data-test=case-visit-accepted]')
+    await shot(cw, 'workflow-console-visit-accepted')
     await openCase(lead)
     await state(lead, 'investigating')
     await act(lead, 'write_opinion', 'prelim_opinion', async () => {
@@ -416,6 +491,12 @@ async function main() {
       watch(page)
       await page.goto(links[i])
       await page.waitForSelector('[data-test=ballot-case]')
+      if (i === 0) {
+        // The household as the representative sees it: masked name, size, income against the line.
+        const card = await page.innerText('[data-test=ballot-case]')
+        assert(card.includes('王*兰') && !card.includes(APPLICANT.name) && card.includes('3'), `ballot card: ${card}`)
+        await page.waitForSelector('[data-test=ballot-income]')
+      }
       await page.click(`[data-test=ballot-case] [data-test=vote-${votes[i]}]`)
       await drawSignature(page, '[data-test=vote-signature-canvas]')
       if (i === 0) await shot(page, 'workflow-representative-ballot', { fullPage: true })
@@ -435,16 +516,31 @@ async function main() {
     await reps.close()
   })
 
-  await step('the tally (advisory): quorum and 2/3 met; minutes closed; the township concludes', async () => {
-    await until('three votes on the meeting page', async () => (await lead.locator('[data-test=roster-voted][data-voted=true]').count()) === 3, { timeout: 15_000, every: 500 })
-    const tally = lead.locator('[data-test=tally]').first()
-    await until('the tally', async () => (await tally.locator('[data-test=tally-agree]').innerText()).includes('2'), { timeout: 10_000, every: 500 })
-    assert((await tally.locator('[data-test=tally-threshold]').getAttribute('data-met')) === 'true', '2/3 met')
+  await step('while voting is open only the count shows; after the close the tally (advisory): quorum and 2/3 met; the township concludes', async () => {
+    await until('three votes counted on the meeting page', async () =>
+      (await lead.getAttribute('[data-test=meeting-voted-count]', 'data-n')) === '3', { timeout: 15_000, every: 500 })
+    assert((await lead.innerText('[data-test=meeting-voted-count]')).includes('已表决 3 / 4 人'), 'the count of who voted')
+    // No live tally, no per-person marks, no minutes while voting is open (the PDF answers 409).
+    assert((await lead.locator('[data-test=tally-hidden]').count()) >= 1, 'the tally is hidden while open')
+    assert((await lead.locator('[data-test=tally-agree]').count()) === 0, 'no agree count while open')
+    assert((await lead.locator('[data-test=roster-voted]').count()) === 0, 'no per-person voted marks while open')
+    assert((await lead.locator('[data-test=minutes-pdf]').count()) === 0, 'no minutes link while open')
+    const meetingId = decodeURIComponent(/meetings\/([^/?#]+)/.exec(lead.url())[1])
+    const early = await lead.request.get(`${url}/api/console/meetings/${encodeURIComponent(meetingId)}/minutes.pdf`)
+    assert(early.status() === 409, `minutes.pdf while open: ${early.status()}`)
     await lead.fill('textarea[data-test=minutes-text]', '宣讲政策，介绍申请人和调查情况，代表评议，无记名表决，当场公布结果。')
     await shot(lead, 'workflow-console-meeting', { fullPage: true })
     await lead.click('[data-test=meeting-close]')
     await lead.click('.el-message-box__btns .el-button--primary')
     await lead.waitForSelector('[data-test=minutes-pdf]')
+    const tally = lead.locator('[data-test=tally]').first()
+    await until('the tally after the close', async () => (await tally.locator('[data-test=tally-agree]').count()) === 1, { timeout: 10_000, every: 500 })
+    assert((await tally.locator('[data-test=tally-agree]').innerText()).includes('2'), 'two agree')
+    assert((await tally.locator('[data-test=tally-threshold]').getAttribute('data-met')) === 'true', '2/3 met')
+    assert((await lead.locator('[data-test=roster-voted][data-voted=true]').count()) === 3, 'who voted, after the close')
+    await shot(lead, 'workflow-console-meeting-closed', { fullPage: true })
+    const pdf = await lead.request.get(`${url}/api/console/meetings/${encodeURIComponent(meetingId)}/minutes.pdf`)
+    assert(pdf.status() === 200 && (await pdf.body()).subarray(0, 4).toString() === '%PDF', `minutes.pdf after the close: ${pdf.status()}`)
     await openCase(lead)
     await state(lead, 'democratic_review')
     await act(lead, 'conclude_democratic_review', 'prelim_opinion', async () => {
@@ -460,11 +556,29 @@ async function main() {
   })
 
   // ---------------------------------------------------------------- decision
-  await step('the bureau receives and confirms (审核确认), publishes the roll, benefits start', async () => {
+  await step('the bureau receives; a complaint means its own visit first (with a photo); then it confirms, publishes the roll, benefits start', async () => {
     const page = await staff(BUREAU)
     await openCase(page)
     await state(page, 'reported')
     await act(page, 'receive', 'county_review')
+    await record(page, 'register_complaint', '[data-test=wf-complaints]', async () => {
+      await page.fill('textarea[data-test=action-reason]', COMPLAINT)
+    })
+    assert((await page.innerText('[data-test=complaints-table]')).includes(COMPLAINT), 'the complaint on the case')
+    // The engine refuses the decision until the bureau has visited itself (S1 Art. 20).
+    await page.waitForSelector('[data-test=action-approve][disabled], [data-test=action-approve].is-disabled')
+    const why = await page.innerText('[data-test=refusal-approve]')
+    assert(why.includes('入户'), `approve refused for the decider's own visit: ${why}`)
+    await record(page, 'record_decider_visit', '[data-test=wf-decider-visit]', async () => {
+      const photo = join(work, 'decider.png')
+      writeFileSync(photo, housePicture(2000, 1500, [180, 160, 140]))
+      await page.setInputFiles('[data-test=action-dialog] [data-test=photo-upload-input]', photo)
+      await page.waitForSelector('[data-test=action-dialog] [data-test=photo-upload-item]')
+      await page.fill('textarea[data-test=action-reason]', FINDINGS)
+      await shot(page, 'workflow-console-decider-visit')
+    })
+    assert((await page.innerText('[data-test=decider-findings]')).includes('单位宿舍'), 'the findings on the case')
+    await page.waitForSelector('[data-test=wf-decider-visit] img[data-test=material-img]')
     await act(page, 'approve', 'approved', async () => {
       assert((await page.inputValue('input[data-test=action-amount]')).startsWith('560'), 'amount defaults to the opinion')
       await shot(page, 'workflow-console-decision')

@@ -1,7 +1,7 @@
 // The console API client (docs/console-api.md). Same origin; the session is an HttpOnly cookie.
 import type {
-  ActionBody, AuditEvent, CaseDetail, ExtensionReason, CaseProposals, CasesAnswer, Change, ChecklistItem, Device, EnrollCode, Investigator,
-  Meeting, MeetingBody, MeetingSummary, NoteDraft, ObjectionBody, User, Workflow,
+  ActionInput, AuditEvent, CaseDetail, CheckImportAnswer, ExtensionReason, CaseProposals, CasesAnswer, Change, ChecklistItem, Device,
+  EnrollCode, Investigator, Meeting, MeetingBody, MeetingSummary, ObjectionBody, UploadedMaterial, User, Workflow,
 } from './types'
 import { buildQuery, type QueueFilters } from './lib/query'
 
@@ -31,19 +31,50 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   } catch {
     throw new ApiError(0, 'network', '')
   }
-  const text = await res.text()
+  return settle<T>(path, res.status, await res.text())
+}
+
+/** An answer as data, or an ApiError with the server's code and Chinese message. */
+function settle<T>(path: string, status: number, text: string): T {
   let data: any = {}
   try {
     data = text ? JSON.parse(text) : {}
   } catch {
     data = {}
   }
-  if (!res.ok) {
-    const err = new ApiError(res.status, data?.code ?? `http_${res.status}`, data?.message ?? '')
-    if (res.status === 401 && path !== '/login') onUnauthorized()
+  if (status < 200 || status >= 300) {
+    const err = new ApiError(status, data?.code ?? `http_${status}`, data?.message ?? '')
+    if (status === 401 && path !== '/login') onUnauthorized()
     throw err
   }
   return data as T
+}
+
+/**
+ * POST raw bytes (an image, a CSV file) with upload progress (0..1), which fetch cannot report.
+ * `path` may carry a query string.
+ */
+export function upload<T>(path: string, body: Blob, contentType: string, onProgress?: (fraction: number) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const xhr = new XMLHttpRequest()
+    xhr.open('POST', BASE + path)
+    xhr.withCredentials = true
+    xhr.setRequestHeader('Content-Type', contentType)
+    xhr.setRequestHeader('Accept', 'application/json')
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable && onProgress) onProgress(Math.min(1, e.loaded / e.total))
+    }
+    xhr.onerror = () => reject(new ApiError(0, 'network', ''))
+    xhr.ontimeout = () => reject(new ApiError(0, 'network', ''))
+    xhr.onload = () => {
+      try {
+        resolve(settle<T>(path, xhr.status, xhr.responseText))
+      } catch (e) {
+        reject(e)
+      }
+    }
+    xhr.send(body)
+  })
 }
 
 export const blobUrl = (hash: string) => `${BASE}/blobs/${encodeURIComponent(hash)}`
@@ -60,6 +91,8 @@ export const materialUrl = (id: string) => `${BASE}/materials/${enc(id)}`
 /** A notice's PDF through the console (the applicant's own `pdf` path needs the applicant's session). */
 export const noticeUrl = (id: string) => `${BASE}/notices/${enc(id)}.pdf`
 export const minutesUrl = (meetingId: string) => `${BASE}/meetings/${enc(meetingId)}/minutes.pdf`
+/** The CSV template of the 核对 results import (header row 案件编号,核对结果,核对项目,说明,核对日期). */
+export const checkTemplateUrl = `${BASE}/check-results/template.csv`
 export const publicityPdfUrl = (township: string) => `${BASE}/publicity.pdf?township=${enc(township)}`
 export const rollPdfUrl = (township: string) => `${BASE}/roll.pdf?township=${enc(township)}`
 /** The public phone pages of a township's 公示 (anyone may open them). */
@@ -79,12 +112,6 @@ export const api = {
   /** 404 `no_rules` until the regional rules are installed (the message says so in Chinese). */
   proposal: (id: string) => request<CaseProposals>('GET', `/cases/${encodeURIComponent(id)}/proposal`),
   audit: (id: string) => request<{ events: AuditEvent[] }>('GET', `/cases/${encodeURIComponent(id)}/audit`),
-  resolve: (id: string, path: string, value: unknown) =>
-    request<CaseDetail>('POST', `/cases/${encodeURIComponent(id)}/resolve`, { path, value }),
-  assign: (id: string, users: string[]) => request<CaseDetail>('POST', `/cases/${encodeURIComponent(id)}/assign`, { users }),
-  returnCase: (id: string, notes: NoteDraft[]) =>
-    request<CaseDetail>('POST', `/cases/${encodeURIComponent(id)}/return`, { notes }),
-  accept: (id: string, comment: string) => request<CaseDetail>('POST', `/cases/${encodeURIComponent(id)}/accept`, { comment }),
   investigators: () => request<{ investigators: Investigator[] }>('GET', '/investigators'),
   devices: () => request<{ devices: Device[] }>('GET', '/devices'),
   enrollCode: (user: string) => request<EnrollCode>('POST', '/enroll-codes', { user }),
@@ -92,8 +119,18 @@ export const api = {
 
   // ---- case workflow (docs/workflow-api.md) ----
   workflow: (id: string) => request<Workflow>('GET', `/cases/${enc(id)}/workflow`),
-  /** 409 with the engine's refusal code and Chinese sentence, 403 `wrong_role`. */
-  act: (id: string, body: ActionBody) => request<Workflow>('POST', `/cases/${enc(id)}/workflow`, body),
+  /**
+   * Every move on a case, accepting or returning a visit, changing the team and resolving a conflict
+   * included. 409 with the engine's refusal code and Chinese sentence (`write_forbidden` when a
+   * resolution would change a sealed visit), 403 `wrong_role`/`forbidden`, 400 `invalid`.
+   */
+  act: (id: string, body: ActionInput) => request<Workflow>('POST', `/cases/${enc(id)}/workflow`, body),
+  /** A photo of the deciding authority's visit (JPEG/PNG, downscaled first); its id goes into record_decider_visit. */
+  uploadDeciderPhoto: (id: string, name: string, image: Blob, onProgress?: (f: number) => void) =>
+    upload<UploadedMaterial>(`/cases/${enc(id)}/materials?kind=decider_visit&name=${enc(name)}`, image, image.type || 'image/jpeg', onProgress),
+  /** 核对 results in bulk: a bad row is reported, the others are recorded. */
+  importCheckResults: (csv: Blob, onProgress?: (f: number) => void) =>
+    upload<CheckImportAnswer>('/check-results', csv, 'text/csv', onProgress),
   checklist: (id: string, items: ChecklistItem[]) => request<Workflow>('POST', `/cases/${enc(id)}/checklist`, { items }),
   flags: (id: string, separately_registered: boolean, reason: string) =>
     request<Workflow>('POST', `/cases/${enc(id)}/flags`, { separately_registered, reason }),

@@ -12,6 +12,7 @@ export const router = createRouter({
     { path: '/meetings', name: 'meetings', component: () => import('./views/MeetingsView.vue') },
     { path: '/meetings/:id', name: 'meeting', component: () => import('./views/MeetingView.vue'), props: true },
     { path: '/publicity', name: 'publicity', component: () => import('./views/PublicityView.vue') },
+    { path: '/check-results', name: 'check-results', component: () => import('./views/CheckResultsView.vue') },
     { path: '/devices', name: 'devices', component: () => import('./views/DevicesView.vue') },
     { path: '/:rest(.*)*', redirect: '/' },
   ],

@@ -147,7 +147,11 @@ export interface Visit {
   finalized_at?: number | null
   content_hash?: string | null
   supersedes?: string | null
+  /** A member refused, without good reason, to cooperate (S1 Art. 29); the team sealed the visit alone. */
+  refusal?: CooperationRefusal | null
 }
+
+export interface CooperationRefusal { member: string; what: string; at?: number | null }
 
 export interface Finding { id?: string; text?: string; by?: string; at?: number | null; visit_id?: string | null }
 export interface NoteResponse { id?: string; text?: string; by?: string; at?: number | null }
@@ -198,7 +202,10 @@ export interface CaseRow {
   photos_present: number
   evidence_complete: boolean
   conflicts: number
+  /** Has unresolved review notes (the visit was returned, 退回补正). */
   returned: boolean
+  /** How many review notes are still open; a "returned" case is one with `open_notes > 0`. */
+  open_notes?: number
   updated_at: number
   /** Workflow fields (docs/workflow-api.md); absent from an older server. */
   state?: string | null
@@ -242,7 +249,8 @@ export interface CaseDetail {
   photos: PhotoInfo[]
   evidence_complete: boolean
   team: string[]
-  workflow: WorkflowRecord[]
+  /** The console's old side-door records (before every move went through the workflow engine). */
+  workflow?: WorkflowRecord[]
 }
 
 export interface Change { hash: string; actor: string; by: string; time: number; message?: string | null }
@@ -259,6 +267,10 @@ export interface Device {
   app_version: string | null
   revoked_at: number | null
   pending_uploads: number | null
+  /** The last time the server refused a change this tablet sent (unix s), and why (Chinese). */
+  refused_at?: number | null
+  refused_reason?: string | null
+  refused_count?: number
 }
 
 export interface EnrollCode { code: string; expires_at: number; qr_svg: string }
@@ -307,9 +319,27 @@ export interface CaseProposals { declared: Proposal; verified: Proposal | null }
 
 // ---- Audit trail ----
 
+/**
+ * Audit actions other than workflow moves (those are recorded under their action code, named by
+ * `workflow.actionNames`). `resolve` and `return` name records of the console's former side doors;
+ * their old `accept` (通过调查) is gone: `accept` is now the workflow's 受理.
+ */
 export const AUDIT_ACTIONS = [
-  'login', 'login_failed', 'view_case', 'view_photo', 'view_history', 'export_queue', 'export_case',
-  'merge', 'assign', 'resolve', 'return', 'accept', 'enroll', 'revoke_device',
+  'login', 'login_failed', 'view_case', 'view_photo', 'view_history', 'view_proposal', 'view_notice', 'view_material',
+  'export_queue', 'export_case', 'merge', 'assign', 'resolve', 'return', 'enroll', 'revoke_device',
+  'create_meeting', 'close_meeting', 'import_check_results',
+] as const
+
+/**
+ * Every `Action` code of the workflow engine (shared::workflow::Action, docs/workflow.md). A workflow
+ * move is recorded in the audit trail under its action code.
+ */
+export const WORKFLOW_ACTIONS = [
+  'submit', 'request_supplement', 'resubmit', 'accept', 'grant_advance_aid', 'start_investigation', 'notify_check_failed',
+  'object_to_check', 'close_ineligible', 'reinvestigate', 'terminate', 'start_democratic_review', 'conclude_democratic_review',
+  'write_opinion', 'start_publicity', 'raise_objection', 'report', 'receive', 'approve', 'reject', 'publish_roll', 'activate',
+  'stop', 'accept_visit', 'return_visit', 'change_team', 'resolve_conflict', 'record_situation', 'record_check_result',
+  'register_complaint', 'record_decider_visit',
 ] as const
 
 export interface AuditEvent { at: number; actor: string; action: string; case_id: string | null; detail: unknown }
@@ -347,6 +377,9 @@ export const MATERIAL_KINDS = ['id_card', 'hukou', 'income', 'medical', 'disabil
 
 export interface Material { id: string; kind: string; kind_zh?: string; name?: string; uploaded_at?: number | null }
 
+/** The answer to an upload of the deciding authority's visit photo (`kind=decider_visit`). */
+export interface UploadedMaterial { id: string; name: string }
+
 export interface Notice {
   id: string
   kind: string
@@ -358,7 +391,15 @@ export interface Notice {
 
 export interface ChecklistItem { key: string; label: string; ok: boolean }
 
-export interface Opinion { text: string; amount_fen: number | null; start_month: string | null; signed_by?: string; signed_at?: number | null }
+export interface Opinion {
+  text: string
+  amount_fen: number | null
+  start_month: string | null
+  /** A change review proposing to end the support (停发/终止; 特困 then needs 公示). */
+  stop?: boolean
+  signed_by?: string
+  signed_at?: number | null
+}
 export interface Decision { amount_fen: number | null; start_month: string | null; by?: string; at?: number | null }
 
 export const OBJECTION_CHANNELS = ['phone', 'in_person', 'online'] as const
@@ -389,6 +430,41 @@ export interface WorkflowFacts {
   publicity?: { from: string; to: string } | null
   objections?: Objection[]
   visit?: { finalized: boolean; investigator_signers: string[]; accepted: boolean } | null
+  /** The township accepted (验收) the sealed visit. */
+  visit_accepted?: boolean
+  /** A member's refusal to cooperate, recorded on the sealed visit: 终止审核确认 is then possible. */
+  refusal?: { member: string; what: string } | null
+  /** 急难型 临时救助: the 情况说明 completed after the aid. */
+  situation?: string | null
+  /** 信息核对 results, newest last. */
+  check_results?: CheckResult[]
+  /** 投诉举报 registered during 审核确认. */
+  complaints?: Complaint[]
+  /** The deciding authority's own 入户核查. */
+  decider_visit?: DeciderVisit | null
+}
+
+export type CheckOutcome = 'eligible' | 'ineligible'
+export const CHECK_OUTCOMES: readonly CheckOutcome[] = ['eligible', 'ineligible']
+
+export interface CheckResult {
+  result: CheckOutcome | string
+  items: string[]
+  note: string
+  checked_on: string
+  recorded_by?: string
+  recorded_at?: number | null
+}
+
+export interface Complaint { text: string; by?: string; at?: number | null }
+
+export interface DeciderVisit {
+  visited_on: string
+  staff: string[]
+  findings: string
+  photos: UploadedMaterial[]
+  by?: string
+  at?: number | null
 }
 
 export interface TransitionRecord {
@@ -407,7 +483,8 @@ export interface TransitionRecord {
 
 export interface ActionOption { action: string; zh: string; ok: boolean; refusal: string | null }
 
-export interface Deadline { due: string; zh: string; remaining_working_days: number; calendar_days?: boolean; overdue: boolean }
+/** A running limit; `code` names it (`check_objection`: the applicant's time to object to the 核对 result). */
+export interface Deadline { due: string; zh: string; code?: string; remaining_working_days: number; calendar_days?: boolean; overdue: boolean }
 
 export interface MeetingSummary {
   id: string
@@ -421,6 +498,8 @@ export interface MeetingSummary {
   case_ids?: string[]
   cases?: number | { case_id: string; case_no?: string; applicant?: string }[]
   voted?: number
+  /** How many representatives have voted (the only count shown while voting is open). */
+  voted_count?: number
   roster?: number
 }
 
@@ -448,15 +527,25 @@ export interface Workflow {
   calendar_installed?: boolean
 }
 
-export interface ActionBody {
+/** The body of `POST /cases/{id}/workflow`: the action and only the inputs it takes. */
+export interface ActionInput {
   action: string
   reason?: string
   missing_items?: string[]
   team?: string[]
-  opinion?: { text: string; amount_fen: number; start_month: string }
+  opinion?: { text: string; amount_fen: number; start_month: string; stop?: boolean }
   decision?: { amount_fen: number; start_month: string }
-  extension?: string
+  extension?: string | null
+  /** return_visit: at least one note; the server joins their texts as the reason when none is given. */
+  notes?: NoteDraft[]
+  /** resolve_conflict (with a reason): one of the conflict's values or a typed one. */
+  resolution?: { path: string; value: unknown }
+  /** record_check_result. */
+  check?: { result: CheckOutcome; items: string[]; note: string; checked_on: string }
+  /** record_decider_visit (the reason says what was found); photos are material ids uploaded first. */
+  decider_visit?: { visited_on: string; staff: string[]; photos: string[] }
 }
+
 
 export interface ObjectionBody { channel: ObjectionChannel; content: string; contact: string }
 
@@ -495,8 +584,10 @@ export interface Tally {
   summary_zh: string
 }
 
-export interface MeetingCase { case_id: string; case_no: string; applicant: string; tally: Tally }
-export interface RosterEntry { idx: number; name: string; kind: string; kind_zh?: string; recused_case_ids: string[]; voted: boolean }
+/** `tally` is null while voting is open: only the number who voted is shown then. */
+export interface MeetingCase { case_id: string; case_no: string; applicant: string; tally: Tally | null }
+/** `voted` is null while voting is open (who voted is shown only after the close). */
+export interface RosterEntry { idx: number; name: string; kind: string; kind_zh?: string; recused_case_ids: string[]; voted: boolean | null }
 export interface MeetingLink { name: string; url: string; qr_svg?: string }
 
 export interface Meeting {
@@ -510,8 +601,16 @@ export interface Meeting {
   created_by: string
   cases: MeetingCase[]
   roster: RosterEntry[]
+  /** How many representatives have voted. */
+  voted_count?: number
   links?: MeetingLink[]
 }
+
+// ---- 核对 results imported in bulk (POST /check-results) ----
+
+export type CheckRowStatus = 'recorded' | 'unchanged' | 'error'
+export interface CheckImportRow { row: number; case_no: string; status: CheckRowStatus | string; message: string }
+export interface CheckImportAnswer { recorded: number; unchanged: number; errors: number; rows: CheckImportRow[] }
 
 /** Named reasons that extend the overall limit to 45 working days (S6 §四(一)). */
 export const EXTENSION_REASONS = ['objection_during_publicity', 'residence_apart', 'outside_registration', 'hard_to_investigate'] as const

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { flushPromises, mount } from '@vue/test-utils'
 import ElementPlus from 'element-plus'
-import { actionKind, describeDetail, newestFirst } from '../src/lib/audit'
+import { actionKind, auditActionLabel, describeDetail, newestFirst } from '../src/lib/audit'
 import { describeActor } from '../src/lib/paths'
 import { label } from '../src/i18n'
 import { AUDIT_ACTIONS, type AuditEvent } from '../src/types'
@@ -38,6 +38,20 @@ describe('audit trail', () => {
     expect(describeDetail({ notes: [{ path: null, text: '补照片' }] })).toBe('整体意见：补照片')
     expect(describeDetail({})).toBe('')
     expect(describeDetail({ odd: 1 })).toBe('{"odd":1}')
+  })
+  it('a workflow move: the states it went between (none for a step that keeps the state) and its reason', () => {
+    expect(describeDetail({ from: 'submitted', to: 'accepted', reason: null })).toBe('已提交 → 已受理')
+    expect(describeDetail({ from: 'investigating', to: 'investigating', reason: '经电话核实为砖瓦房' })).toBe('经电话核实为砖瓦房')
+    expect(describeDetail({ from: 'investigating', to: 'investigating', reason: null })).toBe('')
+  })
+  it('workflow moves are named by their action (受理 is the workflow\'s, not the old 通过调查)', () => {
+    expect(auditActionLabel('accept_visit')).toBe('验收入户调查')
+    expect(auditActionLabel('resolve_conflict')).toBe('处理冲突值')
+    expect(auditActionLabel('accept')).toBe('受理')
+    expect(auditActionLabel('view_case')).toBe('查看案件')
+    expect(auditActionLabel('something_new')).toBe('something_new')
+    expect(actionKind('return_visit')).toBe('change')
+    expect(actionKind('record_check_result')).toBe('change')
   })
   it('kinds of action', () => {
     expect(actionKind('view_photo')).toBe('view')

@@ -6,8 +6,10 @@ import { describe, expect, it } from 'vitest'
 import zhCN from '../src/i18n/zh-CN'
 import { label, list, lookup, t } from '../src/i18n'
 import { STATES } from '../src/lib/states'
-import { AUDIT_ACTIONS, MATERIAL_KINDS, MEMBER_FIELDS, OBJECTION_CHANNELS, PROPOSAL_SECTIONS, ROSTER_KINDS } from '../src/types'
-import { ACTION_SPECS, CHECKLIST_KEYS } from '../src/lib/workflow'
+import {
+  AUDIT_ACTIONS, CHECK_OUTCOMES, MATERIAL_KINDS, MEMBER_FIELDS, OBJECTION_CHANNELS, PROPOSAL_SECTIONS, ROSTER_KINDS, WORKFLOW_ACTIONS,
+} from '../src/types'
+import { ACTION_SPECS, CHECK_ITEMS, CHECKLIST_KEYS } from '../src/lib/workflow'
 
 const SRC = join(__dirname, '..', 'src')
 function files(dir: string): string[] {
@@ -75,7 +77,17 @@ describe('message catalogue', () => {
     for (const k of ['wage', 'business', 'property', 'transfer', 'other']) expect(lookup(`income.categories.${k}`)).toBeDefined()
     for (const k of ['deposit', 'securities', 'insurance', 'vehicle', 'house', 'livestock', 'land', 'grassland', 'forest', 'machinery', 'business', 'claim', 'other'])
       expect(lookup(`property.kinds.${k}`)).toBeDefined()
-    for (const k of ['assign', 'return', 'accept', 'resolve']) expect(lookup(`actions.workflowActions.${k}`)).toBeDefined()
+    // Header codes are the engine's states only: the console's old sub-states are gone.
+    expect(lookup('states.returned')).toBeUndefined()
+    expect(lookup('states.investigation_accepted')).toBeUndefined()
+    for (const a of WORKFLOW_ACTIONS) expect(lookup(`workflow.actionNames.${a}`), a).toBeDefined()
+    for (const a of WORKFLOW_ACTIONS) expect(ACTION_SPECS[a], a).toBeDefined()
+    for (const r of CHECK_OUTCOMES) expect(lookup(`workflow.check.results.${r}`), r).toBeDefined()
+    for (const k of CHECK_ITEMS) expect(lookup(`workflow.check.items.${k}`), k).toBeDefined()
+    for (const s of ['recorded', 'unchanged', 'error']) expect(lookup(`checkImport.statuses.${s}`), s).toBeDefined()
+    // The steps that keep the state say what they did.
+    for (const a of ['accept_visit', 'return_visit', 'change_team', 'resolve_conflict', 'record_situation', 'record_check_result',
+      'register_complaint', 'record_decider_visit']) expect(lookup(`workflow.doneMessages.${a}`), a).toBeDefined()
     for (const k of ['caseworker', 'lead', 'bureau', 'admin']) expect(lookup(`roles.${k}`)).toBeDefined()
     for (const a of AUDIT_ACTIONS) expect(lookup(`audit.actions.${a}`), a).toBeDefined()
     for (const s of PROPOSAL_SECTIONS) expect(lookup(`proposal.sections.${s}`), s).toBeDefined()
@@ -92,7 +104,7 @@ describe('message catalogue', () => {
 
   it('t() fills placeholders, label() falls back to the raw value, list() uses the language separator', () => {
     expect(t('queue.count', { n: 3 })).toBe('共 3 件')
-    expect(label('states', 'returned')).toBe('已退回')
+    expect(label('states', 'investigating')).toBe('调查中')
     expect(label('states', 'some_future_state')).toBe('some_future_state')
     expect(label('states', '')).toBe('—')
     expect(list(['王建国', '李明'])).toBe('王建国、李明')

@@ -6,6 +6,7 @@ import { fenToYuan, formatDate, formatDateTime, maskPhone, validPhone, yuanToFen
 import { checkMember, checkStep, normalizeApplication, syncSelf, toBody, validDate } from '../src/mobile/lib/application'
 import { options, optionText, optionValue } from '../src/mobile/lib/options'
 import { kindForItem, stateTone } from '../src/mobile/lib/states'
+import { incomeVsLine, uniqueCases, votesFor } from '../src/mobile/lib/ballot'
 import { emptyApplication, emptyMember } from '../src/mobile/types'
 
 // 11010519491231002X is the standard's own example; the others are built with idCheckChar.
@@ -222,5 +223,22 @@ describe('form state kept in sessionStorage', () => {
     expect(hasSaved('t.form')).toBe(false)
     sessionStorage.setItem('jiuzhu.m.t.bad', '{not json')
     expect(persisted('t.bad', () => ({ ok: true }))).toEqual({ ok: true })
+  })
+})
+
+describe('the ballot', () => {
+  const c = (case_id: string) => ({ case_id, applicant: '巴*尔', household_size: 3, programme_zh: '最低生活保障', proposed_amount_fen: 56000, opinion: null })
+  it('holds each case once and sends one vote per case, only when every case has a choice', () => {
+    const cases = [c('a'), c('b'), c('a')]
+    expect(uniqueCases(cases).map((x) => x.case_id)).toEqual(['a', 'b'])
+    expect(votesFor(cases, { a: 'agree' })).toBeNull()
+    expect(votesFor(cases, { a: 'agree', b: 'abstain' })).toEqual([{ case_id: 'a', vote: 'agree' }, { case_id: 'b', vote: 'abstain' }])
+  })
+  it('puts the verified income per person beside the line', () => {
+    expect(incomeVsLine(45000, 56000)).toBe('below')
+    expect(incomeVsLine(56000, 56000)).toBe('equal')
+    expect(incomeVsLine(60000, 56000)).toBe('above')
+    expect(incomeVsLine(null, 56000)).toBeNull()
+    expect(incomeVsLine(45000, undefined)).toBeNull()
   })
 })

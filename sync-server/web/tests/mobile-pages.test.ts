@@ -11,7 +11,19 @@ import ReportView from '../src/mobile/views/ReportView.vue'
 import ApplyView from '../src/mobile/views/ApplyView.vue'
 import PublicityView from '../src/mobile/views/PublicityView.vue'
 import RollView from '../src/mobile/views/RollView.vue'
+import CheckObjectionView from '../src/mobile/views/CheckObjectionView.vue'
 import type { ApplicantCase, Ballot } from '../src/mobile/types'
+
+// "Are you sure?" is answered yes at once: Vant's dialog is a singleton that outlives the page
+// cleared between tests.
+const confirmed = vi.hoisted(() => ({ n: 0 }))
+vi.mock('vant', async (importOriginal) => ({
+  ...(await importOriginal<typeof import('vant')>()),
+  showConfirmDialog: async () => {
+    confirmed.n++
+    return 'confirm'
+  },
+}))
 
 type Handler = (init: RequestInit | undefined, url: string) => [number, unknown]
 let handlers: Record<string, Handler> = {}
@@ -125,6 +137,30 @@ describe('status page', () => {
     w.unmount()
   })
 
+  it('核对 did not match: what it found, the due date and the way to object', async () => {
+    handlers['GET /api/applicant/cases/c1'] = () => [200, baseCase({
+      state: 'check_failed_notified', state_zh: '核对不符已告知', missing_items: [], editable: false,
+      can_object_to_check: true, check_objection_due: '2026-12-15',
+      check_failed: { items: ['车辆', '存款'], note: '名下有小型汽车一辆', checked_on: '2026-12-01' },
+    })]
+    const { w, r } = await mountPage(StatusView, { id: 'c1' }, '/cases/c1')
+    expect(w.find('[data-test="check-failed-items"]').text()).toBe('车辆、存款')
+    expect(w.find('[data-test="check-failed-note"]').text()).toBe('名下有小型汽车一辆')
+    expect(w.find('[data-test="check-objection-due"]').text()).toContain('2026-12-15')
+    await w.find('[data-test="to-check-objection"]').trigger('click')
+    await flushPromises()
+    expect(r.currentRoute.value.fullPath).toBe('/cases/c1/check-objection')
+    w.unmount()
+  })
+
+  it('no objection box once the time to object is over', async () => {
+    handlers['GET /api/applicant/cases/c1'] = () => [200, baseCase({ state: 'check_failed_notified', state_zh: '核对不符已告知', missing_items: [],
+      can_object_to_check: false, check_failed: { items: ['车辆'], note: '', checked_on: '2026-12-01' } })]
+    const { w } = await mountPage(StatusView, { id: 'c1' }, '/cases/c1')
+    expect(w.find('[data-test="check-failed"]').exists()).toBe(false)
+    w.unmount()
+  })
+
   it('a failed load says so and offers to try again', async () => {
     handlers['GET /api/applicant/cases/c1'] = () => [500, {}]
     const { w } = await mountPage(StatusView, { id: 'c1' }, '/cases/c1')
@@ -171,11 +207,100 @@ describe('ballot', () => {
     w.unmount()
   })
 
+  it('each household: masked name, income per person against the line in plain words, main findings; each case voted once', async () => {
+    const household = {
+      case_id: 'c1', applicant: '巴*尔', household_size: 3, programme_zh: '最低生活保障', proposed_amount_fen: 56000,
+      verified_income_per_capita_fen: 42050, standard_fen: 56000, findings: ['老伴每周透析两次', '养羊 20 只'], opinion: '符合条件，拟纳入低保',
+    }
+    handlers['GET /api/public/vote/tok'] = () => [200, ballot({ cases: [
+      household,
+      { ...household, case_id: 'c2', applicant: '高*', household_size: 1, verified_income_per_capita_fen: 60000, findings: [] },
+      household, // a case the server listed twice is shown and voted once
+    ] })]
+    handlers['POST /api/public/vote/tok'] = () => [400, { code: 'duplicate_vote', message: '同一案件只能投一票' }]
+    const { w } = await mountPage(VoteView, { token: 'tok' }, '/vote/tok')
+    const cards = w.findAll('[data-test="ballot-case"]')
+    expect(cards).toHaveLength(2)
+    expect(cards[0].find('[data-test="ballot-applicant"]').text()).toContain('巴*尔')
+    expect(cards[0].find('[data-test="ballot-income-value"]').text()).toBe('每人每月 420.50 元')
+    expect(cards[0].find('[data-test="ballot-standard"]').text()).toBe('每人每月 560.00 元')
+    expect(cards[0].find('[data-test="ballot-income"]').attributes('data-compare')).toBe('below')
+    expect(cards[0].find('[data-test="ballot-compare"]').text()).toContain('低于标准')
+    expect(cards[0].find('[data-test="ballot-compare"]').text()).toContain('少 139.50 元')
+    expect(cards[0].findAll('[data-test="ballot-finding"]').map((x) => x.text())).toEqual(['老伴每周透析两次', '养羊 20 只'])
+    expect(cards[0].find('[data-test="ballot-opinion"]').text()).toBe('符合条件，拟纳入低保')
+    expect(cards[1].find('[data-test="ballot-compare"]').text()).toContain('高于标准')
+    await cards[0].find('[data-test="vote-agree"]').trigger('click')
+    await cards[1].find('[data-test="vote-disagree"]').trigger('click')
+    // The signature pad cannot draw in jsdom: set what it would give.
+    ;(w.vm as any).$.setupState.signature = 'data:image/png;base64,AAAA'
+    await flushPromises()
+    await w.find('[data-test="vote-submit"]').trigger('click')
+    await flushPromises()
+    const posts = calls.filter((c) => c.method === 'POST')
+    expect(posts).toHaveLength(1)
+    expect(posts[0].body.votes).toEqual([{ case_id: 'c1', vote: 'agree' }, { case_id: 'c2', vote: 'disagree' }])
+    // Should the server still refuse, its sentence is shown.
+    expect(w.find('[data-test="vote-error"]').text()).toBe('同一案件只能投一票')
+    w.unmount()
+  })
+
+  it('a household without verified income says so instead of comparing', async () => {
+    handlers['GET /api/public/vote/tok'] = () => [200, ballot({ cases: [
+      { case_id: 'c1', applicant: '王*兰', household_size: 2, programme_zh: '特困人员救助供养', proposed_amount_fen: null,
+        verified_income_per_capita_fen: null, standard_fen: 56000, findings: [], opinion: null, investigation_summary: '独居' },
+    ] })]
+    const { w } = await mountPage(VoteView, { token: 'tok' }, '/vote/tok')
+    expect(w.find('[data-test="ballot-income-value"]').text()).toBe('入户调查没有核实收入')
+    expect(w.find('[data-test="ballot-compare"]').exists()).toBe(false)
+    expect(w.find('[data-test="ballot-case"]').text()).toContain('独居')
+    w.unmount()
+  })
+
   it('a spent or unknown link says so plainly', async () => {
     handlers['GET /api/public/vote/old'] = () => [404, { code: 'link_invalid', message: '链接无效' }]
     const { w } = await mountPage(VoteView, { token: 'old' }, '/vote/old')
     expect(w.find('[data-test="vote-invalid"]').text()).toContain('不能用了')
     expect(w.find('[data-test="ballot-case"]').exists()).toBe(false)
+    w.unmount()
+  })
+})
+
+describe('objection to the 核对 result', () => {
+  const failed = (over: Partial<ApplicantCase> = {}) => baseCase({
+    state: 'check_failed_notified', state_zh: '核对不符已告知', missing_items: [], editable: false,
+    can_object_to_check: true, check_objection_due: '2026-12-15',
+    check_failed: { items: ['车辆'], note: '名下有小型汽车一辆', checked_on: '2026-12-01' }, ...over,
+  })
+
+  it('asks for a reason of at least 5 characters, offers evidence photos, sends the reason and shows 复查中', async () => {
+    handlers['GET /api/applicant/cases/c1'] = () => [200, failed()]
+    handlers['POST /api/applicant/cases/c1/check-objection'] = () => [200, failed({ state: 'recheck', state_zh: '复查中', can_object_to_check: false })]
+    const { w } = await mountPage(CheckObjectionView, { id: 'c1' }, '/cases/c1/check-objection')
+    expect(w.find('[data-test="check-objection-found"]').text()).toContain('车辆')
+    expect(w.find('[data-test="check-objection-due"]').text()).toContain('2026-12-15')
+    // Evidence photos go up as material kind `other`.
+    expect(w.find('[data-test="material-input-other"]').exists()).toBe(true)
+    await w.find('[data-test="check-objection-reason"]').setValue('车已卖')
+    await w.find('[data-test="check-objection-form"]').trigger('submit')
+    await flushPromises()
+    expect(w.find('[data-test="check-objection-reason-error"]').text()).toContain('至少 5 个字')
+    await w.find('[data-test="check-objection-reason"]').setValue('这辆车 2025 年已经卖掉，过户手续在办理中')
+    await w.find('[data-test="check-objection-form"]').trigger('submit')
+    await flushPromises()
+    expect(calls.filter((c) => c.method === 'POST')).toEqual([
+      { method: 'POST', url: '/api/applicant/cases/c1/check-objection', body: { reason: '这辆车 2025 年已经卖掉，过户手续在办理中' } },
+    ])
+    expect(confirmed.n).toBeGreaterThan(0) // asked before sending
+    expect(w.find('[data-test="check-objection-done"]').text()).toContain('复查中')
+    w.unmount()
+  })
+
+  it('says so when the case can no longer be objected to', async () => {
+    handlers['GET /api/applicant/cases/c1'] = () => [200, failed({ state: 'closed_ineligible', state_zh: '核对不符已结案', can_object_to_check: false })]
+    const { w } = await mountPage(CheckObjectionView, { id: 'c1' }, '/cases/c1/check-objection')
+    expect(w.find('[data-test="check-objection-not-now"]').text()).toContain('核对不符已结案')
+    expect(w.find('[data-test="check-objection-form"]').exists()).toBe(false)
     w.unmount()
   })
 })

@@ -21,7 +21,7 @@ describe('buildQuery', () => {
     expect(buildQuery({ conflicts: false, returned: false, q: '  ', order: 'asc' })).toBe('')
   })
   it('the Excel export takes the same query', () => {
-    expect(exportUrl({ state: 'returned' })).toBe('/api/console/export/queue.xlsx?state=returned')
+    expect(exportUrl({ state: 'investigating', returned: true })).toBe('/api/console/export/queue.xlsx?state=investigating&returned=1')
     expect(exportUrl({})).toBe('/api/console/export/queue.xlsx')
   })
 })

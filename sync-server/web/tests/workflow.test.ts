@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import {
-  ACTION_SPECS, absoluteUrl, actionBody, actionSpec, checklistFor, composition, dueOrder, emptyActionForm, fenToYuan,
-  limitTone, missingItemsFrom, pct, remainingLabel, validateAction, yuanToFen,
+  ACTION_SPECS, absoluteUrl, actionBody, actionSpec, checkFailedText, checklistFor, composition, distinct, dueOrder, emptyActionForm, fenToYuan,
+  isIsoDate, limitTone, missingItemsFrom, notesToSend, pct, remainingLabel, stateTone, validateAction, yuanToFen,
 } from '../src/lib/workflow'
-import type { Workflow } from '../src/types'
+import { notePathOptions } from '../src/lib/paths'
+import { MEMBER_FIELDS, WORKFLOW_ACTIONS, type Workflow } from '../src/types'
 
 describe('action → fields table', () => {
   it('names the form each engine action needs', () => {
@@ -50,6 +51,106 @@ describe('action → fields table', () => {
     expect(actionBody('reinvestigate', { ...f, team: ['甲', '乙', '甲'] })).toEqual({ action: 'reinvestigate', team: ['甲', '乙'] })
     expect(validateAction('write_opinion', { ...f, amount: '' })).toBe('workflow.form.amountInvalid')
     expect(validateAction('write_opinion', { ...f, amount: '0' })).toBeNull() // an opinion not to grant
+  })
+})
+
+describe('steps that keep the state (issue 11)', () => {
+  it('names the small form of each new engine action', () => {
+    expect(actionSpec('accept_visit')).toMatchObject({ fields: [], tone: 'success' })
+    expect(actionSpec('return_visit').fields).toEqual(['notes'])
+    expect(actionSpec('change_team').fields).toEqual(['team'])
+    expect(actionSpec('resolve_conflict')).toMatchObject({ fields: ['reason'], reasonRequired: true, form: 'conflicts' })
+    expect(actionSpec('record_situation')).toMatchObject({ fields: ['reason'], reasonRequired: true })
+    expect(actionSpec('record_check_result').fields).toEqual(['check'])
+    expect(actionSpec('register_complaint')).toMatchObject({ fields: ['reason'], reasonRequired: true })
+    expect(actionSpec('record_decider_visit')).toMatchObject({ fields: ['decider_visit', 'reason'], reasonRequired: true })
+    expect(actionSpec('terminate').reasonRequired).toBe(true)
+    for (const a of WORKFLOW_ACTIONS) expect(ACTION_SPECS[a], a).toBeDefined()
+  })
+
+  it('退回补正: at least one note with words; the notes go out trimmed, the reason left to the server', () => {
+    const f = emptyActionForm()
+    expect(validateAction('return_visit', f)).toBe('workflow.form.notesEmpty')
+    f.notes = [{ path: 'visits.0.living.housing', text: '  请补拍室内照片 ' }, { path: null, text: '   ' }]
+    expect(validateAction('return_visit', f)).toBeNull()
+    expect(actionBody('return_visit', f)).toEqual({ action: 'return_visit', notes: [{ path: 'visits.0.living.housing', text: '请补拍室内照片' }] })
+    expect(notesToSend([{ path: null, text: ' 整体 ' }])).toEqual([{ path: null, text: '整体' }])
+  })
+
+  it('调整调查组 needs two different investigators', () => {
+    const f = { ...emptyActionForm(), team: ['王建国', '王建国'] }
+    expect(validateAction('change_team', f)).toBe('workflow.form.teamTooSmall')
+    expect(actionBody('change_team', { ...f, team: ['王建国', '高娃'] })).toEqual({ action: 'change_team', team: ['王建国', '高娃'] })
+  })
+
+  it('核对 result: a result, the items when it does not match, a real date', () => {
+    const f = emptyActionForm()
+    expect(validateAction('record_check_result', f)).toBe('workflow.form.checkResultRequired')
+    f.check = { result: 'ineligible', items: [' '], note: '', checked_on: '2026-12-01' }
+    expect(validateAction('record_check_result', f)).toBe('workflow.form.checkItemsRequired')
+    f.check.items = ['车辆', ' 存款 ', '车辆']
+    f.check.checked_on = '2026-02-30'
+    expect(validateAction('record_check_result', f)).toBe('workflow.form.checkDateRequired')
+    f.check.checked_on = '2026-12-01'
+    f.check.note = ' 名下有小型汽车一辆 '
+    expect(validateAction('record_check_result', f)).toBeNull()
+    expect(actionBody('record_check_result', f)).toEqual({
+      action: 'record_check_result',
+      check: { result: 'ineligible', items: ['车辆', '存款'], note: '名下有小型汽车一辆', checked_on: '2026-12-01' },
+    })
+    // A matching result needs no items.
+    expect(validateAction('record_check_result', { ...f, check: { result: 'eligible', items: [], note: '', checked_on: '2026-12-01' } })).toBeNull()
+  })
+
+  it('审核确认机关入户核查: date, staff, what was found; photos are ids uploaded first; waits for uploads', () => {
+    const f = emptyActionForm()
+    f.decider = { visited_on: '', staff: [], photos: [], uploading: 0 }
+    expect(validateAction('record_decider_visit', f)).toBe('workflow.form.visitDateRequired')
+    f.decider.visited_on = '2026-12-10'
+    expect(validateAction('record_decider_visit', f)).toBe('workflow.form.staffRequired')
+    f.decider.staff = ['白玉梅', ' 白玉梅', '苏和']
+    expect(validateAction('record_decider_visit', f)).toBe('workflow.form.reasonRequired')
+    f.reason = ' 家中确有透析病人 '
+    f.decider.uploading = 1
+    expect(validateAction('record_decider_visit', f)).toBe('workflow.form.uploading')
+    f.decider.uploading = 0
+    f.decider.photos = [{ id: 'p1', name: 'a.jpg' }, { id: 'p2', name: 'b.jpg' }]
+    expect(validateAction('record_decider_visit', f)).toBeNull()
+    expect(actionBody('record_decider_visit', f)).toEqual({
+      action: 'record_decider_visit', reason: '家中确有透析病人',
+      decider_visit: { visited_on: '2026-12-10', staff: ['白玉梅', '苏和'], photos: ['p1', 'p2'] },
+    })
+  })
+
+  it('a change review opinion carries 拟停发/终止; an application opinion does not', () => {
+    const f = { ...emptyActionForm(), text: '家庭收入已超过标准，拟停发', amount: '0', month: '2027-02', stop: true }
+    expect(actionBody('write_opinion', f, { changeReview: true }).opinion).toEqual({ text: '家庭收入已超过标准，拟停发', amount_fen: 0, start_month: '2027-02', stop: true })
+    expect(actionBody('write_opinion', { ...f, stop: false }, { changeReview: true }).opinion?.stop).toBe(false)
+    expect(actionBody('write_opinion', f).opinion).not.toHaveProperty('stop')
+  })
+
+  it('告知核对不符 starts from what the 核对 found', () => {
+    expect(checkFailedText(['车辆', ' 存款'], ' 名下有小型汽车一辆 ')).toBe('信息核对发现不符合条件的项目：车辆、存款；名下有小型汽车一辆')
+    expect(checkFailedText([], '名下有车')).toBe('名下有车')
+  })
+
+  it('dates, distinct items, state tones without the old sub-states', () => {
+    expect(isIsoDate('2026-12-31')).toBe(true)
+    expect(isIsoDate('2024-02-29')).toBe(true)
+    for (const s of ['2026-13-01', '2026-1-1', '', null, '2026-12-31T00:00']) expect(isIsoDate(s as any), String(s)).toBe(false)
+    expect(distinct([' a', 'b', 'a ', '', 'c'])).toEqual(['a', 'b', 'c'])
+    expect(stateTone('returned')).toBe('primary')
+    expect(stateTone('investigation_accepted')).toBe('primary')
+    expect(stateTone('active')).toBe('success')
+  })
+
+  it('offers the latest visit\'s fields to pin a note to, labelled like the 批注 buttons', () => {
+    const doc = { visits: [{}, { members: [{ name: { verified: '巴特尔' } }], income: [{}], living: {} }] }
+    const groups = notePathOptions(doc, MEMBER_FIELDS)
+    expect(groups.map((g) => g.label)).toEqual(['家庭成员 · 巴特尔', '收入 · #1', '吃穿住用', '辅助指标'])
+    expect(groups[0].options[0]).toEqual({ value: 'visits.1.members.0.name.verified', label: '第 2 次调查 · 家庭成员 · 巴特尔 · 姓名' })
+    expect(groups[2].options.find((o) => o.value === 'visits.1.living.housing')?.label).toBe('第 2 次调查 · 吃穿住用 · 住')
+    expect(notePathOptions({}, MEMBER_FIELDS)).toEqual([])
   })
 })
 

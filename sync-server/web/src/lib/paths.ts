@@ -108,3 +108,46 @@ export function describeActor(by: string | null | undefined): string {
   if (by === 'admin' || by === 'admin (command line)') return t('history.byAdmin')
   return by
 }
+
+export interface PathGroup { label: string; options: { value: string; label: string }[] }
+
+const ROW_FIELDS: Record<'income' | 'property' | 'expenditures', readonly string[]> = {
+  income: Object.keys(INCOME_FIELDS),
+  property: Object.keys(PROPERTY_FIELDS),
+  expenditures: Object.keys(EXPENDITURE_FIELDS),
+}
+const LIVING_FIELDS = ['food', 'clothing', 'housing', 'daily_goods', 'housing_type', 'housing_area_m2', 'notes'] as const
+const AUX_FIELDS = ['water_fen_month', 'electricity_fen_month', 'gas_fen_month', 'telecom_fen_month', 'property_fee_fen_month',
+  'high_fee_schooling', 'foreign_travel', 'non_essential_goods', 'notes'] as const
+
+/**
+ * The fields of the latest visit a 退回补正 note can be pinned to, grouped by section (each
+ * member, each income, property and expenditure row, 吃穿住用, 辅助指标), labelled like the 批注
+ * buttons' paths. Members' paths point at the verified value, as the member table's buttons do.
+ */
+export function notePathOptions(doc: CaseDoc | null | undefined, memberFields: readonly string[]): PathGroup[] {
+  const visits = doc?.visits ?? []
+  if (!visits.length) return []
+  const vi = visits.length - 1
+  const v = visits[vi]
+  const groups: PathGroup[] = []
+  const opt = (path: string) => ({ value: path, label: describePath(path, doc ?? undefined) })
+  ;(v.members ?? []).forEach((m, mi) => {
+    const name = m.name?.verified || m.name?.declared || `#${mi + 1}`
+    groups.push({
+      label: `${t('sections.members')} · ${name}`,
+      options: memberFields.map((f) => opt(`visits.${vi}.members.${mi}.${f}.verified`)),
+    })
+  })
+  for (const section of ['income', 'property', 'expenditures'] as const) {
+    ;(v[section] ?? []).forEach((_, ri) => {
+      groups.push({
+        label: `${t(`sections.${section}`)} · #${ri + 1}`,
+        options: ROW_FIELDS[section].map((f) => opt(`visits.${vi}.${section}.${ri}.${f}`)),
+      })
+    })
+  }
+  groups.push({ label: t('sections.living'), options: LIVING_FIELDS.map((f) => opt(`visits.${vi}.living.${f}`)) })
+  groups.push({ label: t('sections.auxiliary'), options: AUX_FIELDS.map((f) => opt(`visits.${vi}.auxiliary.${f}`)) })
+  return groups
+}

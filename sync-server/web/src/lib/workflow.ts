@@ -2,19 +2,26 @@
 // action needs, money typed in yuan, the remaining-days label, the 初审 completeness checklist and
 // the 民主评议 roster's composition.
 import { t } from '../i18n'
-import type { ActionBody, ChecklistItem, RosterKind, Workflow } from '../types'
+import type { ActionInput, CheckOutcome, ChecklistItem, NoteDraft, RosterKind, UploadedMaterial, Workflow } from '../types'
 
 // ---- actions → form fields ----
 
-export type ActionField = 'reason' | 'missing_items' | 'team' | 'opinion' | 'decision'
+/**
+ * The inputs a dialog can show: `notes` the 退回补正 notes editor, `check` a 核对 result, `decider_visit`
+ * the deciding authority's visit (date, staff, photos; what was found is the `reason`).
+ */
+export type ActionField = 'reason' | 'missing_items' | 'team' | 'opinion' | 'decision' | 'notes' | 'check' | 'decider_visit'
 
 export interface ActionSpec {
   /** The inputs the action's dialog shows, in order. */
   fields: ActionField[]
   /** `reason` must be filled in (the engine refuses `reason_required` otherwise). */
   reasonRequired?: boolean
-  /** A different form than the action dialog (registering an objection has its own endpoint). */
-  form?: 'objection'
+  /**
+   * A different form than the action dialog: registering an objection has its own endpoint; a
+   * conflict is resolved beside its values, in the 冲突 tab.
+   */
+  form?: 'objection' | 'conflicts'
   /** The button's colour: the irreversible refusals are red. */
   tone: 'primary' | 'success' | 'warning' | 'danger'
 }
@@ -47,13 +54,22 @@ export const ACTION_SPECS: Record<string, ActionSpec> = {
   publish_roll: { fields: [], tone: 'primary' },
   activate: { fields: [], tone: 'success' },
   stop: { fields: ['reason'], reasonRequired: true, tone: 'danger' },
+  // Steps that keep the state (issue 11): recorded and refused like any move.
+  accept_visit: { fields: [], tone: 'success' },
+  return_visit: { fields: ['notes'], tone: 'warning' },
+  change_team: { fields: ['team'], tone: 'primary' },
+  resolve_conflict: { fields: ['reason'], reasonRequired: true, form: 'conflicts', tone: 'primary' },
+  record_situation: { fields: ['reason'], reasonRequired: true, tone: 'primary' },
+  record_check_result: { fields: ['check'], tone: 'primary' },
+  register_complaint: { fields: ['reason'], reasonRequired: true, tone: 'warning' },
+  record_decider_visit: { fields: ['decider_visit', 'reason'], reasonRequired: true, tone: 'primary' },
 }
 
 export function actionSpec(action: string): ActionSpec {
   return ACTION_SPECS[action] ?? { fields: ['reason'], tone: 'primary' }
 }
 
-/** What the action dialog holds; money as typed (yuan), months as `YYYY-MM`. */
+/** What the action dialog holds; money as typed (yuan), months as `YYYY-MM`, dates as `YYYY-MM-DD`. */
 export interface ActionForm {
   reason: string
   missing_items: string[]
@@ -61,10 +77,53 @@ export interface ActionForm {
   text: string
   amount: string
   month: string
+  /** A change review's opinion proposes to end the support (拟停发/终止). */
+  stop: boolean
+  /** The 退回补正 notes (the case page's draft, shared with the 批注 buttons). */
+  notes: NoteDraft[]
+  check: { result: CheckOutcome | ''; items: string[]; note: string; checked_on: string }
+  decider: { visited_on: string; staff: string[]; photos: UploadedMaterial[]; uploading: number }
 }
 
 export function emptyActionForm(): ActionForm {
-  return { reason: '', missing_items: [], team: [], text: '', amount: '', month: '' }
+  return {
+    reason: '', missing_items: [], team: [], text: '', amount: '', month: '', stop: false, notes: [],
+    check: { result: '', items: [], note: '', checked_on: '' },
+    decider: { visited_on: '', staff: [], photos: [], uploading: 0 },
+  }
+}
+
+/** The items a 核对 result usually names (the form also takes any typed item). */
+export const CHECK_ITEMS = ['vehicle', 'deposit', 'business', 'social_insurance', 'house', 'housing_fund', 'tax'] as const
+
+/** A calendar date as the API takes it; `false` for anything else (2026-02-30 included). */
+export function isIsoDate(s: string | null | undefined): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s ?? '')
+  if (!m) return false
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])))
+  return d.getUTCFullYear() === Number(m[1]) && d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3])
+}
+
+/** Trimmed, non-empty, each once, in the order given. */
+export function distinct(items: readonly string[]): string[] {
+  const out: string[] = []
+  for (const s of items) {
+    const v = s.trim()
+    if (v && !out.includes(v)) out.push(v)
+  }
+  return out
+}
+
+/** What a 不符合 核对 result found, as the first words of 告知核对不符's reason. */
+export function checkFailedText(items: readonly string[], note: string): string {
+  const what = distinct(items)
+  const parts = [what.length ? t('workflow.check.foundItems', { items: what.join(t('app.listSep')) }) : '', note.trim()].filter(Boolean)
+  return parts.join(t('app.partSep'))
+}
+
+/** The notes a 退回补正 sends: those with words, trimmed. */
+export function notesToSend(notes: readonly NoteDraft[]): NoteDraft[] {
+  return notes.map((n) => ({ path: n.path ?? null, text: n.text.trim() })).filter((n) => n.text)
 }
 
 /** The first problem with the form as a catalogue key, or `null` when it can be sent. */
@@ -79,19 +138,41 @@ export function validateAction(action: string, f: ActionForm): string | null {
       if (yuanToFen(f.amount) === null) return 'workflow.form.amountInvalid'
       if (!f.month) return 'workflow.form.monthRequired'
     }
+    if (field === 'notes' && !notesToSend(f.notes).length) return 'workflow.form.notesEmpty'
+    if (field === 'check') {
+      if (f.check.result !== 'eligible' && f.check.result !== 'ineligible') return 'workflow.form.checkResultRequired'
+      if (f.check.result === 'ineligible' && !distinct(f.check.items).length) return 'workflow.form.checkItemsRequired'
+      if (!isIsoDate(f.check.checked_on)) return 'workflow.form.checkDateRequired'
+    }
+    if (field === 'decider_visit') {
+      if (!isIsoDate(f.decider.visited_on)) return 'workflow.form.visitDateRequired'
+      if (!distinct(f.decider.staff).length) return 'workflow.form.staffRequired'
+      if (f.decider.uploading > 0) return 'workflow.form.uploading'
+    }
   }
   return null
 }
 
-/** The `POST /cases/{id}/workflow` body: the action and only the fields its dialog showed. */
-export function actionBody(action: string, f: ActionForm): ActionBody {
-  const body: ActionBody = { action }
+/**
+ * The `POST /cases/{id}/workflow` body: the action and only the fields its dialog showed. A change
+ * review's opinion carries `stop` (the dialog shows the 拟停发/终止 box only there).
+ */
+export function actionBody(action: string, f: ActionForm, opts: { changeReview?: boolean } = {}): ActionInput {
+  const body: ActionInput = { action }
   for (const field of actionSpec(action).fields) {
     if (field === 'reason' && f.reason.trim()) body.reason = f.reason.trim()
     if (field === 'missing_items') body.missing_items = f.missing_items.map((s) => s.trim()).filter(Boolean)
     if (field === 'team') body.team = [...new Set(f.team)]
-    if (field === 'opinion') body.opinion = { text: f.text.trim(), amount_fen: yuanToFen(f.amount) ?? 0, start_month: f.month }
+    if (field === 'opinion') {
+      body.opinion = { text: f.text.trim(), amount_fen: yuanToFen(f.amount) ?? 0, start_month: f.month }
+      if (opts.changeReview) body.opinion.stop = f.stop
+    }
     if (field === 'decision') body.decision = { amount_fen: yuanToFen(f.amount) ?? 0, start_month: f.month }
+    if (field === 'notes') body.notes = notesToSend(f.notes)
+    if (field === 'check' && (f.check.result === 'eligible' || f.check.result === 'ineligible'))
+      body.check = { result: f.check.result, items: distinct(f.check.items), note: f.check.note.trim(), checked_on: f.check.checked_on }
+    if (field === 'decider_visit')
+      body.decider_visit = { visited_on: f.decider.visited_on, staff: distinct(f.decider.staff), photos: f.decider.photos.map((p) => p.id) }
   }
   return body
 }
@@ -161,8 +242,8 @@ export function dueOrder(a: { due?: string | null }, b: { due?: string | null },
 export function stateTone(state: string | null | undefined): 'danger' | 'success' | 'warning' | 'primary' | 'info' {
   const s = state ?? ''
   if (['rejected', 'terminated', 'closed_ineligible', 'stopped'].includes(s)) return 'danger'
-  if (['approved', 'published', 'active', 'investigation_accepted'].includes(s)) return 'success'
-  if (['needs_supplement', 'objection_handling', 'check_failed_notified', 'recheck', 'returned'].includes(s)) return 'warning'
+  if (['approved', 'published', 'active'].includes(s)) return 'success'
+  if (['needs_supplement', 'objection_handling', 'check_failed_notified', 'recheck'].includes(s)) return 'warning'
   if (['draft', ''].includes(s)) return 'info'
   return 'primary'
 }

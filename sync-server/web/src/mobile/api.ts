@@ -122,6 +122,8 @@ export const applicantApi = {
     request<ApplicantCase>('POST', `${APPLICANT}/cases/${enc(id)}/sign`, { document, signer, image }),
   submit: (id: string) => request<ApplicantCase>('POST', `${APPLICANT}/cases/${enc(id)}/submit`),
   report: (id: string, body: ReportBody) => request<ReportAnswer>('POST', `${APPLICANT}/cases/${enc(id)}/reports`, body),
+  /** An objection to the 核对 result while `can_object_to_check`; the case goes to 复查中. */
+  checkObjection: (id: string, reason: string) => request<ApplicantCase>('POST', `${APPLICANT}/cases/${enc(id)}/check-objection`, { reason }),
 }
 
 export const materialUrl = (materialId: string) => `${APPLICANT}/materials/${enc(materialId)}`
@@ -132,5 +134,6 @@ export const publicApi = {
   objection: (entry_id: string, content: string, contact: string) =>
     request<{ receipt: string }>('POST', `${PUBLIC}/objections`, { entry_id, content, contact }),
   ballot: (token: string) => request<Ballot>('GET', `${PUBLIC}/vote/${enc(token)}`),
+  /** The same case twice answers 400 `duplicate_vote`: send each case once (votesFor). */
   vote: (token: string, body: VoteBody) => request<{ recorded: boolean }>('POST', `${PUBLIC}/vote/${enc(token)}`, body),
 }

@@ -11,6 +11,7 @@ export const routes = [
   { path: '/cases/:id/materials', name: 'materials', component: () => import('./views/MaterialsView.vue'), props: true, meta: { auth: true } },
   { path: '/cases/:id/sign', name: 'sign', component: () => import('./views/SignView.vue'), props: true, meta: { auth: true } },
   { path: '/cases/:id/report', name: 'report', component: () => import('./views/ReportView.vue'), props: true, meta: { auth: true } },
+  { path: '/cases/:id/check-objection', name: 'check-objection', component: () => import('./views/CheckObjectionView.vue'), props: true, meta: { auth: true } },
   { path: '/cases/:id', name: 'case', component: () => import('./views/StatusView.vue'), props: true, meta: { auth: true } },
   { path: '/vote/:token', name: 'vote', component: () => import('./views/VoteView.vue'), props: true },
   { path: '/publicity', name: 'publicity-pick', component: () => import('./views/TownshipPickView.vue'), props: { target: 'publicity' } },

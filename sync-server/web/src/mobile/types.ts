@@ -105,6 +105,18 @@ export interface ApplicantCase {
   notices: Notice[]
   amount_fen: number | null
   start_month: string | null
+  /** The 核对 result did not match and the time to object has not run out. */
+  can_object_to_check?: boolean
+  /** The last day to object to the 核对 result (YYYY-MM-DD). */
+  check_objection_due?: string | null
+  /** What the 核对 found that did not match. */
+  check_failed?: CheckFailed | null
+}
+
+export interface CheckFailed {
+  items: string[]
+  note: string
+  checked_on: string
 }
 
 export interface MeAnswer {
@@ -151,12 +163,20 @@ export interface RollAnswer {
 
 export interface BallotCase {
   case_id: string
+  /** Already masked by the server (巴*尔). */
   applicant: string
   household_size: number
   programme_zh: string
   proposed_amount_fen: number | null
+  /** Monthly income per person as verified on the visit; null when not verified. */
+  verified_income_per_capita_fen?: number | null
+  /** The monthly line per person it is measured against. */
+  standard_fen?: number | null
+  /** Main findings of the investigation (masked by the server). */
+  findings?: string[]
   opinion: string | null
-  investigation_summary: string
+  /** An older server's one-paragraph summary. */
+  investigation_summary?: string
 }
 
 export interface Ballot {
