@@ -499,10 +499,31 @@ async fn one_household_from_application_to_periodic_report() {
         0,
         "the recused cadre sees no case: {ballot}"
     );
+    // One ballot per representative per case: a second vote for the case in the same request is
+    // refused whole, and the link still works for one proper ballot.
+    let (s, v) = public
+        .post(
+            &format!("/api/public/vote/{}", token(0)),
+            json!({"votes": [{"case_id": case, "vote": "agree"}, {"case_id": case, "vote": "agree"}],
+                   "signature": png_data_url()}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (409, Some("duplicate_vote")),
+        "{v}"
+    );
     for (i, vote) in [(0, "agree"), (1, "agree"), (2, "disagree")] {
         let (_, ballot) = public.get(&format!("/api/public/vote/{}", token(i))).await;
-        assert_eq!(ballot["cases"][0]["applicant"], "王秀兰", "{ballot}");
-        assert!(ballot["cases"][0].get("id_number").is_none());
+        // What the representative judges, masked as on 公示.
+        let c = &ballot["cases"][0];
+        assert_eq!(c["applicant"], "王*兰", "{ballot}");
+        assert_eq!(c["household_size"], 3, "{ballot}");
+        assert!(c["findings"].is_array() && c.get("verified_income_per_capita_fen").is_some());
+        assert!(
+            !ballot.to_string().contains("王秀兰") && c.get("id_number").is_none(),
+            "{ballot}"
+        );
         let (s, v) = public
             .post(
                 &format!("/api/public/vote/{}", token(i)),
@@ -522,6 +543,33 @@ async fn one_household_from_application_to_periodic_report() {
         (404, Some("link_invalid")),
         "a link votes once"
     );
+    // While the meeting is open the console shows how many voted, not how.
+    let (_, m) = lead.get(&format!("/api/console/meetings/{meeting}")).await;
+    assert_eq!(m["voted_count"], 3, "{m}");
+    assert!(m["cases"][0]["tally"].is_null(), "{m}");
+    assert!(m["roster"][0]["voted"].is_null(), "{m}");
+    let (s, _) = lead
+        .raw(
+            "GET",
+            &format!("/api/console/meetings/{meeting}/minutes.pdf"),
+            None,
+        )
+        .await;
+    assert_eq!(s, 409, "no minutes while voting runs");
+    let (s, v) = lead
+        .post(
+            &format!("/api/console/cases/{case}/workflow"),
+            json!({"action": "conclude_democratic_review", "reason": "同意"}),
+        )
+        .await;
+    assert!(s == 409 && v["code"] == "minutes_missing", "{s} {v}");
+    let (s, _) = lead
+        .post(
+            &format!("/api/console/meetings/{meeting}/close"),
+            json!({"minutes": "宣讲政策，介绍情况，代表评议，无记名表决。"}),
+        )
+        .await;
+    assert_eq!(s, 200);
     let (_, m) = lead.get(&format!("/api/console/meetings/{meeting}")).await;
     let tally = &m["cases"][0]["tally"];
     assert_eq!(
@@ -543,20 +591,6 @@ async fn one_household_from_application_to_periodic_report() {
         m.to_string().find("\"voter\"").is_none(),
         "secret ballot: no voter in the answer"
     );
-    let (s, v) = lead
-        .post(
-            &format!("/api/console/cases/{case}/workflow"),
-            json!({"action": "conclude_democratic_review", "reason": "同意"}),
-        )
-        .await;
-    assert!(s == 409 && v["code"] == "minutes_missing", "{s} {v}");
-    let (s, _) = lead
-        .post(
-            &format!("/api/console/meetings/{meeting}/close"),
-            json!({"minutes": "宣讲政策，介绍情况，代表评议，无记名表决。"}),
-        )
-        .await;
-    assert_eq!(s, 200);
     let (s, pdf) = lead
         .raw(
             "GET",

@@ -265,7 +265,7 @@ pub fn route(
         (s @ (S::Accepted | S::AdvanceAided | S::Investigating), A::RecordSituation) if urgent => {
             (s, TOWNSHIP)
         }
-        (S::Investigating, A::RecordCheckResult) if !urgent => (S::Investigating, CASEWORKER),
+        (S::Investigating, A::RecordCheckResult) if !urgent => (S::Investigating, TOWNSHIP),
         (S::CountyReview, A::RegisterComplaint) => (S::CountyReview, TOWNSHIP_OR_BUREAU),
         (S::CountyReview, A::RecordDeciderVisit) => (S::CountyReview, decider),
         _ => return None,
@@ -491,7 +491,15 @@ fn preconditions(
                 return Err(refuse("check_not_failed", "信息核对结果未显示不符合条件"));
             }
         }
-        A::ObjectToCheck => need_reason(case, "异议内容及证明材料说明")?,
+        A::ObjectToCheck => {
+            if case.check_objection_window_closed {
+                return Err(refuse(
+                    "objection_window_closed",
+                    "对核对结果提出异议的期限已过",
+                ));
+            }
+            need_reason(case, "异议内容及证明材料说明")?
+        }
         A::CloseIneligible => {
             if !case.check_objection_window_closed {
                 return Err(refuse(
@@ -587,6 +595,12 @@ fn preconditions(
         }
         A::Receive | A::PublishRoll | A::Activate | A::RecordCheckResult => {}
         A::AcceptVisit => {
+            if !case.visit.as_ref().is_some_and(|v| v.finalized) {
+                return Err(refuse(
+                    "visit_not_finalized",
+                    "入户调查尚未签字封存，不能验收",
+                ));
+            }
             if need_two_signers(case)?.accepted {
                 return Err(refuse("visit_already_accepted", "该次入户调查已验收"));
             }

@@ -108,6 +108,7 @@ impl Fact {
                 | Fact::PublicityDone
                 | Fact::DemocraticReviewDone
                 | Fact::CheckFailed
+                | Fact::CheckObjectionWindowClosed
                 | Fact::RefusedCooperation
                 | Fact::Extension
         )

@@ -97,8 +97,12 @@ fn rows() -> Vec<Row> {
             Some((|f, _| f.team = vec!["甲".into(), "甲".into()], "team_too_small"))),
         row!(Dibao, App, none, Investigating -NotifyCheckFailed/Caseworker-> CheckFailedNotified,
             Some((|f, _| f.check_failed = false, "check_not_failed"))),
-        row!(Dibao, App, none, CheckFailedNotified -ObjectToCheck/Applicant-> Recheck,
+        row!(Dibao, App, |f, _| f.check_objection_window_closed = false,
+            CheckFailedNotified -ObjectToCheck/Applicant-> Recheck,
             Some((|f, _| f.reason = None, "reason_required"))),
+        row!(Dibao, App, |f, _| f.check_objection_window_closed = false,
+            CheckFailedNotified -ObjectToCheck/Caseworker-> Recheck,
+            Some((|f, _| f.check_objection_window_closed = true, "objection_window_closed"))),
         row!(Dibao, App, none, CheckFailedNotified -CloseIneligible/Caseworker-> ClosedIneligible,
             Some((|f, _| f.check_objection_window_closed = false, "objection_window_open"))),
         row!(Dibao, App, none, Recheck -Reinvestigate/Lead-> Investigating,
@@ -214,6 +218,7 @@ fn rows() -> Vec<Row> {
         row!(Urgent, App, none, Investigating -RecordSituation/Lead-> Investigating,
             Some((|f, _| f.reason = None, "reason_required"))),
         row!(Dibao, App, none, Investigating -RecordCheckResult/Caseworker-> Investigating, None),
+        row!(Dibao, Rev, none, Investigating -RecordCheckResult/Lead-> Investigating, None),
         row!(Dibao, App, none, CountyReview -RegisterComplaint/Bureau-> CountyReview,
             Some((|f, _| f.reason = None, "reason_required"))),
         row!(Dibao, App, none, CountyReview -RecordDeciderVisit/Bureau-> CountyReview,
@@ -282,7 +287,8 @@ fn every_row_allowed_and_refused_for_wrong_role_and_missing_precondition() {
             assert!(!e.zh.is_empty());
         }
     }
-    assert!(with_precondition >= rows.len() - 8);
+    // The steps without a precondition: receive, publish, activate (×4 with options) and 登记核对结果.
+    assert!(with_precondition >= rows.len() - 10);
 }
 
 /// Every (state, action) pair the engine routes, for any programme and case kind, has a row.

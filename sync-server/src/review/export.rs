@@ -29,7 +29,12 @@ pub fn queue_xlsx(rows: &[CaseRow]) -> Result<Vec<u8>, XlsxError> {
             }
             .to_string(),
             r.conflicts.to_string(),
-            if r.returned { text::YES } else { text::NO }.to_string(),
+            if r.open_notes > 0 {
+                text::YES
+            } else {
+                text::NO
+            }
+            .to_string(),
         ];
         for (c, v) in cells.iter().enumerate() {
             sheet.write_string(row, c as u16, v)?;

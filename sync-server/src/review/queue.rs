@@ -37,7 +37,8 @@ pub struct CaseRow {
     pub photos_present: usize,
     pub evidence_complete: bool,
     pub conflicts: usize,
-    pub returned: bool,
+    /// Review notes still open: a case returned for correction (退回补正) has some.
+    pub open_notes: usize,
     pub updated_at: i64,
     /// Workflow state (code and label) and the running deadline in working days.
     pub state: Option<String>,
@@ -83,7 +84,7 @@ impl CaseRow {
             photos_present,
             evidence_complete: photos_present == v.photos.len(),
             conflicts: v.conflicts.len(),
-            returned: v.open_notes > 0,
+            open_notes: v.open_notes,
             updated_at: v.updated_at,
             state: None,
             state_zh: None,
@@ -109,7 +110,7 @@ impl Filter {
             && nonempty(&self.village).is_none_or(|v| r.village == v)
             && nonempty(&self.investigator).is_none_or(|i| r.team.iter().any(|t| t == i))
             && (!flag(&self.conflicts) || r.conflicts > 0)
-            && (!flag(&self.returned) || r.returned)
+            && (!flag(&self.returned) || r.open_notes > 0)
             && (!flag(&self.overdue) || r.overdue)
             && match nonempty(&self.evidence) {
                 Some("complete") => r.evidence_complete,
@@ -179,7 +180,8 @@ mod tests {
             photos_present: photos.1,
             evidence_complete: photos.0 == photos.1,
             conflicts,
-            returned: status == "returned",
+            // A case with open notes in these rows is the one in 公示 (an objection's task).
+            open_notes: usize::from(status == "publicity"),
             updated_at: 0,
             state: None,
             state_zh: None,
@@ -234,7 +236,7 @@ mod tests {
                 1,
                 (2, 1),
             ),
-            row("B", "returned", "树林召村", Some("2026-12-01"), 0, (1, 1)),
+            row("B", "publicity", "树林召村", Some("2026-12-01"), 0, (1, 1)),
             row("C", "investigating", "树林召村", None, 0, (0, 0)),
         ]
     }
@@ -252,7 +254,7 @@ mod tests {
         };
         let (out, counts) = f.apply(rows());
         assert_eq!(nos(&out), ["C"]);
-        assert_eq!(counts.get("returned"), Some(&1));
+        assert_eq!(counts.get("publicity"), Some(&1));
         assert_eq!(counts.get("investigating"), Some(&1));
         let f = Filter {
             conflicts: Some("1".into()),

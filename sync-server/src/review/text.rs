@@ -29,11 +29,5 @@ pub const QUEUE_COLUMNS: [&str; 10] = [
 ];
 
 pub fn status(code: &str) -> &str {
-    match code {
-        "accepted" => "已受理",
-        "investigating" => "调查中",
-        "returned" => "已退回",
-        "investigation_accepted" => "调查已通过",
-        other => jiuzhu_shared::workflow::State::from_code(other).map_or(other, |s| s.zh()),
-    }
+    jiuzhu_shared::workflow::State::from_code(code).map_or(code, |s| s.zh())
 }

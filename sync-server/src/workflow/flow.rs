@@ -76,6 +76,9 @@ pub struct Opinion {
     pub start_month: String,
     pub signed_by: String,
     pub signed_at: i64,
+    /// A change review's opinion proposes to end the support (拟停发/终止).
+    #[serde(default)]
+    pub stop: bool,
 }
 
 /// The deciding authority's confirmation.

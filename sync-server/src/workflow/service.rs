@@ -224,6 +224,7 @@ fn prepare(flow: &mut Flow, input: &ActionInput, who: &Who, now: i64) -> Result<
                 start_month: o.start_month.clone(),
                 signed_by: who.name.clone(),
                 signed_at: now,
+                stop: review && o.stop,
             });
         }
         Action::Approve => {
@@ -366,6 +367,8 @@ fn after(
 /// A running deadline as the console and the applicant see it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Due {
+    /// The limit's stable code (`investigation_start`, `publicity`, `check_objection`…).
+    pub code: &'static str,
     pub due: Date,
     pub zh: String,
     /// Days left (negative: days late), counted in working days, or in calendar days when
@@ -392,6 +395,7 @@ fn due_of(limit: Limit, flow: &Flow, config: &WorkflowConfig, today: Date) -> Du
         -between(due, today)
     };
     Due {
+        code: limit.code,
         due,
         zh: limit.zh.to_string(),
         remaining_working_days: remaining,
