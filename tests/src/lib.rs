@@ -186,6 +186,64 @@ impl TestServer {
     }
 }
 
+/// A small drawn signature as a PNG.
+pub fn png_bytes() -> Vec<u8> {
+    let img = image::RgbaImage::from_fn(60, 20, |x, _| image::Rgba([0, 0, (x * 4) as u8, 255]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png)
+        .expect("encode png");
+    out.into_inner()
+}
+
+/// The same signature as the phone pages send it (`data:image/png;base64,…`).
+pub fn png_data_url() -> String {
+    use base64::Engine;
+    format!(
+        "data:image/png;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(png_bytes())
+    )
+}
+
+/// The move `code` among a `Workflow` answer's `actions`.
+pub fn workflow_action<'a>(wf: &'a serde_json::Value, code: &str) -> &'a serde_json::Value {
+    wf["actions"]
+        .as_array()
+        .expect("actions")
+        .iter()
+        .find(|a| a["action"] == code)
+        .unwrap_or_else(|| panic!("no action {code} in {}", wf["actions"]))
+}
+
+impl TestServer {
+    /// Let `days` pass for a case: its flow's dates (entered, accepted, 公示) move back, as if
+    /// the case had been where it is that much longer. How a test reaches the end of a period
+    /// without waiting for it.
+    pub fn rewind(&self, case: CaseId, days: i64) {
+        use jiuzhu_server::store::Store;
+        let back = |v: &mut serde_json::Value| {
+            if let Some(d) = v.as_str().and_then(|s| s.parse().ok()) {
+                *v = serde_json::json!(
+                    jiuzhu_shared::workflow::calendar::add_days(d, -days).to_string()
+                );
+            }
+        };
+        let kind = jiuzhu_server::workflow::flow::FLOW;
+        let mut item = self
+            .store
+            .item(kind, &case.to_string())
+            .expect("read flow")
+            .expect("the case has a flow");
+        back(&mut item.body["entered"]);
+        back(&mut item.body["accepted"]);
+        if let Some(p) = item.body["facts"]["publicity"].as_object_mut() {
+            p.values_mut().for_each(back);
+        }
+        self.store
+            .transact(&mut |txn| txn.put_item(&item))
+            .expect("write flow");
+    }
+}
+
 pub fn case_json(no: &str) -> String {
     serde_json::json!({
         "header": {"case_no": no, "case_type": "rural_dibao", "applicant_name": format!("申请人{no}"),
@@ -281,6 +339,48 @@ pub fn bin(name: &str) -> PathBuf {
         p.display()
     );
     p
+}
+
+/// Run `jiuzhu-server admin --data DATA ARGS…` and return what it printed (it must succeed).
+pub fn admin_cli(data: &Path, args: &[&str]) -> String {
+    let out = std::process::Command::new(bin("jiuzhu-server"))
+        .arg("admin")
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .output()
+        .expect("run jiuzhu-server admin");
+    assert!(
+        out.status.success(),
+        "admin {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .expect("utf-8")
+        .trim()
+        .to_string()
+}
+
+/// Run `jiuzhu-tablet --home HOME ARGS…` with the test PIN, as it finished.
+pub fn tablet_cli_output(home: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(bin("jiuzhu-tablet"))
+        .env("JIUZHU_PIN", PIN)
+        .arg("--home")
+        .arg(home)
+        .args(args)
+        .output()
+        .expect("run jiuzhu-tablet")
+}
+
+/// Run `jiuzhu-tablet` (it must succeed) and parse the JSON it printed.
+pub fn tablet_cli(home: &Path, args: &[&str]) -> serde_json::Value {
+    let out = tablet_cli_output(home, args);
+    assert!(
+        out.status.success(),
+        "tablet {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("the tablet prints JSON")
 }
 
 /// `jiuzhu-server serve` as a child process (so a test can kill -9 it).
@@ -415,6 +515,40 @@ impl Console {
 
     pub async fn post(&mut self, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
         self.json("POST", path, Some(body)).await
+    }
+
+    /// A console user signed in (with [`CONSOLE_PASSWORD`]).
+    pub async fn signed_in(server: &TestServer, name: &str) -> Console {
+        let mut c = Console::new(server);
+        assert_eq!(
+            c.login(name, CONSOLE_PASSWORD).await,
+            200,
+            "{name} signs in"
+        );
+        c
+    }
+
+    /// Take a workflow move on a case; it must succeed. Answers the `Workflow`.
+    pub async fn act(
+        &mut self,
+        case: impl std::fmt::Display,
+        body: serde_json::Value,
+    ) -> serde_json::Value {
+        let (s, v) = self
+            .post(&format!("/api/console/cases/{case}/workflow"), body.clone())
+            .await;
+        assert_eq!(s, 200, "{body} → {v}");
+        v
+    }
+
+    /// Try a workflow move; answers the status and the body.
+    pub async fn try_act(
+        &mut self,
+        case: impl std::fmt::Display,
+        body: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        self.post(&format!("/api/console/cases/{case}/workflow"), body)
+            .await
     }
 
     pub async fn login(&mut self, name: &str, password: &str) -> u16 {

@@ -2,42 +2,10 @@
 //! and the terminal-only acceptance script of issue #2.
 
 use jiuzhu_e2e::proxy::Proxy;
-use jiuzhu_e2e::{ServerProcess, SimTablet, bin, case_json, test_jpeg};
+use jiuzhu_e2e::{
+    ServerProcess, SimTablet, admin_cli as admin, case_json, tablet_cli as tablet, test_jpeg,
+};
 use serde_json::{Value, json};
-use std::path::Path;
-use std::process::Command;
-
-fn admin(data: &Path, args: &[&str]) -> String {
-    let out = Command::new(bin("jiuzhu-server"))
-        .arg("admin")
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "admin {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
-
-fn tablet(home: &Path, args: &[&str]) -> Value {
-    let out = Command::new(bin("jiuzhu-tablet"))
-        .env("JIUZHU_PIN", jiuzhu_e2e::PIN)
-        .arg("--home")
-        .arg(home)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "tablet {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_the_server_mid_sync_then_restart_and_converge() {

@@ -7,12 +7,13 @@ use serde_json::json;
 const OTHER: &str = "白泥井镇";
 
 /// Expected answers per role: sign-in, then (own township, other township) for view, decide,
-/// manage devices, and whether the queue export contains (own, other) cases.
+/// add a photo, manage devices, and whether the queue export contains (own, other) cases.
 struct Row {
     role: &'static str,
     sign_in: u16,
     view: (u16, u16),
     decide: (u16, u16),
+    add_material: (u16, u16),
     devices: (u16, u16),
     export_has: (bool, bool),
 }
@@ -23,6 +24,7 @@ const MATRIX: &[Row] = &[
         sign_in: 200,
         view: (200, 404),
         decide: (200, 404),
+        add_material: (200, 404),
         devices: (200, 404),
         export_has: (true, false),
     },
@@ -31,6 +33,7 @@ const MATRIX: &[Row] = &[
         sign_in: 200,
         view: (200, 404),
         decide: (200, 404),
+        add_material: (200, 404),
         devices: (200, 404),
         export_has: (true, false),
     },
@@ -39,6 +42,7 @@ const MATRIX: &[Row] = &[
         sign_in: 200,
         view: (200, 200),
         decide: (403, 403),
+        add_material: (200, 200),
         devices: (403, 403),
         export_has: (true, true),
     },
@@ -49,6 +53,7 @@ const MATRIX: &[Row] = &[
         sign_in: 200,
         view: (200, 200),
         decide: (403, 403),
+        add_material: (200, 200),
         devices: (200, 200),
         export_has: (true, true),
     },
@@ -128,6 +133,22 @@ async fn every_cell_of_the_role_matrix() {
             "{} decide other",
             row.role
         );
+        let upload =
+            |case| format!("/api/console/cases/{case}/materials?kind=decider_visit&name=p.jpg");
+        let photo = jiuzhu_e2e::test_jpeg(80, 60, 7);
+        for (case, expected, which) in [
+            (own, row.add_material.0, "own"),
+            (other, row.add_material.1, "other"),
+        ] {
+            let (status, body) = c.raw_body("POST", &upload(case), photo.clone()).await;
+            assert_eq!(
+                status,
+                expected,
+                "{} add a photo to the {which} case: {}",
+                row.role,
+                String::from_utf8_lossy(&body)
+            );
+        }
         assert_eq!(
             c.post("/api/console/enroll-codes", json!({"user": "王五"}))
                 .await

@@ -4,57 +4,18 @@
 //! back to the tablets, 民主评议 with three representatives' ballots, the decision with its
 //! notice and PDF, the published roll, and a periodic report opening a change review.
 
-use base64::Engine;
-use jiuzhu_e2e::{CONSOLE_PASSWORD, Console, SimTablet, TOWNSHIP, TestServer, test_jpeg};
+use jiuzhu_e2e::{
+    Console, SimTablet, TOWNSHIP, TestServer, png_bytes, png_data_url, test_jpeg, workflow_action,
+};
 use jiuzhu_server::workflow::config::{self, Which};
-use serde_json::{Value, json};
+use serde_json::json;
 
 const PHONE: &str = "13800000001";
 
-fn png_data_url() -> String {
-    let img = image::RgbaImage::from_fn(60, 20, |x, _| image::Rgba([0, 0, (x * 4) as u8, 255]));
-    let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
-    format!(
-        "data:image/png;base64,{}",
-        base64::engine::general_purpose::STANDARD.encode(out.into_inner())
-    )
-}
-
 fn png_file(dir: &std::path::Path) -> Vec<u8> {
-    let url = png_data_url();
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(url.trim_start_matches("data:image/png;base64,"))
-        .unwrap();
+    let bytes = png_bytes();
     std::fs::write(dir.join("sig.png"), &bytes).unwrap();
     bytes
-}
-
-async fn signed_in(server: &TestServer, name: &str) -> Console {
-    let mut c = Console::new(server);
-    assert_eq!(
-        c.login(name, CONSOLE_PASSWORD).await,
-        200,
-        "{name} signs in"
-    );
-    c
-}
-
-async fn act(c: &mut Console, case: &str, body: Value) -> Value {
-    let (s, v) = c
-        .post(&format!("/api/console/cases/{case}/workflow"), body.clone())
-        .await;
-    assert_eq!(s, 200, "{body} → {v}");
-    v
-}
-
-fn action<'a>(wf: &'a Value, code: &str) -> &'a Value {
-    wf["actions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["action"] == code)
-        .unwrap_or_else(|| panic!("no action {code} in {}", wf["actions"]))
 }
 
 /// The applicant's phone session: code, sign-in.
@@ -104,9 +65,9 @@ async fn one_household_from_application_to_periodic_report() {
     server.add_console_user("张海燕", "caseworker", TOWNSHIP);
     server.add_console_user("乔志强", "lead", TOWNSHIP);
     server.add_console_user("白玉梅", "bureau", TOWNSHIP);
-    let mut cw = signed_in(&server, "张海燕").await;
-    let mut lead = signed_in(&server, "乔志强").await;
-    let mut bureau = signed_in(&server, "白玉梅").await;
+    let mut cw = Console::signed_in(&server, "张海燕").await;
+    let mut lead = Console::signed_in(&server, "乔志强").await;
+    let mut bureau = Console::signed_in(&server, "白玉梅").await;
 
     // --- The application on the phone.
     let mut app = applicant(&server, PHONE).await;
@@ -188,7 +149,7 @@ async fn one_household_from_application_to_periodic_report() {
     let (_, wf) = cw.get(&format!("/api/console/cases/{case}/workflow")).await;
     assert_eq!(wf["state"], "submitted");
     assert_eq!(wf["materials"].as_array().unwrap().len(), 1);
-    assert_eq!(action(&wf, "accept")["ok"], true);
+    assert_eq!(workflow_action(&wf, "accept")["ok"], true);
     let missing = ["户口本首页及本人页", "近6个月收入证明"];
     let (s, v) = cw
         .post(
@@ -197,8 +158,7 @@ async fn one_household_from_application_to_periodic_report() {
         )
         .await;
     assert_eq!(s, 409, "补正 must list the items: {v}");
-    act(
-        &mut cw,
+    cw.act(
         &case,
         json!({"action": "request_supplement", "missing_items": missing}),
     )
@@ -258,7 +218,7 @@ async fn one_household_from_application_to_periodic_report() {
         checklist(true),
     )
     .await;
-    let wf = act(&mut cw, &case, json!({"action": "accept"})).await;
+    let wf = cw.act(&case, json!({"action": "accept"})).await;
     assert_eq!(wf["state"], "accepted");
     let flag = |on: bool, reason: &str| json!({"separately_registered": on, "reason": reason});
     let (s, v) = cw
@@ -343,8 +303,7 @@ async fn one_household_from_application_to_periodic_report() {
         )
         .await;
     assert_eq!(s, 409, "one investigator is not a team: {v}");
-    act(
-        &mut lead,
+    lead.act(
         &case,
         json!({"action": "start_investigation", "team": ["王五", "赵六"]}),
     )
@@ -406,14 +365,14 @@ async fn one_household_from_application_to_periodic_report() {
         )
         .await;
     assert_eq!(s, 200);
-    let wf = act(&mut lead, &case, opinion).await;
+    let wf = lead.act(&case, opinion).await;
     assert_eq!(wf["state"], "prelim_opinion");
     assert_eq!(wf["facts"]["opinion"]["signed_by"], "乔志强");
     assert_eq!(wf["facts"]["visit"]["accepted"], true, "{}", wf["facts"]);
-    let wf = act(&mut lead, &case, json!({"action": "start_publicity"})).await;
+    let wf = lead.act(&case, json!({"action": "start_publicity"})).await;
     assert_eq!(wf["state"], "publicity");
     assert!(
-        action(&wf, "report")["refusal"]
+        workflow_action(&wf, "report")["refusal"]
             .as_str()
             .unwrap()
             .contains("公示期"),
@@ -599,9 +558,9 @@ async fn one_household_from_application_to_periodic_report() {
         )
         .await;
     assert!(s == 200 && pdf.starts_with(b"%PDF"));
-    act(&mut lead, &case, json!({"action": "conclude_democratic_review", "reason": "经核实其子务工收入不稳定，评议多数同意，维持初审意见。"})).await;
-    act(&mut lead, &case, json!({"action": "write_opinion", "opinion": {"text": "经民主评议和重新核实，维持纳入低保的初审意见。", "amount_fen": 56000, "start_month": "2027-01"}})).await;
-    let wf = act(&mut lead, &case, json!({"action": "report"})).await;
+    lead.act(&case, json!({"action": "conclude_democratic_review", "reason": "经核实其子务工收入不稳定，评议多数同意，维持初审意见。"})).await;
+    lead.act(&case, json!({"action": "write_opinion", "opinion": {"text": "经民主评议和重新核实，维持纳入低保的初审意见。", "amount_fen": 56000, "start_month": "2027-01"}})).await;
+    let wf = lead.act(&case, json!({"action": "report"})).await;
     assert_eq!(wf["state"], "reported");
 
     // --- The decision (bureau), its notice, the roll.
@@ -612,12 +571,12 @@ async fn one_household_from_application_to_periodic_report() {
         )
         .await;
     assert_eq!(s, 403, "the township does not decide where the bureau does");
-    act(&mut bureau, &case, json!({"action": "receive"})).await;
-    let wf = act(&mut bureau, &case, json!({"action": "approve"})).await;
+    bureau.act(&case, json!({"action": "receive"})).await;
+    let wf = bureau.act(&case, json!({"action": "approve"})).await;
     assert_eq!(wf["state"], "approved");
     assert_eq!(wf["facts"]["decision"]["amount_fen"], 56000);
-    act(&mut bureau, &case, json!({"action": "publish_roll"})).await;
-    let wf = act(&mut bureau, &case, json!({"action": "activate"})).await;
+    bureau.act(&case, json!({"action": "publish_roll"})).await;
+    let wf = bureau.act(&case, json!({"action": "activate"})).await;
     assert_eq!(wf["state"], "active");
     assert_eq!(
         wf["facts"]["visit"]["accepted"], true,
@@ -680,8 +639,7 @@ async fn one_household_from_application_to_periodic_report() {
         .get(&format!("/api/console/cases/{review_id}/workflow"))
         .await;
     assert_eq!(rwf["kind"], "change_review");
-    act(
-        &mut lead,
+    lead.act(
         &review_id,
         json!({"action": "start_investigation", "team": ["王五", "赵六"]}),
     )
@@ -746,7 +704,7 @@ async fn workflow_steps_follow_role_and_township() {
     for (role, own_status, other_status) in expected {
         let name = format!("{role}-user");
         server.add_console_user(&name, role, TOWNSHIP);
-        let mut c = signed_in(&server, &name).await;
+        let mut c = Console::signed_in(&server, &name).await;
         for (case, want) in [(own, own_status), (other, other_status)] {
             let (s, v) = c
                 .post(
@@ -779,7 +737,7 @@ async fn workflow_steps_follow_role_and_township() {
             .unwrap();
         let mut c = Console::new(&server);
         assert_eq!(
-            c.login(&name, CONSOLE_PASSWORD).await,
+            c.login(&name, jiuzhu_e2e::CONSOLE_PASSWORD).await,
             401,
             "{role} has no console"
         );

@@ -18,6 +18,9 @@ use std::collections::{BTreeMap, BTreeSet};
 /// A conversation that has not converged after this many rounds is stopped (it resumes next time).
 pub const MAX_ROUNDS: u32 = 20;
 
+/// A document still exchanged after this many rounds starts again from a fresh sync state.
+const FRESH_STATE_AFTER: u32 = 6;
+
 #[derive(Debug, Default, Clone, Serialize)]
 pub struct SyncReport {
     pub rounds: u32,
@@ -132,12 +135,27 @@ impl Tablet {
             live.insert(case, l);
         }
         let mut sent: BTreeSet<CaseId> = outgoing.iter().map(|m| m.doc).collect();
+        let mut exchanges: BTreeMap<CaseId, u32> = BTreeMap::new();
 
         loop {
             report.rounds += 1;
             if report.rounds > MAX_ROUNDS {
+                // Say which documents kept talking and how far apart the two sides were.
+                let mut pending = Vec::new();
+                for m in &outgoing {
+                    if let Some(l) = live.get_mut(&m.doc) {
+                        pending.push(format!(
+                            "{}: {} heads here, {} there, {} shared",
+                            m.doc,
+                            l.doc.heads().len(),
+                            l.state.their_heads.as_ref().map_or(0, Vec::len),
+                            l.state.shared_heads.len()
+                        ));
+                    }
+                }
                 return Err(TabletError::Protocol(format!(
-                    "sync did not settle after {MAX_ROUNDS} rounds; it will continue next time"
+                    "sync did not settle after {MAX_ROUNDS} rounds ({}); it will continue next time",
+                    pending.join("; ")
                 )));
             }
             progress(Progress::Round {
@@ -262,6 +280,15 @@ impl Tablet {
                 .collect();
             for case in candidates.difference(&refused) {
                 let l = live.get_mut(case).expect("live");
+                // A document still being exchanged after many rounds is asking for its missing
+                // history a step at a time (a message without a `have` gets only what it names in
+                // `need`): a fresh sync state sends the whole of what it holds, so the next answer
+                // brings everything missing at once.
+                let exchanged = exchanges.entry(*case).or_insert(0);
+                *exchanged += 1;
+                if *exchanged == FRESH_STATE_AFTER {
+                    l.state = automerge::sync::State::new();
+                }
                 if let Some(m) = l.doc.automerge().sync().generate_sync_message(&mut l.state) {
                     outgoing.push(DocMessage {
                         doc: *case,

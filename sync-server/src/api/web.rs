@@ -11,6 +11,10 @@ struct Assets;
 
 pub async fn serve(uri: Uri) -> Response {
     let path = uri.path().trim_start_matches('/');
+    // An API path no route matched is not a page of the apps: say so, in the API's own form.
+    if path == "api" || path.starts_with("api/") {
+        return super::error::ApiError::not_found().into_response();
+    }
     // Two apps: the console at `/`, the phone pages (applicants, representatives, the public) at
     // `/m/`. Paths without a file extension are the app's own (hash-routed) page.
     let page = if path == "m" || path.starts_with("m/") {

@@ -10,18 +10,22 @@ pub enum Action {
     SignIn,
     /// See the queue, a case, its photos, history, audit trail and proposal.
     View,
-    /// Assign, resolve conflicts, return for correction, accept.
+    /// Keep facts beside the workflow (初审 checklist, 单独登记备案, extension), register an
+    /// objection, hold a 民主评议 meeting. Moves themselves are the engine's to allow.
     Decide,
+    /// Add a photo to a case (the deciding authority's own visit).
+    AddMaterial,
     /// List devices, create enrollment codes, revoke devices.
     ManageDevices,
     /// Export the queue.
     Export,
 }
 
-pub const ACTIONS: [Action; 5] = [
+pub const ACTIONS: [Action; 6] = [
     Action::SignIn,
     Action::View,
     Action::Decide,
+    Action::AddMaterial,
     Action::ManageDevices,
     Action::Export,
 ];
@@ -35,8 +39,9 @@ pub fn allowed(role: Role, action: Action) -> bool {
         // representatives and applicants on their phone pages.
         Investigator | Representative | Applicant => false,
         Caseworker | Lead | Admin => true,
-        // The banner bureau supervises: it reads and exports, it does not act for the township.
-        Bureau => matches!(action, SignIn | View | Export),
+        // The banner bureau supervises: it reads and exports, it does not act for the township;
+        // as the deciding authority it records its own visit with photos.
+        Bureau => matches!(action, SignIn | View | Export | AddMaterial),
     }
 }
 

@@ -379,7 +379,7 @@ async function main() {
     await page.click('#tab-audit')
     await page.waitForSelector('[data-test=audit-table] .el-table__row')
     const actions = await page.$$eval('[data-test=audit-action]', (t) => t.map((x) => x.getAttribute('data-action')))
-    for (const a of ['view_case', 'merge', 'resolve_conflict', 'assign']) assert(actions.includes(a), `${a} in ${actions}`)
+    for (const a of ['view_case', 'merge', 'resolve_conflict', 'start_investigation']) assert(actions.includes(a), `${a} in ${actions}`)
     const text = await page.textContent('[data-test=audit-table]')
     assert(text.includes('查看案件') && text.includes('平板同步') && text.includes('王建国（平板-01）'), `audit words: ${text.slice(0, 400)}`)
     assert(text.includes('处理冲突值') && text.includes(RESOLUTION_REASON), `the resolution in words with its reason: ${text.slice(0, 600)}`)

@@ -182,7 +182,7 @@ pub async fn material_upload(
     body: Bytes,
 ) -> ApiResult {
     blocking(move || {
-        user.may(Action::Decide)?;
+        user.may(Action::AddMaterial)?;
         let who = user.who(&st)?;
         let upload = applications::Upload {
             kind: &q.kind,

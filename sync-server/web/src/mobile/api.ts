@@ -134,6 +134,6 @@ export const publicApi = {
   objection: (entry_id: string, content: string, contact: string) =>
     request<{ receipt: string }>('POST', `${PUBLIC}/objections`, { entry_id, content, contact }),
   ballot: (token: string) => request<Ballot>('GET', `${PUBLIC}/vote/${enc(token)}`),
-  /** The same case twice answers 400 `duplicate_vote`: send each case once (votesFor). */
+  /** The same case twice answers 409 `duplicate_vote`: send each case once (votesFor). */
   vote: (token: string, body: VoteBody) => request<{ recorded: boolean }>('POST', `${PUBLIC}/vote/${enc(token)}`, body),
 }
