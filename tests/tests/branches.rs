@@ -502,3 +502,51 @@ async fn a_refusal_to_cooperate_recorded_by_the_team_ends_the_application() {
         .unwrap();
     assert!(notice["paragraphs"].to_string().contains("第二十九条"));
 }
+
+/// Issue 11 point 7: a 公示 posted on D "for 7 days" runs to the end of D + 7 (days counted from
+/// the day after posting): the web copy is up on its last day and gone the day after, and the
+/// report waits for that day.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_publicity_runs_to_the_end_of_its_last_day() {
+    let mut w = world().await;
+    let case = w.server.add_case("BR-PUB", &["王五", "赵六"]);
+    seal_visit(&w.server, case, None).await;
+    w.cw.act(case, json!({"action": "accept_visit"})).await;
+    w.lead.act(case, opinion()).await;
+    let wf = w.lead.act(case, json!({"action": "start_publicity"})).await;
+    let (from, to) = (
+        wf["facts"]["publicity"]["from"]
+            .as_str()
+            .unwrap()
+            .to_string(),
+        wf["facts"]["publicity"]["to"].as_str().unwrap().to_string(),
+    );
+    let from_d: jiuzhu_shared::rules::date::Date = from.parse().unwrap();
+    assert_eq!(
+        to,
+        jiuzhu_shared::workflow::calendar::add_days(from_d, 7).to_string(),
+        "posted on D, the last day is D + 7"
+    );
+    let mut public = Console::new(&w.server);
+    let listed = |p: &Value| p["entries"].as_array().unwrap().len();
+    // Today is the last day: still up, and the report is refused.
+    w.server.rewind(case, 7);
+    let (_, p) = public
+        .get(&format!("/api/public/publicity?township={TOWNSHIP}"))
+        .await;
+    assert_eq!(listed(&p), 1, "up on its last day: {p}");
+    let (s, v) = w.lead.try_act(case, json!({"action": "report"})).await;
+    assert_eq!(
+        (s, v["code"].clone()),
+        (409, json!("publicity_not_over")),
+        "{v}"
+    );
+    // The day after: withdrawn, and the report goes through.
+    w.server.rewind(case, 1);
+    let (_, p) = public
+        .get(&format!("/api/public/publicity?township={TOWNSHIP}"))
+        .await;
+    assert_eq!(listed(&p), 0, "withdrawn the day after: {p}");
+    let wf = w.lead.act(case, json!({"action": "report"})).await;
+    assert_eq!(wf["state"], "reported");
+}

@@ -873,3 +873,49 @@ impl DocTxn for SqliteTxn<'_> {
         append_audit(&self.tx, ev)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A data directory from before issue 11: its `workflow` log becomes `legacy_workflow` items
+    /// (for `workflow::migrate`) and the table goes; devices gain the refusal columns.
+    #[test]
+    fn the_retired_workflow_log_is_kept_as_items_for_the_migration() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.sqlite");
+        {
+            let mut conn = Connection::open(&path).unwrap();
+            for (i, sql) in MIGRATIONS[..4].iter().enumerate() {
+                let tx = conn.transaction().unwrap();
+                tx.execute_batch(sql).unwrap();
+                tx.pragma_update(None, "user_version", (i + 1) as i64)
+                    .unwrap();
+                tx.commit().unwrap();
+            }
+            conn.execute(
+                "INSERT INTO workflow(case_id, action, actor, at, detail) VALUES (?1, 'return', '张海燕', 100, ?2)",
+                params!["c-1", r#"{"notes":[{"path":null,"text":"请补充"}]}"#],
+            )
+            .unwrap();
+        }
+        let store = SqliteStore::open(&path).unwrap();
+        let items = store.items("legacy_workflow", Some("c-1")).unwrap();
+        assert_eq!(items.len(), 1);
+        assert_eq!(items[0].body["action"], "return");
+        assert_eq!(items[0].body["detail"]["notes"][0]["text"], "请补充");
+        assert_eq!(items[0].at, 100);
+        let conn = store.conn();
+        let gone: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE name = 'workflow'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(gone, 0);
+        conn.query_row("SELECT refused_count FROM devices LIMIT 1", [], |_| Ok(()))
+            .optional()
+            .unwrap();
+    }
+}

@@ -46,6 +46,12 @@ pub fn run(store: &dyn Store, now: i64) -> Result<Migrated> {
     if legacy.is_empty() && !stale && !missing {
         return Ok(Migrated::default());
     }
+    // Read before the transaction: the store is not reentrant.
+    let roles: std::collections::HashMap<String, Role> = store
+        .list_users()?
+        .into_iter()
+        .map(|u| (u.name, u.role))
+        .collect();
     in_txn(store, &mut |txn| {
         let mut done = Migrated::default();
         for case in &cases {
@@ -79,7 +85,7 @@ pub fn run(store: &dyn Store, now: i64) -> Result<Migrated> {
                 .cloned()
                 .collect();
             done.records_moved += rows.len();
-            renumber(txn, &mut flow, &rows, store)?;
+            renumber(txn, &mut flow, &rows, &roles)?;
             put_flow(txn, &flow, now)?;
         }
         for i in &legacy {
@@ -136,7 +142,12 @@ fn flow_from_header(case: CaseId, doc: &CaseDoc, today: Date) -> Flow {
 }
 
 /// Merge the legacy rows into the case's transition records by time and number them again.
-fn renumber(txn: &mut dyn DocTxn, flow: &mut Flow, rows: &[Item], store: &dyn Store) -> Result<()> {
+fn renumber(
+    txn: &mut dyn DocTxn,
+    flow: &mut Flow,
+    rows: &[Item],
+    roles: &std::collections::HashMap<String, Role>,
+) -> Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
@@ -158,10 +169,7 @@ fn renumber(txn: &mut dyn DocTxn, flow: &mut Flow, rows: &[Item], store: &dyn St
             _ => continue,
         };
         let actor = b["actor"].as_str().unwrap_or_default().to_string();
-        let role = store
-            .user_by_name(&actor)?
-            .map(|u| u.role)
-            .unwrap_or(Role::Admin);
+        let role = roles.get(&actor).copied().unwrap_or(Role::Admin);
         records.push(Record {
             n: 0,
             action,
@@ -187,4 +195,82 @@ fn renumber(txn: &mut dyn DocTxn, flow: &mut Flow, rows: &[Item], store: &dyn St
     }
     flow.records = records.len() as u32;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::sqlite::SqliteStore;
+    use crate::sync_engine::write_server_change;
+    use jiuzhu_shared::policy::Grant;
+    use jiuzhu_shared::schema::Visit;
+
+    /// A case added from a file before issue 11: no flow, its visit accepted through the header's
+    /// old display code, two rows in the retired log.
+    fn old_case(store: &SqliteStore) -> CaseId {
+        let id = CaseId::new();
+        let mut visit = Visit::new("home", vec!["王五".into(), "赵六".into()], 1);
+        visit.finalized = true;
+        visit.content_hash = Some(visit.content_hash());
+        let mut case = CaseDoc {
+            case_id: id.to_string(),
+            visits: vec![visit],
+            ..CaseDoc::default()
+        };
+        case.header.case_no = "OLD-1".into();
+        case.header.township = "树林召镇".into();
+        case.header.status = "investigation_accepted".into();
+        case.header.assigned_team = vec!["王五".into(), "赵六".into()];
+        let actor = store.server_actor().unwrap();
+        store
+            .transact(&mut |txn| {
+                write_server_change(txn, id, (actor, &Grant::server()), 1, &mut |d| {
+                    d.write(&case, "old", 1)
+                })
+                .map_err(|e| crate::store::StoreError::Invalid(e.to_string()))?;
+                for (n, action, at) in [(1, "assign", 50), (2, "accept", 70)] {
+                    txn.put_item(&Item {
+                        kind: LEGACY_WORKFLOW.into(),
+                        id: format!("{id}:{n:09}"),
+                        case_id: Some(id.to_string()),
+                        body: json!({"action": action, "actor": "张海燕", "at": at, "detail": {}}),
+                        at,
+                    })?;
+                }
+                Ok(())
+            })
+            .unwrap();
+        id
+    }
+
+    #[test]
+    fn an_old_case_gets_its_flow_its_records_and_its_accepted_visit_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("db.sqlite")).unwrap();
+        let id = old_case(&store);
+        let done = run(&store, 1000).unwrap();
+        assert_eq!(
+            (done.flows_created, done.records_moved, done.acceptances),
+            (1, 2, 1)
+        );
+        let flow = super::super::flows::flow(&store, id).unwrap();
+        assert_eq!(flow.state, State::Investigating);
+        assert_eq!(flow.facts.team, vec!["王五", "赵六"]);
+        let doc = crate::cases::load_case(&store, id).unwrap().read().unwrap();
+        assert_eq!(flow.facts.accepted_visit, doc.visits[0].content_hash);
+        let records = super::super::flows::records(&store, id).unwrap();
+        let actions: Vec<(u32, Action, i64)> =
+            records.iter().map(|r| (r.n, r.action, r.at)).collect();
+        assert_eq!(
+            actions,
+            [(1, Action::ChangeTeam, 50), (2, Action::AcceptVisit, 70)]
+        );
+        assert_eq!(flow.records, 2);
+        assert!(store.items(LEGACY_WORKFLOW, None).unwrap().is_empty());
+        assert_eq!(
+            run(&store, 2000).unwrap(),
+            Migrated::default(),
+            "nothing twice"
+        );
+    }
 }

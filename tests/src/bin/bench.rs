@@ -1,7 +1,7 @@
 //! `jiuzhu-bench`: sync cost, photo pipeline, audit chain and workflow figures for
 //! docs/benchmarks.md.
 //!
-//! cargo run -p jiuzhu-e2e --bin jiuzhu-bench [--release] [-- all|audit|sync|workflow]
+//! cargo run -p jiuzhu-e2e --bin jiuzhu-bench [--release] [-- all|audit|sync|workflow|policy]
 
 use jiuzhu_e2e::{SimTablet, TestServer, test_jpeg};
 use std::io::Write;
@@ -30,6 +30,90 @@ async fn main() -> anyhow::Result<()> {
     }
     if which == "all" || which == "workflow" {
         workflow_bench(1_000).await?;
+    }
+    if which == "all" || which == "policy" {
+        policy_bench()?;
+    }
+    Ok(())
+}
+
+/// The write policy's check of what a device sent, as the server runs it on every merge: a visit
+/// of a realistic size (5 members, 12 income and 8 property rows, 20 photos), then messages of 1,
+/// 10 and 50 edits by a team member.
+fn policy_bench() -> anyhow::Result<()> {
+    use jiuzhu_shared::policy::{Grant, check_change};
+    use jiuzhu_shared::schema::{CaseDoc, IncomeRow, PhotoRef, PropertyRow};
+    use jiuzhu_shared::{ActorKey, CaseDocument};
+    let team = vec!["王五".to_string(), "赵六".to_string()];
+    let mut case = CaseDoc::default();
+    case.header.assigned_team = team.clone();
+    for i in 0..5 {
+        case.declared.members.push(jiuzhu_shared::schema::DeclaredMember {
+            name: format!("成员{i}"),
+            ..Default::default()
+        });
+    }
+    let v = case.ensure_open_visit("", 0);
+    let v = &mut case.visits[v];
+    for i in 0..12 {
+        v.income.push(IncomeRow {
+            category: "wage".into(),
+            item: format!("务工{i}"),
+            amount_fen: Some(1_000_000 + i),
+            period_months: Some(12),
+            ..Default::default()
+        });
+    }
+    for i in 0..8 {
+        v.property.push(PropertyRow {
+            kind: "livestock".into(),
+            description: format!("羊{i}"),
+            ..Default::default()
+        });
+    }
+    for i in 0..20 {
+        v.photos.push(PhotoRef {
+            hash: format!("{i:064}"),
+            caption: format!("照片{i}"),
+            tag: "interior".into(),
+            ..Default::default()
+        });
+    }
+    case.fill_missing_ids();
+    let mut server = CaseDocument::create(&case, ActorKey::random(), 1)?;
+    println!(
+        "write policy: a case document of {} bytes saved (visit with 5 members, 12 income rows, 8 property rows, 20 photos)",
+        server.save().len()
+    );
+    let grant = Grant::team("王五", &team);
+    for edits in [1usize, 10, 50] {
+        let mut times = Vec::new();
+        for run in 0..15 {
+            let actor = ActorKey::random();
+            let mut tablet = CaseDocument::from_automerge(
+                server.automerge().fork().with_actor(actor.to_actor_id()),
+            );
+            for e in 0..edits {
+                tablet.set_path(
+                    &format!("visits.0.income.{}.note", e % 12),
+                    &format!("第{run}轮第{e}次"),
+                    2,
+                )?;
+            }
+            let mut merged = CaseDocument::from_automerge(server.automerge().fork());
+            let before = merged.heads();
+            merged.automerge().merge(tablet.automerge())?;
+            let t0 = Instant::now();
+            check_change(&mut merged, &before, actor, &grant)?;
+            times.push(t0.elapsed());
+        }
+        times.sort();
+        println!(
+            "  a message of {edits} edit(s): check median {:.2?} (min {:.2?}, max {:.2?})",
+            times[times.len() / 2],
+            times[0],
+            times[times.len() - 1]
+        );
     }
     Ok(())
 }
