@@ -3,7 +3,7 @@
 //! a reply the device sees always describes merges that are durable.
 
 use crate::audit::AuditEvent;
-use crate::projection::project;
+use crate::projection::view_of;
 use crate::store::{Device, DocTxn, Result, Store, StoreError};
 use automerge::sync::{self, SyncDoc};
 use jiuzhu_shared::policy::{self, CheckError, Grant, Violation};
@@ -172,8 +172,8 @@ fn receive(
         }
     }
     if new > 0 {
-        match policy::check_change(&mut doc, &old_heads, device.actor, &grant) {
-            Ok(()) => {}
+        let after = match policy::check_change(&mut doc, &old_heads, device.actor, &grant) {
+            Ok(after) => after,
             Err(CheckError::Refused(v)) => {
                 let reason = format!("{}：{}", v.path, v.zh);
                 txn.mark_refused(device.id, now, &reason)?;
@@ -192,16 +192,8 @@ fn receive(
                     format!("the merged case no longer matches the schema: {e}"),
                 )));
             }
-        }
-        let view = match project(m.doc, &mut doc, now) {
-            Ok(v) => v,
-            Err(e) => {
-                return Ok(Err((
-                    "invalid_document",
-                    format!("the merged case no longer matches the schema: {e}"),
-                )));
-            }
         };
+        let view = view_of(m.doc, &after, &mut doc, now);
         let chunk = doc.automerge().save_after(&old_heads);
         let snapshot = (txn.chunk_count(m.doc)? >= COMPACT_AFTER_CHUNKS).then(|| doc.save());
         txn.append_doc(m.doc, &chunk, snapshot.as_deref(), &view)?;
@@ -289,8 +281,8 @@ pub fn write_server_change(
         None => (CaseDocument::empty(actor), Vec::new()),
     };
     change(&mut doc)?;
-    policy::check_change(&mut doc, &old_heads, actor, grant)?;
-    let view = project(id, &mut doc, now)?;
+    let after = policy::check_change(&mut doc, &old_heads, actor, grant)?;
+    let view = view_of(id, &after, &mut doc, now);
     let chunk = doc.automerge().save_after(&old_heads);
     txn.append_doc(id, &chunk, None, &view)?;
     Ok(())

@@ -389,6 +389,7 @@ async function main() {
 
   // signatures and finalize
   await tab('sign')
+  step('a refusal to cooperate can be recorded while the visit is open', await (await $t('refusal')).isDisplayed())
   await shot('10-finalize-incomplete')
   await signAll()
   await shot('10-signed')

@@ -558,19 +558,20 @@ pub fn check_seal(v: &Visit, team: &[String]) -> Result<(), String> {
 /// Judge the changes `doc` received since `before_heads`, as written by `grant` with `actor`:
 /// the typed comparison of [`check`], then what only the Automerge data shows — a key outside the
 /// schema, a concurrent value kept in a part the writer may not write, and any operation by
-/// `actor` on a part it may not write at all, even one undone in the same message.
+/// `actor` on a part it may not write at all, even one undone in the same message. Answers the
+/// document as it now reads (the caller need not read it again).
 pub fn check_change(
     doc: &mut CaseDocument,
     before_heads: &[ChangeHash],
     actor: ActorKey,
     grant: &Grant,
-) -> Result<(), CheckError> {
+) -> Result<CaseDoc, CheckError> {
     let heads = doc.heads();
+    let after = doc.read()?;
     if heads.as_slice() == before_heads {
-        return Ok(());
+        return Ok(after);
     }
     let before = CaseDocument::from_automerge(doc.automerge().fork_at(before_heads)?).read()?;
-    let after = doc.read()?;
     check(&before, &after, grant)?;
     let after_json = to_json(&after);
     for p in doc.automerge().diff(before_heads, &heads) {
@@ -597,7 +598,7 @@ pub fn check_change(
     if grant.writer == Team {
         check_sections(doc, before_heads, actor)?;
     }
-    Ok(())
+    Ok(after)
 }
 
 /// A check that could not run, or a refused write.

@@ -48,10 +48,12 @@ fn policy_bench() -> anyhow::Result<()> {
     let mut case = CaseDoc::default();
     case.header.assigned_team = team.clone();
     for i in 0..5 {
-        case.declared.members.push(jiuzhu_shared::schema::DeclaredMember {
-            name: format!("成员{i}"),
-            ..Default::default()
-        });
+        case.declared
+            .members
+            .push(jiuzhu_shared::schema::DeclaredMember {
+                name: format!("成员{i}"),
+                ..Default::default()
+            });
     }
     let v = case.ensure_open_visit("", 0);
     let v = &mut case.visits[v];
