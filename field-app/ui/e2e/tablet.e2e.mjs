@@ -101,7 +101,7 @@ async function shot(name) {
   await browser.execute(() => {
     const st = document.createElement('style')
     st.id = 'e2e-no-toast'
-    st.textContent = '.van-toast { visibility: hidden !important; }'
+    st.textContent = '.van-toast { display: none !important; }'
     document.head.appendChild(st)
   })
   await browser.pause(200)
@@ -391,6 +391,22 @@ async function main() {
   await tab('sign')
   step('a refusal to cooperate can be recorded while the visit is open', await (await $t('refusal')).isDisplayed())
   await shot('10-finalize-incomplete')
+  // A member who refuses: recorded on the card, then only the investigators sign; taken back, the
+  // members present sign again (the visit below goes on as a cooperative one).
+  const signerCount = async () => (await browser.$$('[data-testid="signer"]')).length
+  const allSigners = await signerCount()
+  await select('refusal.member', '巴特尔')
+  await fill('refusal.what', '拒绝提供银行流水')
+  await click('refusal-record')
+  const recorded = await $t('refusal-recorded')
+  await recorded.waitForDisplayed({ timeout: 15000 })
+  await browser.waitUntil(async () => (await signerCount()) === 2, { timeout: 15000 })
+  step('a recorded refusal leaves only the two investigators to sign', (await recorded.getText()).includes('巴特尔：拒绝提供银行流水'),
+    `${allSigners} → ${await signerCount()} signers`)
+  await shot('10-refusal-recorded')
+  await press(await recorded.$('button'))
+  await browser.waitUntil(async () => (await signerCount()) === allSigners && !(await (await $t('refusal-recorded')).isExisting()), { timeout: 15000 })
+  step('the refusal taken back, the members present sign again', allSigners > 2, `${allSigners} signers`)
   await signAll()
   await shot('10-signed')
   await finalizeVisit()

@@ -286,6 +286,7 @@ describe('objection to the 核对 result', () => {
     await flushPromises()
     expect(w.find('[data-test="check-objection-reason-error"]').text()).toContain('至少 5 个字')
     await w.find('[data-test="check-objection-reason"]').setValue('这辆车 2025 年已经卖掉，过户手续在办理中')
+    expect(w.find('[data-test="check-objection-reason-error"]').exists()).toBe(false) // gone as soon as it is long enough
     await w.find('[data-test="check-objection-form"]').trigger('submit')
     await flushPromises()
     expect(calls.filter((c) => c.method === 'POST')).toEqual([
@@ -319,7 +320,10 @@ describe('publicity objections', () => {
     await entry.find('[data-test="objection-open"]').trigger('click')
     await w.find('[data-test="objection-submit"]').trigger('submit')
     expect(w.find('[data-test="objection-content-error"]').exists()).toBe(true)
+    await w.find('[data-test="objection-content"]').setValue('小轿车')
+    expect(w.find('[data-test="objection-content-error"]').exists()).toBe(true) // still too short
     await w.find('[data-test="objection-content"]').setValue('他家有一辆新买的小轿车')
+    expect(w.find('[data-test="objection-content-error"]').exists()).toBe(false)
     await w.find('[data-test="objection-contact"]').setValue('13900000000')
     await w.find('[data-test="objection-form"]').trigger('submit')
     await flushPromises()
