@@ -8,12 +8,15 @@
 //! off the team sends and receives nothing more.
 
 use jiuzhu_e2e::{
-    PIN, ServerProcess, SimTablet, admin_cli as admin, case_json, tablet_cli as tablet,
+    ServerProcess, SimTablet, admin_cli as admin, case_json, tablet_cli as tablet,
     tablet_cli_output,
 };
 use jiuzhu_shared::{ActorKey, CaseDocument, CaseId};
 use serde_json::{Value, json};
 use std::path::Path;
+
+/// A write made straight into the tablet's document, below its own policy check.
+type Forgery = Box<dyn FnOnce(&mut CaseDocument)>;
 
 /// A server with three investigators, a case of 王五 and 赵六 and a case of 赵六 and 钱七.
 fn server_dir(dir: &Path) -> (std::path::PathBuf, String, String) {
@@ -40,6 +43,19 @@ fn server_dir(dir: &Path) -> (std::path::PathBuf, String, String) {
     let other = admin(&data, &["add-case", "--file", file.to_str().unwrap()]);
     admin(&data, &["assign", "--case", &other, "--users", "赵六,钱七"]);
     (data, case, other)
+}
+
+/// 王五's tablet, enrolled and synced once (it holds his case).
+async fn wangwu_tablet(data: &Path, server: &ServerProcess) -> SimTablet {
+    let mut t = SimTablet::new();
+    let code = admin(data, &["enroll-code", "--user", "王五"]);
+    let url = format!("https://{}", server.addr);
+    t.tablet
+        .enroll(&url, &code, Some(&server.fingerprint), "王五的平板")
+        .await
+        .unwrap();
+    t.sync().await.unwrap();
+    t
 }
 
 /// The case as the server keeps it: the merged document and its row in the projection.
@@ -136,13 +152,7 @@ async fn the_server_refuses_what_a_device_may_not_write() {
     );
 
     // A visit sealed honestly by the team: 王五's tablet lays it out, both investigators sign.
-    let mut t = SimTablet::new();
-    let code = admin(&data, &["enroll-code", "--user", "王五"]);
-    t.tablet
-        .enroll(&url, &code, Some(&server.fingerprint), "王五的平板")
-        .await
-        .unwrap();
-    t.sync().await.unwrap();
+    let mut t = wangwu_tablet(&data, &server).await;
     for m in 0..2 {
         t.tablet
             .set(case, &format!("visits.0.members.{m}.present"), "false")
@@ -161,7 +171,7 @@ async fn the_server_refuses_what_a_device_may_not_write() {
     assert_eq!(sealed.0["visits"][0]["finalized"], json!(true));
 
     // Forged changes, each refused whole; the server keeps what it had.
-    let forgeries: Vec<(&str, &str, Box<dyn FnOnce(&mut CaseDocument)>)> = vec![
+    let forgeries: Vec<(&str, &str, Forgery)> = vec![
         (
             "header.status",
             "write_forbidden",
@@ -296,7 +306,6 @@ async fn the_server_refuses_what_a_device_may_not_write() {
     assert_eq!(refused.len(), refusals);
     let verify: Value = serde_json::from_str(&admin(&data, &["verify-audit"])).unwrap();
     assert_eq!(verify["ok"], json!(true), "{verify}");
-    let _ = PIN;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -305,14 +314,7 @@ async fn a_device_taken_off_the_team_sends_and_receives_nothing_more() {
     let (data, case_s, _) = server_dir(dir.path());
     let case: CaseId = case_s.parse().unwrap();
     let server = ServerProcess::spawn(&data);
-    let url = format!("https://{}", server.addr);
-    let mut t = SimTablet::new();
-    let code = admin(&data, &["enroll-code", "--user", "王五"]);
-    t.tablet
-        .enroll(&url, &code, Some(&server.fingerprint), "王五的平板")
-        .await
-        .unwrap();
-    t.sync().await.unwrap();
+    let mut t = wangwu_tablet(&data, &server).await;
     // Work done before the removal, not yet sent.
     t.tablet
         .set(case, "visits.0.living.housing", "土坯房")
@@ -353,14 +355,7 @@ async fn work_done_before_the_removal_is_still_taken() {
     let (data, case_s, _) = server_dir(dir.path());
     let case: CaseId = case_s.parse().unwrap();
     let server = ServerProcess::spawn(&data);
-    let url = format!("https://{}", server.addr);
-    let mut t = SimTablet::new();
-    let code = admin(&data, &["enroll-code", "--user", "王五"]);
-    t.tablet
-        .enroll(&url, &code, Some(&server.fingerprint), "王五的平板")
-        .await
-        .unwrap();
-    t.sync().await.unwrap();
+    let mut t = wangwu_tablet(&data, &server).await;
     t.tablet
         .set(case, "visits.0.living.housing", "土坯房")
         .unwrap();

@@ -256,31 +256,19 @@ mod tests {
         assert_eq!(nos(&out), ["C"]);
         assert_eq!(counts.get("publicity"), Some(&1));
         assert_eq!(counts.get("investigating"), Some(&1));
-        let f = Filter {
-            conflicts: Some("1".into()),
-            ..Default::default()
+        let one = |set: fn(&mut Filter)| {
+            let mut f = Filter::default();
+            set(&mut f);
+            f.apply(rows()).0
         };
-        assert_eq!(nos(&f.apply(rows()).0), ["A"]);
-        let f = Filter {
-            evidence: Some("incomplete".into()),
-            ..Default::default()
-        };
-        assert_eq!(nos(&f.apply(rows()).0), ["A"]);
-        let f = Filter {
-            returned: Some("true".into()),
-            ..Default::default()
-        };
-        assert_eq!(nos(&f.apply(rows()).0), ["B"]);
-        let f = Filter {
-            deadline_before: Some("2026-12-05".into()),
-            ..Default::default()
-        };
-        assert_eq!(nos(&f.apply(rows()).0), ["B"]);
-        let f = Filter {
-            q: Some("申请人C".into()),
-            ..Default::default()
-        };
-        assert_eq!(nos(&f.apply(rows()).0), ["C"]);
+        assert_eq!(nos(&one(|f| f.conflicts = Some("1".into()))), ["A"]);
+        assert_eq!(nos(&one(|f| f.evidence = Some("incomplete".into()))), ["A"]);
+        assert_eq!(nos(&one(|f| f.returned = Some("true".into()))), ["B"]);
+        assert_eq!(
+            nos(&one(|f| f.deadline_before = Some("2026-12-05".into()))),
+            ["B"]
+        );
+        assert_eq!(nos(&one(|f| f.q = Some("申请人C".into()))), ["C"]);
     }
 
     #[test]
