@@ -361,6 +361,35 @@ pub fn admin_cli(data: &Path, args: &[&str]) -> String {
         .to_string()
 }
 
+/// Investigators of 树林召镇, added with `admin add-user`.
+pub fn admin_add_investigators(data: &Path, names: &[&str]) {
+    for name in names {
+        admin_cli(
+            data,
+            &[
+                "add-user",
+                "--name",
+                name,
+                "--role",
+                "investigator",
+                "--township",
+                "树林召镇",
+            ],
+        );
+    }
+}
+
+/// The case `case_json(case_no)`, added with `admin add-case` and assigned to `team` (names
+/// separated by commas) with `admin assign`; its id.
+pub fn admin_add_assigned_case(data: &Path, case_no: &str, team: &str) -> String {
+    let file = tempfile::NamedTempFile::new().expect("a temporary case file");
+    std::fs::write(file.path(), case_json(case_no)).expect("write the case file");
+    let path = file.path().to_str().expect("utf-8 path");
+    let case = admin_cli(data, &["add-case", "--file", path]);
+    admin_cli(data, &["assign", "--case", &case, "--users", team]);
+    case
+}
+
 /// Run `jiuzhu-tablet --home HOME ARGS…` with the test PIN, as it finished.
 pub fn tablet_cli_output(home: &Path, args: &[&str]) -> std::process::Output {
     std::process::Command::new(bin("jiuzhu-tablet"))

@@ -8,8 +8,8 @@
 //! off the team sends and receives nothing more.
 
 use jiuzhu_e2e::{
-    ServerProcess, SimTablet, admin_cli as admin, case_json, tablet_cli as tablet,
-    tablet_cli_output,
+    ServerProcess, SimTablet, admin_add_assigned_case, admin_add_investigators, admin_cli as admin,
+    tablet_cli as tablet, tablet_cli_output,
 };
 use jiuzhu_shared::{ActorKey, CaseDocument, CaseId};
 use serde_json::{Value, json};
@@ -21,27 +21,9 @@ type Forgery = Box<dyn FnOnce(&mut CaseDocument)>;
 /// A server with three investigators, a case of 王五 and 赵六 and a case of 赵六 and 钱七.
 fn server_dir(dir: &Path) -> (std::path::PathBuf, String, String) {
     let data = dir.join("server");
-    for user in ["王五", "赵六", "钱七"] {
-        admin(
-            &data,
-            &[
-                "add-user",
-                "--name",
-                user,
-                "--role",
-                "investigator",
-                "--township",
-                "树林召镇",
-            ],
-        );
-    }
-    let file = dir.join("case.json");
-    std::fs::write(&file, case_json("AUTH-1")).unwrap();
-    let case = admin(&data, &["add-case", "--file", file.to_str().unwrap()]);
-    admin(&data, &["assign", "--case", &case, "--users", "王五,赵六"]);
-    std::fs::write(&file, case_json("AUTH-2")).unwrap();
-    let other = admin(&data, &["add-case", "--file", file.to_str().unwrap()]);
-    admin(&data, &["assign", "--case", &other, "--users", "赵六,钱七"]);
+    admin_add_investigators(&data, &["王五", "赵六", "钱七"]);
+    let case = admin_add_assigned_case(&data, "AUTH-1", "王五,赵六");
+    let other = admin_add_assigned_case(&data, "AUTH-2", "赵六,钱七");
     (data, case, other)
 }
 

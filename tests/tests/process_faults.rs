@@ -3,41 +3,22 @@
 
 use jiuzhu_e2e::proxy::Proxy;
 use jiuzhu_e2e::{
-    ServerProcess, SimTablet, admin_cli as admin, case_json, tablet_cli as tablet, test_jpeg,
+    ServerProcess, SimTablet, admin_add_assigned_case, admin_add_investigators, admin_cli as admin,
+    tablet_cli as tablet, test_jpeg,
 };
 use serde_json::{Value, json};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_the_server_mid_sync_then_restart_and_converge() {
     let data = tempfile::tempdir().unwrap();
-    for user in ["王五", "赵六"] {
-        admin(
-            data.path(),
-            &[
-                "add-user",
-                "--name",
-                user,
-                "--role",
-                "investigator",
-                "--township",
-                "树林召镇",
-            ],
-        );
-    }
-    let case_file = data.path().join("case.json");
-    let mut cases = Vec::new();
-    for i in 0..10 {
-        std::fs::write(&case_file, case_json(&format!("K9-{i}"))).unwrap();
-        let id = admin(
-            data.path(),
-            &["add-case", "--file", case_file.to_str().unwrap()],
-        );
-        admin(
-            data.path(),
-            &["assign", "--case", &id, "--users", "王五,赵六"],
-        );
-        cases.push(id.parse::<jiuzhu_shared::CaseId>().unwrap());
-    }
+    admin_add_investigators(data.path(), &["王五", "赵六"]);
+    let cases: Vec<jiuzhu_shared::CaseId> = (0..10)
+        .map(|i| {
+            admin_add_assigned_case(data.path(), &format!("K9-{i}"), "王五,赵六")
+                .parse()
+                .unwrap()
+        })
+        .collect();
     let code = admin(data.path(), &["enroll-code", "--user", "王五"]);
     let server = ServerProcess::spawn(data.path());
     let proxy = Proxy::start(server.addr).await.unwrap();
@@ -117,24 +98,8 @@ async fn kill_9_the_server_mid_sync_then_restart_and_converge() {
 fn terminal_script_two_tablets_one_case() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("server");
-    for user in ["王五", "赵六"] {
-        admin(
-            &data,
-            &[
-                "add-user",
-                "--name",
-                user,
-                "--role",
-                "investigator",
-                "--township",
-                "树林召镇",
-            ],
-        );
-    }
-    let case_file = dir.path().join("case.json");
-    std::fs::write(&case_file, case_json("CLI-1")).unwrap();
-    let case = admin(&data, &["add-case", "--file", case_file.to_str().unwrap()]);
-    admin(&data, &["assign", "--case", &case, "--users", "王五,赵六"]);
+    admin_add_investigators(&data, &["王五", "赵六"]);
+    let case = admin_add_assigned_case(&data, "CLI-1", "王五,赵六");
     let listed: Value = serde_json::from_str(&admin(&data, &["list-cases"])).unwrap();
     assert_eq!(listed[0]["case_no"], json!("CLI-1"));
     let server = ServerProcess::spawn(&data);
