@@ -9,6 +9,7 @@ pub mod protocol;
 pub mod rules;
 pub mod schema;
 pub mod sync;
+pub mod vocab;
 pub mod workflow;
 
 pub use document::{CaseDocument, Conflict, ConflictValue, DocError};

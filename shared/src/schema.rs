@@ -13,6 +13,12 @@ use serde::{Deserialize, Serialize};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// Fields added after visits were first sealed are left out of the JSON while they hold their
+/// default, so the content hash of a visit sealed before they existed does not change.
+fn is_default<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
+}
+
 macro_rules! schema_struct {
     (
         $(#[$meta:meta])*
@@ -147,6 +153,56 @@ schema_struct! {
         pub exclusion_reason: Option<String>,
         /// Present at the visit (then must sign, domain §3.1).
         pub present: Option<bool>,
+        /// 特困: the six self-care items (S2 Art. 21).
+        #[serde(skip_serializing_if = "is_default")]
+        pub self_care: SelfCare,
+        /// 照料护理人 and 监护人 (特困; name and how to reach them).
+        #[serde(skip_serializing_if = "is_default")]
+        pub caregiver: Option<String>,
+        #[serde(skip_serializing_if = "is_default")]
+        pub guardian: Option<String>,
+    }
+}
+
+schema_struct! {
+    /// The six self-care items of S2 Art. 21, each `true` when the member can NOT do it alone,
+    /// `false` when they can, absent when not yet assessed. The count of `true` gives the care
+    /// tier (0 具备, 1–3 部分丧失, ≥4 完全丧失).
+    pub struct SelfCare {
+        #[serde(skip_serializing_if = "is_default")]
+        pub eating: Option<bool>,
+        #[serde(skip_serializing_if = "is_default")]
+        pub dressing: Option<bool>,
+        #[serde(skip_serializing_if = "is_default")]
+        pub bed: Option<bool>,
+        #[serde(skip_serializing_if = "is_default")]
+        pub toilet: Option<bool>,
+        #[serde(skip_serializing_if = "is_default")]
+        pub walking: Option<bool>,
+        #[serde(skip_serializing_if = "is_default")]
+        pub bathing: Option<bool>,
+    }
+}
+
+impl SelfCare {
+    pub fn items(&self) -> [Option<bool>; 6] {
+        [
+            self.eating,
+            self.dressing,
+            self.bed,
+            self.toilet,
+            self.walking,
+            self.bathing,
+        ]
+    }
+
+    /// How many items the member cannot do alone; None until every item is assessed.
+    pub fn unable_items(&self) -> Option<u8> {
+        let items = self.items();
+        items
+            .iter()
+            .all(Option::is_some)
+            .then(|| items.iter().filter(|i| **i == Some(true)).count() as u8)
     }
 }
 
@@ -168,6 +224,41 @@ schema_struct! {
         /// 核对 | document | self_declared | observed
         pub evidence: Option<String>,
         pub note: Option<String>,
+        /// What the amount is made of, by kind of income.
+        #[serde(skip_serializing_if = "is_default")]
+        pub detail: IncomeDetail,
+    }
+}
+
+schema_struct! {
+    /// The particulars behind an income row (domain §3.2-D): the amount stays what the rules count;
+    /// these let a reviewer check it.
+    pub struct IncomeDetail {
+        /// 种植: crop, area in 亩, yield in kg, price in 分 per kg.
+        #[serde(skip_serializing_if = "is_default")]
+        pub crop: Option<String>,
+        #[serde(skip_serializing_if = "is_default")]
+        pub area_mu: Option<f64>,
+        #[serde(skip_serializing_if = "is_default")]
+        pub yield_kg: Option<f64>,
+        #[serde(skip_serializing_if = "is_default")]
+        pub price_fen_per_kg: Option<i64>,
+        /// 养殖: species, head count kept, head sold.
+        #[serde(skip_serializing_if = "is_default")]
+        pub species: Option<String>,
+        #[serde(skip_serializing_if = "is_default")]
+        pub head_count: Option<u32>,
+        #[serde(skip_serializing_if = "is_default")]
+        pub head_sold: Option<u32>,
+        /// 个体经营 / 工资: the business or employer.
+        #[serde(skip_serializing_if = "is_default")]
+        pub business: Option<String>,
+        /// 转移性 and 财产性: who pays.
+        #[serde(skip_serializing_if = "is_default")]
+        pub payer: Option<String>,
+        /// Months actually worked (a seasonal wage): shown beside the period it covers.
+        #[serde(skip_serializing_if = "is_default")]
+        pub months_worked: Option<u32>,
     }
 }
 
@@ -185,6 +276,18 @@ schema_struct! {
         pub owner_member_id: Option<String>,
         pub exempt_reason: Option<String>,
         pub note: Option<String>,
+        /// Houses: floor area and where.
+        #[serde(skip_serializing_if = "is_default")]
+        pub area_m2: Option<f64>,
+        #[serde(skip_serializing_if = "is_default")]
+        pub location: Option<String>,
+        /// Vehicles and ships: type (vocabulary `vehicle_type`), plate, use (`vehicle_use`).
+        #[serde(skip_serializing_if = "is_default")]
+        pub vehicle_type: Option<String>,
+        #[serde(skip_serializing_if = "is_default")]
+        pub plate: Option<String>,
+        #[serde(skip_serializing_if = "is_default")]
+        pub usage: Option<String>,
     }
 }
 
@@ -328,6 +431,87 @@ schema_struct! {
         /// the JSON when absent, so visits sealed before the field existed keep their hash.
         #[serde(skip_serializing_if = "Option::is_none")]
         pub refusal: Option<CooperationRefusal>,
+        /// When the team was actually at the door (unix ms), as the investigators record it;
+        /// `started_at` is only when the form was opened.
+        #[serde(skip_serializing_if = "is_default")]
+        pub visited_at: Option<i64>,
+        /// The household's circumstances as verified: how it applied, residence, payment account,
+        /// current benefit and employment (渐退), single-person coverage.
+        #[serde(skip_serializing_if = "is_default")]
+        pub household: HouseholdFacts,
+        /// 法定赡养/抚养/扶养义务人 living elsewhere.
+        #[serde(skip_serializing_if = "is_default")]
+        pub supporters: Vec<SupporterRow>,
+        /// 调查人员意见.
+        #[serde(skip_serializing_if = "is_default")]
+        pub opinion: Option<String>,
+    }
+}
+
+schema_struct! {
+    /// Household-level facts of a visit (domain §3.2-A, H; §4 渐退; §5.1 单人户).
+    pub struct HouseholdFacts {
+        /// 申请方式: self | agent (vocabulary `application_method`).
+        #[serde(skip_serializing_if = "is_default")]
+        pub application_method: Option<String>,
+        #[serde(skip_serializing_if = "is_default")]
+        pub agent_name: Option<String>,
+        #[serde(skip_serializing_if = "is_default")]
+        pub agent_id_number: Option<String>,
+        #[serde(skip_serializing_if = "is_default")]
+        pub agent_relation: Option<String>,
+        #[serde(skip_serializing_if = "is_default")]
+        pub agent_phone: Option<String>,
+        /// 委托书 seen (its photo is tagged `mandate`).
+        #[serde(skip_serializing_if = "is_default")]
+        pub mandate_seen: Option<bool>,
+        /// 人户分离: registered at one place, living at another.
+        #[serde(skip_serializing_if = "is_default")]
+        pub separated_residence: Option<bool>,
+        #[serde(skip_serializing_if = "is_default")]
+        pub usual_residence: Option<String>,
+        /// Account the benefit is paid to.
+        #[serde(skip_serializing_if = "is_default")]
+        pub bank_name: Option<String>,
+        #[serde(skip_serializing_if = "is_default")]
+        pub bank_account_holder: Option<String>,
+        #[serde(skip_serializing_if = "is_default")]
+        pub bank_account_no: Option<String>,
+        /// 渐退: the monthly 低保 now paid to the household, and when a member started work.
+        #[serde(skip_serializing_if = "is_default")]
+        pub current_benefit_fen: Option<i64>,
+        #[serde(skip_serializing_if = "is_default")]
+        pub employment_started_on: Option<String>,
+        /// 单人保: the member applying as a single-person household (S1 Art. 8) and on which
+        /// ground (vocabulary `single_person_condition`).
+        #[serde(skip_serializing_if = "is_default")]
+        pub single_person_member_id: Option<String>,
+        #[serde(skip_serializing_if = "is_default")]
+        pub single_person_condition: Option<String>,
+    }
+}
+
+schema_struct! {
+    /// A legal supporter (法定赡养/抚养/扶养义务人) living elsewhere (domain §3.2-C).
+    pub struct SupporterRow {
+        #[key]
+        pub id: String,
+        pub name: String,
+        /// Vocabulary `supporter_relation`.
+        pub relation: String,
+        pub id_number: Option<String>,
+        /// Size of the supporter's own household.
+        pub household_size: Option<u32>,
+        /// The supporter's household income per month, in 分.
+        pub income_fen_month: Option<i64>,
+        pub property_note: Option<String>,
+        /// Able to support; None until checked.
+        pub able: Option<bool>,
+        /// Why unable (vocabulary `supporter_unable`, S2 Art. 8).
+        pub unable_reason: Option<String>,
+        /// Support actually paid to the family per month, in 分.
+        pub support_paid_fen_month: Option<i64>,
+        pub note: Option<String>,
     }
 }
 
@@ -523,6 +707,7 @@ impl CaseDoc {
             v.interviews.iter_mut().for_each(|r| fill(&mut r.id));
             v.observations.iter_mut().for_each(|r| fill(&mut r.id));
             v.signatures.iter_mut().for_each(|r| fill(&mut r.id));
+            v.supporters.iter_mut().for_each(|r| fill(&mut r.id));
         }
         self.findings.iter_mut().for_each(|r| fill(&mut r.id));
         for n in &mut self.review_notes {

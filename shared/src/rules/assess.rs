@@ -3,14 +3,15 @@
 //! 渐退 and 支出型临时救助. It returns a `Proposal`; it never decides (S1 Art. 28).
 
 use super::config::{
-    BenefitMode, ConfigError, DisabilityRule, EmploymentCost, NetFloor, PersonType, PropertyLimits,
-    RegionConfig, RuleSet, Scheme, Stacking,
+    BenefitMode, ConfigError, DisabilityKind, DisabilityRule, EmploymentCost, NetFloor, PersonType,
+    PropertyLimits, RegionConfig, RuleSet, Scheme, Stacking,
 };
 use super::date::Date;
 use super::household::{Area, Household, Member, SchoolStage, WorkCapacity};
 use super::money::{Frac, round_to_unit, yuan};
-use super::proposal::{NOTICE, Outcome, Proposal, Section, Step, TekunOutcome};
+use super::proposal::{MemberOutcome, NOTICE, Outcome, Proposal, Section, Step};
 use crate::schema::{Expenditure, IncomeRow};
+use crate::vocab;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Assess `household` with the rule set of `config` in force on `on`.
@@ -151,6 +152,7 @@ impl<'a> Assessor<'a> {
             rigid_expense: Outcome::not_proposed("没有计入的共同生活家庭成员，无法测算。"),
             phase_out: None,
             tekun: Vec::new(),
+            single_person: None,
             temporary: None,
             steps: Vec::new(),
             warnings: Vec::new(),
@@ -197,6 +199,14 @@ impl<'a> Assessor<'a> {
             p.tekun = self.tekun(&counted, &ids);
         }
         let tekun_proposed = p.tekun.iter().any(|t| t.outcome.proposed);
+        if tekun_proposed {
+            let why = "已符合特困人员救助供养条件：特困人员不再同时认定低保或低保边缘家庭。";
+            if p.dibao.proposed || p.edge.proposed {
+                self.step(Section::Tekun, why);
+            }
+            p.dibao = Outcome::not_proposed(why);
+            p.edge = Outcome::not_proposed(why);
+        }
         p.rigid_expense = if p.dibao.proposed || p.edge.proposed || tekun_proposed {
             Outcome::not_proposed(
                 "已符合低保、低保边缘或特困条件，不再认定刚性支出困难家庭（S8第四条）。",
@@ -206,6 +216,9 @@ impl<'a> Assessor<'a> {
         };
         if self.h.case_type == "temporary" {
             p.temporary = Some(self.temporary(&ids, income_12, annual_pc, n));
+        }
+        if let Some(sp) = &self.h.single_person {
+            p.single_person = Some(self.single_person(config, sp, &counted, &p));
         }
         p.steps = std::mem::take(&mut self.steps);
         p.warnings = std::mem::take(&mut self.warnings);
@@ -327,18 +340,28 @@ impl<'a> Assessor<'a> {
                 }
                 0
             });
-            let category = match CATEGORIES.iter().find(|(k, _)| *k == row.category) {
-                Some((k, _)) => *k,
-                None => {
-                    if explain {
-                        self.warn(format!(
-                            "收入行“{}”类别“{}”无法识别，按其他收入计。",
-                            row.item, row.category
-                        ));
-                    }
-                    "other"
+            let Some(&(category, _)) = CATEGORIES.iter().find(|(k, _)| *k == row.category) else {
+                if explain {
+                    self.step(
+                        Section::Income,
+                        format!(
+                            "{}（{}）{}：类别“{}”未归类，未计入",
+                            row.item,
+                            self.name_of(row.member_id.as_deref()),
+                            yuan(gross),
+                            row.category
+                        ),
+                    );
+                    self.warn(format!(
+                        "收入行“{}”类别“{}”无法归类，未计入：请选择工资性、经营净、财产净、转移净或其他收入。",
+                        row.item, row.category
+                    ));
                 }
+                continue;
             };
+            if explain {
+                self.seasonal(row, p);
+            }
             let (cost, cost_label) = match (category, self.r.income.employment_cost) {
                 ("wage", EmploymentCost::FlatPerMonth) => (
                     self.r
@@ -564,6 +587,21 @@ impl<'a> Assessor<'a> {
         r
     }
 
+    /// A seasonal wage counted over the months worked is scaled up to the whole reference period,
+    /// which is right only if the same pay continued in the other months: say so.
+    fn seasonal(&mut self, row: &IncomeRow, p: i64) {
+        let t = i64::from(self.t());
+        let worked = row.detail.months_worked.map(i64::from);
+        if p < t && worked.is_some_and(|w| w <= p) {
+            self.warn(format!(
+                "收入行“{}”是{}个月的季节性收入，填写的期间为{p}个月，已按{p}个月折合参考期{t}个月计算（放大{}倍）；若参考期内其余月份没有这项收入，期间应填{t}个月。",
+                row.item,
+                worked.unwrap_or(p),
+                format!("{:.2}", t as f64 / p as f64)
+            ));
+        }
+    }
+
     /// Whether the household's property passes `limits`; each check is explained.
     fn property_test(&mut self, scheme: &str, limits: &PropertyLimits, n: i64) -> bool {
         let h = self.h;
@@ -607,22 +645,42 @@ impl<'a> Assessor<'a> {
                     ),
                 );
             }
-            for r in rows
-                .iter()
-                .filter(|r| r.value_fen.is_none() && r.kind != "house")
-            {
+            for r in rows.iter().filter(|r| {
+                r.value_fen.is_none()
+                    && !matches!(vocab::property_class(&r.kind), Some("house") | None)
+            }) {
                 self.warn(format!("财产“{}”未填价值，按0计，请核实。", r.description));
             }
+            for r in rows
+                .iter()
+                .filter(|r| vocab::property_class(&r.kind).is_none())
+            {
+                self.step(
+                    Section::Property,
+                    format!(
+                        "{}（类别“{}”{}）：未归类，未计入",
+                        r.description,
+                        vocab::label("property_kind", &r.kind),
+                        r.value_fen
+                            .map_or(String::new(), |v| format!("，价值{}", yuan(v)))
+                    ),
+                );
+                self.warn(format!(
+                    "财产“{}”未归类，未计入任何财产限额：请选择具体类别（余额宝、理财通等属于互联网金融资产，计入金融资产）。",
+                    r.description
+                ));
+            }
         }
-        let value = |kinds: &[&str]| -> i64 {
+        let of_class = |class: &'static str| {
             rows.iter()
-                .filter(|r| kinds.contains(&r.kind.as_str()))
-                .map(|r| r.value_fen.unwrap_or(0))
-                .sum()
+                .filter(move |r| vocab::property_class(&r.kind) == Some(class))
+        };
+        let value = |class: &'static str| -> i64 {
+            of_class(class).map(|r| r.value_fen.unwrap_or(0)).sum()
         };
         let mut checks: Vec<(bool, String)> = Vec::new();
         if let Some(k) = limits.financial_assets_standard_months_per_capita {
-            let total = value(&["deposit", "securities", "insurance", "claim"]);
+            let total = value("financial");
             let limit = i64::from(k) * s;
             checks.push((
                 total <= limit * n,
@@ -635,9 +693,11 @@ impl<'a> Assessor<'a> {
         }
         if let Some(max) = limits.max_vehicles {
             let from = limits.vehicle_counted_from_fen.unwrap_or(0);
-            let count: u32 = rows
-                .iter()
-                .filter(|r| r.kind == "vehicle" && r.value_fen.unwrap_or(0) >= from)
+            let count: u32 = of_class("vehicle")
+                .filter(|r| {
+                    r.value_fen.unwrap_or(0) >= from
+                        && r.usage.as_deref() != Some("disabled_mobility")
+                })
                 .map(|r| r.quantity.map_or(1, |q| q.round().max(1.0) as u32))
                 .sum();
             checks.push((
@@ -645,7 +705,7 @@ impl<'a> Assessor<'a> {
                 format!("计入车辆{count}辆（价值{}以上计入），限{max}辆", yuan(from)),
             ));
         }
-        let houses: Vec<_> = rows.iter().filter(|r| r.kind == "house").collect();
+        let houses: Vec<_> = of_class("house").collect();
         if let Some(max) = limits.max_houses {
             let count = houses.len() as u32;
             checks.push((count <= max, format!("住房{count}套，限{max}套")));
@@ -656,10 +716,14 @@ impl<'a> Assessor<'a> {
                     .is_some_and(|u| ["m2", "m²", "㎡", "平方米"].contains(&u.trim()))
             };
             // Whole hundredths of a square metre, so the sum does not depend on row order.
+            let area = |r: &&&crate::schema::PropertyRow| {
+                r.area_m2
+                    .or_else(|| r.quantity.filter(|_| is_m2(&r.unit)))
+                    .unwrap_or(0.0)
+            };
             let centi: i64 = houses
                 .iter()
-                .filter(|r| is_m2(&r.unit))
-                .map(|r| (r.quantity.unwrap_or(0.0) * 100.0).round() as i64)
+                .map(|r| (area(&r) * 100.0).round() as i64)
                 .sum();
             checks.push((
                 centi <= i64::from(max) * 100 * n,
@@ -670,11 +734,7 @@ impl<'a> Assessor<'a> {
             ));
         }
         if let Some(max) = limits.max_business_value_fen {
-            let top = rows
-                .iter()
-                .filter(|r| r.kind == "business")
-                .map(|r| r.value_fen.unwrap_or(0))
-                .max();
+            let top = of_class("business").map(|r| r.value_fen.unwrap_or(0)).max();
             if let Some(top) = top {
                 checks.push((
                     top <= max,
@@ -683,14 +743,14 @@ impl<'a> Assessor<'a> {
             }
         }
         if let Some(max) = limits.max_machinery_value_fen {
-            let total = value(&["machinery"]);
+            let total = value("machinery");
             checks.push((
                 total <= max,
                 format!("大型农牧机械{}，限{}", yuan(total), yuan(max)),
             ));
         }
         if let Some(max) = limits.max_livestock_value_fen_per_capita {
-            let total = value(&["livestock"]);
+            let total = value("livestock");
             checks.push((
                 total <= max * n,
                 format!(
@@ -959,7 +1019,7 @@ impl<'a> Assessor<'a> {
         }
     }
 
-    fn tekun(&mut self, counted: &[&Member], ids: &BTreeSet<&str>) -> Vec<TekunOutcome> {
+    fn tekun(&mut self, counted: &[&Member], ids: &BTreeSet<&str>) -> Vec<MemberOutcome> {
         let tally = self.income(Scheme::Tekun, ids, false);
         let shared = tally.by_member.get(&None).copied().unwrap_or(Frac::ZERO);
         let n = counted.len() as i64;
@@ -1064,13 +1124,139 @@ impl<'a> Assessor<'a> {
                 }
                 Outcome::not_proposed(format!("{}。", why.join("；")))
             };
-            out.push(TekunOutcome {
+            out.push(MemberOutcome {
                 member_id: m.id.clone(),
                 name: m.name.clone(),
                 outcome,
             });
         }
         out
+    }
+
+    /// 单人保 (S1 Art. 8; S6 §一(一)): a seriously ill or severely disabled member of a 低保边缘
+    /// household is assessed as a household of one, with their own income and property.
+    fn single_person(
+        &mut self,
+        config: &RegionConfig,
+        sp: &super::household::SinglePerson,
+        counted: &[&Member],
+        p: &Proposal,
+    ) -> MemberOutcome {
+        let Some(m) = counted.iter().find(|m| m.id == sp.member_id).copied() else {
+            return MemberOutcome {
+                member_id: sp.member_id.clone(),
+                name: self.name_of(Some(&sp.member_id)),
+                outcome: Outcome::not_proposed(
+                    "单人保所指成员不在计入的共同生活家庭成员中，请核对。",
+                ),
+            };
+        };
+        let done = |o: Outcome| MemberOutcome {
+            member_id: m.id.clone(),
+            name: m.name.clone(),
+            outcome: o,
+        };
+        let ground = vocab::label("single_person_condition", &sp.condition).to_string();
+        let condition_ok = match sp.condition.as_str() {
+            "severe_disability" => m.disability.is_some_and(|d| {
+                d.grade <= 2
+                    || (d.grade == 3
+                        && matches!(
+                            d.kind,
+                            DisabilityKind::Intellectual | DisabilityKind::Mental
+                        ))
+            }),
+            "major_illness" => m.major_illness,
+            "clergy" | "other" => true,
+            _ => false,
+        };
+        self.step(
+            Section::SinglePerson,
+            format!(
+                "{}申请单人保，情形：{}；{}",
+                m.name,
+                if ground.is_empty() {
+                    "未填写"
+                } else {
+                    &ground
+                },
+                match (condition_ok, sp.condition.as_str()) {
+                    (true, "clergy" | "other") => "按调查记录认定，须附证明材料".to_string(),
+                    (true, _) => "成员信息（残疾类别等级、健康状况）相符".to_string(),
+                    (false, _) =>
+                        "成员信息不符合该情形（核对残疾类别、等级或重病情况）".to_string(),
+                }
+            ),
+        );
+        if !condition_ok {
+            return done(Outcome::not_proposed(
+                "不符合单人保的重病、重残等情形（S1第八条）。",
+            ));
+        }
+        if p.dibao.proposed {
+            return done(Outcome::not_proposed("全户已符合低保条件，无需单人保。"));
+        }
+        if !p.edge.proposed {
+            return done(Outcome::not_proposed(
+                "单人保限于低保边缘家庭中的重病、重残等人员（S1第八条），本户不符合低保边缘条件。",
+            ));
+        }
+        let own = |id: &Option<String>| id.as_deref() == Some(m.id.as_str());
+        let single = Household {
+            case_no: self.h.case_no.clone(),
+            case_type: match self.h.area {
+                Area::Urban => "urban_dibao",
+                Area::Rural => "rural_dibao",
+            }
+            .into(),
+            source: self.h.source.clone(),
+            area: self.h.area,
+            members: vec![m.clone()],
+            income: self
+                .h
+                .income
+                .iter()
+                .filter(|r| own(&r.member_id))
+                .cloned()
+                .collect(),
+            property: self
+                .h
+                .property
+                .iter()
+                .filter(|r| own(&r.owner_member_id))
+                .cloned()
+                .collect(),
+            expenditures: self
+                .h
+                .expenditures
+                .iter()
+                .filter(|r| own(&r.member_id))
+                .cloned()
+                .collect(),
+            ..Default::default()
+        };
+        let alone = match assess(config, &single, self.on) {
+            Ok(alone) => alone,
+            Err(e) => return done(Outcome::not_proposed(format!("单人户测算失败：{e}"))),
+        };
+        for s in alone.steps.iter().filter(|s| {
+            matches!(
+                s.section,
+                Section::Income
+                    | Section::Exemption
+                    | Section::PerCapita
+                    | Section::Property
+                    | Section::Dibao
+            )
+        }) {
+            self.step(Section::SinglePerson, format!("单人户·{}", s.text));
+        }
+        self.warnings
+            .extend(alone.warnings.iter().map(|w| format!("单人户：{w}")));
+        done(Outcome {
+            summary: format!("按单人户测算（S1第八条）：{}", alone.dibao.summary),
+            ..alone.dibao
+        })
     }
 
     /// 无法定义务人 or none able to provide (S2 Art. 8 lists who counts as unable).

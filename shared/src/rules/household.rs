@@ -5,6 +5,7 @@
 use super::config::DisabilityKind;
 use super::date::Date;
 use crate::schema::{CaseDoc, Checked, DeclaredMember, Expenditure, IncomeRow, PropertyRow, Visit};
+use crate::vocab;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -110,6 +111,15 @@ pub struct Supporter {
     pub reason: Option<String>,
 }
 
+/// The member covered as a single-person household, and the ground recorded for it
+/// (vocabulary `single_person_condition`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SinglePerson {
+    pub member_id: String,
+    pub condition: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Household {
@@ -139,6 +149,9 @@ pub struct Household {
     /// When a member of a receiving household found work (starts the phase-out).
     #[serde(default)]
     pub employment_started_on: Option<Date>,
+    /// 单人保 (S1 Art. 8): one member of a 低保边缘 household applies on their own.
+    #[serde(default)]
+    pub single_person: Option<SinglePerson>,
     /// Assumptions made while reading the case document; shown with the explanation.
     #[serde(default)]
     pub notes: Vec<String>,
@@ -283,8 +296,7 @@ fn area_of(case: &CaseDoc, applicant_hukou: Option<&str>, notes: &mut Vec<String
 
 const VISIT_WITHOUT_MEMBERS: &str = "本次调查尚未核实家庭成员，暂按申报的成员计算。";
 
-const SCHEMA_GAPS: &str =
-    "案卷表单暂无法定义务人、生活自理能力评估、在保金额和就业起始日期字段：这些项目按未登记处理。";
+const DECLARATION_GAPS: &str = "申请数据不含法定义务人、生活自理能力评估、在保金额和就业起始日期：这些项目以入户调查核实的为准。";
 
 impl Household {
     /// The household as verified on `visit`: each member field takes the verified value, or the
@@ -297,12 +309,14 @@ impl Household {
             let mut h = Household::from_declared(case);
             h.notes.push(VISIT_WITHOUT_MEMBERS.to_string());
             h.source = format!("入户调查核实数据（调查记录 {}）", visit.id);
+            h.notes.retain(|n| n != DECLARATION_GAPS);
             h.income = visit.income.clone();
             h.property = visit.property.clone();
             h.expenditures = visit.expenditures.clone();
+            h.apply_visit_facts(visit, |id| id.clone());
             return h;
         }
-        let mut notes = vec![SCHEMA_GAPS.to_string()];
+        let mut notes = Vec::new();
         let mut members = Vec::new();
         let mut applicant_hukou = None;
         for vm in &visit.members {
@@ -334,6 +348,7 @@ impl Household {
             .into_member(&mut notes);
             m.counted = vm.counted.unwrap_or(true);
             m.exclusion_reason = vm.exclusion_reason.clone();
+            m.self_care_unable_items = vm.self_care.unable_items();
             members.push(m);
         }
         // Rows may name a member by the declared id: point them at the visit's member row.
@@ -370,7 +385,7 @@ impl Household {
             })
             .collect();
         let area = area_of(case, applicant_hukou, &mut notes);
-        Household {
+        let mut h = Household {
             case_no: case.header.case_no.clone(),
             case_type: case.header.case_type.clone(),
             source: format!("入户调查核实数据（调查记录 {}）", visit.id),
@@ -381,12 +396,59 @@ impl Household {
             expenditures,
             notes,
             ..Default::default()
-        }
+        };
+        h.apply_visit_facts(visit, |id| alias(&Some(id.clone())).unwrap_or_default());
+        h
+    }
+
+    /// What the visit recorded about the household as a whole: legal supporters, the current
+    /// benefit and the start of work (渐退), single-person coverage. `member` maps a member id as
+    /// the visit wrote it to the id the household uses.
+    fn apply_visit_facts(&mut self, visit: &Visit, member: impl Fn(&String) -> String) {
+        self.supporters = visit
+            .supporters
+            .iter()
+            .map(|s| Supporter {
+                name: s.name.clone(),
+                relation: vocab::label("supporter_relation", &s.relation).to_string(),
+                able_to_support: s.able,
+                reason: s
+                    .unable_reason
+                    .as_deref()
+                    .filter(|r| !r.trim().is_empty())
+                    .map(|r| vocab::label("supporter_unable", r).to_string())
+                    .or_else(|| s.note.clone().filter(|n| !n.trim().is_empty())),
+            })
+            .collect();
+        let f = &visit.household;
+        self.current_benefit_fen = f.current_benefit_fen.filter(|b| *b > 0);
+        self.employment_started_on = f
+            .employment_started_on
+            .as_deref()
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+            .and_then(|d| {
+                let parsed = d.parse().ok();
+                if parsed.is_none() {
+                    self.notes.push(format!(
+                        "就业起始日期“{d}”无法识别（应为YYYY-MM-DD），渐退按未登记处理。"
+                    ));
+                }
+                parsed
+            });
+        self.single_person = f
+            .single_person_member_id
+            .as_ref()
+            .filter(|id| !id.is_empty())
+            .map(|id| SinglePerson {
+                member_id: member(id),
+                condition: f.single_person_condition.clone().unwrap_or_default(),
+            });
     }
 
     /// The household as declared in the application: every declared member counts.
     pub fn from_declared(case: &CaseDoc) -> Household {
-        let mut notes = vec![SCHEMA_GAPS.to_string()];
+        let mut notes = vec![DECLARATION_GAPS.to_string()];
         let d = &case.declared;
         let members = d
             .members

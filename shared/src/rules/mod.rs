@@ -53,4 +53,4 @@ pub fn for_case(
 pub use config::{ConfigError, RegionConfig, RuleSet};
 pub use date::Date;
 pub use household::{Area, Household, Member};
-pub use proposal::{Outcome, Proposal, Section, Step, TekunOutcome};
+pub use proposal::{MemberOutcome, Outcome, Proposal, Section, Step};

@@ -25,6 +25,7 @@ pub enum Section {
     RigidExpense,
     Tekun,
     PhaseOut,
+    SinglePerson,
     Temporary,
 }
 
@@ -43,6 +44,7 @@ impl Section {
             Section::RigidExpense => "刚性支出困难家庭",
             Section::Tekun => "特困人员",
             Section::PhaseOut => "渐退",
+            Section::SinglePerson => "单人保（单人户）",
             Section::Temporary => "支出型临时救助",
         }
     }
@@ -73,7 +75,8 @@ impl Outcome {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TekunOutcome {
+/// The proposal for one member (特困 is per person; so is 单人保).
+pub struct MemberOutcome {
     pub member_id: String,
     pub name: String,
     #[serde(flatten)]
@@ -100,7 +103,10 @@ pub struct Proposal {
     /// Present when the household already receives 低保 and no longer qualifies on income.
     pub phase_out: Option<Outcome>,
     /// Only for a 特困 case: one per counted member.
-    pub tekun: Vec<TekunOutcome>,
+    pub tekun: Vec<MemberOutcome>,
+    /// Only when the visit records a 单人保 application: the member assessed on their own.
+    #[serde(default)]
+    pub single_person: Option<MemberOutcome>,
     /// Only for a 临时救助 case.
     pub temporary: Option<Outcome>,
     pub steps: Vec<Step>,
@@ -161,6 +167,9 @@ impl Proposal {
         }
         for t in &self.tekun {
             line(&format!("特困人员（{}）", t.name), &t.outcome, true);
+        }
+        if let Some(t) = &self.single_person {
+            line(&format!("单人保（{}）", t.name), &t.outcome, true);
         }
         if let Some(t) = &self.temporary {
             line("支出型临时救助", t, false);

@@ -161,9 +161,12 @@ proptest! {
         richer.income.push(income("m0", "wage", extra, 0, months));
         let rich = run(&richer);
         prop_assert!(rich.per_capita_monthly_income_fen >= base.per_capita_monthly_income_fen);
-        // More income never makes a household eligible for 低保, nor for 低保-or-edge.
-        prop_assert!(!rich.dibao.proposed || base.dibao.proposed);
-        prop_assert!(!(rich.dibao.proposed || rich.edge.proposed) || (base.dibao.proposed || base.edge.proposed));
+        // More income never makes a household eligible for 低保 (or 特困, which takes its place),
+        // nor for any of 低保, edge and 特困.
+        let tekun = |p: &Proposal| p.tekun.iter().any(|t| t.outcome.proposed);
+        prop_assert!(!rich.dibao.proposed || base.dibao.proposed || tekun(&base));
+        let helped = |p: &Proposal| p.dibao.proposed || p.edge.proposed || tekun(p);
+        prop_assert!(!helped(&rich) || helped(&base));
         // And a 低保 amount in 补差 mode never grows with income.
         if let (Some(a), Some(b)) = (rich.dibao.amount_fen, base.dibao.amount_fen) {
             prop_assert!(a <= b);
