@@ -30,8 +30,11 @@ pub fn set(root: &mut Value, path: &str, value: Value) -> Result<(), PathError> 
         return Err(PathError::Empty);
     };
     let mut cur = root;
-    for seg in parents {
-        cur = step(cur, seg, path, true)?;
+    for (i, seg) in parents.iter().enumerate() {
+        // A missing container is a list when the next segment is an index: `supporters.0.name`
+        // on a visit without supporters starts the list.
+        let next = parents.get(i + 1).unwrap_or(last);
+        cur = step(cur, seg, path, next)?;
     }
     match cur {
         Value::Object(map) => {
@@ -82,12 +85,17 @@ fn step<'a>(
     cur: &'a mut Value,
     seg: &str,
     path: &str,
-    create: bool,
+    next: &str,
 ) -> Result<&'a mut Value, PathError> {
     match cur {
         Value::Object(map) => {
-            if create && !map.get(seg).is_some_and(|v| v.is_object() || v.is_array()) {
-                map.insert(seg.to_string(), Value::Object(Default::default()));
+            if !map.get(seg).is_some_and(|v| v.is_object() || v.is_array()) {
+                let empty = if next.parse::<usize>().is_ok() {
+                    Value::Array(Vec::new())
+                } else {
+                    Value::Object(Default::default())
+                };
+                map.insert(seg.to_string(), empty);
             }
             Ok(map.get_mut(seg).expect("just inserted"))
         }
@@ -128,6 +136,12 @@ mod tests {
         assert_eq!(v, json!({"visits": [{"living": {"housing": "土坯房"}}]}));
         set(&mut v, "visits.0.income.0.amount_fen", json!(1200)).unwrap();
         assert_eq!(get(&v, "visits.0.income.0.amount_fen"), Some(&json!(1200)));
+        // A list the visit does not have yet is started as a list.
+        set(&mut v, "visits.0.supporters.0.name", json!("王强")).unwrap();
+        assert_eq!(
+            get(&v, "visits.0.supporters"),
+            Some(&json!([{"name": "王强"}]))
+        );
     }
 
     #[test]

@@ -13,10 +13,17 @@ use serde::{Deserialize, Serialize};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
-/// Fields added after visits were first sealed are left out of the JSON while they hold their
-/// default, so the content hash of a visit sealed before they existed does not change.
-fn is_default<T: Default + PartialEq>(v: &T) -> bool {
-    *v == T::default()
+thread_local! {
+    /// Set while [`Visit::content_hash`] serialises a visit.
+    static HASHING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Fields added after visits were first sealed are left out of the hashed form while they hold
+/// their default, so the content hash of a visit sealed before they existed does not change.
+/// Everywhere else (the JSON the tablet shows, the write policy's view) they are present, so a
+/// new field written with its default is still a field of the schema.
+fn default_when_hashing<T: Default + PartialEq>(v: &T) -> bool {
+    HASHING.with(std::cell::Cell::get) && *v == T::default()
 }
 
 macro_rules! schema_struct {
@@ -154,12 +161,12 @@ schema_struct! {
         /// Present at the visit (then must sign, domain §3.1).
         pub present: Option<bool>,
         /// 特困: the six self-care items (S2 Art. 21).
-        #[serde(skip_serializing_if = "is_default")]
+        #[serde(skip_serializing_if = "default_when_hashing")]
         pub self_care: SelfCare,
         /// 照料护理人 and 监护人 (特困; name and how to reach them).
-        #[serde(skip_serializing_if = "is_default")]
+        #[serde(skip_serializing_if = "default_when_hashing")]
         pub caregiver: Option<String>,
-        #[serde(skip_serializing_if = "is_default")]
+        #[serde(skip_serializing_if = "default_when_hashing")]
         pub guardian: Option<String>,
     }
 }
@@ -169,17 +176,17 @@ schema_struct! {
     /// `false` when they can, absent when not yet assessed. The count of `true` gives the care
     /// tier (0 具备, 1–3 部分丧失, ≥4 完全丧失).
     pub struct SelfCare {
-        #[serde(skip_serializing_if = "is_default")]
+        #[serde(skip_serializing_if = "default_when_hashing")]
         pub eating: Option<bool>,
-        #[serde(skip_serializing_if = "is_default")]
+        #[serde(skip_serializing_if = "default_when_hashing")]
         pub dressing: Option<bool>,
-        #[serde(skip_serializing_if = "is_default")]
+        #[serde(skip_serializing_if = "default_when_hashing")]
         pub bed: Option<bool>,
-        #[serde(skip_serializing_if = "is_default")]
+        #[serde(skip_serializing_if = "default_when_hashing")]
         pub toilet: Option<bool>,
-        #[serde(skip_serializing_if = "is_default")]
+        #[serde(skip_serializing_if = "default_when_hashing")]
         pub walking: Option<bool>,
-        #[serde(skip_serializing_if = "is_default")]
+        #[serde(skip_serializing_if = "default_when_hashing")]
         pub bathing: Option<bool>,
     }
 }
@@ -225,7 +232,7 @@ schema_struct! {
         pub evidence: Option<String>,
         pub note: Option<String>,
         /// What the amount is made of, by kind of income.
-        #[serde(skip_serializing_if = "is_default")]
+        #[serde(skip_serializing_if = "default_when_hashing")]
         pub detail: IncomeDetail,
     }
 }
@@ -235,29 +242,29 @@ schema_struct! {
     /// these let a reviewer check it.
     pub struct IncomeDetail {
         /// 种植: crop, area in 亩, yield in kg, price in 分 per kg.
-        #[serde(skip_serializing_if = "is_default")]
+        #[serde(skip_serializing_if = "default_when_hashing")]
         pub crop: Option<String>,
-        #[serde(skip_serializing_if = "is_default")]
+        #[serde(skip_serializing_if = "default_when_hashing")]
         pub area_mu: Option<f64>,
-        #[serde(skip_serializing_if = "is_default")]
+        #[serde(skip_serializing_if = "default_when_hashing")]
         pub yield_kg: Option<f64>,
-        #[serde(skip_serializing_if = "is_default")]
+        #[serde(skip_serializing_if = "default_when_hashing")]
         pub price_fen_per_kg: Option<i64>,
         /// 养殖: species, head count kept, head sold.
-        #[serde(skip_serializing_if = "is_default")]
+        #[serde(skip_serializing_if = "default_when_hashing")]
         pub species: Option<String>,
-        #[serde(skip_serializing_if = "is_default")]
+        #[serde(skip_serializing_if = "default_when_hashing")]
         pub head_count: Option<u32>,
-        #[serde(skip_serializing_if = "is_default")]
+        #[serde(skip_serializing_if = "default_when_hashing")]
         pub head_sold: Option<u32>,
         /// 个体经营 / 工资: the business or employer.
-        #[serde(skip_serializing_if = "is_default")]
+        #[serde(skip_serializing_if = "default_when_hashing")]
         pub business: Option<String>,
         /// 转移性 and 财产性: who pays.
-        #[serde(skip_serializing_if = "is_default")]
+        #[serde(skip_serializing_if = "default_when_hashing")]
         pub payer: Option<String>,
         /// Months actually worked (a seasonal wage): shown beside the period it covers.
-        #[serde(skip_serializing_if = "is_default")]
+        #[serde(skip_serializing_if = "default_when_hashing")]
         pub months_worked: Option<u32>,
     }
 }
@@ -277,16 +284,16 @@ schema_struct! {
         pub exempt_reason: Option<String>,
         pub note: Option<String>,
         /// Houses: floor area and where.
-        #[serde(skip_serializing_if = "is_default")]
+        #[serde(skip_serializing_if = "default_when_hashing")]
         pub area_m2: Option<f64>,
-        #[serde(skip_serializing_if = "is_default")]
+        #[serde(skip_serializing_if = "default_when_hashing")]
         pub location: Option<String>,
         /// Vehicles and ships: type (vocabulary `vehicle_type`), plate, use (`vehicle_use`).
-        #[serde(skip_serializing_if = "is_default")]
+        #[serde(skip_serializing_if = "default_when_hashing")]
         pub vehicle_type: Option<String>,
-        #[serde(skip_serializing_if = "is_default")]
+        #[serde(skip_serializing_if = "default_when_hashing")]
         pub plate: Option<String>,
-        #[serde(skip_serializing_if = "is_default")]
+        #[serde(skip_serializing_if = "default_when_hashing")]
         pub usage: Option<String>,
     }
 }
@@ -433,17 +440,17 @@ schema_struct! {
         pub refusal: Option<CooperationRefusal>,
         /// When the team was actually at the door (unix ms), as the investigators record it;
         /// `started_at` is only when the form was opened.
-        #[serde(skip_serializing_if = "is_default")]
+        #[serde(skip_serializing_if = "default_when_hashing")]
         pub visited_at: Option<i64>,
         /// The household's circumstances as verified: how it applied, residence, payment account,
         /// current benefit and employment (渐退), single-person coverage.
-        #[serde(skip_serializing_if = "is_default")]
+        #[serde(skip_serializing_if = "default_when_hashing")]
         pub household: HouseholdFacts,
         /// 法定赡养/抚养/扶养义务人 living elsewhere.
-        #[serde(skip_serializing_if = "is_default")]
+        #[serde(skip_serializing_if = "default_when_hashing")]
         pub supporters: Vec<SupporterRow>,
         /// 调查人员意见.
-        #[serde(skip_serializing_if = "is_default")]
+        #[serde(skip_serializing_if = "default_when_hashing")]
         pub opinion: Option<String>,
     }
 }
@@ -452,41 +459,41 @@ schema_struct! {
     /// Household-level facts of a visit (domain §3.2-A, H; §4 渐退; §5.1 单人户).
     pub struct HouseholdFacts {
         /// 申请方式: self | agent (vocabulary `application_method`).
-        #[serde(skip_serializing_if = "is_default")]
+        #[serde(skip_serializing_if = "default_when_hashing")]
         pub application_method: Option<String>,
-        #[serde(skip_serializing_if = "is_default")]
+        #[serde(skip_serializing_if = "default_when_hashing")]
         pub agent_name: Option<String>,
-        #[serde(skip_serializing_if = "is_default")]
+        #[serde(skip_serializing_if = "default_when_hashing")]
         pub agent_id_number: Option<String>,
-        #[serde(skip_serializing_if = "is_default")]
+        #[serde(skip_serializing_if = "default_when_hashing")]
         pub agent_relation: Option<String>,
-        #[serde(skip_serializing_if = "is_default")]
+        #[serde(skip_serializing_if = "default_when_hashing")]
         pub agent_phone: Option<String>,
         /// 委托书 seen (its photo is tagged `mandate`).
-        #[serde(skip_serializing_if = "is_default")]
+        #[serde(skip_serializing_if = "default_when_hashing")]
         pub mandate_seen: Option<bool>,
         /// 人户分离: registered at one place, living at another.
-        #[serde(skip_serializing_if = "is_default")]
+        #[serde(skip_serializing_if = "default_when_hashing")]
         pub separated_residence: Option<bool>,
-        #[serde(skip_serializing_if = "is_default")]
+        #[serde(skip_serializing_if = "default_when_hashing")]
         pub usual_residence: Option<String>,
         /// Account the benefit is paid to.
-        #[serde(skip_serializing_if = "is_default")]
+        #[serde(skip_serializing_if = "default_when_hashing")]
         pub bank_name: Option<String>,
-        #[serde(skip_serializing_if = "is_default")]
+        #[serde(skip_serializing_if = "default_when_hashing")]
         pub bank_account_holder: Option<String>,
-        #[serde(skip_serializing_if = "is_default")]
+        #[serde(skip_serializing_if = "default_when_hashing")]
         pub bank_account_no: Option<String>,
         /// 渐退: the monthly 低保 now paid to the household, and when a member started work.
-        #[serde(skip_serializing_if = "is_default")]
+        #[serde(skip_serializing_if = "default_when_hashing")]
         pub current_benefit_fen: Option<i64>,
-        #[serde(skip_serializing_if = "is_default")]
+        #[serde(skip_serializing_if = "default_when_hashing")]
         pub employment_started_on: Option<String>,
         /// 单人保: the member applying as a single-person household (S1 Art. 8) and on which
         /// ground (vocabulary `single_person_condition`).
-        #[serde(skip_serializing_if = "is_default")]
+        #[serde(skip_serializing_if = "default_when_hashing")]
         pub single_person_member_id: Option<String>,
-        #[serde(skip_serializing_if = "is_default")]
+        #[serde(skip_serializing_if = "default_when_hashing")]
         pub single_person_condition: Option<String>,
     }
 }
@@ -579,13 +586,27 @@ impl Visit {
     /// signatures left out. serde serialises struct fields in declaration order, so it is canonical.
     pub fn content_hash(&self) -> String {
         use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(self.hashed_form()))
+    }
+
+    /// The bytes [`Visit::content_hash`] hashes.
+    fn hashed_form(&self) -> Vec<u8> {
         let mut v = self.clone();
         v.signatures.clear();
         v.finalized = false;
         v.finalized_at = None;
         v.content_hash = None;
+        struct Hashing;
+        impl Drop for Hashing {
+            fn drop(&mut self) {
+                HASHING.with(|h| h.set(false));
+            }
+        }
+        HASHING.with(|h| h.set(true));
+        let guard = Hashing;
         let json = serde_json::to_vec(&v).expect("visit serialises to JSON");
-        hex::encode(sha2::Sha256::digest(json))
+        drop(guard);
+        json
     }
 }
 
@@ -731,5 +752,45 @@ impl CaseDoc {
         out.sort();
         out.dedup();
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_added_later_leave_the_hash_of_older_visits_alone() {
+        let mut v = Visit::new("home", vec!["王五".into(), "赵六".into()], 1);
+        v.members.push(VerifiedMember {
+            id: "m".into(),
+            ..Default::default()
+        });
+        v.income.push(IncomeRow::default());
+        v.property.push(PropertyRow::default());
+        let hashed = String::from_utf8(v.hashed_form()).unwrap();
+        let shown = serde_json::to_string(&v).unwrap();
+        for key in [
+            "visited_at",
+            "household",
+            "supporters",
+            "opinion",
+            "self_care",
+            "caregiver",
+            "detail",
+            "area_m2",
+            "plate",
+        ] {
+            let key = format!("\"{key}\":");
+            assert!(!hashed.contains(&key), "{key} is hashed while empty");
+            assert!(shown.contains(&key), "{key} is missing from the JSON form");
+        }
+        // Once recorded, they are part of what the signatures bind.
+        let before = v.content_hash();
+        v.household.bank_account_no = Some("6228480019800101999".into());
+        assert_ne!(v.content_hash(), before);
+        v.household.bank_account_no = None;
+        v.members[0].self_care.bathing = Some(true);
+        assert_ne!(v.content_hash(), before);
     }
 }

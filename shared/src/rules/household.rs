@@ -314,6 +314,7 @@ impl Household {
             h.property = visit.property.clone();
             h.expenditures = visit.expenditures.clone();
             h.apply_visit_facts(visit, |id| id.clone());
+            h.note_unverified(case, visit);
             return h;
         }
         let mut notes = Vec::new();
@@ -398,7 +399,44 @@ impl Household {
             ..Default::default()
         };
         h.apply_visit_facts(visit, |id| alias(&Some(id.clone())).unwrap_or_default());
+        h.note_unverified(case, visit);
         h
+    }
+
+    /// Declared rows the visit has no row for (same category and item, or kind and description)
+    /// are not counted in the verified proposal; say so instead of dropping them silently.
+    fn note_unverified(&mut self, case: &CaseDoc, visit: &Visit) {
+        for r in &case.declared.income {
+            let verified = visit
+                .income
+                .iter()
+                .any(|v| v.category == r.category && v.item.trim() == r.item.trim());
+            if !verified {
+                self.notes.push(format!(
+                    "申报的收入“{}”（{}，{}个月）未核实，未计入：入户调查中没有这一项。",
+                    if r.item.trim().is_empty() {
+                        &r.category
+                    } else {
+                        &r.item
+                    },
+                    super::money::yuan(r.amount_fen.unwrap_or(0)),
+                    r.period_months.unwrap_or(0)
+                ));
+            }
+        }
+        for r in &case.declared.property {
+            let verified = visit
+                .property
+                .iter()
+                .any(|v| v.kind == r.kind && v.description.trim() == r.description.trim());
+            if !verified {
+                self.notes.push(format!(
+                    "申报的财产“{}”（{}）未核实，未计入：入户调查中没有这一项。",
+                    r.description,
+                    vocab::label("property_kind", &r.kind)
+                ));
+            }
+        }
     }
 
     /// What the visit recorded about the household as a whole: legal supporters, the current
@@ -609,5 +647,41 @@ mod tests {
         assert_eq!(p.per_capita_monthly_income_fen, Some(100_000));
         assert!(!p.dibao.proposed && !p.edge.proposed);
         assert_eq!(p.source, "申请人申报数据");
+    }
+
+    #[test]
+    fn declared_rows_the_visit_did_not_verify_are_listed() {
+        let mut case = CaseDoc::default();
+        case.declared.income = vec![
+            IncomeRow {
+                category: "business".into(),
+                item: "养羊".into(),
+                amount_fen: Some(1_200_000),
+                period_months: Some(12),
+                ..Default::default()
+            },
+            IncomeRow {
+                category: "wage".into(),
+                item: "工资".into(),
+                ..Default::default()
+            },
+        ];
+        let visit = Visit {
+            id: "v1".into(),
+            income: vec![IncomeRow {
+                category: "wage".into(),
+                item: "工资".into(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let h = Household::from_visit(&case, &visit);
+        let unverified: Vec<_> = h
+            .notes
+            .iter()
+            .filter(|n| n.contains("未核实，未计入"))
+            .collect();
+        assert_eq!(unverified.len(), 1, "{:?}", h.notes);
+        assert!(unverified[0].contains("养羊") && unverified[0].contains("12000.00元"));
     }
 }

@@ -75,7 +75,11 @@ pub fn mask_id_number(id: &str) -> String {
     )
 }
 
-/// Mask every ID number in a case detail (header, declared members, verified members).
+/// Numbers of the visit's household facts masked like ID numbers.
+const SENSITIVE_HOUSEHOLD_KEYS: [&str; 2] = ["agent_id_number", "bank_account_no"];
+
+/// Mask every ID number in a case detail (header, declared members, verified members, the agent,
+/// legal supporters) and the payment account number.
 pub fn mask_case_json(v: &mut serde_json::Value) {
     fn mask(v: &mut serde_json::Value) {
         if let Some(s) = v.as_str().filter(|s| !s.is_empty()) {
@@ -96,13 +100,25 @@ pub fn mask_case_json(v: &mut serde_json::Value) {
             mask(&mut m["id_number"]["declared"]);
             mask(&mut m["id_number"]["verified"]);
         }
+        for visit in visits.iter_mut() {
+            // The agent's ID number and the payment account (issue 12), supporters' ID numbers.
+            for key in SENSITIVE_HOUSEHOLD_KEYS {
+                mask(&mut visit["household"][key]);
+            }
+            if let Some(supporters) = visit["supporters"].as_array_mut() {
+                supporters
+                    .iter_mut()
+                    .for_each(|s| mask(&mut s["id_number"]));
+            }
+        }
     }
-    // Conflicting values may be ID numbers too.
+    // Conflicting values may be ID numbers or account numbers too.
     if let Some(conflicts) = v["conflicts"].as_array_mut() {
-        for c in conflicts
-            .iter_mut()
-            .filter(|c| c["path"].as_str().is_some_and(|p| p.contains("id_number")))
-        {
+        for c in conflicts.iter_mut().filter(|c| {
+            c["path"].as_str().is_some_and(|p| {
+                p.contains("id_number") || SENSITIVE_HOUSEHOLD_KEYS.iter().any(|k| p.contains(k))
+            })
+        }) {
             if let Some(values) = c["values"].as_array_mut() {
                 values.iter_mut().for_each(|x| mask(&mut x["value"]));
             }
@@ -127,9 +143,12 @@ mod tests {
             "document": {
                 "header": {"applicant_id_number": "150621198001011234"},
                 "declared": {"members": [{"id_number": "150621198001011234"}]},
-                "visits": [{"members": [{"id_number": {"declared": "150621198001011234", "verified": "150621198001011235"}}]}]
+                "visits": [{"members": [{"id_number": {"declared": "150621198001011234", "verified": "150621198001011235"}}],
+                            "household": {"agent_id_number": "150621198001011237", "bank_account_no": "6228480019800101999"},
+                            "supporters": [{"id_number": "150621198001011238"}]}]
             },
-            "conflicts": [{"path": "visits.0.members.0.id_number.verified", "values": [{"value": "150621198001011236"}]}]
+            "conflicts": [{"path": "visits.0.members.0.id_number.verified", "values": [{"value": "150621198001011236"}]},
+                          {"path": "visits.0.household.bank_account_no", "values": [{"value": "6228480019800101998"}]}]
         });
         mask_case_json(&mut v);
         let text = v.to_string();

@@ -3,6 +3,7 @@
 mod config_errors;
 mod examples;
 mod properties;
+mod visit_examples;
 
 use super::config::{RegionConfig, RuleSet};
 use super::date::Date;
