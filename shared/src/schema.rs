@@ -86,6 +86,24 @@ schema_struct! {
         pub income: Vec<IncomeRow>,
         pub property: Vec<PropertyRow>,
         pub expenditures: Vec<Expenditure>,
+        /// The applicant's own words on income, property and expenses.
+        pub statement: Option<String>,
+        /// What the applicant (or the window) supplied: ID card, 户口本, certificates… The bytes
+        /// are blobs, which the team's tablets fetch with the case to verify against.
+        pub documents: Vec<DeclaredDocument>,
+    }
+}
+
+schema_struct! {
+    /// A document supplied with the application.
+    pub struct DeclaredDocument {
+        #[key]
+        pub hash: String,
+        /// Vocabulary `material_kind`.
+        pub kind: String,
+        pub name: String,
+        pub bytes: u64,
+        pub added_at: Option<i64>,
     }
 }
 
@@ -735,6 +753,15 @@ impl CaseDoc {
             fill(&mut n.id);
             n.responses.iter_mut().for_each(|r| fill(&mut r.id));
         }
+    }
+
+    /// The blobs of the application's documents.
+    pub fn document_hashes(&self) -> Vec<String> {
+        self.declared
+            .documents
+            .iter()
+            .map(|d| d.hash.clone())
+            .collect()
     }
 
     /// Every photo hash referenced by any visit.

@@ -86,6 +86,35 @@ pub fn round(
 
 type Refused = (&'static str, String);
 
+/// Whether `device` may fetch blob `hash` of `case`: the case is assigned to its user now, and
+/// its document references the blob (a document of the application, or a visit's photo or
+/// signature). Anything else is answered as absent.
+pub fn may_fetch_blob(
+    store: &dyn Store,
+    device: &Device,
+    case: CaseId,
+    hash: &str,
+) -> Result<bool> {
+    let mut allowed = false;
+    store.transact(&mut |txn| {
+        allowed = false;
+        if !txn
+            .assignment(device.user_id, case)?
+            .is_some_and(|a| a.active)
+        {
+            return Ok(());
+        }
+        let Some(bytes) = txn.load_doc(case)? else {
+            return Ok(());
+        };
+        let doc = CaseDocument::load(&bytes, device.actor)?.read()?;
+        allowed = doc.document_hashes().iter().any(|h| h == hash)
+            || doc.photo_hashes().iter().any(|h| h == hash);
+        Ok(())
+    })?;
+    Ok(allowed)
+}
+
 /// What a device may write in a case, from the server's assignment record: a team member's
 /// work, or — for an investigator since removed — only work dated before the removal. `None`:
 /// the case was never assigned to the device's user.

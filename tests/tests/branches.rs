@@ -242,6 +242,18 @@ async fn an_urgent_temporary_aid_gets_its_opinion_once_the_situation_is_recorded
 
 /// A phone application, accepted and under investigation.
 async fn phone_case(w: &mut World) -> (Console, String) {
+    let application = json!({"programme": "dibao", "township": TOWNSHIP, "village": "王爱召嘎查",
+                             "applicant": {"name": "苏和", "id_number": "150621196203150020"}, "members": []});
+    phone_case_with(w, application, &[]).await
+}
+
+/// A phone application of `application` with `documents` (kind, name, bytes) uploaded before
+/// it is submitted, accepted and under investigation.
+async fn phone_case_with(
+    w: &mut World,
+    application: Value,
+    documents: &[(&str, &str, Vec<u8>)],
+) -> (Console, String) {
     let mut app = Console::new(&w.server);
     app.post("/api/applicant/code", json!({ "phone": PHONE }))
         .await;
@@ -253,15 +265,19 @@ async fn phone_case(w: &mut World) -> (Console, String) {
         )
         .await;
     assert_eq!(s, 200);
-    let (s, c) = app
-        .post(
-            "/api/applicant/cases",
-            json!({"programme": "dibao", "township": TOWNSHIP, "village": "王爱召嘎查",
-                   "applicant": {"name": "苏和", "id_number": "150621196203150020"}, "members": []}),
-        )
-        .await;
+    let (s, c) = app.post("/api/applicant/cases", application).await;
     assert_eq!(s, 200, "{c}");
     let id = c["case_id"].as_str().unwrap().to_string();
+    for (kind, name, bytes) in documents {
+        let (s, v) = app
+            .raw_body(
+                "POST",
+                &format!("/api/applicant/cases/{id}/materials?kind={kind}&name={name}"),
+                bytes.clone(),
+            )
+            .await;
+        assert_eq!(s, 200, "{}", String::from_utf8_lossy(&v));
+    }
     for document in ["promise", "consent"] {
         let (s, v) = app
             .post(
@@ -549,4 +565,106 @@ async fn a_publicity_runs_to_the_end_of_its_last_day() {
     assert_eq!(listed(&p), 0, "withdrawn the day after: {p}");
     let wf = w.lead.act(case, json!({"action": "report"})).await;
     assert_eq!(wf["state"], "reported");
+}
+
+/// The application reaches the visit (issue 12 point 2): the declared rows, in the vocabulary
+/// the tablet uses, and the applicant's documents, which the team's tablets fetch with the case
+/// to verify against offline. A device of anybody else gets nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_application_and_its_documents_reach_the_team_s_tablets() {
+    let mut w = world().await;
+    let id_card = test_jpeg(320, 200, 21);
+    let application = json!({
+        "programme": "dibao", "township": TOWNSHIP, "village": "王爱召嘎查",
+        "applicant": {"name": "苏和", "id_number": "150621196203150020"},
+        "members": [{"name": "苏和", "relation": "本人", "ethnicity": "蒙古族", "hukou_type": "农村牧区"}],
+        "income": [{"category": "business", "item": "养殖", "amount_fen": 1_200_000, "period_months": 12}],
+        "property": [{"kind": "internet_finance", "description": "余额宝", "value_fen": 500_000}],
+        "expenditures": [{"kind": "medical", "amount_fen": 300_000, "period_months": 12}],
+        "income_note": "养了30只羊，去年卖了10只"
+    });
+    // A row outside the vocabulary is refused with what to do; nothing is saved.
+    let mut bad = application.clone();
+    bad["income"][0]["category"] = json!("lottery");
+    let mut phone = Console::new(&w.server);
+    phone
+        .post("/api/applicant/code", json!({ "phone": PHONE }))
+        .await;
+    let code = w.server.codes.last(PHONE).unwrap();
+    phone
+        .post(
+            "/api/applicant/login",
+            json!({ "phone": PHONE, "code": code }),
+        )
+        .await;
+    let (s, v) = phone.post("/api/applicant/cases", bad).await;
+    assert_eq!(s, 400, "{v}");
+    assert!(v.to_string().contains("收入类别"), "{v}");
+
+    let (_app, case) = phone_case_with(
+        &mut w,
+        application,
+        &[("id_card", "身份证.jpg", id_card.clone())],
+    )
+    .await;
+    let case: CaseId = case.parse().unwrap();
+
+    let mut t = SimTablet::enrolled(&w.server, &w.server.url(), "王五").await;
+    let report = t.sync().await.unwrap();
+    assert_eq!(report.documents_fetched, 1, "{report:?}");
+    let shown = t.show(case);
+    let declared = &shown["declared"];
+    assert_eq!(declared["income"][0]["item"], json!("养殖"));
+    assert_eq!(declared["income"][0]["evidence"], json!("self_declared"));
+    assert_eq!(declared["property"][0]["kind"], json!("internet_finance"));
+    assert_eq!(declared["expenditures"][0]["kind"], json!("medical"));
+    assert_eq!(declared["members"][0]["ethnicity"], json!("蒙古族"));
+    assert!(declared["statement"].as_str().unwrap().contains("30只羊"));
+    let doc = &declared["documents"][0];
+    assert_eq!(doc["kind"], json!("id_card"));
+    let hash = doc["hash"].as_str().unwrap().to_string();
+    assert_eq!(
+        t.tablet.read_photo(&hash).unwrap(),
+        id_card,
+        "kept whole, readable offline"
+    );
+    assert_eq!(t.sync().await.unwrap().documents_fetched, 0, "fetched once");
+
+    // Anybody else's device asks for the document, of this case or named under its own: 404.
+    w.server.add_investigator("钱七");
+    let other_case = w.server.add_case("BR-DOC", &["钱七", "赵六"]);
+    let mut other = SimTablet::enrolled(&w.server, &w.server.url(), "钱七").await;
+    other.sync().await.unwrap();
+    let id = other.tablet.identity().unwrap();
+    let mut client = jiuzhu_tablet_core::net::Client::new(
+        &id.server,
+        Some(&id.fingerprint),
+        Some(id.token.clone()),
+    )
+    .unwrap();
+    for c in [case, other_case] {
+        let (status, _) = client
+            .request(
+                "GET".parse().unwrap(),
+                &format!("/api/v1/cases/{c}/blobs/{hash}"),
+                Vec::new(),
+                false,
+            )
+            .await
+            .unwrap();
+        assert_eq!(status, 404, "{c}");
+    }
+    // Without a device credential at all: refused.
+    let mut anonymous =
+        jiuzhu_tablet_core::net::Client::new(&id.server, Some(&id.fingerprint), None).unwrap();
+    let (status, _) = anonymous
+        .request(
+            "GET".parse().unwrap(),
+            &format!("/api/v1/cases/{case}/blobs/{hash}"),
+            Vec::new(),
+            false,
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, 401);
 }

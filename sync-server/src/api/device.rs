@@ -14,7 +14,7 @@ use crate::store::{EnrollError, NewDevice};
 use crate::sync_engine;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use jiuzhu_shared::protocol::{
     self, BLOB_CHUNK, BlobStatus, EnrollRequest, EnrollResponse, PROTOCOL_VERSION, SyncRequest,
@@ -120,6 +120,41 @@ pub async fn blob_status(
         offset,
         complete,
     }))
+}
+
+/// A blob of a case the device's user is assigned to (the application's documents the team
+/// verifies against, the other investigator's photos). 404 for anything else, without saying
+/// whether the blob exists.
+pub async fn case_blob(
+    State(st): State<AppState>,
+    DeviceAuth(device): DeviceAuth,
+    Path((case, hash)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let case: jiuzhu_shared::CaseId = case
+        .parse()
+        .map_err(|e: jiuzhu_shared::IdError| bad_request(e.to_string()))?;
+    let h = parse_hash(&hash)?;
+    blocking(move || {
+        let absent = || {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "no such blob for this device",
+            )
+        };
+        let allowed = sync_engine::may_fetch_blob(st.store.as_ref(), &device, case, &hash)
+            .map_err(ApiError::device_storage)?;
+        if !allowed || !st.blobs.exists(&h) {
+            return Err(absent());
+        }
+        let bytes = std::fs::read(st.blobs.path(&h)).map_err(|_| absent())?;
+        Ok((
+            [(axum::http::header::CONTENT_TYPE, "application/octet-stream")],
+            bytes,
+        )
+            .into_response())
+    })
+    .await
 }
 
 #[derive(serde::Deserialize)]

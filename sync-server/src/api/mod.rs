@@ -40,6 +40,7 @@ pub fn router(state: AppState) -> Router {
             "/blobs/{hash}",
             get(device::blob_status).put(device::blob_put),
         )
+        .route("/cases/{case}/blobs/{hash}", get(device::case_blob))
         // The tablets read errors as the wire protocol's CBOR `ErrorBody`.
         .layer(axum::middleware::map_response(error::as_cbor));
     let console = Router::new()

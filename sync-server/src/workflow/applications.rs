@@ -12,34 +12,27 @@ use crate::store::{DocTxn, Item, Store};
 use crate::sync_engine::write_server_change;
 use jiuzhu_shared::policy::Grant;
 use jiuzhu_shared::rules::date::Date;
-use jiuzhu_shared::schema::{CaseDoc, DeclaredMember, SCHEMA_VERSION};
+use jiuzhu_shared::schema::{CaseDoc, DeclaredDocument, DeclaredMember, SCHEMA_VERSION};
+use jiuzhu_shared::vocab;
 use jiuzhu_shared::workflow::{Action, CaseKind, Programme, State};
 use jiuzhu_shared::{BlobHash, CaseId};
 use serde::{Deserialize, Serialize};
 
 pub const MAX_MATERIAL_BYTES: usize = 8 << 20;
 
-/// Material kinds and their Chinese names.
-pub const MATERIAL_KINDS: &[(&str, &str)] = &[
-    ("id_card", "身份证"),
-    ("hukou", "户口本"),
-    ("income", "收入证明"),
-    ("medical", "病历/诊断"),
-    ("disability", "残疾证"),
-    ("other", "其他材料"),
-    ("decider_visit", "审核确认入户照片"),
-];
-
-/// Kinds only the township uploads.
+/// Kinds only the township uploads (the others are the applicant's documents, which go to the
+/// team's tablets with the case).
 const TOWNSHIP_KINDS: &[&str] = &["decider_visit"];
 
-pub fn material_zh(kind: &str) -> &'static str {
-    MATERIAL_KINDS
-        .iter()
-        .find(|(k, _)| *k == kind)
-        .map(|(_, z)| *z)
-        .unwrap_or("其他材料")
+/// The Chinese name of a material kind (vocabulary `material_kind`).
+pub fn material_zh(kind: &str) -> &str {
+    vocab::label("material_kind", kind)
 }
+
+/// Most rows of each kind an application may declare.
+const MAX_ROWS: usize = 30;
+/// Longest free text in a declared row.
+const MAX_ROW_TEXT: usize = 100;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Material {
@@ -122,6 +115,7 @@ pub fn validate(app: &Application) -> Result<Application> {
             )));
         }
     }
+    rows(&mut app)?;
     if !app.members.iter().any(|m| m.name == app.applicant.name) {
         app.members.insert(
             0,
@@ -134,6 +128,72 @@ pub fn validate(app: &Application) -> Result<Application> {
         );
     }
     Ok(app)
+}
+
+/// Check the declared income, property and expense rows: kinds from the vocabulary, amounts not
+/// negative, periods of 1 to 12 months, short texts, a bounded number of rows.
+fn rows(app: &mut Application) -> Result<()> {
+    let invalid = |what: &str, i: usize, why: &str| {
+        Err(WorkflowError::Invalid(format!("第{}条{what}{why}", i + 1)))
+    };
+    let too_long = |t: &str| t.chars().count() > MAX_ROW_TEXT;
+    let bad_amount = |a: Option<i64>| a.is_some_and(|a| a < 0);
+    let bad_period = |p: Option<u32>| p.is_some_and(|p| !(1..=12).contains(&p));
+    if app
+        .income
+        .len()
+        .max(app.property.len())
+        .max(app.expenditures.len())
+        > MAX_ROWS
+    {
+        return Err(WorkflowError::Invalid(format!(
+            "收入、财产、支出每类最多填写{MAX_ROWS}条，请合并同类项"
+        )));
+    }
+    for (i, r) in app.income.iter_mut().enumerate() {
+        r.item = r.item.trim().to_string();
+        if vocab::term("income_category", &r.category).is_none() {
+            return invalid("收入", i, "请选择收入类别");
+        }
+        if r.amount_fen.is_none() || bad_amount(r.amount_fen) || bad_amount(r.cost_fen) {
+            return invalid("收入", i, "的金额应为不小于0的数");
+        }
+        if bad_period(r.period_months) {
+            return invalid("收入", i, "的月数应为1到12");
+        }
+        if too_long(&r.item) || r.note.as_deref().is_some_and(too_long) {
+            return invalid("收入", i, &format!("的文字请不超过{MAX_ROW_TEXT}个字"));
+        }
+        r.evidence = Some("self_declared".into());
+    }
+    for (i, r) in app.property.iter_mut().enumerate() {
+        r.description = r.description.trim().to_string();
+        if vocab::term("property_kind", &r.kind).is_none() {
+            return invalid("财产", i, "请选择财产类别");
+        }
+        if bad_amount(r.value_fen) || r.quantity.is_some_and(|q| !(0.0..1e9).contains(&q)) {
+            return invalid("财产", i, "的价值或数量不正确");
+        }
+        if too_long(&r.description) || r.note.as_deref().is_some_and(too_long) {
+            return invalid("财产", i, &format!("的文字请不超过{MAX_ROW_TEXT}个字"));
+        }
+    }
+    for (i, r) in app.expenditures.iter_mut().enumerate() {
+        if vocab::term("expenditure_kind", &r.kind).is_none() {
+            return invalid("支出", i, "请选择支出类别");
+        }
+        if r.amount_fen.is_none() || bad_amount(r.amount_fen) {
+            return invalid("支出", i, "的金额应为不小于0的数");
+        }
+        if bad_period(r.period_months) {
+            return invalid("支出", i, "的月数应为1到12");
+        }
+        if r.note.as_deref().is_some_and(too_long) {
+            return invalid("支出", i, &format!("的文字请不超过{MAX_ROW_TEXT}个字"));
+        }
+        r.evidence = Some("self_declared".into());
+    }
+    Ok(())
 }
 
 /// A new draft for the phone number.
@@ -237,11 +297,11 @@ pub fn add_material(
         return Err(WorkflowError::Invalid("只能上传JPEG或PNG格式的照片".into()));
     }
     let township = matches!(by, Uploader::Township(_));
-    if !MATERIAL_KINDS.iter().any(|(k, _)| *k == kind) || TOWNSHIP_KINDS.contains(&kind) != township
-    {
+    if vocab::term("material_kind", kind).is_none() || TOWNSHIP_KINDS.contains(&kind) != township {
         return Err(WorkflowError::Invalid("材料类别不正确".into()));
     }
     let hash = BlobHash::of(bytes);
+    let actor = store.server_actor()?;
     blobs
         .append(&hash, 0, bytes.len() as u64, bytes)
         .map_err(|e| WorkflowError::Invalid(format!("照片保存失败：{e}")))?;
@@ -296,6 +356,9 @@ pub fn add_material(
         if flow.state == State::NeedsSupplement {
             flow.facts.supplement_provided = true;
             put_flow(txn, &flow, now)?;
+        }
+        if !TOWNSHIP_KINDS.contains(&kind) {
+            refresh_documents(txn, case, actor, now)?;
         }
         Ok((flow.clone(), m.clone()))
     })
@@ -424,6 +487,15 @@ fn declared_members(app: &Application) -> Vec<DeclaredMember> {
             disability_type: m.disability_type.clone(),
             disability_grade: m.disability_grade.clone(),
             employment: m.employment.clone(),
+            ethnicity: m.ethnicity.clone(),
+            hukou_type: m.hukou_type.clone(),
+            marital_status: m.marital_status.clone(),
+            education: m.education.clone(),
+            school_stage: m.school_stage.clone(),
+            disease: m.disease.clone(),
+            disability_cert_no: m.disability_cert_no.clone(),
+            work_capacity: m.work_capacity.clone(),
+            employer: m.employer.clone(),
             ..DeclaredMember::default()
         })
         .collect()
@@ -435,7 +507,26 @@ fn write_document(txn: &mut dyn DocTxn, flow: &Flow, who: &Who, now: i64) -> Res
     let app = flow.application.clone().unwrap_or_default();
     let exists = txn.load_doc(case)?.is_some();
     let members = declared_members(&app);
+    let documents = documents(txn, case)?;
     let today = Date::in_china(now).to_string();
+    let declare = |c: &mut CaseDoc| {
+        c.declared.members = members.clone();
+        c.declared.income = app.income.clone();
+        c.declared.property = app.property.clone();
+        c.declared.expenditures = app.expenditures.clone();
+        let statement: Vec<String> = [
+            ("收入", &app.income_note),
+            ("财产", &app.property_note),
+            ("支出", &app.expense_note),
+        ]
+        .iter()
+        .filter(|(_, t)| !t.trim().is_empty())
+        .map(|(w, t)| format!("{w}：{}", t.trim()))
+        .collect();
+        c.declared.statement = (!statement.is_empty()).then(|| statement.join("\n"));
+        c.declared.documents = documents.clone();
+        c.fill_missing_ids();
+    };
     write_server_change(txn, case, (who.actor, &Grant::server()), now, &mut |doc| {
         if exists {
             doc.update("application corrected (补正)", now, |c| {
@@ -443,7 +534,7 @@ fn write_document(txn: &mut dyn DocTxn, flow: &Flow, who: &Who, now: i64) -> Res
                 c.header.applicant_id_number = app.applicant.id_number.clone();
                 c.header.village = app.village.clone();
                 c.header.address = app.address.clone();
-                c.declared.members = members.clone();
+                declare(c);
                 Ok(())
             })
         } else {
@@ -461,10 +552,47 @@ fn write_document(txn: &mut dyn DocTxn, flow: &Flow, who: &Who, now: i64) -> Res
             c.header.address = app.address.clone();
             c.header.status = State::Submitted.code().into();
             c.declared.application_date = Some(today.clone());
-            c.declared.members = members.clone();
-            c.fill_missing_ids();
+            declare(&mut c);
             doc.write(&c, "application submitted", now)
         }
+    })?;
+    Ok(())
+}
+
+/// The applicant's documents as the case document lists them (the township's own photos stay
+/// with the workflow).
+fn documents(txn: &mut dyn DocTxn, case: CaseId) -> Result<Vec<DeclaredDocument>> {
+    Ok(txn
+        .items(MATERIAL, Some(&case.to_string()))?
+        .into_iter()
+        .filter_map(|i| serde_json::from_value::<Material>(i.body).ok())
+        .filter(|m| !TOWNSHIP_KINDS.contains(&m.kind.as_str()))
+        .map(|m| DeclaredDocument {
+            hash: m.hash,
+            kind: m.kind,
+            name: m.name,
+            bytes: m.bytes as u64,
+            added_at: Some(m.uploaded_at * 1000),
+        })
+        .collect())
+}
+
+/// A document added after the case document exists reaches it (and the team's tablets) at once.
+fn refresh_documents(
+    txn: &mut dyn DocTxn,
+    case: CaseId,
+    actor: jiuzhu_shared::ActorKey,
+    now: i64,
+) -> Result<()> {
+    if txn.load_doc(case)?.is_none() {
+        return Ok(());
+    }
+    let documents = documents(txn, case)?;
+    write_server_change(txn, case, (actor, &Grant::server()), now, &mut |doc| {
+        doc.update("application document added", now, |c| {
+            c.declared.documents = documents.clone();
+            Ok(())
+        })
     })?;
     Ok(())
 }

@@ -3,7 +3,7 @@
 //! records (item kind `transition`).
 
 use jiuzhu_shared::rules::date::Date;
-use jiuzhu_shared::schema::CaseDoc;
+use jiuzhu_shared::schema::{CaseDoc, Expenditure, IncomeRow, PropertyRow};
 use jiuzhu_shared::workflow::{
     Action, CaseFacts, CaseKind, ExtensionReason, Options, Programme, Role, State, VisitFacts,
     calendar::add_days,
@@ -35,6 +35,10 @@ pub struct Application {
     pub address: String,
     pub applicant: Person,
     pub members: Vec<Member>,
+    /// Declared rows, in the vocabulary the tablet and the rules use.
+    pub income: Vec<IncomeRow>,
+    pub property: Vec<PropertyRow>,
+    pub expenditures: Vec<Expenditure>,
     pub income_note: String,
     pub property_note: String,
     pub expense_note: String,
@@ -59,6 +63,15 @@ pub struct Member {
     pub disability_type: String,
     pub disability_grade: String,
     pub employment: String,
+    pub ethnicity: String,
+    pub hukou_type: String,
+    pub marital_status: String,
+    pub education: String,
+    pub school_stage: String,
+    pub disease: String,
+    pub disability_cert_no: String,
+    pub work_capacity: String,
+    pub employer: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
