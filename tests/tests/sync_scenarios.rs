@@ -51,12 +51,17 @@ async fn offline_visit_with_photos_reaches_the_server_identical() {
             .unwrap();
         hashes.push(p.hash);
     }
-    assert!(t.tablet.cases(None).unwrap()[0].unsynced);
+    let listed = &t.tablet.cases(None).unwrap()[0];
+    assert!(listed.unsynced);
+    // 待上传 4 项: the case's changes and three photos.
+    assert_eq!((listed.photos_pending, listed.pending_items), (3, 4));
 
     let report = t.sync().await.unwrap();
     assert_eq!(report.blobs_sent, 3);
     assert!(report.refused.is_empty(), "{:?}", report.refused);
-    assert!(!t.tablet.cases(None).unwrap()[0].unsynced);
+    let listed = &t.tablet.cases(None).unwrap()[0];
+    assert!(!listed.unsynced);
+    assert_eq!(listed.pending_items, 0);
 
     let export = server.export(case);
     assert_eq!(

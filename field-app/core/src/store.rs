@@ -67,6 +67,10 @@ pub struct CaseListItem {
     pub conflicts: i64,
     /// Local changes the server has not confirmed yet.
     pub unsynced: bool,
+    /// Photos and signatures of this case not yet uploaded.
+    pub photos_pending: i64,
+    /// What "待上传 N 项" counts: the case's unconfirmed changes (one item) and each photo.
+    pub pending_items: i64,
     pub withdrawn: bool,
     /// A local version of this case was refused by the server and set aside.
     pub set_aside: bool,
@@ -198,7 +202,8 @@ impl Store {
         let mut stmt = self.conn.prepare(
             "SELECT i.case_id, i.case_no, i.applicant, i.village, i.deadline, i.status, i.visits, i.finalized,
                     i.open_notes, i.conflicts, d.heads, s.state, d.withdrawn,
-                    EXISTS (SELECT 1 FROM set_aside a WHERE a.case_id = i.case_id)
+                    EXISTS (SELECT 1 FROM set_aside a WHERE a.case_id = i.case_id),
+                    (SELECT COUNT(*) FROM blobs b WHERE b.case_id = i.case_id AND b.uploaded = 0)
              FROM case_index i JOIN docs d ON d.case_id = i.case_id
              LEFT JOIN sync_states s ON s.case_id = i.case_id AND s.peer = ?1
              WHERE ?2 IS NULL OR i.applicant LIKE '%' || ?2 || '%' OR i.case_no LIKE '%' || ?2 || '%'
@@ -208,6 +213,8 @@ impl Store {
             .query_map(params![SERVER_PEER, query], |r| {
                 let heads: String = r.get(10)?;
                 let state: Option<Vec<u8>> = r.get(11)?;
+                let unsynced = !synced(&heads, state.as_deref());
+                let photos_pending: i64 = r.get(14)?;
                 Ok(CaseListItem {
                     case_id: r.get::<_, String>(0)?.parse().unwrap_or_default(),
                     case_no: r.get(1)?,
@@ -219,7 +226,9 @@ impl Store {
                     finalized: r.get(7)?,
                     open_notes: r.get(8)?,
                     conflicts: r.get(9)?,
-                    unsynced: !synced(&heads, state.as_deref()),
+                    unsynced,
+                    photos_pending,
+                    pending_items: i64::from(unsynced) + photos_pending,
                     withdrawn: r.get(12)?,
                     set_aside: r.get(13)?,
                 })
