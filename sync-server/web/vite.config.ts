@@ -22,6 +22,8 @@ export default defineConfig({
     },
   },
   server: {
+    // The controlled vocabulary is imported from shared/vocab, outside this directory.
+    fs: { allow: [fileURLToPath(new URL('../..', import.meta.url))] },
     proxy: {
       '/api': { target: process.env.JIUZHU_SERVER || 'https://127.0.0.1:8443', secure: false, changeOrigin: true },
     },

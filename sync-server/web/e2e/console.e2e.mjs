@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { housePicture } from './png.mjs'
 import {
-  HERE, REPO, KEEP, log, counts, Stop, step, assert, run, privateBinaries, startServer, launchChromium, shot as libShot,
+  HERE, REPO, KEEP, log, counts, Stop, step, assert, run, privateBinaries, startServer, launchChromium, shot as libShot, a11y, a11yCounts,
 } from './lib.mjs'
 
 const TOWNSHIP = '树林召镇'
@@ -84,7 +84,11 @@ const CASE3 = {
   declared: { members: [{ name: '高娃', relation: '本人' }] },
 }
 
-const shot = (page, name, opts = {}) => libShot(page, `console-${name}`, opts)
+// Every screen photographed is first checked for accessibility (axe-core: no serious or critical violation).
+const shot = async (page, name, opts = {}) => {
+  await a11y(page, name)
+  await libShot(page, `console-${name}`, opts)
+}
 
 async function imagesLoaded(page, selector, timeout = 15_000) {
   await page.waitForFunction(
@@ -222,6 +226,18 @@ async function main() {
     A('living.food', '一日三餐，以面食为主'); A('living.clothing', '衣着普通')
     A('living.housing_type', 'self_built'); A('living.housing_area_m2', 65)
     A('living.housing', '土坯房')
+    // Issue 12: the visit's own record, the household's circumstances, a supporter, self-care.
+    A('visited_at', Date.parse('2026-11-20T09:30:00+08:00')); A('opinion', '家庭困难属实，建议纳入。')
+    A('household.application_method', 'agent'); A('household.agent_name', '巴图'); A('household.agent_relation', '子')
+    A('household.mandate_seen', 'true'); A('household.separated_residence', 'false')
+    A('supporters.0.name', '巴图'); A('supporters.0.relation', '子女'); A('supporters.0.household_size', 4)
+    A('supporters.0.income_fen_month', 450_000); A('supporters.0.able', 'true'); A('supporters.0.support_paid_fen_month', 30_000)
+    for (const k of ['eating', 'dressing', 'bed', 'toilet', 'walking']) A(`members.1.self_care.${k}`, 'false')
+    A('members.1.self_care.bathing', 'true'); A('members.1.caregiver', '巴特尔（丈夫）')
+    A('income.0.detail.species', '绵羊'); A('income.0.detail.head_count', 95); A('income.0.detail.head_sold', 40)
+    A('property.0.kind', 'livestock'); A('property.0.description', '绵羊'); A('property.0.value_fen', 4_500_000)
+    A('property.1.kind', 'vehicle'); A('property.1.description', '农用三轮车'); A('property.1.vehicle_type', 'tricycle')
+    A('property.1.plate', '蒙K·12345'); A('property.1.usage', 'production')
     tablet(homeA, 'note', '--case', ID, '--text', '家中有透析病人，医疗支出大，羊群规模比申报时多。')
     tablet(homeA, 'photo', '--case', ID, '--file', photoFile, '--caption', '住房正面', '--tag', 'exterior')
     set(homeB, 'visits.0.living.housing', '砖瓦房')
@@ -290,8 +306,20 @@ async function main() {
     assert(diffs.some((d) => d.startsWith('health:') && d.includes('重病')), `health diff: ${diffs}`)
     const income = await page.textContent('[data-test=rows-income]')
     assert(income.includes('15,000.00') && income.includes('与申报不同'), `income diff: ${income}`)
-    const evidence = await page.getAttribute('[data-test=evidence]', 'data-complete')
-    assert(evidence === 'true', `evidence complete: ${evidence}`)
+    // The evidence line counts what is there: both photos arrived, nobody has signed yet (the two
+    // investigators and the member present must), no online application.
+    const ev = await page.$eval('[data-test=evidence]', (e) => [e.dataset.complete, e.dataset.photos, e.dataset.signatures, e.textContent])
+    assert(ev[0] === 'false' && ev[1] === '2/2' && ev[2] === '0/3', `evidence: ${ev}`)
+    assert(ev[3].includes('照片 2/2') && ev[3].includes('签名 0/3') && /未签名：.*王建国/.test(ev[3]) && /未签名：.*李明/.test(ev[3])
+      && /未签名：.*巴特尔/.test(ev[3]) && !ev[3].includes('齐全'), `evidence line: ${ev[3]}`)
+    // The visit's new fields with their labels and the vocabulary's words.
+    const facts = await page.textContent('[data-test=visit-facts]')
+    for (const w of ['调查人员意见', '委托申请', '巴图', '子女', '有赡养（抚养、扶养）能力', '自主吃饭', '部分丧失生活自理能力'])
+      assert(facts.includes(w), `visit facts show ${w}: ${facts.slice(0, 600)}`)
+    const rowsText = await page.textContent('[data-test=rows-income]')
+    assert(rowsText.includes('经营净收入') && rowsText.includes('存栏（头/只）：95'), `income in words and detail: ${rowsText}`)
+    const propText = await page.textContent('[data-test=rows-property]')
+    assert(propText.includes('牲畜') && propText.includes('号牌：蒙K·12345'), `property in words and detail: ${propText}`)
     await shot(page, 'case-detail', { fullPage: true })
     await shot(page, 'case-detail-top')
   })
@@ -350,6 +378,7 @@ async function main() {
     const text = await page.textContent('[data-test=history-table]')
     assert(text.includes('处理冲突') && text.includes(CASEWORKER.name), `console resolution in history: ${text.slice(0, 400)}`)
     assert(text.includes('王建国') && text.includes('李明'), 'both devices in history')
+    assert(!/visits\.\d|[0-9a-f]{10}/.test(text) && text.includes('第 1 次调查 · 家庭情况 · 申请方式'), `fields named, no paths or hashes: ${text.slice(0, 400)}`)
     await shot(page, 'history')
   })
 
@@ -398,7 +427,9 @@ async function main() {
     const notes = '[data-test=review-notes]'
     await page.waitForSelector(`${notes} [data-test=note-draft]`)
     const draft = await page.textContent(`${notes} [data-test=note-drafts]`)
-    assert(draft.includes('吃穿住用') && draft.includes('visits.0.living.housing'), `draft: ${draft}`)
+    // The note names the field in words; the path stays an attribute, never shown.
+    assert(draft.includes('第 1 次调查 · 吃穿住用 · 住') && !draft.includes('visits.0'), `draft: ${draft}`)
+    assert(await page.$(`${notes} [data-test=note-draft][data-path="visits.0.living.housing"]`), 'draft pinned to the housing field')
     // A general note (no field chosen) added in the tab's editor.
     await page.fill(`${notes} textarea[data-test=note-text]`, GENERAL_NOTE)
     await page.click(`${notes} [data-test=note-add]`)
@@ -517,8 +548,8 @@ async function main() {
     await page.click('.el-dialog__footer button')
     await page.waitForSelector('[data-test=devices-table] .el-table__row:has-text("平板-03")')
     await page.click('[data-test=devices-table] .el-table__row:has-text("平板-02") [data-test=revoke]')
-    await page.click('.el-message-box__btns button:has-text("吊销")')
-    await page.waitForSelector('[data-test=devices-table] .el-table__row:has-text("平板-02"):has-text("已吊销")')
+    await page.click('.el-message-box__btns button:has-text("停用")')
+    await page.waitForSelector('[data-test=devices-table] .el-table__row:has-text("平板-02"):has-text("已停用")')
     await shot(page, 'devices')
     let refused = false
     try {
@@ -575,5 +606,5 @@ try {
   if (!KEEP) rmSync(work, { recursive: true, force: true })
   else log(`kept ${work}`)
 }
-log(`${counts.passed} passed, ${counts.failed} failed`)
+log(`${counts.passed} passed, ${counts.failed} failed; ${a11yCounts.screens} screens checked for accessibility`)
 process.exit(counts.failed ? 1 : 0)

@@ -152,3 +152,39 @@ export async function until(what, f, { timeout = 20_000, every = 100 } = {}) {
     await new Promise((r) => setTimeout(r, every))
   }
 }
+
+/** axe-core's script, injected into the pages the tests visit. */
+const AXE = join(HERE, '..', 'node_modules', 'axe-core', 'axe.min.js')
+
+/**
+ * Accessibility check of what `page` shows now (axe-core, WCAG 2.x A and AA rules): any violation
+ * of impact "serious" or "critical" — contrast below 4.5:1, a control without a name, … — fails
+ * the step, naming the rule and the first offending elements. `name` says which screen it was.
+ */
+export async function a11y(page, name, { include } = {}) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.addScriptTag({ path: AXE })
+  // Transitions finished (a fading toast or dialog is measured at its final colours).
+  await page.waitForTimeout(350)
+  const result = await page.evaluate(async (sel) => {
+    const context = sel ? { include: [sel] } : document
+    const r = await window.axe.run(context, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+      resultTypes: ['violations'],
+    })
+    return r.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => ({
+        id: v.id,
+        impact: v.impact,
+        help: v.help,
+        nodes: v.nodes.length,
+        first: v.nodes.slice(0, 4).map((n) => `${n.target.join(' ')} — ${(n.failureSummary || '').split('\n').slice(1, 2).join(' ').trim()}`),
+      }))
+  }, include ?? null)
+  a11yCounts.screens++
+  if (result.length) {
+    const text = result.map((v) => `${v.impact} ${v.id} (${v.nodes}×): ${v.help}\n      ${v.first.join('\n      ')}`).join('\n    ')
+    throw new Error(`accessibility (${name}): ${result.length} serious or critical rule(s) violated:\n    ${text}`)
+  }
+}
+export const a11yCounts = { screens: 0 }

@@ -39,7 +39,32 @@ export type VerifiedMember = {
   counted?: boolean | null
   exclusion_reason?: string | null
   present?: boolean | null
+  /** 特困: the six self-care items, each true when the member can NOT do it alone. */
+  self_care?: SelfCare
+  /** 照料护理人 and 监护人 (name and how to reach them). */
+  caregiver?: string | null
+  guardian?: string | null
 } & Partial<Record<MemberField, Checked>>
+
+export const SELF_CARE_ITEMS = ['eating', 'dressing', 'bed', 'toilet', 'walking', 'bathing'] as const
+export type SelfCareItem = (typeof SELF_CARE_ITEMS)[number]
+export type SelfCare = Partial<Record<SelfCareItem, boolean | null>>
+
+/** The particulars behind an income row (the amount stays what the rules count). */
+export interface IncomeDetail {
+  crop?: string | null
+  area_mu?: number | null
+  yield_kg?: number | null
+  price_fen_per_kg?: number | null
+  species?: string | null
+  head_count?: number | null
+  head_sold?: number | null
+  business?: string | null
+  payer?: string | null
+  months_worked?: number | null
+}
+export const INCOME_DETAIL_FIELDS = ['crop', 'area_mu', 'yield_kg', 'price_fen_per_kg', 'species', 'head_count', 'head_sold',
+  'business', 'payer', 'months_worked'] as const
 
 export interface IncomeRow {
   id?: string
@@ -53,6 +78,7 @@ export interface IncomeRow {
   exempt_code?: string | null
   evidence?: string | null
   note?: string | null
+  detail?: IncomeDetail
 }
 
 export interface PropertyRow {
@@ -65,6 +91,13 @@ export interface PropertyRow {
   owner_member_id?: string | null
   exempt_reason?: string | null
   note?: string | null
+  /** Houses: floor area and where. */
+  area_m2?: number | null
+  location?: string | null
+  /** Vehicles and ships: type (vocabulary `vehicle_type`), plate, use (`vehicle_use`). */
+  vehicle_type?: string | null
+  plate?: string | null
+  usage?: string | null
 }
 
 export interface Expenditure {
@@ -149,6 +182,46 @@ export interface Visit {
   supersedes?: string | null
   /** A member refused, without good reason, to cooperate (S1 Art. 29); the team sealed the visit alone. */
   refusal?: CooperationRefusal | null
+  /** When the team was at the door (unix ms); `started_at` is when the form was opened. */
+  visited_at?: number | null
+  household?: HouseholdFacts
+  /** 法定赡养/抚养/扶养义务人 living elsewhere. */
+  supporters?: SupporterRow[]
+  /** 调查人员意见. */
+  opinion?: string | null
+}
+
+/** Household-level facts of a visit: application, residence, payment account, 渐退, 单人保. */
+export interface HouseholdFacts {
+  application_method?: string | null
+  agent_name?: string | null
+  agent_id_number?: string | null
+  agent_relation?: string | null
+  agent_phone?: string | null
+  mandate_seen?: boolean | null
+  separated_residence?: boolean | null
+  usual_residence?: string | null
+  bank_name?: string | null
+  bank_account_holder?: string | null
+  bank_account_no?: string | null
+  current_benefit_fen?: number | null
+  employment_started_on?: string | null
+  single_person_member_id?: string | null
+  single_person_condition?: string | null
+}
+
+export interface SupporterRow {
+  id?: string
+  name?: string
+  relation?: string
+  id_number?: string | null
+  household_size?: number | null
+  income_fen_month?: number | null
+  property_note?: string | null
+  able?: boolean | null
+  unable_reason?: string | null
+  support_paid_fen_month?: number | null
+  note?: string | null
 }
 
 export interface CooperationRefusal { member: string; what: string; at?: number | null }
@@ -282,7 +355,7 @@ export interface NoteDraft { path: string | null; text: string }
 /** `Section`, in the order the explanation presents them. */
 export const PROPOSAL_SECTIONS = [
   'members', 'income', 'exemption', 'imputed', 'deduction', 'per_capita', 'property',
-  'dibao', 'edge', 'rigid_expense', 'tekun', 'phase_out', 'temporary',
+  'dibao', 'edge', 'rigid_expense', 'tekun', 'phase_out', 'single_person', 'temporary',
 ] as const
 export type ProposalSection = (typeof PROPOSAL_SECTIONS)[number]
 
@@ -291,8 +364,10 @@ export interface ProposalStep { section: ProposalSection | string; text: string 
 /** One scheme's proposal. `amount_fen` is monthly, except for 临时救助 (one payment). */
 export interface Outcome { proposed: boolean; amount_fen: number | null; summary: string }
 
-/** `TekunOutcome`: the outcome is flattened beside the member. */
-export interface TekunOutcome extends Outcome { member_id: string; name: string }
+/** `MemberOutcome` (特困 per person, 单人保): the outcome is flattened beside the member. */
+export interface MemberOutcome extends Outcome { member_id: string; name: string }
+/** The former name of `MemberOutcome`. */
+export type TekunOutcome = MemberOutcome
 
 export interface Proposal {
   notice: string
@@ -309,7 +384,9 @@ export interface Proposal {
   edge: Outcome
   rigid_expense: Outcome
   phase_out: Outcome | null
-  tekun: TekunOutcome[]
+  tekun: MemberOutcome[]
+  /** Only when the visit records a 单人保 application: the member assessed on their own. */
+  single_person?: MemberOutcome | null
   temporary: Outcome | null
   steps: ProposalStep[]
   warnings: string[]

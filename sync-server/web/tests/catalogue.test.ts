@@ -10,6 +10,8 @@ import {
   AUDIT_ACTIONS, CHECK_OUTCOMES, MATERIAL_KINDS, MEMBER_FIELDS, OBJECTION_CHANNELS, PROPOSAL_SECTIONS, ROSTER_KINDS, WORKFLOW_ACTIONS,
 } from '../src/types'
 import { ACTION_SPECS, CHECK_ITEMS, CHECKLIST_KEYS } from '../src/lib/workflow'
+import { HOUSEHOLD_FIELDS, SUPPORTER_FIELDS } from '../src/lib/paths'
+import { INCOME_DETAIL_FIELDS } from '../src/types'
 
 const SRC = join(__dirname, '..', 'src')
 function files(dir: string): string[] {
@@ -72,11 +74,15 @@ describe('message catalogue', () => {
   it('names every workflow state, member field and enumerated value the schema has', () => {
     for (const s of STATES) expect(lookup(`states.${s}`), s).toBeDefined()
     for (const f of MEMBER_FIELDS) expect(lookup(`fields.${f}`), f).toBeDefined()
-    for (const tag of ['exterior', 'interior', 'appliance', 'document', 'other']) expect(lookup(`photo.tags.${tag}`)).toBeDefined()
     for (const k of ['urban_dibao', 'rural_dibao', 'tekun', 'temporary', 'edge', 'rigid_expense']) expect(lookup(`caseTypes.${k}`)).toBeDefined()
-    for (const k of ['wage', 'business', 'property', 'transfer', 'other']) expect(lookup(`income.categories.${k}`)).toBeDefined()
-    for (const k of ['deposit', 'securities', 'insurance', 'vehicle', 'house', 'livestock', 'land', 'grassland', 'forest', 'machinery', 'business', 'claim', 'other'])
-      expect(lookup(`property.kinds.${k}`)).toBeDefined()
+    // Income categories, property kinds, photo tags … come from the shared vocabulary, not from here.
+    for (const g of ['income', 'property', 'expenditure', 'living', 'photo']) {
+      const group = (zhCN as any)[g]
+      for (const copy of ['categories', 'kinds', 'housingTypes', 'tags', 'evidenceKinds']) expect(group[copy], `${g}.${copy}`).toBeUndefined()
+    }
+    for (const f of HOUSEHOLD_FIELDS) expect(lookup(`household.${f}`), f).toBeDefined()
+    for (const f of SUPPORTER_FIELDS) expect(lookup(`supporter.${f}`), f).toBeDefined()
+    for (const f of INCOME_DETAIL_FIELDS) expect(lookup(`incomeDetail.${f}`), f).toBeDefined()
     // Header codes are the engine's states only: the console's old sub-states are gone.
     expect(lookup('states.returned')).toBeUndefined()
     expect(lookup('states.investigation_accepted')).toBeUndefined()

@@ -125,6 +125,19 @@ describe('compareRows', () => {
     expect(by.temporary.verified).toBeNull()
     expect(by.temporary.differs).toBe(true)
   })
+  it('adds 单人保 when either side assesses one member on their own', () => {
+    const verified = proposal({
+      single_person: { member_id: 'm3', name: '乌云', proposed: true, amount_fen: 64000, summary: '重度残疾，单独纳入' },
+    })
+    const rows = compareRows(proposal(), verified)
+    const by = Object.fromEntries(rows.map((r) => [r.key, r]))
+    expect(by.single_person.label).toBe('单人保（乌云）')
+    expect(by.single_person.declared).toBeNull()
+    expect(by.single_person.verified?.text).toBe('建议符合，每月 640.00 元')
+    expect(compareRows(proposal(), proposal()).some((r) => r.key === 'single_person')).toBe(false)
+    expect(groupSteps([{ section: 'temporary', text: 'b' }, { section: 'single_person', text: 'a' }]).map((g) => g.section))
+      .toEqual(['single_person', 'temporary'])
+  })
   it('without a visit there is only the declared side', () => {
     const rows = compareRows(proposal({ per_capita_monthly_income_fen: null }), null)
     expect(rows.every((r) => r.verified === undefined && !r.differs)).toBe(true)

@@ -147,9 +147,11 @@ describe('steps that keep the state (issue 11)', () => {
   it('offers the latest visit\'s fields to pin a note to, labelled like the 批注 buttons', () => {
     const doc = { visits: [{}, { members: [{ name: { verified: '巴特尔' } }], income: [{}], living: {} }] }
     const groups = notePathOptions(doc, MEMBER_FIELDS)
-    expect(groups.map((g) => g.label)).toEqual(['家庭成员 · 巴特尔', '收入 · #1', '吃穿住用', '辅助指标'])
+    expect(groups.map((g) => g.label)).toEqual(['家庭成员 · 巴特尔', '入户情况', '家庭情况', '收入 · #1', '吃穿住用', '辅助指标'])
     expect(groups[0].options[0]).toEqual({ value: 'visits.1.members.0.name.verified', label: '第 2 次调查 · 家庭成员 · 巴特尔 · 姓名' })
-    expect(groups[2].options.find((o) => o.value === 'visits.1.living.housing')?.label).toBe('第 2 次调查 · 吃穿住用 · 住')
+    expect(groups[1].options.map((o) => o.label)).toEqual(['第 2 次调查 · 入户时间', '第 2 次调查 · 调查人员意见'])
+    expect(groups[2].options.find((o) => o.value === 'visits.1.household.agent_name')?.label).toBe('第 2 次调查 · 家庭情况 · 委托代理人')
+    expect(groups[4].options.find((o) => o.value === 'visits.1.living.housing')?.label).toBe('第 2 次调查 · 吃穿住用 · 住')
     expect(notePathOptions({}, MEMBER_FIELDS)).toEqual([])
   })
 })

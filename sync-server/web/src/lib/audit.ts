@@ -1,6 +1,6 @@
 // The case's audit trail (GET /cases/{id}/audit) for people.
 import { t, label, list, lookup } from '../i18n'
-import { describePath } from './paths'
+import { describePath, describeValue } from './paths'
 import { fmtValue } from './format'
 import { WORKFLOW_ACTIONS, type AuditEvent, type CaseDoc } from '../types'
 
@@ -31,7 +31,7 @@ export function describeDetail(d: unknown, doc?: CaseDoc): string {
   if (Array.isArray(o.notes))
     for (const n of o.notes as { path?: string | null; text?: string }[])
       parts.push(t('app.labelled', { label: describePath(n.path, doc), value: n.text ?? '' }))
-  if (typeof o.path === 'string') parts.push(`${describePath(o.path, doc)} = ${fmtValue(o.value)}`)
+  if (typeof o.path === 'string') parts.push(`${describePath(o.path, doc)} = ${describeValue(o.path, o.value)}`)
   if (typeof o.comment === 'string' && o.comment) parts.push(o.comment)
   if (typeof o.changes === 'number') parts.push(t('audit.details.changes', { n: o.changes }))
   if (typeof o.rows === 'number') parts.push(t('audit.details.rows', { n: o.rows }))

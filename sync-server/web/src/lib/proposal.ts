@@ -96,6 +96,10 @@ export function compareRows(declared: Proposal, verified: Proposal | null): Comp
   for (const p of sides) for (const m of p.tekun ?? []) if (!tekun.has(m.member_id)) tekun.set(m.member_id, m.name)
   for (const [id, name] of tekun)
     add(`tekun.${id}`, t('proposal.schemes.tekunOf', { name }), (p) => outcomeCell(p.tekun?.find((m) => m.member_id === id), true))
+  // 单人保: the member applying as a single-person household, when either side records one.
+  const single = sides.map((p) => p.single_person).find((m) => !!m)
+  if (single)
+    add('single_person', t('proposal.schemes.singlePersonOf', { name: single.name }), (p) => outcomeCell(p.single_person, true))
   add('temporary', t('proposal.schemes.temporary'), (p) => outcomeCell(p.temporary, false))
   return rows
 }

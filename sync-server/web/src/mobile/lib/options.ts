@@ -1,38 +1,48 @@
-// Choices the application form offers. The API stores these as Chinese words (本人, 女, 慢性病 …):
-// `value` always comes from the reference catalogue, `text` from the page's language.
+// Choices the application form offers, from the shared vocabulary (shared/vocab/vocab.json): the
+// API stores the vocabulary's code, which for member attributes is the printed word itself
+// (本人, 女, 慢性病 …), so a declaration reads the same on the tablet, the console and the rules.
 import { apiValue, tr } from '../i18n'
+import { terms, type VocabGroup } from '../../lib/vocab'
 
-export const OPTION_GROUPS = {
-  relation: ['spouse', 'child', 'parent', 'grandchild', 'grandparent', 'sibling', 'child_in_law', 'other'],
-  sex: ['male', 'female'],
-  health: ['healthy', 'chronic', 'serious', 'bedridden'],
-  disability: ['none', 'visual', 'hearing', 'speech', 'physical', 'intellectual', 'mental', 'multiple'],
-  grade: ['1', '2', '3', '4'],
-  employment: ['farming', 'herding', 'wage', 'business', 'student', 'preschool', 'unemployed', 'retired', 'unable', 'other'],
-} as const
-export type OptionGroup = keyof typeof OPTION_GROUPS
+/** The form's groups and the vocabulary group each offers. */
+const VOCAB: Record<string, VocabGroup> = {
+  relation: 'relation',
+  sex: 'sex',
+  health: 'health',
+  disability: 'disability_type',
+  grade: 'disability_grade',
+  employment: 'employment',
+}
+export const OPTION_GROUPS = Object.keys(VOCAB) as readonly OptionGroup[]
+export type OptionGroup = 'relation' | 'sex' | 'health' | 'disability' | 'grade' | 'employment'
 
 export interface Option {
   value: string
   text: string
 }
 
-/** The options of a group. `disability.none` is stored as '' (no disability). */
+/** The applicant (本人) is the first member, never a choice for another. */
+const self = () => apiValue('values.relation.self')
+
+/** The options of a group. `disability` starts with "no disability", stored as ''. */
 export function options(group: OptionGroup): Option[] {
-  return OPTION_GROUPS[group].map((code) => ({
-    value: group === 'disability' && code === 'none' ? '' : apiValue(`values.${group}.${code}`),
-    text: tr(`values.${group}.${code}`),
-  }))
+  const out = terms(VOCAB[group])
+    .filter((x) => !(group === 'relation' && x.code === self()))
+    .map((x) => ({ value: x.code, text: x.zh }))
+  if (group === 'disability') out.unshift({ value: '', text: tr('values.disability.none') })
+  return out
 }
 
-/** The stored value of one code, e.g. optionValue('relation', 'self') = 本人. */
-export function optionValue(group: OptionGroup | 'relationSelf', code: string): string {
-  if (group === 'relationSelf') return apiValue('values.relation.self')
-  return apiValue(`values.${group}.${code}`)
+/** The stored value for the applicant's relation, or for the sex an ID number gives (`male`, `female`). */
+export function optionValue(group: 'relationSelf' | 'sex', code: string): string {
+  if (group === 'relationSelf') return self()
+  // The vocabulary lists the sexes as on the ID card: male first, then female.
+  const [male, female] = terms('sex')
+  return (code === 'female' ? female : male).code
 }
 
 /** A stored value shown in the page's language (unknown values as they are). */
 export function optionText(group: OptionGroup, value: string): string {
-  if (value === apiValue('values.relation.self') && group === 'relation') return tr('values.relation.self')
+  if (group === 'relation' && value === self()) return tr('values.relation.self')
   return options(group).find((o) => o.value === value)?.text ?? value
 }
