@@ -444,7 +444,7 @@ impl<'a> Assessor<'a> {
         let Some(code) = code else {
             if row.exempt == Some(true) && explain {
                 self.warn(format!(
-                    "收入行“{}”标记为豁免但未填豁免代码，已计入。",
+                    "收入行“{}”标记为不计入但未填不计入项目代码，已计入。",
                     row.item
                 ));
             }
@@ -460,19 +460,24 @@ impl<'a> Assessor<'a> {
             .iter()
             .find(|e| e.schemes.contains(&scheme) && e.in_force(self.on))
         {
-            return Some(format!("属于豁免收入“{}”，不计入（{}）", e.name, e.source));
+            return Some(format!(
+                "属于不计入的收入“{}”，不计入（{}）",
+                e.name, e.source
+            ));
         }
         if explain {
             let why = match items.iter().find(|e| e.schemes.contains(&scheme)) {
                 Some(e) => format!(
-                    "豁免项目“{}”在{}不在有效期内（{}至{}），已计入",
+                    "不计入项目“{}”在{}不在有效期内（{}至{}），已计入",
                     e.name,
                     self.on,
                     e.valid_from.map_or("—".into(), |d| d.to_string()),
                     e.valid_until.map_or("—".into(), |d| d.to_string())
                 ),
-                None if items.is_empty() => format!("豁免代码“{code}”不在本地区豁免目录中，已计入"),
-                None => format!("豁免代码“{code}”只适用于特困人员收入认定，低保收入已计入"),
+                None if items.is_empty() => {
+                    format!("不计入项目代码“{code}”不在本地区目录中，已计入")
+                }
+                None => format!("不计入项目代码“{code}”只适用于特困人员收入认定，低保收入已计入"),
             };
             self.step(
                 Section::Exemption,
@@ -594,10 +599,10 @@ impl<'a> Assessor<'a> {
         let worked = row.detail.months_worked.map(i64::from);
         if p < t && worked.is_some_and(|w| w <= p) {
             self.warn(format!(
-                "收入行“{}”是{}个月的季节性收入，填写的期间为{p}个月，已按{p}个月折合参考期{t}个月计算（放大{}倍）；若参考期内其余月份没有这项收入，期间应填{t}个月。",
+                "收入行“{}”是{}个月的季节性收入，填写的期间为{p}个月，已按{p}个月折合参考期{t}个月计算（放大{:.2}倍）；若参考期内其余月份没有这项收入，期间应填{t}个月。",
                 row.item,
                 worked.unwrap_or(p),
-                format!("{:.2}", t as f64 / p as f64)
+                t as f64 / p as f64
             ));
         }
     }
@@ -639,7 +644,7 @@ impl<'a> Assessor<'a> {
                 self.step(
                     Section::Property,
                     format!(
-                        "{}：按必需财产豁免（{}，S1第十四条）",
+                        "{}：维持生产生活必需的财产，不计入（{}，S1第十四条）",
                         r.description,
                         r.exempt_reason.as_deref().unwrap_or("")
                     ),
@@ -723,7 +728,7 @@ impl<'a> Assessor<'a> {
             };
             let centi: i64 = houses
                 .iter()
-                .map(|r| (area(&r) * 100.0).round() as i64)
+                .map(|r| (area(r) * 100.0).round() as i64)
                 .sum();
             checks.push((
                 centi <= i64::from(max) * 100 * n,
@@ -1067,7 +1072,7 @@ impl<'a> Assessor<'a> {
             self.step(
                 Section::Tekun,
                 format!(
-                    "{}：无劳动能力{}；本人月收入{}（特困另豁免基础养老金、医疗保险、高龄津贴等，含全户收入均摊）{}低保标准{}",
+                    "{}：无劳动能力{}；本人月收入{}（特困另不计入基础养老金、医疗保险、高龄津贴等，含全户收入均摊）{}低保标准{}",
                     m.name,
                     if capacity_ok { format!("（{}）", grounds.join("、")) } else { "：不符合（年龄、残疾等均不满足，S2第五条）".into() },
                     yuan(monthly),

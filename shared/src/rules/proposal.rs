@@ -34,7 +34,7 @@ impl Section {
         match self {
             Section::Members => "共同生活家庭成员",
             Section::Income => "收入",
-            Section::Exemption => "豁免收入",
+            Section::Exemption => "不计入的收入",
             Section::Imputed => "推算收入",
             Section::Deduction => "刚性支出扣减",
             Section::PerCapita => "月人均收入",

@@ -496,7 +496,6 @@ fn declared_members(app: &Application) -> Vec<DeclaredMember> {
             disability_cert_no: m.disability_cert_no.clone(),
             work_capacity: m.work_capacity.clone(),
             employer: m.employer.clone(),
-            ..DeclaredMember::default()
         })
         .collect()
 }

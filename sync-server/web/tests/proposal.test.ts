@@ -32,7 +32,7 @@ function proposal(over: Partial<Proposal> = {}): Proposal {
     steps: [
       { section: 'members', text: '计入：巴特尔（本人，46岁）' },
       { section: 'income', text: '经营净收入·养羊：净额12000.00元' },
-      { section: 'exemption', text: '属于豁免收入“高龄津贴”，不计入' },
+      { section: 'exemption', text: '属于不计入的收入“高龄津贴”，不计入' },
       { section: 'income', text: '工资性收入·农闲务工：3600.00元' },
       { section: 'property', text: '低保财产条件：符合。' },
       { section: 'dibao', text: '月人均收入333.33元 < 低保标准640.00元' },

@@ -182,7 +182,7 @@ fn examples() -> Vec<Example> {
                     exempt(income("a", "transfer", 240_000, 0, 12), "foo"),
                 ],
             ),
-            vec![Y(50_000), Dibao(Some(10_000)), Step("不在本地区豁免目录")],
+            vec![Y(50_000), Dibao(Some(10_000)), Step("不在本地区目录")],
         ),
         // exempt = true without a code: counted; 240000/12 = 20000; gap 40000.
         ex(
@@ -194,7 +194,11 @@ fn examples() -> Vec<Example> {
                     ..income("a", "other", 240_000, 0, 12)
                 }],
             ),
-            vec![Y(20_000), Dibao(Some(40_000)), Warning("未填豁免代码")],
+            vec![
+                Y(20_000),
+                Dibao(Some(40_000)),
+                Warning("未填不计入项目代码"),
+            ],
         ),
         // 2025: basic pension exempt (十四五); y = 0; gap 60000 + elderly (70) 4000 = 64000.
         ex(
@@ -369,7 +373,7 @@ fn examples() -> Vec<Example> {
                     ..property("vehicle", 5_000_000)
                 }],
             ),
-            vec![Dibao(Some(60_000)), Step("必需财产豁免")],
+            vec![Dibao(Some(60_000)), Step("必需的财产，不计入")],
         ),
         // 特困: 70 years old, no income, no supporter, fully self-caring: 78000 + 5000 = 83000.
         ex(
@@ -862,7 +866,7 @@ fn explanation_names_every_part() {
         "example-2025",
         "共同生活家庭成员",
         "收入",
-        "豁免收入",
+        "不计入的收入",
         "刚性支出扣减",
         "月人均收入",
         "财产状况",

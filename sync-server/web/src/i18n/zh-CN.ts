@@ -505,7 +505,7 @@ export default {
     sections: {
       members: '共同生活家庭成员',
       income: '收入',
-      exemption: '豁免收入',
+      exemption: '不计入的收入',
       imputed: '推算收入',
       deduction: '刚性支出扣减',
       per_capita: '月人均收入',
