@@ -170,6 +170,7 @@ pub fn remove_row(case: &mut CaseDoc, section: &str, index: usize) -> Result<(),
         "property" => rm!(v.property),
         "expenditures" => rm!(v.expenditures),
         "interviews" => rm!(v.interviews),
+        "supporters" => rm!(v.supporters),
         "observations" => rm!(v.observations),
         "photos" => rm!(v.photos),
         _ => return Err(VisitError::NotEditable(section.into())),
@@ -936,5 +937,9 @@ mod tests {
         assert!(remove_row(&mut c, "members", 0).is_err());
         remove_row(&mut c, "property", 0).unwrap();
         assert!(c.visits[0].property.is_empty());
+        // Legal supporters are rows of the visit like any other.
+        set_json(&mut c, "visits.0.supporters.0.name", Json::from("王建军")).unwrap();
+        remove_row(&mut c, "supporters", 0).unwrap();
+        assert!(c.visits[0].supporters.is_empty());
     }
 }

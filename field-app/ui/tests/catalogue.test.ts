@@ -32,7 +32,9 @@ describe('message catalogue', () => {
       error: ['no_network', 'certificate_changed', 'device_revoked', 'bad_url', 'bad_code', 'server', 'tls', 'not_enrolled',
         'already_enrolled', 'locked', 'pin_format', 'pin_not_set', 'pin_wrong', 'pin_locked', 'incomplete', 'sealed',
         'not_editable', 'reason_required', 'not_found', 'no_open_visit', 'photo', 'storage', 'protocol', 'invalid', 'sync_running'],
-      'visit.memberFields': ['name', 'id_number', 'sex', 'birth_date', 'relation', 'health', 'disability_grade', 'work_capacity', 'employment'],
+      'visit.memberFields': ['name', 'id_number', 'sex', 'birth_date', 'relation', 'health', 'disability_grade', 'work_capacity', 'employment',
+        'ethnicity', 'hukou_type', 'marital_status', 'education', 'school_stage', 'disease', 'disability_type', 'disability_cert_no', 'employer'],
+      'visit.memberGroups': ['identity', 'health', 'work'],
     }
     const missing = Object.entries(groups).flatMap(([g, codes]) => codes.filter((c) => !has(`${g}.${c}`)).map((c) => `${g}.${c}`))
     expect(missing).toEqual([])

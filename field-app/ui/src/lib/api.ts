@@ -70,6 +70,7 @@ export interface Preview {
     rigid_expense: Outcome
     phase_out: Outcome | null
     tekun: (Outcome & { member_id: string; name: string })[]
+    single_person?: (Outcome & { member_id: string; name: string }) | null
     temporary: Outcome | null
     steps: { section: string; text: string }[]
     warnings: string[]

@@ -23,7 +23,7 @@ export function sectionOf(path: string | null | undefined): string {
   const seg = (path ?? '').split('.')
   if (seg[0] !== 'visits') return 'basic'
   const s = seg[2]
-  if (['members', 'income', 'property', 'expenditures', 'living', 'auxiliary', 'interviews', 'observations', 'photos'].includes(s)) return s
+  if (['household', 'members', 'supporters', 'income', 'property', 'expenditures', 'living', 'auxiliary', 'interviews', 'observations', 'photos'].includes(s)) return s
   if (s === 'signatures') return 'sign'
   return 'basic'
 }

@@ -2,7 +2,7 @@
 import * as v from './validate'
 import type { MessageKey } from '../i18n'
 
-export type FieldKind = 'text' | 'textarea' | 'amount' | 'int' | 'number' | 'date' | 'id' | 'months' | 'select'
+export type FieldKind = 'text' | 'textarea' | 'amount' | 'int' | 'number' | 'date' | 'datetime' | 'id' | 'months' | 'select'
 
 export type Parsed = { ok: true; value: unknown } | { ok: false; error: MessageKey }
 
@@ -14,6 +14,7 @@ export function parseInput(kind: FieldKind, raw: string, required = false): Pars
   const check: Record<string, ((x: string) => MessageKey | null) | undefined> = {
     amount: v.amount,
     date: (x) => v.date(x),
+    datetime: (x) => v.datetime(x),
     id: v.idNumber,
     months: v.months,
     number: v.number,
@@ -29,6 +30,8 @@ export function parseInput(kind: FieldKind, raw: string, required = false): Pars
       return { ok: true, value: s ? Number(s) : null }
     case 'number':
       return { ok: true, value: s ? Number(s) : null }
+    case 'datetime':
+      return { ok: true, value: s ? v.parseDateTime(s) : null }
     case 'id':
       return { ok: true, value: s.toUpperCase() }
     default:
@@ -40,5 +43,6 @@ export function parseInput(kind: FieldKind, raw: string, required = false): Pars
 export function display(kind: FieldKind, value: unknown): string {
   if (value === null || value === undefined) return ''
   if (kind === 'amount') return v.fenToYuan(value as number)
+  if (kind === 'datetime') return v.formatDateTime(value as number)
   return String(value)
 }

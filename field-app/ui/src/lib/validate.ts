@@ -85,3 +85,29 @@ export function pin(v: string): Check {
 export function serverUrl(v: string): Check {
   return /^https:\/\/[^\s/]+/.test(v.trim()) ? null : 'validation.serverUrl'
 }
+
+/** A moment typed as YYYY-MM-DD HH:MM (local time), not later than today. */
+export function datetime(v: string, today: Date = new Date()): Check {
+  const s = v.trim()
+  if (!s) return null
+  const m = /^(\d{4}-\d{2}-\d{2})[ T](\d{1,2}):(\d{2})$/.exec(s)
+  if (!m) return 'validation.datetime'
+  const d = date(m[1], today)
+  if (d) return d
+  return Number(m[2]) < 24 && Number(m[3]) < 60 ? null : 'validation.datetime'
+}
+
+/** YYYY-MM-DD HH:MM (local time) → unix milliseconds; null when it does not parse. */
+export function parseDateTime(v: string): number | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{1,2}):(\d{2})$/.exec(v.trim())
+  if (!m) return null
+  const [y, mo, d, h, mi] = m.slice(1).map(Number)
+  return new Date(y, mo - 1, d, h, mi).getTime()
+}
+
+/** Unix milliseconds → YYYY-MM-DD HH:MM in local time. */
+export function formatDateTime(ms: number): string {
+  const d = new Date(ms)
+  const p = (n: number) => String(n).padStart(2, '0')
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`
+}
