@@ -437,3 +437,30 @@ async fn a_withdrawn_case_leaves_the_tablet_only_after_its_unsent_work_is_synced
         "the work arrived first"
     );
 }
+
+/// A row added and taken out again between two syncs (an investigator's slip, corrected offline)
+/// merges like any other edit: the server's policy check reads the changes without failing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_row_added_and_removed_offline_merges() {
+    let server = TestServer::start().await;
+    server.add_investigator("王五");
+    server.add_investigator("赵六");
+    let case = server.add_case("E2E-ROW", &["王五", "赵六"]);
+    let mut t = SimTablet::enrolled(&server, &server.url(), "王五").await;
+    t.sync().await.unwrap();
+    for section in ["supporters", "income"] {
+        let field = if section == "income" { "category" } else { "name" };
+        t.tablet
+            .set(case, &format!("visits.0.{section}.0.{field}"), "wage")
+            .unwrap();
+        t.tablet.remove_row(case, section, 0).unwrap();
+    }
+    t.tablet
+        .set(case, "visits.0.opinion", "补录后删除了误加的行")
+        .unwrap();
+    let report = t.sync().await.unwrap();
+    assert!(report.refused.is_empty(), "{:?}", report.refused);
+    let export = server.export(case);
+    assert_eq!(export["document"], t.show(case));
+    assert_eq!(visit(&export["document"])["supporters"], json!([]));
+}
