@@ -6,6 +6,7 @@
 
 use jiuzhu_e2e::{
     CONSOLE_PASSWORD, Console, TOWNSHIP, TestServer, admin_cli, tablet_cli as tablet,
+    tablet_cli_output,
 };
 use jiuzhu_server::proposals::EXAMPLE_CONFIG;
 use jiuzhu_shared::rules::{Date, RegionConfig};
@@ -275,6 +276,27 @@ async fn the_visit_records_what_the_decision_needs() {
     assert!(steps.contains("存款等金融资产人均250000.00元"), "{steps}");
     assert!(p["phase_out"].is_object(), "{p}");
     assert_eq!(p["single_person"]["member_id"], json!(m1), "{p}");
+
+    // A photo's tag comes from the vocabulary: 委托书 is one; a made-up tag is refused, saying
+    // which exist, and nothing is added.
+    let jpeg = dir.path().join("mandate.jpg");
+    std::fs::write(&jpeg, jiuzhu_e2e::test_jpeg(400, 300, 5)).unwrap();
+    let jpeg = jpeg.to_str().unwrap();
+    tablet(
+        &home,
+        &[
+            "photo", "--case", &tekun, "--file", jpeg, "--tag", "mandate",
+        ],
+    );
+    let out = tablet_cli_output(
+        &home,
+        &["photo", "--case", &tekun, "--file", jpeg, "--tag", "selfie"],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("mandate"), "{err}");
+    let photos = tablet(&home, &["show", "--case", &tekun])["visits"][0]["photos"].clone();
+    assert_eq!(photos.as_array().unwrap().len(), 1);
+    assert_eq!(photos[0]["tag"], json!("mandate"));
 
     // A bureau user sees the new personal numbers masked; the caseworker who verifies them does not.
     let (_, plain) = console.get(&format!("/api/console/cases/{tekun}")).await;

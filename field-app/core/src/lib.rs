@@ -412,6 +412,19 @@ impl Tablet {
         tag: &str,
     ) -> Result<PhotoRef> {
         self.check_lease()?;
+        if jiuzhu_shared::vocab::term("photo_tag", tag).is_none() {
+            let choices = jiuzhu_shared::vocab::group("photo_tag")
+                .iter()
+                .map(|t| t.code.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
+            return Err(visit::VisitError::NotInVocabulary {
+                group: "photo_tag",
+                value: tag.to_string(),
+                choices,
+            }
+            .into());
+        }
         let p = photo::process(bytes, &self.photo_config)?;
         self.write_sealed("photos", &p.sha256, &p.jpeg)?;
         self.write_sealed("thumbs", &p.sha256, &p.thumbnail)?;

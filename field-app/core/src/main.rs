@@ -73,7 +73,7 @@ enum Cmd {
         file: PathBuf,
         #[arg(long, default_value = "")]
         caption: String,
-        /// exterior | interior | appliance | document | other
+        /// exterior | interior | appliance | document | mandate | other
         #[arg(long, default_value = "other")]
         tag: String,
     },

@@ -29,6 +29,12 @@ pub enum VisitError {
     ReasonRequired(String),
     #[error("{0} not found")]
     NotFound(String),
+    #[error("{value:?} is not a {group} of the vocabulary; use one of: {choices}")]
+    NotInVocabulary {
+        group: &'static str,
+        value: String,
+        choices: String,
+    },
     #[error("the visit is not complete: {}", .0.iter().map(|p| p.code.as_str()).collect::<Vec<_>>().join(", "))]
     Incomplete(Vec<Problem>),
 }

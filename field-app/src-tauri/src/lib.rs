@@ -103,6 +103,7 @@ impl From<TabletError> for CmdError {
                 VisitError::NotEditable(_) => "not_editable",
                 VisitError::ReasonRequired(_) => "reason_required",
                 VisitError::NotFound(_) => "not_found",
+                VisitError::NotInVocabulary { .. } => "not_in_vocabulary",
                 VisitError::NoOpenVisit => "no_open_visit",
             },
             TabletError::Pin(p) => return pin_error(p),

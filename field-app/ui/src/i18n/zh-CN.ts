@@ -455,6 +455,7 @@ export const zhCN = {
     not_editable: '此项不能修改',
     reason_required: '请填写原因',
     not_found: '没有找到',
+    not_in_vocabulary: '所选项目不在规定的选项中，请从列表中选择',
     no_open_visit: '没有进行中的调查：调查已封存，如需补充请先点“更正调查”',
     // The write policy (shared::policy): the server would refuse these too; {message} says why.
     write_forbidden: '不能修改：{message}',
