@@ -449,7 +449,11 @@ async fn a_row_added_and_removed_offline_merges() {
     let mut t = SimTablet::enrolled(&server, &server.url(), "王五").await;
     t.sync().await.unwrap();
     for section in ["supporters", "income"] {
-        let field = if section == "income" { "category" } else { "name" };
+        let field = if section == "income" {
+            "category"
+        } else {
+            "name"
+        };
         t.tablet
             .set(case, &format!("visits.0.{section}.0.{field}"), "wage")
             .unwrap();
