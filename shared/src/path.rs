@@ -118,6 +118,81 @@ fn step<'a>(
     }
 }
 
+/// One field a change touched: its dotted path, the value before and after (`null` when absent).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct FieldChange {
+    pub path: String,
+    pub old: Value,
+    pub new: Value,
+}
+
+/// What differs between two JSON forms of a case, leaf by leaf: rows (objects with an `id`) are
+/// matched by id, so a row taken out is one change rather than a shift of every row after it; an
+/// object or row that appears or disappears is one change holding all of it.
+pub fn diff(before: &Value, after: &Value) -> Vec<FieldChange> {
+    let mut out = Vec::new();
+    diff_into(&mut out, String::new(), before, after);
+    out
+}
+
+fn join(prefix: &str, seg: &str) -> String {
+    if prefix.is_empty() {
+        seg.to_string()
+    } else {
+        format!("{prefix}.{seg}")
+    }
+}
+
+fn row_id(v: &Value) -> Option<&str> {
+    v.get("id")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+}
+
+fn diff_into(out: &mut Vec<FieldChange>, path: String, before: &Value, after: &Value) {
+    match (before, after) {
+        (Value::Object(b), Value::Object(a)) => {
+            for (k, av) in a {
+                diff_into(out, join(&path, k), b.get(k).unwrap_or(&Value::Null), av);
+            }
+            for (k, bv) in b.iter().filter(|(k, _)| !a.contains_key(*k)) {
+                diff_into(out, join(&path, k), bv, &Value::Null);
+            }
+        }
+        (Value::Array(b), Value::Array(a)) if b.iter().chain(a).all(|r| row_id(r).is_some()) => {
+            for (i, ar) in a.iter().enumerate() {
+                let br = b.iter().find(|r| row_id(r) == row_id(ar));
+                diff_into(
+                    out,
+                    join(&path, &i.to_string()),
+                    br.unwrap_or(&Value::Null),
+                    ar,
+                );
+            }
+            for (i, br) in b.iter().enumerate() {
+                if !a.iter().any(|r| row_id(r) == row_id(br)) {
+                    diff_into(out, join(&path, &i.to_string()), br, &Value::Null);
+                }
+            }
+        }
+        (Value::Array(b), Value::Array(a)) => {
+            for i in 0..a.len().max(b.len()) {
+                let (bv, av) = (
+                    b.get(i).unwrap_or(&Value::Null),
+                    a.get(i).unwrap_or(&Value::Null),
+                );
+                diff_into(out, join(&path, &i.to_string()), bv, av);
+            }
+        }
+        (b, a) if b != a => out.push(FieldChange {
+            path,
+            old: b.clone(),
+            new: a.clone(),
+        }),
+        _ => {}
+    }
+}
+
 /// Interpret a command-line value: JSON when it parses (numbers, booleans, null, objects), else a
 /// plain string, so `张三` and `"0012"` both do what a person means.
 pub fn parse_cli_value(raw: &str) -> Value {
@@ -156,6 +231,25 @@ mod tests {
             Err(PathError::NotAnIndex { .. })
         ));
         assert_eq!(set(&mut v, "", json!(1)), Err(PathError::Empty));
+    }
+
+    #[test]
+    fn diff_names_each_changed_field_and_matches_rows_by_id() {
+        let before = json!({"visits": [{"id": "v", "living": {"housing": "土坯房"},
+            "income": [{"id": "a", "amount_fen": 1}, {"id": "b", "amount_fen": 2}]}]});
+        let after = json!({"visits": [{"id": "v", "living": {"housing": "砖房"},
+            "income": [{"id": "b", "amount_fen": 3}], "opinion": "建议纳入"}]});
+        let changes = diff(&before, &after);
+        let at = |p: &str| changes.iter().find(|c| c.path == p).cloned();
+        assert_eq!(at("visits.0.living.housing").unwrap().new, json!("砖房"));
+        // Row b moved up after a was taken out: its own field changed, nothing else of it.
+        let b = at("visits.0.income.0.amount_fen").unwrap();
+        assert_eq!((b.old, b.new), (json!(2), json!(3)));
+        let a = at("visits.0.income.0").unwrap();
+        assert_eq!((a.old["id"].clone(), a.new), (json!("a"), Value::Null));
+        assert_eq!(at("visits.0.opinion").unwrap().old, Value::Null);
+        assert_eq!(changes.len(), 4, "{changes:?}");
+        assert!(diff(&after, &after).is_empty());
     }
 
     #[test]

@@ -93,19 +93,75 @@ pub fn list_cases(store: &dyn Store) -> Result<Value> {
     Ok(json!(store.list_cases()?))
 }
 
-/// Every change of the case's document, oldest first, with who wrote it.
+/// The latest changes whose fields (old → new) the history lists; older ones show who and when.
+const HISTORY_WITH_FIELDS: usize = 200;
+
+/// The case as JSON at `heads` (an empty object before the first change), cached by heads: in a
+/// linear history each change's parents are the previous change.
+fn state_at(
+    doc: &mut CaseDocument,
+    heads: &[automerge::ChangeHash],
+    cache: &mut std::collections::HashMap<Vec<automerge::ChangeHash>, Value>,
+) -> Result<Value> {
+    let mut key = heads.to_vec();
+    key.sort();
+    if let Some(v) = cache.get(&key) {
+        return Ok(v.clone());
+    }
+    let v = if heads.is_empty() {
+        json!({})
+    } else {
+        let fork = doc
+            .automerge()
+            .fork_at(heads)
+            .map_err(|e| StoreError::from(jiuzhu_shared::DocError::from(e)))?;
+        let c = CaseDocument::from_automerge(fork)
+            .read()
+            .map_err(StoreError::from)?;
+        serde_json::to_value(c).expect("a case serialises")
+    };
+    cache.insert(key, v.clone());
+    Ok(v)
+}
+
+/// Every change of the case's document, oldest first, with who wrote it and, for the latest
+/// ones, each field it changed with the value before and after.
 pub fn history(store: &dyn Store, case: CaseId) -> Result<Value> {
     let mut doc = load_case(store, case)?;
     let mut owners = std::collections::HashMap::new();
     let mut changes = Vec::new();
-    for m in doc.automerge().get_changes_meta(&[]) {
-        let actor = m.actor.to_hex_string();
+    let mut metas: Vec<_> = doc
+        .automerge()
+        .get_changes_meta(&[])
+        .into_iter()
+        .map(|m| {
+            let message = m.message.map(|c| c.to_string());
+            (
+                m.hash,
+                m.deps,
+                m.actor.to_hex_string(),
+                m.timestamp,
+                message,
+            )
+        })
+        .collect();
+    metas.sort_by_key(|m| m.3);
+    let with_fields = metas.len().saturating_sub(HISTORY_WITH_FIELDS);
+    let mut cache = std::collections::HashMap::new();
+    for (i, (hash, deps, actor, time, message)) in metas.into_iter().enumerate() {
         if !owners.contains_key(&actor) {
             owners.insert(actor.clone(), store.actor_owner(&actor)?);
         }
+        let fields = if i >= with_fields {
+            let before = state_at(&mut doc, &deps, &mut cache)?;
+            let after = state_at(&mut doc, &[hash], &mut cache)?;
+            json!(jiuzhu_shared::path::diff(&before, &after))
+        } else {
+            Value::Null
+        };
         changes.push(json!({
-            "hash": m.hash.to_string(), "actor": actor, "by": owners[&actor],
-            "time": m.timestamp, "message": m.message.map(|c| c.to_string()),
+            "hash": hash.to_string(), "actor": actor, "by": owners[&actor],
+            "time": time, "message": message, "fields": fields,
         }));
     }
     changes.sort_by_key(|c| c["time"].as_i64());

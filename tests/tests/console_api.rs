@@ -234,6 +234,24 @@ async fn queue_detail_photo_history_and_version() {
     assert!(by.contains(&"server".to_string()));
     assert!(by.contains(&"device 王五 (王五)".to_string()), "{by:?}");
     assert!(by.contains(&"device 赵六 (赵六)".to_string()), "{by:?}");
+    // Each change lists the fields it wrote with the value before and after: the two tablets'
+    // concurrent writes to the housing field, each from nothing.
+    let housing: Vec<Value> = history["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|h| h["fields"].as_array().cloned().unwrap_or_default())
+        .filter(|f| f["path"] == json!("visits.0.living.housing"))
+        .collect();
+    let written: std::collections::BTreeSet<String> = housing
+        .iter()
+        .map(|f| f["new"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert!(
+        written.contains("土坯房") && written.contains("砖瓦房"),
+        "{housing:?}"
+    );
+    assert!(housing.iter().all(|f| f["old"].is_null()), "{housing:?}");
 
     let (_, v1) = c.get("/api/console/version").await;
     w.a.tablet.note(w.case, "补充记录").unwrap();

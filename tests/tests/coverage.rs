@@ -316,4 +316,22 @@ async fn the_visit_records_what_the_decision_needs() {
     ] {
         assert!(!text.contains(secret), "{secret} shown to the bureau");
     }
+    // The history lists each field old → new: whole for the caseworker, masked for the bureau.
+    let history = format!("/api/console/cases/{tekun}/history");
+    let (_, plain) = console.get(&history).await;
+    assert!(plain.to_string().contains("6228480019800101999"));
+    let (status, masked) = bureau.get(&history).await;
+    assert_eq!(status, 200);
+    let text = masked.to_string();
+    assert!(text.contains("蒙古族"), "the history lists fields");
+    for secret in [
+        "150621197501011234",
+        "150621197001011238",
+        "6228480019800101999",
+    ] {
+        assert!(
+            !text.contains(secret),
+            "{secret} shown to the bureau in the history"
+        );
+    }
 }

@@ -126,6 +126,63 @@ pub fn mask_case_json(v: &mut serde_json::Value) {
     }
 }
 
+/// Whether a key of the case document holds a number masked like an ID number.
+fn sensitive_key(key: &str) -> bool {
+    key.ends_with("id_number") || SENSITIVE_HOUSEHOLD_KEYS.contains(&key)
+}
+
+/// Mask every string under a sensitive key, at any depth (a checked field's declared and
+/// verified values, a row added whole).
+fn mask_sensitive(v: &mut serde_json::Value) {
+    fn all_strings(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::String(s) if !s.is_empty() => *s = mask_id_number(s),
+            serde_json::Value::Object(m) => m.values_mut().for_each(all_strings),
+            serde_json::Value::Array(l) => l.iter_mut().for_each(all_strings),
+            _ => {}
+        }
+    }
+    match v {
+        serde_json::Value::Object(m) => {
+            for (k, x) in m.iter_mut() {
+                if sensitive_key(k) {
+                    all_strings(x);
+                } else {
+                    mask_sensitive(x);
+                }
+            }
+        }
+        serde_json::Value::Array(l) => l.iter_mut().for_each(mask_sensitive),
+        _ => {}
+    }
+}
+
+/// Mask the ID and account numbers in a case's history: a field change at a sensitive path, and
+/// sensitive keys inside rows added or removed whole.
+pub fn mask_history_json(v: &mut serde_json::Value) {
+    let Some(changes) = v["changes"].as_array_mut() else {
+        return;
+    };
+    for f in changes
+        .iter_mut()
+        .filter_map(|c| c["fields"].as_array_mut())
+        .flatten()
+    {
+        let at_sensitive = f["path"]
+            .as_str()
+            .is_some_and(|p| p.split('.').any(sensitive_key));
+        for side in ["old", "new"] {
+            if at_sensitive {
+                let mut wrapped = serde_json::json!({ "id_number": f[side].take() });
+                mask_sensitive(&mut wrapped);
+                f[side] = wrapped["id_number"].take();
+            } else {
+                mask_sensitive(&mut f[side]);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,5 +214,19 @@ mod tests {
             v["document"]["visits"][0]["members"][0]["id_number"]["verified"],
             "1506**********1235"
         );
+    }
+
+    #[test]
+    fn history_masking_reaches_changed_fields_and_added_rows() {
+        let mut v = serde_json::json!({"changes": [{"fields": [
+            {"path": "visits.0.members.0.id_number.verified", "old": null, "new": "150621198001011235"},
+            {"path": "visits.0.supporters.0", "old": null, "new": {"name": "王强", "id_number": "150621198001011238"}},
+            {"path": "visits.0.household.bank_account_no", "old": "6228480019800101999", "new": null},
+            {"path": "visits.0.living.housing", "old": null, "new": "土坯房"}
+        ]}]});
+        mask_history_json(&mut v);
+        let text = v.to_string();
+        assert!(!text.contains("19800101"), "{text}");
+        assert!(text.contains("王强") && text.contains("土坯房"), "{text}");
     }
 }

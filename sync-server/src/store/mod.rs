@@ -193,6 +193,7 @@ pub trait Store: Send + Sync + 'static {
     fn list_cases(&self) -> Result<Vec<CaseView>>;
     fn case_view(&self, id: CaseId) -> Result<Option<CaseView>>;
     fn blob_present(&self, hash: &str) -> Result<bool>;
+    /// Record a stored blob; a new one moves the change sequence (the console shows photos present).
     fn add_blob(&self, hash: &str, size: u64, now: i64) -> Result<()>;
     fn list_users(&self) -> Result<Vec<User>>;
     fn set_password(&self, user_id: i64, password_hash: &str) -> Result<()>;

@@ -392,10 +392,18 @@ impl Store for SqliteStore {
     }
 
     fn add_blob(&self, hash: &str, size: u64, now: i64) -> Result<()> {
-        self.conn().execute(
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let added = tx.execute(
             "INSERT OR IGNORE INTO blobs(hash, size, stored_at) VALUES (?1, ?2, ?3)",
             params![hash, size as i64, now],
         )?;
+        // A photo arriving after the document that refers to it changes what the console shows
+        // (photos present): move the version the console polls.
+        if added == 1 {
+            next_seq(&tx)?;
+        }
+        tx.commit()?;
         Ok(())
     }
 

@@ -326,7 +326,15 @@ export interface CaseDetail {
   workflow?: WorkflowRecord[]
 }
 
-export interface Change { hash: string; actor: string; by: string; time: number; message?: string | null }
+export interface Change {
+  hash: string
+  actor: string
+  by: string
+  time: number
+  message?: string | null
+  /** The fields the change wrote, old → new (the latest changes only; null for older ones). */
+  fields?: { path: string; old: unknown; new: unknown }[] | null
+}
 
 export interface Investigator { name: string; township: string }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { fmtGps, fmtTime, fmtYuan, isOverdue, toMillis } from '../src/lib/format'
 import { parseTyped } from '../src/lib/values'
-import { describeActor, describeChange, describePath, describeValue } from '../src/lib/paths'
+import { describeActor, describeChange, describeFieldChange, describePath, describeValue } from '../src/lib/paths'
 import { svgDataUrl } from '../src/lib/svg'
 import type { CaseDoc } from '../src/types'
 
@@ -103,4 +103,15 @@ it('the QR SVG becomes an image data URL (never markup in the page)', () => {
   expect(url.startsWith('data:image/svg+xml;base64,')).toBe(true)
   const decoded = new TextDecoder().decode(Uint8Array.from(atob(url.split(',')[1]), (c) => c.charCodeAt(0)))
   expect(decoded).toBe(svg)
+})
+
+describe('describeFieldChange', () => {
+  it('says what a change wrote, old → new, in words', () => {
+    expect(describeFieldChange({ path: 'visits.0.living.housing', old: '土坯房', new: '砖瓦房' })).toBe('第 1 次调查 · 吃穿住用 · 住：土坯房 → 砖瓦房')
+    expect(describeFieldChange({ path: 'visits.0.income.0.amount_fen', old: null, new: 120000 })).toContain('（空） → 1,200.00')
+    expect(describeFieldChange({ path: 'visits.0.income.1', old: null, new: { id: 'r', category: 'wage' } })).toMatch(/^新增 /)
+    expect(describeFieldChange({ path: 'visits.0.income.1', old: { id: 'r' }, new: null })).toMatch(/^删除 /)
+    expect(describeFieldChange({ path: 'visits.0.content_hash', old: null, new: 'ab'.repeat(32) })).toBeNull()
+    expect(describeFieldChange({ path: 'visits.0.visited_at', old: null, new: Date.UTC(2026, 10, 20, 1, 30) })).toMatch(/2026-11-20 \d\d:30$/)
+  })
 })

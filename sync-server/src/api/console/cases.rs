@@ -65,7 +65,11 @@ pub async fn history(
 ) -> ApiResult {
     blocking(move || {
         user.audit(&st, "view_history", Some(case), json!({}))?;
-        Ok(Json(cases::history(st.store.as_ref(), case)?))
+        let mut v = cases::history(st.store.as_ref(), case)?;
+        if access::masks_id_numbers(user.0.role) {
+            access::mask_history_json(&mut v);
+        }
+        Ok(Json(v))
     })
     .await
 }

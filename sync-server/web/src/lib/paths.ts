@@ -2,7 +2,7 @@
 import { t, lookup } from '../i18n'
 import type { CaseDoc } from '../types'
 import { vocabLabel } from './vocab'
-import { fmtValue, fmtYuan } from './format'
+import { fmtTime, fmtValue, fmtYuan } from './format'
 
 // One function for every place the console names a field (review notes, conflicts, history, the
 // audit trail, the note picker): a dotted document path in the catalogue's words. Row lists are
@@ -169,6 +169,8 @@ export function describeValue(path: string | null | undefined, value: unknown): 
   const parts = (path ?? '').split('.').filter((p) => !/^\d+$/.test(p))
   const field = parts[parts.length - 1] ?? ''
   if (typeof value === 'number' && /_fen(_month|_per_kg)?$/.test(field)) return fmtYuan(value)
+  // Times are stored as unix milliseconds (`visited_at`, `signed_at`, an interview's `at`).
+  if (typeof value === 'number' && /(^|_)at$/.test(field)) return fmtTime(value)
   if (typeof value === 'string') {
     const section = parts.length >= 2 ? parts[parts.length - 2] : ''
     const group = VALUE_GROUPS[`${section}.${field}`] ?? VALUE_GROUPS[field]
@@ -176,6 +178,26 @@ export function describeValue(path: string | null | undefined, value: unknown): 
     if (section === 'self_care') return value
   }
   return fmtValue(value)
+}
+
+/** One field a change wrote, as the history API lists it. */
+export interface FieldChange { path: string; old: unknown; new: unknown }
+
+/** Fields that hold identifiers and seals, not anything a person reads. */
+const INTERNAL_FIELD = /(^|\.)(id|hash|content_hash|image_hash|declared_id|member_id|owner_member_id|supersedes|case_id|schema_version)$/
+
+/**
+ * "家庭成员1·民族：汉族 → 蒙古族"; a row or section that appears or disappears as 新增/删除;
+ * null for identifiers and seals.
+ */
+export function describeFieldChange(f: FieldChange, doc?: CaseDoc): string | null {
+  if (INTERNAL_FIELD.test(f.path)) return null
+  const isObject = (v: unknown) => v !== null && typeof v === 'object'
+  const where = describePath(f.path, doc)
+  if (f.old === null && isObject(f.new)) return t('history.added', { where })
+  if (f.new === null && isObject(f.old)) return t('history.removed', { where })
+  const show = (v: unknown) => (v === null || v === undefined || v === '' ? t('history.empty') : describeValue(f.path, v))
+  return t('history.field', { where, old: show(f.old), new: show(f.new) })
 }
 
 const CHANGE_MESSAGES: Record<string, string> = {
