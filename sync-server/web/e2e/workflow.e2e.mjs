@@ -21,9 +21,10 @@ import {
 import { housePicture } from './png.mjs'
 
 // Every console screen photographed is first checked for accessibility (axe-core: no serious or
-// critical violation); the phone pages have their own design and are not checked here.
+// critical violation), and so are the application wizard's screens on the phone.
+const CHECKED_PHONE_SCREENS = ['workflow-applicant-apply-', 'workflow-applicant-materials', 'workflow-applicant-submit']
 async function shot(page, name, opts = {}) {
-  if (name.startsWith('workflow-console-')) await a11y(page, name)
+  if (name.startsWith('workflow-console-') || CHECKED_PHONE_SCREENS.some((p) => name.startsWith(p))) await a11y(page, name)
   await libShot(page, name, opts)
 }
 
@@ -44,6 +45,12 @@ const CHECK_NOTE = '名下登记有小型汽车一辆'
 const CHECK_OBJECTION = '这辆车 2025 年已经卖掉，过户手续在办理中，附过户证明。'
 const COMPLAINT = '有群众反映该户在镇上另有一套住房。'
 const FINDINGS = '入户核实：镇上住房为其子单位宿舍，非该户所有；家庭情况与调查一致。'
+// What the applicant declares as rows in the wizard (vocabulary codes; amounts typed in yuan).
+const ROWS = {
+  income: { category: 'business', item: '养殖', itemZh: '养殖业（牧业）', yuan: '12000', months: '12', note: '养了30只羊' },
+  property: { kind: 'internet_finance', kindZh: '互联网金融资产', description: '余额宝', yuan: '5000' },
+  expense: { kind: 'medical', kindZh: '医疗（自付部分）', yuan: '3000', months: '12' },
+}
 const PHONE_VIEW = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true }
 
 const work = mkdtempSync(join(tmpdir(), 'jiuzhu-workflow-e2e-'))
@@ -164,9 +171,19 @@ async function main() {
     await app.click('[data-test=member-relation-option][data-value="子"]')
     await app.click('[data-test=member-sex-option][data-value="男"]')
     await app.fill('[data-test=member-birth]', SON.birth)
-    await app.click('[data-test=member-health-option] >> nth=0')
+    // The new member attributes: pickers from the shared vocabulary (民族 starts unchosen).
+    assert((await app.inputValue('[data-test=member-ethnicity]')) === '', 'ethnicity starts unchosen')
+    await app.selectOption('[data-test=member-ethnicity]', '蒙古族')
+    await app.click('[data-test=member-hukou-option][data-value="农村牧区"]')
+    await app.click('[data-test=member-school-option][data-value="义务教育"]')
+    assert((await app.locator('[data-test=member-disease]').count()) === 0, 'no illness asked while healthy')
+    // A chronic illness asks which one (chosen, then taken back: the son is healthy).
+    await app.click('[data-test=member-health-option][data-value="慢性病"]')
+    await app.click('[data-test=member-disease-option][data-value="糖尿病"]')
+    await app.click('[data-test=member-health-option][data-value="健康"]')
+    await app.waitForSelector('[data-test=member-disease]', { state: 'detached' })
     await app.click('[data-test=member-employment-option] >> nth=0')
-    await shot(app, 'workflow-applicant-apply-member')
+    await shot(app, 'workflow-applicant-apply-member', { fullPage: true })
     await app.click('[data-test=member-save]')
     await until('two members listed', async () => (await app.locator('[data-test=member-item]').count()) === 2)
     await app.click('[data-test=member-add]')
@@ -180,8 +197,45 @@ async function main() {
     await until('three members listed', async () => (await app.locator('[data-test=member-item]').count()) === 3)
     await shot(app, 'workflow-applicant-apply-members')
     await app.click('[data-test=apply-next]')
+    await app.waitForSelector('[data-test=apply][data-step=notes]')
+    await shot(app, 'workflow-applicant-apply-rows-empty')
+    // One income row: an amount but no category is refused beside the field, and nothing typed is lost.
+    await app.click('[data-test=income-add]')
+    await app.fill('[data-test=income-amount]', ROWS.income.yuan)
+    await app.click('[data-test=apply-next]')
+    await app.waitForSelector('[data-test=income-category-error]')
+    await app.waitForSelector('[data-test=rows-problems]')
+    assert((await app.inputValue('[data-test=income-amount]')) === ROWS.income.yuan, 'the amount typed is kept after an error')
+    await app.locator('[data-test=row-income] h3').scrollIntoViewIfNeeded()
+    await app.evaluate(() => document.querySelector('[data-test=row-income]').scrollIntoView({ block: 'start' }))
+    await shot(app, 'workflow-applicant-apply-rows-error')
+    await app.click(`[data-test=income-category-option][data-value="${ROWS.income.category}"]`)
+    await app.click(`[data-test=income-item-option][data-value="${ROWS.income.item}"]`)
+    await app.fill('[data-test=income-months]', '13')
+    await app.click('[data-test=apply-next]')
+    await app.waitForSelector('[data-test=income-months-error]')
+    await app.fill('[data-test=income-months]', ROWS.income.months)
+    await app.fill('[data-test=income-note]', ROWS.income.note)
+    // One property row and one expense row.
+    await app.click('[data-test=property-add]')
+    await app.click(`[data-test=property-kind-option][data-value="${ROWS.property.kind}"]`)
+    await app.fill('[data-test=property-description]', ROWS.property.description)
+    await app.fill('[data-test=property-value]', ROWS.property.yuan)
+    await app.click('[data-test=expense-add]')
+    await app.click(`[data-test=expense-kind-option][data-value="${ROWS.expense.kind}"]`)
+    await app.fill('[data-test=expense-amount]', ROWS.expense.yuan)
+    await app.fill('[data-test=expense-months]', ROWS.expense.months)
+    // A row added by mistake is deleted with its own button.
+    await app.click('[data-test=expense-add]')
+    await until('two expense rows', async () => (await app.locator('[data-test=row-expenditures]').count()) === 2)
+    await app.locator('[data-test=row-expenditures]').nth(1).locator('[data-test=row-remove]').click()
+    await until('one expense row', async () => (await app.locator('[data-test=row-expenditures]').count()) === 1)
     await app.fill('[data-test=apply-income]', '种地十亩，养羊二十只，年收入约六千元')
     await app.fill('[data-test=apply-expense]', '本人慢性病常年服药')
+    await app.evaluate(() => document.querySelector('[data-test=row-income]').scrollIntoView({ block: 'start' }))
+    await shot(app, 'workflow-applicant-apply-rows')
+    await app.evaluate(() => document.querySelector('[data-test=row-property]').scrollIntoView({ block: 'start' }))
+    await shot(app, 'workflow-applicant-apply-rows-property')
     await app.click('[data-test=apply-next]')
     await app.waitForURL(/\/materials$/)
     return decodeURIComponent(/cases\/([^/]+)\/materials/.exec(app.url())[1])
@@ -193,6 +247,8 @@ async function main() {
     await app.setInputFiles('[data-test=material-input-id_card]', big)
     await app.waitForSelector('[data-test=material-count-id_card]')
     await app.waitForSelector('[data-test=material-thumb]')
+    assert((await app.locator('[data-test=material-input-mandate]').count()) === 1, 'the 委托书 is offered as a material')
+    assert((await app.locator('[data-test=material-input-decider_visit]').count()) === 0, 'the township\'s own photos are not offered')
     await shot(app, 'workflow-applicant-materials')
     await app.click('[data-test=materials-next]')
   })
@@ -211,6 +267,14 @@ async function main() {
     }
     await app.waitForSelector('[data-test=doc-consent]', { state: 'detached' })
     await app.waitForSelector('[data-test=submit-application]')
+    // The summary lists the declared rows in words, amounts in yuan.
+    const income = await app.innerText('[data-test=sign-summary-income]')
+    assert(income.includes(ROWS.income.itemZh) && income.includes('12000.00'), `income in the summary: ${income}`)
+    const property = await app.innerText('[data-test=sign-summary-property]')
+    assert(property.includes(ROWS.property.kindZh) && property.includes('5000.00'), `property in the summary: ${property}`)
+    const spent = await app.innerText('[data-test=sign-summary-expenditures]')
+    assert(spent.includes(ROWS.expense.kindZh) && spent.includes('3000.00'), `expenses in the summary: ${spent}`)
+    await shot(app, 'workflow-applicant-submit-summary', { fullPage: true })
     await app.click('[data-test=submit-application]')
     await app.click('.van-dialog__confirm')
     await app.waitForSelector('[data-test=state-badge][data-state=submitted]')
@@ -258,6 +322,17 @@ async function main() {
     await page.click(selector)
     await page.locator('.el-select-dropdown__item:visible', { hasText: text }).first().click()
   }
+
+  await step('the case page shows the rows the applicant declared on the phone', async () => {
+    await cw.goto(`${url}/#/cases/${caseId}?tab=detail`)
+    const income = await (await cw.waitForSelector('[data-test=rows-income]')).innerText()
+    assert(income.includes(ROWS.income.itemZh) && income.includes('12,000.00') && income.includes(ROWS.income.note), `declared income: ${income}`)
+    const property = await cw.innerText('[data-test=rows-property]')
+    assert(property.includes(ROWS.property.description) && property.includes('5,000.00'), `declared property: ${property}`)
+    const spent = await cw.innerText('[data-test=rows-expenditures]')
+    assert(spent.includes(ROWS.expense.kindZh) && spent.includes('3,000.00'), `declared expenses: ${spent}`)
+    assert((await cw.locator('[data-test=rows-income] tr.declared').count()) === 1, 'one declared income row')
+  })
 
   await step('初审: the checklist shows what is missing; 补正 lists every item at once', async () => {
     await openCase(cw)
@@ -651,7 +726,7 @@ async function finish() {
     server?.process.kill('SIGTERM')
   } catch {}
   if (!KEEP) rmSync(work, { recursive: true, force: true })
-  log(`${counts.passed} passed, ${counts.failed} failed; ${a11yCounts.screens} console screens checked for accessibility`)
+  log(`${counts.passed} passed, ${counts.failed} failed; ${a11yCounts.screens} console and phone wizard screens checked for accessibility`)
   process.exit(counts.failed === 0 ? 0 : 1)
 }
 

@@ -413,4 +413,41 @@ describe('application wizard', () => {
     expect(sessionStorage.getItem('jiuzhu.m.apply.new')).toContain('王秀兰')
     w.unmount()
   })
+
+  it('declared rows: a missing category is said beside the field; a refusal by the server is shown as it is, nothing typed lost', async () => {
+    // A copy kept by an older version of the page (no rows, fewer member fields) still opens.
+    const self = { name: '王秀兰', id_number: '', relation: '本人', sex: '女', birth_date: '1962-03-15', health: '', disability_type: '', disability_grade: '', employment: '' }
+    sessionStorage.setItem('jiuzhu.m.apply.new', JSON.stringify({
+      caseId: 'c1', member: null, memberIndex: -1,
+      form: { programme: 'dibao', township: '树林召镇', village: '园子塔拉村', address: '三社12号', applicant: { name: '王秀兰', id_number: '' }, members: [self], income_note: '', property_note: '', expense_note: '' },
+    }))
+    handlers['GET /api/applicant/townships'] = () => [200, { townships: ['树林召镇'] }]
+    const { w, r } = await mountPage(ApplyView, {}, '/apply?step=4')
+    expect(w.find('[data-test="apply"]').attributes('data-step')).toBe('notes')
+    await w.find('[data-test="income-add"]').trigger('click')
+    await w.find('[data-test="income-amount"]').setValue('12000')
+    await w.find('form').trigger('submit')
+    await flushPromises()
+    expect(w.find('[data-test="income-category-error"]').text()).toContain('请点选收入类别')
+    expect(calls.filter((c) => c.method === 'PUT')).toHaveLength(0)
+    await w.find('[data-test="income-category-option"][data-value="business"]').trigger('click')
+    await w.find('[data-test="income-item-option"][data-value="养殖"]').trigger('click')
+    await w.find('[data-test="expense-add"]').trigger('click')
+    await w.find('[data-test="expense-kind-option"][data-value="medical"]').trigger('click')
+    await w.find('[data-test="expense-amount"]').setValue('3000')
+    handlers['PUT /api/applicant/cases/c1'] = () => [400, { code: 'invalid', message: '第1条支出的月数应为1到12' }]
+    await w.find('form').trigger('submit')
+    await flushPromises()
+    const put = calls.filter((c) => c.method === 'PUT').at(-1)!
+    expect(put.body.income).toEqual([{ category: 'business', item: '养殖', amount_fen: 1_200_000, period_months: 12, note: null }])
+    expect(put.body.expenditures[0]).toMatchObject({ kind: 'medical', amount_fen: 300_000, period_months: 12 })
+    expect(w.find('[data-test="apply-save-error"]').text()).toBe('第1条支出的月数应为1到12')
+    expect((w.find('[data-test="income-amount"]').element as HTMLInputElement).value).toBe('12000')
+    expect(r.currentRoute.value.query.step).toBe('4')
+    // A row is deleted with its own button (asked first when something was typed in it).
+    await w.find('[data-test="row-expenditures"] [data-test="row-remove"]').trigger('click')
+    await flushPromises()
+    expect(w.findAll('[data-test="row-expenditures"]')).toHaveLength(0)
+    w.unmount()
+  })
 })

@@ -4,7 +4,8 @@
 export const PROGRAMMES = ['dibao', 'tekun', 'temporary_urgent', 'temporary_expense'] as const
 export type Programme = (typeof PROGRAMMES)[number]
 
-export const MATERIAL_KINDS = ['id_card', 'hukou', 'income', 'medical', 'disability', 'other'] as const
+/** The vocabulary's `material_kind` the applicant may upload (`decider_visit` is the township's). */
+export const MATERIAL_KINDS = ['id_card', 'hukou', 'income', 'medical', 'disability', 'mandate', 'other'] as const
 export type MaterialKind = (typeof MATERIAL_KINDS)[number]
 
 /** Every state of shared::workflow (docs/workflow.md), in the domain's order. */
@@ -28,6 +29,43 @@ export interface Member {
   disability_type: string
   disability_grade: string
   employment: string
+  ethnicity: string
+  hukou_type: string
+  marital_status: string
+  education: string
+  school_stage: string
+  disease: string
+  disability_cert_no: string
+  work_capacity: string
+  employer: string
+}
+
+/** Declared rows as the API takes them (vocabulary codes, money in 分). */
+export interface IncomeRow {
+  category: string
+  item: string
+  member_id?: string | null
+  amount_fen: number | null
+  cost_fen?: number | null
+  period_months: number | null
+  note?: string | null
+  [extra: string]: unknown
+}
+export interface PropertyRow {
+  kind: string
+  description: string
+  quantity?: number | null
+  unit?: string | null
+  value_fen?: number | null
+  note?: string | null
+  [extra: string]: unknown
+}
+export interface ExpenditureRow {
+  kind: string
+  amount_fen: number | null
+  period_months: number | null
+  note?: string | null
+  [extra: string]: unknown
 }
 
 export interface ApplicationBody {
@@ -37,6 +75,9 @@ export interface ApplicationBody {
   address: string
   applicant: { name: string; id_number: string }
   members: Member[]
+  income: IncomeRow[]
+  property: PropertyRow[]
+  expenditures: ExpenditureRow[]
   income_note: string
   property_note: string
   expense_note: string
@@ -198,14 +239,31 @@ export function emptyMember(): Member {
   return {
     name: '', id_number: '', relation: '', sex: '', birth_date: '', health: '',
     disability_type: '', disability_grade: '', employment: '',
+    ethnicity: '', hukou_type: '', marital_status: '', education: '', school_stage: '',
+    disease: '', disability_cert_no: '', work_capacity: '', employer: '',
   }
 }
 
-export function emptyApplication(): ApplicationBody {
+/** Rows as the form holds them: amounts and months as typed (元, text), so nothing typed is lost;
+ *  `keep` carries what the server stored besides (row id, evidence …) back unchanged. */
+export interface IncomeDraft { category: string; item: string; amount: string; months: string; note: string; keep: Record<string, unknown> }
+export interface PropertyDraft { kind: string; description: string; quantity: string; unit: string; value: string; note: string; keep: Record<string, unknown> }
+export interface ExpenditureDraft { kind: string; amount: string; months: string; note: string; keep: Record<string, unknown> }
+export type RowKind = 'income' | 'property' | 'expenditures'
+
+/** The application as the wizard edits it. */
+export interface ApplicationForm extends Omit<ApplicationBody, RowKind> {
+  income: IncomeDraft[]
+  property: PropertyDraft[]
+  expenditures: ExpenditureDraft[]
+}
+
+export function emptyApplication(): ApplicationForm {
   return {
     programme: '', township: '', village: '', address: '',
     applicant: { name: '', id_number: '' },
     members: [],
+    income: [], property: [], expenditures: [],
     income_note: '', property_note: '', expense_note: '',
   }
 }

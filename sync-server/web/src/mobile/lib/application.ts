@@ -1,7 +1,9 @@
 // The application form's rules, kept out of the page so they can be tested.
+import { apiValue } from '../i18n'
 import { birthFromId, checkId, normalizeId, sexFromId } from './idnumber'
 import { optionValue } from './options'
-import { emptyApplication, emptyMember, PROGRAMMES, type ApplicationBody, type Member } from '../types'
+import { checkRows, expenditureDraft, expenditureRow, incomeDraft, incomeRow, propertyDraft, propertyRow } from './rows'
+import { emptyApplication, emptyMember, PROGRAMMES, type ApplicationBody, type ApplicationForm, type Member } from '../types'
 
 /** The wizard's screens; materials and signing follow on their own pages. */
 export const APPLY_STEPS = ['programme', 'place', 'applicant', 'members', 'notes'] as const
@@ -16,7 +18,7 @@ function s(v: unknown): string {
 }
 
 /** A server copy made safe to edit: every field present, and the first member is the applicant. */
-export function normalizeApplication(a: Partial<ApplicationBody> | null | undefined): ApplicationBody {
+export function normalizeApplication(a: Partial<ApplicationBody> | null | undefined): ApplicationForm {
   const out = emptyApplication()
   if (!a) return out
   out.programme = (PROGRAMMES as readonly string[]).includes(s(a.programme)) ? (a.programme as ApplicationBody['programme']) : ''
@@ -29,10 +31,33 @@ export function normalizeApplication(a: Partial<ApplicationBody> | null | undefi
     for (const k of Object.keys(e) as (keyof Member)[]) e[k] = s((m as Partial<Member>)?.[k])
     return e
   })
+  const list = <T>(v: unknown): T[] => (Array.isArray(v) ? v.filter((x) => x && typeof x === 'object') : [])
+  out.income = list<never>(a.income).map(incomeDraft)
+  out.property = list<never>(a.property).map(propertyDraft)
+  out.expenditures = list<never>(a.expenditures).map(expenditureDraft)
   out.income_note = s(a.income_note)
   out.property_note = s(a.property_note)
   out.expense_note = s(a.expense_note)
   return out
+}
+
+/** Health states for which the form asks which illness (chronic, serious), and the one for a
+ *  disability: the vocabulary's codes, named in the catalogue like the applicant's relation. */
+export const isSick = (health: string) => !!health && apiValue('values.health.sick').split('|').includes(health)
+export const isDisabled = (health: string) => !!health && apiValue('values.health.disabled') === health
+
+/** A form kept in sessionStorage by an older version of the page: every field present again
+ *  (rows, the newer member attributes), what was typed left as it was. */
+export function completeForm(f: ApplicationForm): ApplicationForm {
+  const e = emptyApplication()
+  for (const k of ['income', 'property', 'expenditures'] as const) if (!Array.isArray(f[k])) f[k] = e[k] as never
+  for (const k of ['income_note', 'property_note', 'expense_note'] as const) if (typeof f[k] !== 'string') f[k] = ''
+  if (!Array.isArray(f.members)) f.members = []
+  f.members.forEach((m, i) => (f.members[i] = completeMember(m)))
+  return f
+}
+export function completeMember(m: Member): Member {
+  return { ...emptyMember(), ...m }
 }
 
 /** Fill what an ID number says (birth date, sex) into a member. */
@@ -45,7 +70,7 @@ export function applyIdFacts(m: Member) {
 }
 
 /** Keep the first member row the applicant (本人) with the applicant's name and ID number. */
-export function syncSelf(a: ApplicationBody) {
+export function syncSelf(a: ApplicationForm) {
   const self = optionValue('relationSelf', '')
   let i = a.members.findIndex((m) => m.relation === self)
   if (i < 0) {
@@ -78,7 +103,7 @@ export function validDate(v: string, today = new Date()): boolean {
 }
 
 /** Problems on one wizard screen (empty when the person may go on). */
-export function checkStep(step: (typeof APPLY_STEPS)[number], a: ApplicationBody): Problems {
+export function checkStep(step: (typeof APPLY_STEPS)[number], a: ApplicationForm): Problems {
   const p: Problems = {}
   if (step === 'programme') {
     if (!a.programme) p.programme = 'validation.programme'
@@ -98,6 +123,8 @@ export function checkStep(step: (typeof APPLY_STEPS)[number], a: ApplicationBody
     a.members.forEach((m, i) => {
       if (Object.keys(checkMember(m, a.members, i)).length) p.members = 'validation.membersIncomplete'
     })
+  } else if (step === 'notes') {
+    Object.assign(p, checkRows(a))
   }
   return p
 }
@@ -120,12 +147,22 @@ export function checkMember(m: Member, all: Member[], i: number): Problems {
     else if (!validDate(m.birth_date)) p.birth_date = 'validation.birthDateInvalid'
   }
   if (m.disability_type && !m.disability_grade) p.disability_grade = 'validation.disabilityGrade'
+  if ([...m.disability_cert_no.trim()].length > 30) p.disability_cert_no = 'validation.certNo'
+  if ([...m.employer.trim()].length > 100) p.employer = 'validation.rows.tooLong'
   return p
 }
 
-/** What is sent: ID numbers upper-case without spaces, text trimmed, no grade without a type. */
-export function toBody(a: ApplicationBody): ApplicationBody {
-  const out = normalizeApplication(JSON.parse(JSON.stringify(a)))
+/** What is sent: ID numbers upper-case without spaces, text trimmed, no grade without a type,
+ *  rows in 分 (call after the rows were checked). */
+export function toBody(a: ApplicationForm): ApplicationBody {
+  const copy: ApplicationForm = JSON.parse(JSON.stringify(a))
+  const form = normalizeApplication({ ...copy, income: [], property: [], expenditures: [] } as never)
+  const out: ApplicationBody = {
+    ...form,
+    income: copy.income.map(incomeRow),
+    property: copy.property.map(propertyRow),
+    expenditures: copy.expenditures.map(expenditureRow),
+  }
   out.village = out.village.trim()
   out.address = out.address.trim()
   out.applicant.name = out.applicant.name.trim()
@@ -134,6 +171,10 @@ export function toBody(a: ApplicationBody): ApplicationBody {
     m.name = m.name.trim()
     m.id_number = normalizeId(m.id_number)
     if (!m.disability_type) m.disability_grade = ''
+    if (!m.disability_type) m.disability_cert_no = ''
+    if (!isSick(m.health)) m.disease = ''
+    m.disability_cert_no = m.disability_cert_no.trim()
+    m.employer = m.employer.trim()
   }
   out.income_note = out.income_note.trim()
   out.property_note = out.property_note.trim()

@@ -12,9 +12,18 @@ const VOCAB: Record<string, VocabGroup> = {
   disability: 'disability_type',
   grade: 'disability_grade',
   employment: 'employment',
+  ethnicity: 'ethnicity',
+  hukou: 'hukou_type',
+  marital: 'marital_status',
+  education: 'education',
+  school: 'school_stage',
+  disease: 'disease',
+  capacity: 'work_capacity',
 }
 export const OPTION_GROUPS = Object.keys(VOCAB) as readonly OptionGroup[]
-export type OptionGroup = 'relation' | 'sex' | 'health' | 'disability' | 'grade' | 'employment'
+export type OptionGroup =
+  | 'relation' | 'sex' | 'health' | 'disability' | 'grade' | 'employment'
+  | 'ethnicity' | 'hukou' | 'marital' | 'education' | 'school' | 'disease' | 'capacity'
 
 export interface Option {
   value: string
