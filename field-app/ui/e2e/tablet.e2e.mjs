@@ -6,11 +6,13 @@
 // items, a legal supporter unable to support) and a 渐退 one (current benefit, work started, a
 // wage above the standard); the offline 收入核算预览 must propose 特困 with the care tier and 渐退.
 // Every interactive element on the visit screens is measured: at least 44×44 px, text ≥ 16 px.
+// Every screen visited is checked with axe-core: no serious or critical accessibility violation.
 // Screenshots of every screen go to docs/screenshots/tablet-*.png.
 //
 // env: APP_BIN (debug app), SERVER_BIN (jiuzhu-server), TAURI_DRIVER (path), SHOTS (dir or "")
 import { spawn, execFileSync } from 'node:child_process'
-import { mkdtempSync, writeFileSync, mkdirSync, rmSync, existsSync, readdirSync } from 'node:fs'
+import { mkdtempSync, writeFileSync, mkdirSync, rmSync, existsSync, readdirSync, readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import https from 'node:https'
@@ -21,6 +23,7 @@ const SERVER_BIN = process.env.SERVER_BIN
 const TAURI_DRIVER = process.env.TAURI_DRIVER || 'tauri-driver'
 const SHOTS = process.env.SHOTS ?? ''
 const PIN = '246810'
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
 
 let passed = 0
 let failed = 0
@@ -189,6 +192,44 @@ async function smallTargets() {
     return out
   })
 }
+/** axe-core injected into the screen as it is now: serious and critical violations fail the step. */
+async function a11y(name) {
+  await browser.pause(300)
+  const has = await browser.execute(() => typeof window.axe === 'object')
+  if (!has) await browser.execute(`${AXE}\n;return true`)
+  const found = await browser.executeAsync((done) => {
+    window.axe
+      .run(document, { resultTypes: ['violations'] })
+      .then((r) => done(r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+        .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 4).map((n) => `${n.target.join(' ')}${n.any?.[0]?.message ? ` [${n.any[0].message}]` : ''}`).join(' | ')}`)))
+      .catch((e) => done([`axe failed: ${e}`]))
+  })
+  if (process.env.A11Y_SOFT && found.length) return console.log(`A11Y ${name}: ${found.join('; ')}`)
+  step(`accessibility (axe, no serious/critical): ${name}`, found.length === 0, found.join('; '))
+}
+/** Touch targets and text size anywhere on the screen (outside the visit form), by test id root. */
+async function smallTargetsIn(rootSel) {
+  return browser.execute((sel) => {
+    const root = document.querySelector(sel)
+    if (!root) return [`no ${sel}`]
+    const out = []
+    for (const el of root.querySelectorAll('button, select, input:not([type="file"]), textarea, [role="button"], [data-testid="pending-items"], [data-testid="net-badge"]')) {
+      if (!el.getClientRects().length) continue
+      const r = el.getBoundingClientRect()
+      if (!r.width || !r.height) continue
+      const font = parseFloat(getComputedStyle(el).fontSize)
+      const tap = !el.matches('[data-testid="pending-items"], [data-testid="net-badge"]')
+      if ((tap && (r.width < 44 || r.height < 44)) || font < 16) {
+        out.push(`${el.tagName.toLowerCase()} "${el.getAttribute('data-testid') || el.textContent.trim().slice(0, 12)}" ${Math.round(r.width)}×${Math.round(r.height)} ${font}px`)
+      }
+    }
+    return out
+  }, rootSel)
+}
+async function checkTargetsIn(name, rootSel) {
+  const small = await smallTargetsIn(rootSel)
+  step(`touch targets ≥44×44 px, text ≥16 px: ${name}`, small.length === 0, small.join('; '))
+}
 async function checkTargets(name) {
   const small = await smallTargets()
   step(`touch targets ≥44×44 px, text ≥16 px: ${name}`, small.length === 0, small.join('; '))
@@ -314,6 +355,7 @@ async function main() {
           { name: '其其格', relation: '配偶' },
         ],
         income: [{ category: 'business', item: '养羊', amount_fen: 1200000, period_months: 12 }],
+        statement: '家里主要靠养羊，去年卖了四十只；老伴常年看病，没有其他收入。',
       },
     }),
   )
@@ -354,6 +396,7 @@ async function main() {
   // 1. enrollment with fingerprint confirmation
   await (await $t('enroll')).waitForDisplayed({ timeout: 60000 })
   await shot('01-enroll')
+  await a11y('登记')
   await typeInto('[data-testid="enroll-server"] input', server.url)
   // The code is read from the QR the console shows (an SVG image, as a caseworker would save it).
   const login = await consoleCall(server.url, 'POST', '/login', { name: '张海燕', password: 'e2e-secret-1' })
@@ -374,6 +417,7 @@ async function main() {
   const shown = await (await fpCard.$('pre')).getText()
   step('fingerprint shown matches the server', norm(shown) === norm(server.fp), shown)
   await shot('02-enroll-fingerprint')
+  await a11y('核对证书指纹')
   await click('enroll-confirm')
 
   // 2. PIN, then lock and unlock
@@ -381,6 +425,7 @@ async function main() {
   await typeInto('[data-testid="pin-input"] input', PIN)
   await typeInto('[data-testid="pin-repeat"] input', PIN)
   await shot('03-pin-set')
+  await a11y('设置密码')
   await click('pin-submit')
   await (await $t('case-list')).waitForDisplayed({ timeout: 20000 })
   await click('lock')
@@ -391,6 +436,7 @@ async function main() {
   step('wrong PIN refused', (await (await $t('pin-error')).getText()).includes('密码错误'))
   await typeInto('[data-testid="pin-input"] input', PIN)
   await shot('04-unlock')
+  await a11y('解锁')
   await click('pin-submit')
   await (await $t('case-list')).waitForDisplayed({ timeout: 20000 })
   step('enrolled, PIN set, unlocked', true)
@@ -398,6 +444,10 @@ async function main() {
   // 3. first sync brings the assigned case
   await syncNow()
   await shot('11-sync-result')
+  const plain = await (await $t('sync-result')).getText()
+  step('sync result in plain words', /已发送 \d+ 个案件，收到 \d+ 个案件/.test(plain) && /申请材料 \d+ 份已下载/.test(plain) && !plain.includes('轮'), plain)
+  step('online badge after a good sync', (await (await $t('net-badge')).getAttribute('data-state')) === 'online')
+  await a11y('同步')
   await browser.execute(() => (location.hash = '#/cases'))
   const item = await browser.$('[data-testid="case-item"][data-case-no="DLT-2026-0042"]')
   await item.waitForDisplayed({ timeout: 20000 })
@@ -405,11 +455,17 @@ async function main() {
   await (await $t('case-search')).$('input').then((i) => i.setValue('巴特'))
   await browser.pause(500)
   await shot('05-case-list')
+  await a11y('案件列表')
+  await checkTargetsIn('案件列表与顶栏', '#app')
   await item.click()
 
   // 4. case detail, then the visit form
   await (await $t('case-detail')).waitForDisplayed({ timeout: 20000 })
   await shot('06-case-detail')
+  step('case detail shows the application documents and the statement', (await (await $t('documents')).isDisplayed())
+    && (await (await $t('statement')).getText()).includes('养羊'))
+  await a11y('案件详情')
+  await checkTargetsIn('案件详情', '[data-testid="case-detail"]')
   await click('start-visit')
   await (await $t('visit-form')).waitForDisplayed({ timeout: 20000 })
   await select('visits.0.method', 'home')
@@ -418,6 +474,18 @@ async function main() {
   await fill('visits.0.opinion', '家庭收入主要来自养羊，住房较差，建议纳入低保。')
   await shot('07-visit-basic')
   await checkTargets('基本信息')
+  await a11y('入户调查：基本信息')
+  // Progress: the basic section is still missing investigators; the jump goes to the next problem.
+  const memberState = await (await $t('tab-state-members')).getAttribute('data-state')
+  const householdState = await (await $t('tab-state-household')).getAttribute('data-state')
+  step('section tabs show missing (members not yet marked present) and done', memberState === 'missing' && householdState === 'done',
+    `${memberState} ${householdState}`)
+  await click('next-problem')
+  await browser.waitUntil(async () => (await browser.execute(() => location.hash)).includes('focus='), { timeout: 10000 })
+  const jumped = await browser.execute(() => decodeURIComponent(location.hash))
+  step('下一个待填项 jumps to a field that blocks sealing', /tab=\w+/.test(jumped) && jumped.includes('focus=visits.0.'), jumped)
+  await shot('07-visit-next-problem')
+  await tab('basic')
 
   // members: both present; ID verified with a typo first (inline checksum error), then right
   await tab('members')
@@ -441,9 +509,13 @@ async function main() {
   await browser.execute(() => window.scrollTo(0, 0))
   await shot('08-visit-members')
   await checkTargets('家庭成员')
+  await a11y('入户调查：家庭成员')
 
   // income: one row, with an amount typo rejected inline
   await tab('income')
+  const declaredIncome = await $t('declared-income')
+  await declaredIncome.waitForDisplayed({ timeout: 10000 })
+  step('the declared income shows read-only above the verified rows', (await declaredIncome.getText()).includes('12000.00 元'), await declaredIncome.getText())
   await click('add-income')
   await select('visits.0.income.0.category', 'business')
   await select('visits.0.income.0.item', '养殖')
@@ -459,6 +531,7 @@ async function main() {
   step('income amount shows its monthly equivalent', (await monthlyHint.getText()).includes('折合每月 800.04 元'), await monthlyHint.getText())
   await shot('08-visit-income')
   await checkTargets('收入')
+  await a11y('入户调查：收入')
 
   await tab('living')
   await fill('visits.0.living.housing', '土木结构平房三间，屋顶漏雨')
@@ -470,19 +543,42 @@ async function main() {
   // 2 counted members, (9600.50 − 2000) 元 over 12 months → 316.68 元 per person per month.
   step('income preview computed offline from the visit', (await perCapita.getText()).includes('316.68'), await perCapita.getText())
   await shot('08-visit-preview')
+  await a11y('收入核算预览')
 
-  // photo
+  // photo: the 低保 checklist asks for 住房外观, 室内, 家电; one taken by mistake is deleted again
   await tab('photos')
+  const required = async () => browser.execute(() => [...document.querySelectorAll('[data-testid="photo-required"]')].map((e) => e.getAttribute('data-done')))
+  step('the photo checklist of a 低保 case asks for three kinds', (await required()).join() === 'false,false,false')
+  await select('photoTag', 'interior')
+  await attachPhoto('photo-input')
+  await (await $t('photo-thumb')).waitForDisplayed({ timeout: 30000 })
+  await press(await $t('photo-open'))
+  await (await $t('photo-viewer')).waitForDisplayed({ timeout: 10000 })
+  await shot('08-visit-photo-viewer')
+  await a11y('照片查看')
+  await click('photo-delete')
+  const okDel = await browser.$('.van-dialog__confirm')
+  await okDel.waitForClickable({ timeout: 10000 })
+  await okDel.click()
+  await browser.waitUntil(async () => !(await (await $t('photo-thumb')).isExisting()), { timeout: 15000, timeoutMsg: 'photo not deleted' })
+  step('a photo is deleted from the full-screen viewer before sealing', true)
+  await select('photoTag', 'exterior')
   await typeInto('[data-testid="photo-caption"]', '住房正面')
   await attachPhoto('photo-input')
   await (await $t('photo-thumb')).waitForDisplayed({ timeout: 30000 })
-  step('photo processed and shown as a thumbnail', true)
+  await browser.waitUntil(async () => (await required()).join() === 'true,false,false', { timeout: 10000 })
+  const meta = await (await $t('photo-meta')).getText()
+  step('photo processed and shown with its capture time and place; the checklist ticks 住房外观', /拍摄/.test(meta) && /位置|无定位/.test(meta), meta)
   await shot('08-visit-photos')
+  await checkTargets('照片')
+  await a11y('入户调查：照片')
 
   // signatures and finalize
   await tab('sign')
   step('a refusal to cooperate can be recorded while the visit is open', await (await $t('refusal')).isDisplayed())
   await shot('10-finalize-incomplete')
+  await checkTargets('签名与提交')
+  await a11y('签名与提交')
   // A member who refuses: recorded on the card, then only the investigators sign; taken back, the
   // members present sign again (the visit below goes on as a cooperative one).
   const signerCount = async () => (await browser.$$('[data-testid="signer"]')).length
@@ -504,6 +600,11 @@ async function main() {
   await finalizeVisit()
   await shot('10-finalized')
   step('visit finalized in the app', true)
+  await browser.execute(() => (location.hash = '#/cases'))
+  const pendingTag = await browser.$('[data-testid="case-item"][data-case-no="DLT-2026-0042"] [data-testid="pending-items"]')
+  await pendingTag.waitForDisplayed({ timeout: 15000 })
+  step('the sealed case shows what waits for upload', /^待上传 \d+ 项$/.test(await pendingTag.getText()), await pendingTag.getText())
+  await shot('05-case-list-pending')
 
   // 5. sync, then the server must hold the sealed visit, signatures and photo
   await syncNow()
@@ -672,7 +773,9 @@ async function main() {
   const err = await $t('sync-error')
   await err.waitForDisplayed({ timeout: 60000 })
   step('no network explained in Chinese', (await err.getText()).includes('无法连接服务器'))
+  step('offline badge after a failed sync', (await (await $t('net-badge')).getAttribute('data-state')) === 'offline')
   await shot('11-sync-no-network')
+  await a11y('同步失败（无网络）')
   await browser.execute(() => (location.hash = '#/cases'))
   await (await $t('case-list')).waitForDisplayed({ timeout: 10000 })
   await shot('05-case-list-after')

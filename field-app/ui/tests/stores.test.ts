@@ -5,7 +5,7 @@ import { notesAt, sectionOf, sumFen, memberOptions } from '../src/lib/doc'
 
 const row = (o: Partial<CaseRow>): CaseRow => ({
   case_id: 'c', case_no: 'N', applicant: 'A', village: 'V', deadline: null, status: 'investigating', visits: 1,
-  finalized: false, open_notes: 0, conflicts: 0, unsynced: false, withdrawn: false, set_aside: false, pending_photos: 0, touched: false, ...o,
+  finalized: false, open_notes: 0, conflicts: 0, unsynced: false, withdrawn: false, set_aside: false, pending_photos: 0, photos_pending: 0, pending_items: 0, touched: false, ...o,
 })
 
 describe('case list', () => {

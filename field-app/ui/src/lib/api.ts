@@ -28,6 +28,10 @@ export interface CaseRow {
   withdrawn: boolean
   set_aside: boolean
   pending_photos: number
+  /** Photos and signatures of the case not yet uploaded. */
+  photos_pending: number
+  /** "待上传 N 项": the case's unconfirmed changes (one item) and each photo not uploaded. */
+  pending_items: number
   touched: boolean
 }
 
@@ -94,6 +98,10 @@ export interface SyncSummary {
     documents_received: number
     blobs_sent: number
     blob_bytes_sent: number
+    bytes_up: number
+    bytes_down: number
+    documents_fetched: number
+    documents_unavailable: number
   }
   cases: { case_id: string; case_no: string; applicant: string; result: string; message: string | null }[]
   finished_at: number

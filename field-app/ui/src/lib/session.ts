@@ -14,6 +14,8 @@ export const session = reactive({
     photoSent: 0,
     photoTotal: 0,
     summary: null as SyncSummary | null,
+    /** Photos still waiting after the last sync (for "照片 x/y 张已上传"). */
+    photosLeft: 0,
     error: null as CmdError | null,
   },
 })
@@ -50,9 +52,13 @@ export function applySyncEvent(e: SyncEvent) {
 export async function startSync(): Promise<void> {
   const s = session.sync
   if (s.running) return
-  Object.assign(s, { running: true, round: 0, documents: 0, docsDone: false, photoSent: 0, photoTotal: 0, summary: null, error: null })
+  Object.assign(s, { running: true, round: 0, documents: 0, docsDone: false, photoSent: 0, photoTotal: 0, summary: null, error: null, photosLeft: 0 })
   try {
     s.summary = await api.sync(applySyncEvent)
+    s.photosLeft = await api
+      .listCases()
+      .then((rows) => rows.reduce((a, r) => a + (r.photos_pending ?? 0), 0))
+      .catch(() => 0)
     s.docsDone = true
     if (s.photoTotal === 0) s.photoTotal = s.photoSent
   } catch (e) {
