@@ -434,6 +434,7 @@ export const zhCN = {
   notes: {
     title: '退回意见',
     at: '位置：{field}',
+    visitNo: '第 {n} 次调查',
     answer: '回复',
     answerPlaceholder: '说明如何处理',
     send: '提交回复',
