@@ -465,6 +465,27 @@ async function main() {
     assert(show(homeB, ID).visits[0].living.housing === '砖瓦房', 'second tablet too')
   })
 
+  await step('特困 (issue 12): self-care items and a supporter recorded on the tablet move the console\'s proposal', async () => {
+    const B = (p, v) => tablet(homeB, 'set', '--case', ids.c3, `visits.0.${p}`, String(v))
+    B('members.0.birth_date.verified', '1950-03-01'); B('members.0.hukou_type.verified', '农村牧区')
+    for (const k of ['eating', 'dressing', 'bed', 'toilet']) B(`members.0.self_care.${k}`, 'false')
+    B('members.0.self_care.walking', 'true'); B('members.0.self_care.bathing', 'true')
+    B('supporters.0.name', '王强'); B('supporters.0.relation', '子女'); B('supporters.0.able', 'false')
+    B('supporters.0.unable_reason', 'severe_disability')
+    tablet(homeB, 'sync')
+    await page.goto(`${url}/#/cases/${ids.c3}?tab=proposal`)
+    await page.waitForSelector('[data-test=proposal-compare]')
+    // The declared and the verified member are different rows (the visit's member has its own id).
+    await page.waitForSelector('[data-test=proposal-compare] tr[data-row^="tekun."]')
+    const rows = await page.$$eval('[data-test=proposal-compare] tr[data-row^="tekun."]', (r) => r.map((x) => x.textContent))
+    assert(rows.some((x) => x.includes('高娃') && /建议符合，每月/.test(x)), `特困 rows: ${rows}`)
+    const steps = (await page.$$eval('[data-test=proposal-step]', (li) => li.map((x) => x.textContent))).join('\n')
+    assert(steps.includes('部分丧失生活自理能力') && steps.includes('无履行能力'), `steps: ${steps.slice(0, 600)}`)
+    const edge = await page.$$eval('[data-test=proposal-compare] tr[data-row=edge] [data-test=verdict]', (v) => v.map((x) => x.textContent))
+    assert(edge.length === 2 && edge[1].includes('不符合'), `特困 is not proposed with 边缘: ${edge}`)
+    await shot(page, 'proposal-tekun', { fullPage: true })
+  })
+
   await step('调整调查组 (change_team) on another case; 验收 is refused until a visit is sealed', async () => {
     await page.goto(`${url}/#/cases/${ids.c3}?tab=actions`)
     await page.waitForSelector('[data-test=review-team]')

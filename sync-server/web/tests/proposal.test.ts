@@ -101,7 +101,7 @@ describe('compareRows', () => {
     expect(by.edge.differs).toBe(false)
     expect(by.source.differs).toBe(false) // always different, never flagged
   })
-  it('adds 渐退, one 特困 line per member (matched by id) and 临时救助 when present', () => {
+  it('adds 渐退, one 特困 line per member (matched by name: declared and visit members have their own ids) and 临时救助 when present', () => {
     const declared = proposal({
       tekun: [{ member_id: 'm1', name: '高娃', proposed: true, amount_fen: 90000, summary: '全自理' }],
       temporary: { proposed: true, amount_fen: 200000, summary: '一次性' },
@@ -109,18 +109,18 @@ describe('compareRows', () => {
     const verified = proposal({
       phase_out: { proposed: true, amount_fen: 30000, summary: '渐退 6 个月' },
       tekun: [
-        { member_id: 'm2', name: '其其格', proposed: false, amount_fen: null, summary: '有赡养人' },
-        { member_id: 'm1', name: '高娃', proposed: true, amount_fen: 90000, summary: '全自理' },
+        { member_id: 'v2', name: '其其格', proposed: false, amount_fen: null, summary: '有赡养人' },
+        { member_id: 'v1', name: '高娃', proposed: true, amount_fen: 90000, summary: '全自理' },
       ],
     })
     const rows = compareRows(declared, verified)
     const by = Object.fromEntries(rows.map((r) => [r.key, r]))
-    expect(rows.map((r) => r.key).slice(-5)).toEqual(['rigid_expense', 'phase_out', 'tekun.m1', 'tekun.m2', 'temporary'])
+    expect(rows.map((r) => r.key).slice(-5)).toEqual(['rigid_expense', 'phase_out', 'tekun.高娃', 'tekun.其其格', 'temporary'])
     expect(by.phase_out.declared).toBeNull()
     expect(by.phase_out.verified?.text).toBe('建议符合，每月 300.00 元')
-    expect(by['tekun.m1'].label).toBe('特困人员（高娃）')
-    expect(by['tekun.m1'].differs).toBe(false)
-    expect(by['tekun.m2'].declared).toBeNull()
+    expect(by['tekun.高娃'].label).toBe('特困人员（高娃）')
+    expect(by['tekun.高娃'].differs).toBe(false)
+    expect(by['tekun.其其格'].declared).toBeNull()
     expect(by.temporary.declared?.text).toBe('建议符合，一次性 2,000.00 元')
     expect(by.temporary.verified).toBeNull()
     expect(by.temporary.differs).toBe(true)

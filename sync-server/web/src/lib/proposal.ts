@@ -91,11 +91,12 @@ export function compareRows(declared: Proposal, verified: Proposal | null): Comp
   add('edge', t('proposal.schemes.edge'), (p) => outcomeCell(p.edge, true))
   add('rigid_expense', t('proposal.schemes.rigid_expense'), (p) => outcomeCell(p.rigid_expense, true))
   add('phase_out', t('proposal.schemes.phase_out'), (p) => outcomeCell(p.phase_out, true))
-  // 特困: one line per counted member, matched across the two proposals by member id.
-  const tekun = new Map<string, string>()
-  for (const p of sides) for (const m of p.tekun ?? []) if (!tekun.has(m.member_id)) tekun.set(m.member_id, m.name)
-  for (const [id, name] of tekun)
-    add(`tekun.${id}`, t('proposal.schemes.tekunOf', { name }), (p) => outcomeCell(p.tekun?.find((m) => m.member_id === id), true))
+  // 特困: one line per counted member, matched across the two proposals by name (the declared
+  // member and the visit's member verifying them have different ids).
+  const tekun = new Set<string>()
+  for (const p of sides) for (const m of p.tekun ?? []) tekun.add(m.name)
+  for (const name of tekun)
+    add(`tekun.${name}`, t('proposal.schemes.tekunOf', { name }), (p) => outcomeCell(p.tekun?.find((m) => m.name === name), true))
   // 单人保: the member applying as a single-person household, when either side records one.
   const single = sides.map((p) => p.single_person).find((m) => !!m)
   if (single)
