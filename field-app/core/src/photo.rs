@@ -168,6 +168,59 @@ pub fn process(bytes: &[u8], cfg: &PhotoConfig) -> Result<ProcessedPhoto, PhotoE
     })
 }
 
+/// Turns a stored JPEG (the pipeline's own output) a number of quarter turns clockwise and
+/// re-encodes it with the same settings: new bytes, new hash, new thumbnail. Capture time and
+/// position are not in the file (the pipeline strips them), so they are left empty here.
+pub fn rotate(
+    jpeg: &[u8],
+    quarter_turns_clockwise: u8,
+    cfg: &PhotoConfig,
+) -> Result<ProcessedPhoto, PhotoError> {
+    if jpeg.is_empty() {
+        return Err(PhotoError::Empty);
+    }
+    let reader = ImageReader::new(Cursor::new(jpeg))
+        .with_guessed_format()
+        .map_err(|e| PhotoError::Decode(e.to_string()))?;
+    if reader.format() != Some(ImageFormat::Jpeg) {
+        return Err(PhotoError::UnsupportedFormat("not a stored JPEG".into()));
+    }
+    let decoder = reader.into_decoder().map_err(decode_error)?;
+    let (source_width, source_height) = decoder.dimensions();
+    if u64::from(source_width) * u64::from(source_height) > MAX_SOURCE_PIXELS {
+        return Err(PhotoError::TooLarge {
+            width: source_width,
+            height: source_height,
+        });
+    }
+    let decoded = DynamicImage::from_decoder(decoder).map_err(decode_error)?;
+    let img = resize_to_fit(
+        DynamicImage::ImageRgb8(flatten_onto_white(decoded)),
+        cfg.long_edge,
+    );
+    let main = match quarter_turns_clockwise % 4 {
+        1 => img.rotate90(),
+        2 => img.rotate180(),
+        3 => img.rotate270(),
+        _ => img,
+    };
+    let (width, height) = (main.width(), main.height());
+    let out = encode_jpeg(&main, cfg.jpeg_quality)?;
+    let thumb = resize_to_fit(main, cfg.thumb_edge);
+    let thumbnail = encode_jpeg(&thumb, cfg.jpeg_quality)?;
+    Ok(ProcessedPhoto {
+        sha256: sha256_hex(&out),
+        jpeg: out,
+        width,
+        height,
+        thumbnail,
+        taken_at_ms: None,
+        gps: None,
+        source_width,
+        source_height,
+    })
+}
+
 fn decode_error(e: image::ImageError) -> PhotoError {
     PhotoError::Decode(e.to_string())
 }

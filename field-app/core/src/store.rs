@@ -286,6 +286,16 @@ impl Store {
         Ok(rows)
     }
 
+    /// Stop uploading a blob of a case that no document refers to any more (not yet uploaded
+    /// only: an uploaded one is the server's business).
+    pub fn forget_pending_blob(&self, hash: &str, case: CaseId) -> Result<()> {
+        self.conn.execute(
+            "DELETE FROM blobs WHERE hash = ?1 AND case_id = ?2 AND uploaded = 0",
+            params![hash, case.to_string()],
+        )?;
+        Ok(())
+    }
+
     pub fn mark_uploaded(&self, hash: &str) -> Result<()> {
         self.conn
             .execute("UPDATE blobs SET uploaded = 1 WHERE hash = ?1", [hash])?;

@@ -512,7 +512,7 @@ pub struct CaseRow {
     pub touched: bool,
 }
 
-fn touched_key(case: CaseId) -> String {
+pub(crate) fn touched_key(case: CaseId) -> String {
     format!("touched:{case}")
 }
 

@@ -395,6 +395,22 @@ async fn remove_row(
 }
 
 #[tauri::command]
+async fn rotate_photo(
+    state: State<'_, AppState>,
+    case_id: String,
+    hash: String,
+    quarter_turns: u8,
+) -> CmdResult<CaseView> {
+    unlocked(&state)?;
+    let id = parse_case(&case_id)?;
+    state
+        .tablet()
+        .await?
+        .rotate_photo(id, &hash, quarter_turns)?;
+    view(&state, id).await
+}
+
+#[tauri::command]
 async fn add_finding(
     state: State<'_, AppState>,
     case_id: String,
@@ -704,6 +720,7 @@ macro_rules! handlers {
             add_member,
             remove_member,
             remove_row,
+            rotate_photo,
             add_finding,
             add_photo,
             sign,

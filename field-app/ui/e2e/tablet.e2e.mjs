@@ -556,6 +556,26 @@ async function main() {
   await (await $t('photo-viewer')).waitForDisplayed({ timeout: 10000 })
   await shot('08-visit-photo-viewer')
   await a11y('照片查看')
+  // Turned to the right before sealing: the document's size and the image shown both swap.
+  const viewerImg = async () => browser.execute(() => {
+    const img = document.querySelector('[data-testid="photo-viewer"] img')
+    return img && img.complete ? [img.naturalWidth, img.naturalHeight] : [0, 0]
+  })
+  const sizeBefore = await (await $t('photo-size')).getText()
+  await browser.waitUntil(async () => (await viewerImg())[0] > 0, { timeout: 10000, timeoutMsg: 'photo not shown' })
+  const [w0, h0] = await viewerImg()
+  await click('photo-rotate')
+  await browser.waitUntil(async () => (await (await $t('photo-size')).getText()) !== sizeBefore, { timeout: 30000, timeoutMsg: 'photo not rotated' })
+  const sizeAfter = await (await $t('photo-size')).getText()
+  await browser.waitUntil(async () => { const [w, h] = await viewerImg(); return w === h0 && h === w0 }, { timeout: 15000 }).catch(() => {})
+  const [w1, h1] = await viewerImg()
+  const dims = (x) => (x.match(/(\d+)×(\d+)/) ?? []).slice(1).map(Number)
+  const [dw0, dh0] = dims(sizeBefore)
+  const [dw1, dh1] = dims(sizeAfter)
+  step('a photo is turned to the right in the viewer before sealing: its size and the image shown swap',
+    dw0 !== dh0 && dw1 === dh0 && dh1 === dw0 && w1 === h0 && h1 === w0, `${sizeBefore} → ${sizeAfter}; shown ${w0}×${h0} → ${w1}×${h1}`)
+  await checkTargetsIn('照片查看', '[data-testid="photo-viewer"]')
+  await a11y('照片查看（旋转后）')
   await click('photo-delete')
   const okDel = await browser.$('.van-dialog__confirm')
   await okDel.waitForClickable({ timeout: 10000 })

@@ -132,6 +132,8 @@ export const api = {
     invoke<CaseView>('remove_member', { caseId, index, reason }),
   removeRow: (caseId: string, section: string, index: number) =>
     invoke<CaseView>('remove_row', { caseId, section, index }),
+  rotatePhoto: (caseId: string, hash: string, quarterTurns: number) =>
+    invoke<CaseView>('rotate_photo', { caseId, hash, quarterTurns }),
   addFinding: (caseId: string, text: string) => invoke<CaseView>('add_finding', { caseId, text }),
   addPhoto: (caseId: string, bytes: Uint8Array, tag: string, caption: string) =>
     invoke<CaseView>('add_photo', bytes, { headers: { 'case-id': caseId, tag: enc(tag), caption: enc(caption) } }),
