@@ -839,11 +839,15 @@ async function main() {
     { timeout: 60000, timeoutMsg: 'no revoked message' },
   )
   step('device revoked explained in Chinese', revokedText.includes('本设备已被停用') && revokedText.includes('已全部清除'), revokedText)
+  // A blocking screen covers everything: the only way on is to enroll again.
+  const blocking = await $t('revoked-screen')
+  await blocking.waitForDisplayed({ timeout: 10000 })
+  step('a revoked device is a blocking screen', (await blocking.getText()).includes('已全部清除'), await blocking.getText())
   await shot('11-sync-device-revoked')
   // (the app then starts a new, empty tablet in the same place, waiting for enrollment)
   const photos = join(appHome, 'photos')
   step('local data erased', !existsSync(join(appHome, 'keys.json')) && (!existsSync(photos) || readdirSync(photos).length === 0), appHome)
-  await browser.execute(() => (location.hash = '#/cases'))
+  await click('revoked-enroll')
   await (await $t('enroll')).waitForDisplayed({ timeout: 10000 })
   step('the wiped tablet starts again at enrollment', true)
 }

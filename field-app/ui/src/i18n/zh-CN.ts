@@ -437,6 +437,10 @@ export const zhCN = {
     unsigned: '{name}：尚未签名',
     signature_stale: '{name}：签名后内容已修改，需重新签名',
   },
+  revoked: {
+    title: '本设备已停用',
+    enroll: '重新登记本设备',
+  },
   notes: {
     title: '退回意见',
     at: '位置：{field}',
