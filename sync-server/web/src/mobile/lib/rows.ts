@@ -97,15 +97,20 @@ function monthsProblem(v: string): string | null {
   return parseMonths(v) === null ? 'validation.rows.months' : null
 }
 
-export function checkIncome(d: IncomeDraft): RowProblems {
-  const p: RowProblems = {}
-  if (!terms('income_category').some((x) => x.code === d.category)) p.category = 'validation.rows.incomeCategory'
+/** What an income row and an expense row share: a required amount, the months, a short note. */
+function checkAmountMonthsNote(d: { amount: string; months: string; note: string }, p: RowProblems): RowProblems {
   const a = amountProblem(d.amount, true)
   if (a) p.amount = a
   const m = monthsProblem(d.months)
   if (m) p.months = m
   if (tooLong(d.note)) p.note = 'validation.rows.tooLong'
   return p
+}
+
+export function checkIncome(d: IncomeDraft): RowProblems {
+  const p: RowProblems = {}
+  if (!terms('income_category').some((x) => x.code === d.category)) p.category = 'validation.rows.incomeCategory'
+  return checkAmountMonthsNote(d, p)
 }
 export function checkProperty(d: PropertyDraft): RowProblems {
   const p: RowProblems = {}
@@ -121,12 +126,7 @@ export function checkProperty(d: PropertyDraft): RowProblems {
 export function checkExpenditure(d: ExpenditureDraft): RowProblems {
   const p: RowProblems = {}
   if (!terms('expenditure_kind').some((x) => x.code === d.kind)) p.kind = 'validation.rows.expenditureKind'
-  const a = amountProblem(d.amount, true)
-  if (a) p.amount = a
-  const m = monthsProblem(d.months)
-  if (m) p.months = m
-  if (tooLong(d.note)) p.note = 'validation.rows.tooLong'
-  return p
+  return checkAmountMonthsNote(d, p)
 }
 
 /** Every row's problems, keyed `income.0.amount`; `income` itself when there are too many rows. */
