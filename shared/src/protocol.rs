@@ -53,6 +53,60 @@ pub struct EnrollResponse {
     pub actor: String,
     pub user_name: String,
     pub township: String,
+    /// The device's lease secret (hex) and first offline lease (unix seconds): the tablet wraps
+    /// its data keys under its PIN and this secret, and forgets the secret when the lease lapses
+    /// (issue 13 point 5). Optional fields added within version 1, like `lease_until` below.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lease_secret: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lease_until: Option<i64>,
+    /// The cipher the deployment chose for the tablet's files and key wrapping
+    /// ([`TabletCipher::name`]), applied when the tablet makes its keys at enrollment. Optional and
+    /// last, as the lease fields; a name as text, so a tablet that does not know it says so instead
+    /// of failing to read the whole answer. Absent: the default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tablet_cipher: Option<String>,
+}
+
+/// How a tablet encrypts its photo, thumbnail and signature files and wraps its keys (issue 13
+/// point 7). The database is SQLCipher (AES-256) whatever the choice.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TabletCipher {
+    #[default]
+    #[serde(rename = "xchacha20poly1305")]
+    XChaCha20Poly1305,
+    /// SM4 (GB/T 32907) in GCM mode, for deployments assessed under GB/T 39786 (商用密码).
+    #[serde(rename = "sm4-gcm")]
+    Sm4Gcm,
+}
+
+impl TabletCipher {
+    pub const ALL: [TabletCipher; 2] = [TabletCipher::XChaCha20Poly1305, TabletCipher::Sm4Gcm];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            TabletCipher::XChaCha20Poly1305 => "xchacha20poly1305",
+            TabletCipher::Sm4Gcm => "sm4-gcm",
+        }
+    }
+}
+
+impl std::fmt::Display for TabletCipher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for TabletCipher {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        TabletCipher::ALL
+            .into_iter()
+            .find(|c| c.name() == s)
+            .ok_or_else(|| {
+                format!("`{s}` is not a tablet cipher: use xchacha20poly1305 or sm4-gcm")
+            })
+    }
 }
 
 /// An Automerge sync message for one document.
@@ -103,6 +157,11 @@ pub struct SyncResponse {
     /// misreads the other and [`PROTOCOL_VERSION`] stays 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lease_until: Option<i64>,
+    /// The device's lease secret (hex), sent with every lease: a tablet whose lease lapsed forgot
+    /// its copy, and only this answer — never given to a revoked device — opens its data again.
+    /// Optional and last, as `lease_until`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lease_secret: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -200,10 +259,25 @@ mod tests {
             cursor: 7,
             server_time: 1_790_000_000,
             lease_until: Some(1_790_259_200),
+            lease_secret: None,
         };
         let bytes = encode(&msg);
         assert_eq!(hex::encode(&bytes), GOLDEN_SYNC_RESPONSE);
         assert_eq!(decode::<SyncResponse>(&bytes).unwrap(), msg);
+        // With the lease secret (issue 13): one more key at the end, the rest byte for byte.
+        let with_secret = SyncResponse {
+            lease_secret: Some("ab".repeat(4)),
+            ..msg.clone()
+        };
+        let bytes = encode(&with_secret);
+        assert_eq!(hex::encode(&bytes), GOLDEN_SYNC_RESPONSE_WITH_SECRET);
+        assert_eq!(decode::<SyncResponse>(&bytes).unwrap(), with_secret);
+        assert_eq!(
+            decode::<SyncResponse>(&hex::decode(GOLDEN_SYNC_RESPONSE).unwrap())
+                .unwrap()
+                .lease_secret,
+            None
+        );
         // An older server's answer still decodes: no lease, nothing else changes.
         let old = hex::decode(GOLDEN_SYNC_RESPONSE_WITHOUT_LEASE).unwrap();
         let back = decode::<SyncResponse>(&old).unwrap();
@@ -227,6 +301,45 @@ mod tests {
             complete: false,
         };
         assert_eq!(hex::encode(encode(&st)), GOLDEN_BLOB_STATUS);
+    }
+
+    #[test]
+    fn golden_enroll_response() {
+        let msg = EnrollResponse {
+            v: 1,
+            device_id: "d1".into(),
+            token: "t".into(),
+            actor: "ab".into(),
+            user_name: "王建国".into(),
+            township: "乌兰".into(),
+            lease_secret: Some("cd".into()),
+            lease_until: Some(1_790_259_200),
+            tablet_cipher: None,
+        };
+        let bytes = encode(&msg);
+        assert_eq!(hex::encode(&bytes), GOLDEN_ENROLL_RESPONSE);
+        assert_eq!(decode::<EnrollResponse>(&bytes).unwrap(), msg);
+        // With the deployment's cipher (issue 13 point 7): one more key at the end, the rest
+        // byte for byte; the answer without it (an older server) reads as the default.
+        let with_cipher = EnrollResponse {
+            tablet_cipher: Some(TabletCipher::Sm4Gcm.to_string()),
+            ..msg.clone()
+        };
+        let bytes = encode(&with_cipher);
+        assert_eq!(hex::encode(&bytes), GOLDEN_ENROLL_RESPONSE_WITH_CIPHER);
+        assert_eq!(decode::<EnrollResponse>(&bytes).unwrap(), with_cipher);
+        assert!(GOLDEN_ENROLL_RESPONSE_WITH_CIPHER[2..].starts_with(&GOLDEN_ENROLL_RESPONSE[2..]));
+        let old = decode::<EnrollResponse>(&hex::decode(GOLDEN_ENROLL_RESPONSE).unwrap()).unwrap();
+        assert_eq!(old.tablet_cipher, None);
+        for c in TabletCipher::ALL {
+            assert_eq!(c.name().parse::<TabletCipher>(), Ok(c));
+        }
+        assert!(
+            "sm4"
+                .parse::<TabletCipher>()
+                .unwrap_err()
+                .contains("sm4-gcm")
+        );
     }
 
     #[test]
@@ -264,8 +377,11 @@ mod tests {
 
     const GOLDEN_SYNC_REQUEST: &str = "a461760166637572736f72182a64646f637381a263646f63500193a5c27e1f7c3a9b1e2f4d5a6b7c8d636d7367434201026b6170705f76657273696f6e65302e312e30";
     const GOLDEN_SYNC_RESPONSE: &str = "a861760164646f637381a263646f63500193a5c27e1f7c3a9b1e2f4d5a6b7c8d636d736741436861737369676e656481500193a5c27e1f7c3a9b1e2f4d5a6b7c8d6977697468647261776e80677265667573656481a363646f63500193a5c27e1f7c3a9b1e2f4d5a6b7c8d64636f64656d666f726569676e5f6163746f72676d657373616765617866637572736f72076b7365727665725f74696d651a6ab13b806b6c656173655f756e74696c1a6ab53000";
+    const GOLDEN_SYNC_RESPONSE_WITH_SECRET: &str = "a961760164646f637381a263646f63500193a5c27e1f7c3a9b1e2f4d5a6b7c8d636d736741436861737369676e656481500193a5c27e1f7c3a9b1e2f4d5a6b7c8d6977697468647261776e80677265667573656481a363646f63500193a5c27e1f7c3a9b1e2f4d5a6b7c8d64636f64656d666f726569676e5f6163746f72676d657373616765617866637572736f72076b7365727665725f74696d651a6ab13b806b6c656173655f756e74696c1a6ab530006c6c656173655f736563726574686162616261626162";
     /// The same answer as a server sent it before `lease_until` existed.
     const GOLDEN_SYNC_RESPONSE_WITHOUT_LEASE: &str = "a761760164646f637381a263646f63500193a5c27e1f7c3a9b1e2f4d5a6b7c8d636d736741436861737369676e656481500193a5c27e1f7c3a9b1e2f4d5a6b7c8d6977697468647261776e80677265667573656481a363646f63500193a5c27e1f7c3a9b1e2f4d5a6b7c8d64636f64656d666f726569676e5f6163746f72676d657373616765617866637572736f72076b7365727665725f74696d651a6ab13b80";
     const GOLDEN_ENROLL_REQUEST: &str = "a461760164636f646569414243442d323334356b6465766963655f6e616d6569e5b9b3e69dbf2d30336b6170705f76657273696f6e65302e312e30";
+    const GOLDEN_ENROLL_RESPONSE: &str = "a8617601696465766963655f696462643165746f6b656e6174656163746f7262616269757365725f6e616d6569e78e8be5bbbae59bbd68746f776e7368697066e4b98ce585b06c6c656173655f7365637265746263646b6c656173655f756e74696c1a6ab53000";
+    const GOLDEN_ENROLL_RESPONSE_WITH_CIPHER: &str = "a9617601696465766963655f696462643165746f6b656e6174656163746f7262616269757365725f6e616d6569e78e8be5bbbae59bbd68746f776e7368697066e4b98ce585b06c6c656173655f7365637265746263646b6c656173655f756e74696c1a6ab530006d7461626c65745f63697068657267736d342d67636d";
     const GOLDEN_BLOB_STATUS: &str = "a46176016468617368784061626162616261626162616261626162616261626162616261626162616261626162616261626162616261626162616261626162616261626162616261626162666f66667365741a0004000068636f6d706c657465f4";
 }

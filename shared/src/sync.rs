@@ -72,6 +72,141 @@ pub fn peer_is_current(doc: &mut AutoCommit, state: &automerge::sync::State) -> 
     ours == shared
 }
 
+/// How many bytes the changes of one sync message may inflate to. Automerge inflates compressed
+/// change chunks and document columns without a limit, so a message of a few kilobytes could make
+/// the receiver allocate gigabytes; a real case document is far below this.
+pub const MAX_INFLATED_BYTES: usize = 32 << 20;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InflateRefusal {
+    #[error(
+        "the sync message's changes inflate past {limit} bytes: a case never grows this large; send the changes in smaller messages"
+    )]
+    TooLarge { limit: usize },
+    #[error("the sync message holds a chunk the tablets never send ({0})")]
+    Unexpected(&'static str),
+    #[error("the sync message could not be decoded")]
+    NotAMessage,
+    #[error("a change chunk in the sync message is malformed")]
+    Malformed,
+}
+
+/// Walk the chunks of an encoded sync message and count what they inflate to, inflating only up
+/// to `limit` bytes in all: an Automerge deflate bomb is refused before Automerge reads it.
+pub fn check_inflation(message: &[u8], limit: usize) -> Result<usize, InflateRefusal> {
+    let msg = automerge::sync::Message::decode(message).map_err(|_| InflateRefusal::NotAMessage)?;
+    let mut budget = Budget { used: 0, limit };
+    for entry in msg.changes.iter() {
+        let mut rest = entry;
+        while !rest.is_empty() {
+            let (kind, data, next) = chunk(rest)?;
+            match kind {
+                // A change chunk's columns are never compressed (Automerge refuses them).
+                1 => budget.add(data.len())?,
+                2 => budget.inflate(data)?,
+                0 => document_columns(data, &mut budget)?,
+                3 => return Err(InflateRefusal::Unexpected("bundle")),
+                _ => return Err(InflateRefusal::Malformed),
+            }
+            rest = next;
+        }
+    }
+    Ok(budget.used)
+}
+
+struct Budget {
+    used: usize,
+    limit: usize,
+}
+
+impl Budget {
+    fn add(&mut self, n: usize) -> Result<(), InflateRefusal> {
+        self.used = self.used.saturating_add(n);
+        if self.used > self.limit {
+            return Err(InflateRefusal::TooLarge { limit: self.limit });
+        }
+        Ok(())
+    }
+
+    /// Inflate raw deflate `data`, reading at most one byte past what is left of the budget.
+    fn inflate(&mut self, data: &[u8]) -> Result<(), InflateRefusal> {
+        use std::io::Read;
+        let left = (self.limit - self.used) as u64;
+        let mut sink = std::io::sink();
+        let n = std::io::copy(
+            &mut flate2::bufread::DeflateDecoder::new(data).take(left + 1),
+            &mut sink,
+        )
+        .map_err(|_| InflateRefusal::Malformed)?;
+        self.add(n as usize)
+    }
+}
+
+const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
+
+fn uleb(input: &[u8]) -> Result<(u64, &[u8]), InflateRefusal> {
+    let mut v: u64 = 0;
+    for (i, b) in input.iter().enumerate().take(10) {
+        v |= u64::from(b & 0x7f) << (7 * i);
+        if b & 0x80 == 0 {
+            return Ok((v, &input[i + 1..]));
+        }
+    }
+    Err(InflateRefusal::Malformed)
+}
+
+fn take(input: &[u8], n: u64) -> Result<(&[u8], &[u8]), InflateRefusal> {
+    let n = usize::try_from(n).map_err(|_| InflateRefusal::Malformed)?;
+    (n <= input.len())
+        .then(|| input.split_at(n))
+        .ok_or(InflateRefusal::Malformed)
+}
+
+/// One chunk: (type, data, what follows).
+fn chunk(input: &[u8]) -> Result<(u8, &[u8], &[u8]), InflateRefusal> {
+    let (magic, rest) = take(input, 4)?;
+    if magic != MAGIC {
+        return Err(InflateRefusal::Malformed);
+    }
+    let (_checksum, rest) = take(rest, 4)?;
+    let (kind, rest) = take(rest, 1)?;
+    let (len, rest) = uleb(rest)?;
+    let (data, next) = take(rest, len)?;
+    Ok((kind[0], data, next))
+}
+
+/// A document chunk: actors, heads, then the change and operation column metadata, then the
+/// columns in that order; a column whose specification has the deflate bit is compressed.
+fn document_columns(data: &[u8], budget: &mut Budget) -> Result<(), InflateRefusal> {
+    let (actors, mut rest) = uleb(data)?;
+    for _ in 0..actors {
+        let (len, r) = uleb(rest)?;
+        rest = take(r, len)?.1;
+    }
+    let (heads, r) = uleb(rest)?;
+    rest = take(r, heads.saturating_mul(32))?.1;
+    let mut columns = Vec::new();
+    for _ in 0..2 {
+        let (n, mut r) = uleb(rest)?;
+        for _ in 0..n {
+            let (spec, r2) = uleb(r)?;
+            let (len, r3) = uleb(r2)?;
+            columns.push((spec & 0b1000 != 0, len));
+            r = r3;
+        }
+        rest = r;
+    }
+    budget.add(rest.len())?;
+    for (deflated, len) in columns {
+        let (col, r) = take(rest, len)?;
+        if deflated {
+            budget.inflate(col)?;
+        }
+        rest = r;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,6 +236,113 @@ mod tests {
                 .unwrap_err()
                 .code(),
             "future_timestamp"
+        );
+    }
+
+    /// The message a peer with the whole document sends one that has nothing: the saved
+    /// document (compressed columns) in a V2 message, as a tablet may send it.
+    fn first_message_of(doc: &mut AutoCommit) -> Vec<u8> {
+        use automerge::sync::SyncDoc;
+        let mut empty = AutoCommit::new();
+        let (mut ours, mut theirs) = (automerge::sync::State::new(), automerge::sync::State::new());
+        for _ in 0..4 {
+            if let Some(m) = empty.sync().generate_sync_message(&mut theirs) {
+                doc.sync().receive_sync_message(&mut ours, m).unwrap();
+            }
+            if let Some(m) = doc.sync().generate_sync_message(&mut ours) {
+                if !m.changes.is_empty() {
+                    return m.encode();
+                }
+                empty.sync().receive_sync_message(&mut theirs, m).unwrap();
+            }
+        }
+        panic!("no message with changes")
+    }
+
+    #[test]
+    fn an_honest_document_passes_and_is_counted_inflated() {
+        let mut doc = AutoCommit::new();
+        let list = doc
+            .put_object(automerge::ROOT, "rows", automerge::ObjType::List)
+            .unwrap();
+        for i in 0..2000 {
+            doc.insert(&list, i, format!("第{i}行 收入 1200 元"))
+                .unwrap();
+        }
+        let msg = first_message_of(&mut doc);
+        let inflated = check_inflation(&msg, MAX_INFLATED_BYTES).unwrap();
+        assert!(
+            inflated > msg.len(),
+            "compressed columns are counted inflated: {inflated} vs {} on the wire",
+            msg.len()
+        );
+        assert_eq!(
+            check_inflation(&msg, msg.len() / 2),
+            Err(InflateRefusal::TooLarge {
+                limit: msg.len() / 2
+            })
+        );
+    }
+
+    #[test]
+    fn a_deflate_bomb_is_refused_after_inflating_no_more_than_the_limit() {
+        use std::io::Write;
+        // 256 MiB of zeros deflate to about 250 KB: a compressed change chunk.
+        let mut z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+        let zeros = vec![0u8; 1 << 20];
+        for _ in 0..256 {
+            z.write_all(&zeros).unwrap();
+        }
+        let data = z.finish().unwrap();
+        let mut chunk = MAGIC.to_vec();
+        chunk.extend([0, 0, 0, 0, 2]);
+        let mut n = data.len();
+        loop {
+            let b = (n & 0x7f) as u8;
+            n >>= 7;
+            chunk.push(if n == 0 { b } else { b | 0x80 });
+            if n == 0 {
+                break;
+            }
+        }
+        chunk.extend(&data);
+        let msg = automerge::sync::Message {
+            heads: vec![],
+            need: vec![],
+            have: vec![],
+            changes: automerge::sync::ChunkList::from(chunk),
+            flags: None,
+            version: automerge::sync::MessageVersion::V1,
+        }
+        .encode();
+        assert!(msg.len() < 1 << 20);
+        assert_eq!(
+            check_inflation(&msg, MAX_INFLATED_BYTES),
+            Err(InflateRefusal::TooLarge {
+                limit: MAX_INFLATED_BYTES
+            })
+        );
+    }
+
+    #[test]
+    fn garbage_is_malformed_not_a_panic() {
+        assert_eq!(
+            check_inflation(b"\x42garbage", 100),
+            Err(InflateRefusal::NotAMessage)
+        );
+        assert_eq!(check_inflation(&[], 100), Err(InflateRefusal::NotAMessage));
+        let bad_chunk = automerge::sync::Message {
+            heads: vec![],
+            need: vec![],
+            have: vec![],
+            changes: automerge::sync::ChunkList::from(vec![0x85, 0x6f, 0x4a, 0x83, 1]),
+            flags: None,
+            version: automerge::sync::MessageVersion::V1,
+        }
+        .encode();
+        assert_eq!(
+            check_inflation(&bad_chunk, 100),
+            Err(InflateRefusal::Malformed)
         );
     }
 }

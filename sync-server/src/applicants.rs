@@ -1,12 +1,15 @@
 //! Applicants on the phone pages, without HTTP: one-time codes (issued through a `CodeSender`,
-//! stored hashed, limited per phone and per network address, 10 minutes, 5 tries, used once),
-//! sessions, the applicant as a workflow actor, and what they see of their own cases. An
-//! applicant reaches only the cases of their phone number.
+//! stored hashed, limited per phone and per network address, 10 minutes, used once; 5 wrong
+//! codes per phone per hour whatever the number of codes), sessions (absolute and idle expiry),
+//! the applicant as a workflow actor, and what they see of their own cases. An applicant
+//! reaches only the cases of their phone number.
 
 use crate::audit::AuditEvent;
 use crate::auth;
 use crate::review::text;
+use crate::sms::CodeSender;
 use crate::store::{Item, Store, StoreError};
+use crate::throttle::{Limit, address_key};
 use crate::workflow::flow::{APPLICANT_SESSION, Flow, OTP, OTP_ADDRESS};
 use crate::workflow::flows::{all_flows, flow_of, in_txn, records};
 use crate::workflow::{Who, WorkflowError, applications, mask_phone, notices};
@@ -19,14 +22,25 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::net::IpAddr;
 
+/// A session ends 8 hours after sign-in…
 pub const SESSION_TTL_S: i64 = 8 * 3600;
+/// …and after 30 minutes without a request (the pages keep unsent form work in the browser).
+pub const SESSION_IDLE_S: i64 = 30 * 60;
 pub const CODE_TTL_S: i64 = 600;
 const CODE_INTERVAL_S: i64 = 60;
-const CODE_TRIES: u32 = 5;
-/// Codes one network address may ask for in `CODE_WINDOW_S`: a cap on SMS sent to many numbers
-/// from one place (each number is also limited to one code a minute).
-const CODES_PER_ADDRESS: usize = 10;
-const CODE_WINDOW_S: i64 = 600;
+/// Codes one network address may ask for: a cap on SMS sent to many numbers from one place
+/// (each number is also limited to one code a minute).
+const CODES_PER_ADDRESS: Limit = Limit {
+    kind: OTP_ADDRESS,
+    max: 10,
+    window_s: 600,
+};
+/// Wrong codes per phone, counted across codes: asking for a new code does not give new tries.
+const WRONG_CODES: Limit = Limit {
+    kind: "otp_wrong",
+    max: 5,
+    window_s: 3600,
+};
 
 /// Transitions whose reason the applicant is told (written reasons the rules require).
 const REASONS_FOR_APPLICANT: &[Action] = {
@@ -41,21 +55,6 @@ const REASONS_FOR_APPLICANT: &[Action] = {
     ]
 };
 
-/// Where one-time codes go. Development logs them; an SMS gateway implements this later.
-pub trait CodeSender: Send + Sync {
-    fn send(&self, phone: &str, code: &str) -> Result<(), String>;
-}
-
-/// Logs the code (target `otp`): for development and tests, never for production.
-pub struct LogSender;
-
-impl CodeSender for LogSender {
-    fn send(&self, phone: &str, code: &str) -> Result<(), String> {
-        tracing::info!(target: "otp", "one-time code for {phone}: {code}");
-        Ok(())
-    }
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum ApplicantError {
     #[error("请输入11位手机号码")]
@@ -66,8 +65,13 @@ pub enum ApplicantError {
     TooSoon,
     #[error("验证码发送失败，请稍后再试（{0}）")]
     NotSent(String),
+    #[error("本系统暂未开通短信验证码登录，请到乡镇（苏木）便民服务窗口办理")]
+    SignInOff,
     #[error("验证码不正确或已过期，请重新获取")]
     CodeInvalid,
+    /// Too many wrong codes for this phone: minutes until it may try again.
+    #[error("验证码错误次数过多，请{0}分钟后再试")]
+    TooManyTries(i64),
     /// Not this phone's case (or no such case): the same answer either way.
     #[error("没有找到这份申请")]
     NotFound,
@@ -89,32 +93,6 @@ fn valid_phone(p: &str) -> bool {
 struct OtpState {
     code_hash: String,
     sent_at: i64,
-    tries: u32,
-}
-
-/// Count a code request from `addr`; false when the address has used up its allowance.
-fn allow_address(store: &dyn Store, addr: Option<IpAddr>, now: i64) -> Result<bool> {
-    let Some(addr) = addr else { return Ok(true) };
-    let id = addr.to_string();
-    Ok(in_txn(store, &mut |txn| {
-        let mut times: Vec<i64> = txn
-            .item(OTP_ADDRESS, &id)?
-            .and_then(|i| serde_json::from_value(i.body).ok())
-            .unwrap_or_default();
-        times.retain(|t| now - t < CODE_WINDOW_S);
-        if times.len() >= CODES_PER_ADDRESS {
-            return Ok(false);
-        }
-        times.push(now);
-        txn.put_item(&Item {
-            kind: OTP_ADDRESS.into(),
-            id: id.clone(),
-            case_id: None,
-            body: json!(times),
-            at: now,
-        })?;
-        Ok(true)
-    })?)
 }
 
 /// Issue a one-time code for `phone` (asked from `addr`) and hand it to `codes`.
@@ -125,11 +103,18 @@ pub fn send_code(
     addr: Option<IpAddr>,
     now: i64,
 ) -> Result<()> {
+    if !codes.enabled() {
+        return Err(ApplicantError::SignInOff);
+    }
     let phone = phone.trim().to_string();
     if !valid_phone(&phone) {
         return Err(ApplicantError::InvalidPhone);
     }
-    if !allow_address(store, addr, now)? {
+    tries_left(store, &phone, now)?;
+    if CODES_PER_ADDRESS
+        .take(store, &address_key(addr), now)?
+        .is_some()
+    {
         return Err(ApplicantError::TooManyCodes);
     }
     if let Some(item) = store.item(OTP, &phone)? {
@@ -143,7 +128,6 @@ pub fn send_code(
     let state = OtpState {
         code_hash: auth::hash(&format!("{phone}:{code}")),
         sent_at: now,
-        tries: 0,
     };
     in_txn(store, &mut |txn| {
         txn.put_item(&Item {
@@ -158,33 +142,45 @@ pub fn send_code(
     codes.send(&phone, &code).map_err(ApplicantError::NotSent)
 }
 
-/// Spend the code: true when it is the phone's live code (a wrong one counts a try).
+/// Refuse a phone that has used up its wrong codes.
+fn tries_left(store: &dyn Store, phone: &str, now: i64) -> Result<()> {
+    let mut out = None;
+    store.transact(&mut |txn| {
+        out = WRONG_CODES.full(txn, phone, now)?;
+        Ok(())
+    })?;
+    match out {
+        Some(t) => Err(ApplicantError::TooManyTries(t.minutes())),
+        None => Ok(()),
+    }
+}
+
+/// Spend the code: true when it is the phone's live code; a wrong one counts against the
+/// phone (checked in the same transaction, so concurrent guesses cannot pass the limit).
 fn spend_code(store: &dyn Store, phone: &str, code: &str, now: i64) -> Result<bool> {
-    Ok(in_txn(store, &mut |txn| {
-        let Some(item) = txn.item(OTP, phone)? else {
-            return Ok(false);
-        };
-        let mut s: OtpState =
-            serde_json::from_value(item.body).map_err(|e| WorkflowError::Invalid(e.to_string()))?;
-        if now - s.sent_at > CODE_TTL_S || s.tries >= CODE_TRIES {
+    let mut out = Ok(false);
+    store.transact(&mut |txn| {
+        if let Some(t) = WRONG_CODES.full(txn, phone, now)? {
+            out = Err(ApplicantError::TooManyTries(t.minutes()));
+            return Ok(());
+        }
+        let live = txn
+            .item(OTP, phone)?
+            .and_then(|i| serde_json::from_value::<OtpState>(i.body).ok())
+            .filter(|s| now - s.sent_at <= CODE_TTL_S);
+        let right =
+            live.is_some_and(|s| auth::hash(&format!("{phone}:{}", code.trim())) == s.code_hash);
+        if right {
+            // One-time: spent on success, and the phone's wrong tries are forgotten.
             txn.delete_item(OTP, phone)?;
-            return Ok(false);
+            WRONG_CODES.clear(txn, phone)?;
+        } else {
+            WRONG_CODES.count(txn, phone, now)?;
         }
-        if auth::hash(&format!("{phone}:{}", code.trim())) != s.code_hash {
-            s.tries += 1;
-            txn.put_item(&Item {
-                kind: OTP.into(),
-                id: phone.to_string(),
-                case_id: None,
-                body: json!(s),
-                at: now,
-            })?;
-            return Ok(false);
-        }
-        // One-time: spent on success.
-        txn.delete_item(OTP, phone)?;
-        Ok(true)
-    })?)
+        out = Ok(right);
+        Ok(())
+    })?;
+    out
 }
 
 /// Sign in with a one-time code; returns the phone (trimmed) and a new session's token (only
@@ -200,6 +196,7 @@ pub fn sign_in(store: &dyn Store, phone: &str, code: &str, now: i64) -> Result<(
             json!({}),
         ))
     };
+    tries_left(store, &phone, now)?;
     if !spend_code(store, &phone, code, now)? {
         audit("login_failed")?;
         return Err(ApplicantError::CodeInvalid);
@@ -226,15 +223,21 @@ pub fn sign_out(store: &dyn Store, token: &str) -> Result<()> {
     Ok(())
 }
 
-/// The phone of a live session.
+/// The phone of a live session (not expired, used in the last `SESSION_IDLE_S`); this request
+/// is its use. The item's time is the last use.
 pub fn session_phone(store: &dyn Store, token: &str, now: i64) -> Result<Option<String>> {
-    let Some(item) = store.item(APPLICANT_SESSION, &auth::hash(token))? else {
+    let Some(mut item) = store.item(APPLICANT_SESSION, &auth::hash(token))? else {
         return Ok(None);
     };
-    let live = item.body["expires_at"].as_i64().is_some_and(|t| t > now);
-    Ok(live
-        .then(|| item.body["phone"].as_str().map(str::to_string))
-        .flatten())
+    let live =
+        item.body["expires_at"].as_i64().is_some_and(|t| t > now) && now - item.at < SESSION_IDLE_S;
+    let phone = item.body["phone"].as_str().map(str::to_string);
+    // Written at most once a minute: every request would otherwise be a disk write.
+    if live && now - item.at > 60 {
+        item.at = now;
+        store.transact(&mut |txn| txn.put_item(&item))?;
+    }
+    Ok(phone.filter(|_| live))
 }
 
 /// The applicant as the workflow's actor (writing as the server).

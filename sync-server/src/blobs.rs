@@ -102,6 +102,48 @@ impl BlobDir {
             .clone()
     }
 
+    /// Forget the hash's lock once nobody else holds or waits for it, so the map holds only
+    /// uploads in progress.
+    fn unlock(&self, hash: &BlobHash, lock: Arc<Mutex<()>>) {
+        let mut locks = self.locks.lock().unwrap_or_else(|p| p.into_inner());
+        // Ours and the map's: nobody else cloned it since.
+        if Arc::strong_count(&lock) == 2 {
+            locks.remove(hash);
+        }
+    }
+
+    /// Uploads in progress (their locks).
+    pub fn uploads_in_progress(&self) -> usize {
+        self.locks.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
+    /// Remove partial uploads untouched since `cutoff` (a tablet that never came back, an upload
+    /// abandoned): they hold disk space nobody will claim. A tablet that does come back asks
+    /// for the offset, gets 0 and sends the photo again. Answers how many were removed.
+    pub fn collect_abandoned(&self, cutoff: std::time::SystemTime) -> std::io::Result<usize> {
+        let mut removed = 0;
+        for entry in std::fs::read_dir(self.root.join("partial"))? {
+            let entry = entry?;
+            let Some(hash) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.strip_suffix(".part"))
+                .and_then(|h| h.parse::<BlobHash>().ok())
+            else {
+                continue;
+            };
+            let lock = self.lock(&hash);
+            let guard = lock.lock().unwrap_or_else(|p| p.into_inner());
+            if entry.metadata()?.modified()? < cutoff {
+                std::fs::remove_file(entry.path())?;
+                removed += 1;
+            }
+            drop(guard);
+            self.unlock(&hash, lock);
+        }
+        Ok(removed)
+    }
+
     /// Append one chunk at `offset`; when `total` bytes are in, verify the hash and publish.
     pub fn append(
         &self,
@@ -114,7 +156,20 @@ impl BlobDir {
             return Err(BlobError::TooLarge(total));
         }
         let lock = self.lock(hash);
-        let _guard = lock.lock().unwrap_or_else(|p| p.into_inner());
+        let guard = lock.lock().unwrap_or_else(|p| p.into_inner());
+        let result = self.append_locked(hash, offset, total, chunk);
+        drop(guard);
+        self.unlock(hash, lock);
+        result
+    }
+
+    fn append_locked(
+        &self,
+        hash: &BlobHash,
+        offset: u64,
+        total: u64,
+        chunk: &[u8],
+    ) -> Result<Appended, BlobError> {
         if self.exists(hash) {
             return Ok(Appended::Complete(total));
         }
@@ -188,5 +243,36 @@ mod tests {
             0,
             "a bad upload leaves nothing behind"
         );
+        assert_eq!(
+            blobs.uploads_in_progress(),
+            0,
+            "no lock outlives its upload"
+        );
+    }
+
+    #[test]
+    fn abandoned_uploads_are_collected_and_fresh_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = BlobDir::open(dir.path()).unwrap();
+        let (old, fresh) = (b"old photo bytes".to_vec(), b"fresh photo".to_vec());
+        let (ho, hf) = (BlobHash::of(&old), BlobHash::of(&fresh));
+        blobs.append(&ho, 0, 100, &old[..4]).unwrap();
+        blobs.append(&hf, 0, 100, &fresh[..4]).unwrap();
+        let week_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(8 * 86400);
+        std::fs::File::options()
+            .append(true)
+            .open(blobs.partial(&ho))
+            .unwrap()
+            .set_modified(week_ago)
+            .unwrap();
+        let cutoff = std::time::SystemTime::now() - std::time::Duration::from_secs(7 * 86400);
+        assert_eq!(blobs.collect_abandoned(cutoff).unwrap(), 1);
+        assert_eq!(
+            blobs.offset(&ho),
+            0,
+            "the abandoned one starts again from 0"
+        );
+        assert_eq!(blobs.offset(&hf), 4, "the fresh one resumes");
+        assert_eq!(blobs.uploads_in_progress(), 0);
     }
 }

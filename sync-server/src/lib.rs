@@ -9,21 +9,25 @@ pub mod auth;
 pub mod blobs;
 pub mod cases;
 pub mod clock;
+pub mod crypto_config;
 pub mod demo;
 pub mod projection;
 pub mod proposals;
 pub mod review;
+pub mod sms;
 pub mod store;
 pub mod sync_engine;
+pub mod throttle;
 pub mod tls;
 pub mod workflow;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// Everything the server keeps lives in one data directory.
+/// Everything the server keeps lives in one data directory (the audit key may live elsewhere).
 pub struct DataDir {
     pub root: PathBuf,
+    audit_key: Option<PathBuf>,
 }
 
 impl DataDir {
@@ -31,7 +35,19 @@ impl DataDir {
         std::fs::create_dir_all(root)?;
         Ok(Self {
             root: root.to_path_buf(),
+            audit_key: None,
         })
+    }
+    /// Keep the audit signing key at `path` instead of beside the database.
+    pub fn with_audit_key(mut self, path: Option<PathBuf>) -> Self {
+        self.audit_key = path;
+        self
+    }
+    /// The audit signing key's file (`audit::key`).
+    pub fn audit_key(&self) -> PathBuf {
+        self.audit_key
+            .clone()
+            .unwrap_or_else(|| self.root.join(audit::key::FILE))
     }
     pub fn db(&self) -> PathBuf {
         self.root.join("jiuzhu.sqlite")
@@ -68,52 +84,20 @@ impl Running {
     }
 }
 
-/// Start serving HTTPS on an already-bound listener, granting devices the default offline lease.
-pub async fn start(
-    data: &DataDir,
-    listener: std::net::TcpListener,
-    tls_cert: Option<PathBuf>,
-    tls_key: Option<PathBuf>,
-) -> anyhow::Result<Running> {
-    start_with_lease(
-        data,
-        listener,
-        tls_cert,
-        tls_key,
-        sync_engine::DEFAULT_LEASE_SECS,
-    )
-    .await
-}
-
-/// [`start`] with an offline lease of `lease_secs` granted at each sync (`serve --lease-hours`).
-pub async fn start_with_lease(
-    data: &DataDir,
-    listener: std::net::TcpListener,
-    tls_cert: Option<PathBuf>,
-    tls_key: Option<PathBuf>,
-    lease_secs: i64,
-) -> anyhow::Result<Running> {
-    start_with_codes(
-        data,
-        listener,
-        tls_cert,
-        tls_key,
-        lease_secs,
-        Arc::new(applicants::LogSender),
-    )
-    .await
-}
-
-/// [`start_with_lease`] delivering applicants' one-time codes through `codes`.
+/// Start serving HTTPS on an already-bound listener: devices get an offline lease of `lease_secs`
+/// at each sync (`serve --lease-hours`); applicants' one-time codes go through `codes`
+/// (`sms::sender_for`).
 pub async fn start_with_codes(
     data: &DataDir,
     listener: std::net::TcpListener,
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
     lease_secs: i64,
-    codes: Arc<dyn applicants::CodeSender>,
+    codes: Arc<dyn sms::CodeSender>,
 ) -> anyhow::Result<Running> {
     let tls = tls::load_or_create(&data.root, tls_cert, tls_key)?;
+    crypto_config::load(&data.root)?;
+    let audit_key = audit::key::load_or_create(&data.audit_key())?;
     let state = api::AppState {
         data_root: data.root.clone(),
         store: Arc::new(data.open_store()?),
@@ -129,7 +113,13 @@ pub async fn start_with_codes(
     )?
     .map(|tls| tls.acceptor(api::redirect::RedirectPlainHttp))
     .handle(handle.clone());
-    spawn_review_scheduler(&state);
+    // Anchoring reads the whole chain: on a connection of its own, so requests do not wait.
+    let anchoring = Anchoring {
+        store: store::sqlite::SqliteStore::open(&data.db())?,
+        key: audit_key,
+    };
+    spawn_scheduler(&state, anchoring);
+    spawn_blob_collector(state.blobs.clone());
     let app = api::router(state);
     // Handlers may see the client's address (the applicants' one-time codes are limited per address).
     let task = tokio::spawn(async move {
@@ -145,28 +135,74 @@ pub async fn start_with_codes(
     })
 }
 
+/// Partial uploads untouched this long are abandoned (a tablet resumes within its lease).
+pub const ABANDONED_UPLOAD_S: u64 = 7 * 86400;
+
+/// Every hour (and once at start), remove abandoned partial uploads.
+fn spawn_blob_collector(blobs: Arc<blobs::BlobDir>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            let blobs = blobs.clone();
+            let r = tokio::task::spawn_blocking(move || {
+                let age = std::time::Duration::from_secs(ABANDONED_UPLOAD_S);
+                blobs.collect_abandoned(std::time::SystemTime::now() - age)
+            })
+            .await;
+            match r {
+                Ok(Ok(0)) => {}
+                Ok(Ok(n)) => tracing::info!("removed {n} abandoned partial uploads"),
+                Ok(Err(e)) => tracing::warn!("collecting abandoned uploads failed: {e}"),
+                Err(e) => tracing::warn!("the upload collector panicked: {e}"),
+            }
+        }
+    });
+}
+
+/// The scheduler's audit key and its own connection to the store.
+struct Anchoring {
+    store: store::sqlite::SqliteStore,
+    key: ed25519_dalek::SigningKey,
+}
+
 /// Every 6 hours (and once at start), open change reviews for active cases whose periodic review
-/// is due. Failures are logged and retried at the next tick.
-fn spawn_review_scheduler(state: &api::AppState) {
+/// is due, and anchor every finished day of the audit chain not anchored yet. Failures are logged
+/// and retried at the next tick.
+fn spawn_scheduler(state: &api::AppState, anchoring: Anchoring) {
     let (store, root) = (state.store.clone(), state.data_root.clone());
+    let anchoring = Arc::new(anchoring);
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(6 * 3600));
         loop {
             tick.tick().await;
-            let (store, root) = (store.clone(), root.clone());
+            let (store, root, anchoring) = (store.clone(), root.clone(), anchoring.clone());
             let r = tokio::task::spawn_blocking(move || {
                 let now = clock::now();
                 let today = jiuzhu_shared::rules::date::Date::in_china(now);
-                admin::schedule_reviews(store.as_ref(), &root, today, now)
+                let reviews = admin::schedule_reviews(store.as_ref(), &root, today, now);
+                let anchors = admin::anchor_audit(&anchoring.store, &anchoring.key, now, false);
+                (reviews, anchors)
             })
             .await;
             match r {
-                Ok(Ok(v)) if v["opened"].as_array().is_some_and(|a| !a.is_empty()) => {
-                    tracing::info!("scheduled reviews opened: {v}")
+                Ok((reviews, anchors)) => {
+                    match reviews {
+                        Ok(v) if v["opened"].as_array().is_some_and(|a| !a.is_empty()) => {
+                            tracing::info!("scheduled reviews opened: {v}")
+                        }
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!("scheduling reviews failed: {e}"),
+                    }
+                    match anchors {
+                        Ok(v) if v["anchored"].as_array().is_some_and(|a| !a.is_empty()) => {
+                            tracing::info!("audit chain anchored: {}", v["anchored"])
+                        }
+                        Ok(_) => {}
+                        Err(e) => tracing::error!("anchoring the audit chain failed: {e}"),
+                    }
                 }
-                Ok(Ok(_)) => {}
-                Ok(Err(e)) => tracing::warn!("scheduling reviews failed: {e}"),
-                Err(e) => tracing::warn!("scheduling reviews panicked: {e}"),
+                Err(e) => tracing::warn!("the scheduler panicked: {e}"),
             }
         }
     });

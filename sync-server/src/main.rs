@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use jiuzhu_server::{DataDir, admin, cases, clock::now, demo, workflow};
+use jiuzhu_server::{DataDir, admin, audit, cases, clock::now, demo, workflow};
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -31,11 +31,23 @@ enum Cmd {
         /// Offline lease granted at each sync: past it the tablet locks case data until it syncs.
         #[arg(long, default_value_t = 72)]
         lease_hours: i64,
+        /// The audit chain's signing key (default: DATA/audit-signing.key, created on first run).
+        #[arg(long)]
+        audit_key: Option<PathBuf>,
+        /// The hash of a new audit chain: sha256 or sm3 (商用密码); an existing chain keeps its own.
+        #[arg(long, default_value = "sha256")]
+        audit_hash: audit::HashAlg,
     },
     /// Administer the data directory (works while the server runs).
     Admin {
         #[arg(long)]
         data: PathBuf,
+        /// The audit chain's signing key (default: DATA/audit-signing.key).
+        #[arg(long)]
+        audit_key: Option<PathBuf>,
+        /// The hash of a new audit chain: sha256 or sm3 (商用密码); an existing chain keeps its own.
+        #[arg(long, default_value = "sha256")]
+        audit_hash: audit::HashAlg,
         #[command(subcommand)]
         cmd: AdminCmd,
     },
@@ -62,6 +74,16 @@ enum AdminCmd {
         name: String,
         #[arg(long)]
         password: String,
+    },
+    /// Disable a user: their sessions end and they cannot sign in.
+    DisableUser {
+        #[arg(long)]
+        name: String,
+    },
+    /// Enable a disabled user again.
+    EnableUser {
+        #[arg(long)]
+        name: String,
     },
     /// Print a one-time enrollment code for an investigator's tablet.
     EnrollCode {
@@ -102,8 +124,21 @@ enum AdminCmd {
         #[arg(long)]
         file: PathBuf,
     },
-    /// Check the audit chain; exits with status 1 and names the first broken record if tampered.
-    VerifyAudit,
+    /// Check the audit chain and its signed anchors; exits with status 1 and names the first
+    /// broken record if tampered, cut short or re-hashed.
+    VerifyAudit {
+        /// Also check an exported copy of the anchors (`export-anchors`), kept away from the server.
+        #[arg(long)]
+        anchors: Option<PathBuf>,
+    },
+    /// Sign the audit chain now: every finished day not anchored yet and the current last record
+    /// (the server anchors finished days every 6 hours).
+    AnchorAudit,
+    /// Write every anchor and the public key that checks them to a JSON file, to keep elsewhere.
+    ExportAnchors {
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Install the regional workflow options (TOML: who decides, 民主评议, 公示 length, hotline).
     SetWorkflow {
         #[arg(long)]
@@ -139,9 +174,13 @@ fn main() -> anyhow::Result<()> {
             tls_cert,
             tls_key,
             lease_hours,
+            audit_key,
+            audit_hash,
         } => {
+            audit::set_new_chain_hash(audit_hash);
             let data = DataDir::new(&data)
-                .with_context(|| format!("cannot use data directory {}", data.display()))?;
+                .with_context(|| format!("cannot use data directory {}", data.display()))?
+                .with_audit_key(audit_key);
             if with_demo {
                 let store = data.open_store()?;
                 for (user, code) in demo::seed(&store, &data.root, now())? {
@@ -154,18 +193,22 @@ fn main() -> anyhow::Result<()> {
                     demo::DEMO_BUREAU,
                     demo::DEMO_PASSWORD
                 );
-                println!("applicants' phone pages: /m/ (one-time codes appear in this log)");
+                println!(
+                    "applicants' phone pages: /m/ (this demo server writes one-time codes to its log)"
+                );
             }
+            let codes = jiuzhu_server::sms::sender_for(&data.root, with_demo)?;
             let listener = std::net::TcpListener::bind(&listen)
                 .with_context(|| format!("cannot listen on {listen}"))?;
             let rt = tokio::runtime::Runtime::new()?;
             rt.block_on(async {
-                let running = jiuzhu_server::start_with_lease(
+                let running = jiuzhu_server::start_with_codes(
                     &data,
                     listener,
                     tls_cert,
                     tls_key,
                     lease_hours * 3600,
+                    codes,
                 )
                 .await?;
                 println!("listening on https://{}", running.addr);
@@ -181,9 +224,16 @@ fn main() -> anyhow::Result<()> {
                 anyhow::Ok(())
             })
         }
-        Cmd::Admin { data, cmd } => {
+        Cmd::Admin {
+            data,
+            audit_key,
+            audit_hash,
+            cmd,
+        } => {
+            audit::set_new_chain_hash(audit_hash);
             let data = DataDir::new(&data)
-                .with_context(|| format!("cannot use data directory {}", data.display()))?;
+                .with_context(|| format!("cannot use data directory {}", data.display()))?
+                .with_audit_key(audit_key);
             let store = data.open_store()?;
             let now = now();
             let out = match cmd {
@@ -195,8 +245,16 @@ fn main() -> anyhow::Result<()> {
                 } => admin::add_user(&store, &name, &role, &township, password.as_deref(), now)?
                     .to_string(),
                 AdminCmd::SetPassword { name, password } => {
-                    admin::set_password(&store, &name, &password)?;
+                    admin::set_password(&store, &name, &password, now)?;
                     format!("password set for {name}")
+                }
+                AdminCmd::DisableUser { name } => {
+                    admin::disable_user(&store, &name, now)?;
+                    format!("{name} disabled: signed out and cannot sign in")
+                }
+                AdminCmd::EnableUser { name } => {
+                    admin::enable_user(&store, &name, now)?;
+                    format!("{name} enabled")
                 }
                 AdminCmd::EnrollCode { user, hours } => {
                     admin::enroll_code(&store, &user, hours * 3600, now)?
@@ -239,7 +297,7 @@ fn main() -> anyhow::Result<()> {
                     use jiuzhu_server::store::Store;
                     let ev = jiuzhu_server::audit::AuditEvent::new(
                         now,
-                        "admin (command line)",
+                        admin::ADMIN_CLI,
                         "export_case",
                         Some(case.to_string()),
                         serde_json::json!({}),
@@ -257,13 +315,37 @@ fn main() -> anyhow::Result<()> {
                         &serde_json::json!({ "installed": version, "changed": changed }),
                     )?
                 }
-                AdminCmd::VerifyAudit => {
-                    let report = admin::verify_audit(&store)?;
+                AdminCmd::VerifyAudit { anchors } => {
+                    let exported = match anchors {
+                        Some(file) => Some(serde_json::from_slice(
+                            &std::fs::read(&file)
+                                .with_context(|| format!("cannot read {}", file.display()))?,
+                        )?),
+                        None => None,
+                    };
+                    let key = audit::key::load(&data.audit_key())?.map(|k| k.verifying_key());
+                    let report = admin::verify_audit(&store, key.as_ref(), exported.as_ref())?;
                     println!("{}", serde_json::to_string_pretty(&report)?);
                     if report["ok"] != serde_json::json!(true) {
                         std::process::exit(1);
                     }
                     return Ok(());
+                }
+                AdminCmd::AnchorAudit => {
+                    let key = audit::key::load_or_create(&data.audit_key())?;
+                    serde_json::to_string_pretty(&admin::anchor_audit(&store, &key, now, true)?)?
+                }
+                AdminCmd::ExportAnchors { out } => {
+                    let key = audit::key::load_or_create(&data.audit_key())?;
+                    let export = admin::export_anchors(&store, &key.verifying_key())?;
+                    std::fs::write(&out, serde_json::to_vec_pretty(&export)?)
+                        .with_context(|| format!("cannot write {}", out.display()))?;
+                    format!(
+                        "wrote {} anchors to {} (public key {})",
+                        export.anchors.len(),
+                        out.display(),
+                        export.public_key
+                    )
                 }
                 AdminCmd::ListDevices => {
                     use jiuzhu_server::store::Store;

@@ -4,12 +4,12 @@
 
 use crate::audit::AuditEvent;
 use crate::projection::view_of;
-use crate::store::{Device, DocTxn, Result, Store, StoreError};
+use crate::store::{Device, DocTxn, Item, Result, Store, StoreError};
 use automerge::sync::{self, SyncDoc};
 use jiuzhu_shared::policy::{self, CheckError, Grant, Violation};
 use jiuzhu_shared::protocol::{DocMessage, PROTOCOL_VERSION, Refusal, SyncRequest, SyncResponse};
 use jiuzhu_shared::sync::{check_new_changes, decode_state};
-use jiuzhu_shared::{ActorKey, CaseDocument, CaseId, DocError};
+use jiuzhu_shared::{ActorKey, CaseDocument, CaseId, DeviceId, DocError};
 use std::collections::BTreeSet;
 
 /// Compact a document into one snapshot once it is stored as more chunks than this.
@@ -81,7 +81,32 @@ pub fn round(
         cursor: txn.current_seq()?,
         server_time: now,
         lease_until: Some(now + lease_secs),
+        lease_secret: Some(lease_secret(txn, device.id, now)?),
     })
+}
+
+/// The device's lease secret (issue 13 point 5), made at its first grant and kept as an item. The
+/// tablet wraps its data keys under its PIN and this secret and forgets the secret when its lease
+/// lapses: only an answer from the server — which a revoked device never gets — opens the data
+/// again.
+pub fn lease_secret(txn: &mut dyn DocTxn, device: DeviceId, now: i64) -> Result<String> {
+    const KIND: &str = "lease_secret";
+    let id = device.to_string();
+    if let Some(secret) = txn
+        .item(KIND, &id)?
+        .and_then(|i| i.body["secret"].as_str().map(str::to_string))
+    {
+        return Ok(secret);
+    }
+    let secret = crate::auth::new_token();
+    txn.put_item(&Item {
+        kind: KIND.into(),
+        id,
+        case_id: None,
+        body: serde_json::json!({ "secret": secret }),
+        at: now,
+    })?;
+    Ok(secret)
 }
 
 type Refused = (&'static str, String);

@@ -1,7 +1,9 @@
 //! Test support for end-to-end scenarios: real servers on 127.0.0.1 with temporary storage,
 //! simulated tablets built on the headless core, and a fault-injecting TCP proxy.
 
+pub mod bench_pin;
 pub mod proxy;
+pub mod soak;
 
 use jiuzhu_server::{DataDir, Running, admin, clock::now, store::Store};
 use jiuzhu_shared::CaseId;
@@ -36,7 +38,7 @@ impl SentCodes {
     }
 }
 
-impl jiuzhu_server::applicants::CodeSender for SentCodes {
+impl jiuzhu_server::sms::CodeSender for SentCodes {
     fn send(&self, phone: &str, code: &str) -> Result<(), String> {
         self.0
             .lock()
@@ -328,17 +330,18 @@ pub fn test_jpeg(w: u32, h: u32, seed: u64) -> Vec<u8> {
     out
 }
 
-/// Path of a workspace binary (built next to the test executables).
+/// Path of a workspace binary: beside the running one (`jiuzhu-bench`), or one directory up
+/// from a test executable (`deps/`).
 pub fn bin(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("current exe");
-    let dir = exe.parent().and_then(Path::parent).expect("target dir");
-    let p = dir.join(name);
-    assert!(
-        p.exists(),
-        "{} not built: run `cargo build --workspace --bins` first",
-        p.display()
-    );
-    p
+    let here = exe.parent().expect("target dir");
+    let p = [here, here.parent().expect("target dir")]
+        .map(|d| d.join(name))
+        .into_iter()
+        .find(|p| p.exists());
+    p.unwrap_or_else(|| {
+        panic!("{name} not built: run `cargo build --workspace --bins` first");
+    })
 }
 
 /// Run `jiuzhu-server admin --data DATA ARGS…` and return what it printed (it must succeed).
@@ -421,14 +424,29 @@ pub struct ServerProcess {
 
 impl ServerProcess {
     pub fn spawn(data: &Path) -> ServerProcess {
+        ServerProcess::spawn_with(data, &[], None)
+    }
+
+    /// `serve` with `extra` arguments; with `log`, its log (at debug level for our code and the
+    /// HTTP layer) goes to that file.
+    pub fn spawn_with(data: &Path, extra: &[&str], log: Option<&Path>) -> ServerProcess {
         use std::io::BufRead;
+        let (level, stderr) = match log {
+            Some(path) => (
+                "info,jiuzhu_server=debug,tower_http=debug",
+                std::process::Stdio::from(std::fs::File::create(path).expect("log file")),
+            ),
+            None => ("warn", std::process::Stdio::null()),
+        };
         let mut child = std::process::Command::new(bin("jiuzhu-server"))
             .args(["serve", "--data"])
             .arg(data)
             .args(["--listen", "127.0.0.1:0"])
-            .env("RUST_LOG", "warn")
+            .args(extra)
+            .env("RUST_LOG", level)
+            .env("NO_COLOR", "1")
             .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
+            .stderr(stderr)
             .spawn()
             .expect("spawn server");
         let mut lines = std::io::BufReader::new(child.stdout.take().expect("stdout")).lines();
@@ -453,6 +471,10 @@ impl ServerProcess {
         }
     }
 
+    pub fn url(&self) -> String {
+        format!("https://{}", self.addr)
+    }
+
     /// SIGKILL: no shutdown, no flush — what a power cut does to the process.
     pub fn kill9(mut self) {
         self.child.kill().expect("kill");
@@ -475,13 +497,22 @@ pub struct Console {
 
 impl Console {
     pub fn new(server: &TestServer) -> Console {
+        Console::at(&server.url(), &server.fingerprint())
+    }
+
+    /// A client of the server at `url` whose certificate has `fingerprint`.
+    pub fn at(url: &str, fingerprint: &str) -> Console {
         let client =
-            jiuzhu_tablet_core::net::Client::new(&server.url(), Some(&server.fingerprint()), None)
-                .expect("client");
+            jiuzhu_tablet_core::net::Client::new(url, Some(fingerprint), None).expect("client");
         Console {
             client,
             cookie: None,
         }
+    }
+
+    /// The session cookie (`name=value`), once signed in.
+    pub fn cookie(&self) -> Option<String> {
+        self.cookie.clone()
     }
 
     pub async fn raw(
@@ -496,12 +527,24 @@ impl Console {
 
     /// Send arbitrary bytes as a JSON request body.
     pub async fn raw_body(&mut self, method: &str, path: &str, body: Vec<u8>) -> (u16, Vec<u8>) {
+        self.raw_with(method, path, &[], body).await
+    }
+
+    /// Send `body` as it is with extra `headers` (a body already gzipped, say).
+    pub async fn raw_with(
+        &mut self,
+        method: &str,
+        path: &str,
+        extra: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> (u16, Vec<u8>) {
         let cookie = self.cookie.clone();
-        let headers: Vec<(&str, &str)> = cookie
+        let mut headers: Vec<(&str, &str)> = cookie
             .as_deref()
             .map(|c| ("cookie", c))
             .into_iter()
             .collect();
+        headers.extend_from_slice(extra);
         let r = self
             .client
             .send(

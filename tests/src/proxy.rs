@@ -287,6 +287,21 @@ impl Proxy {
         self.shared().hold.send_replace(hold);
     }
 
+    /// Undo every fault at once: online, no delay, nothing held, no cut pending (a cut already
+    /// firing still lands). Live connections are left alone.
+    pub fn heal(&self) {
+        let shared = self.shared();
+        shared.offline.store(false, Ordering::SeqCst);
+        shared.delay_nanos.store(0, Ordering::Relaxed);
+        shared.hold.send_replace(false);
+        for dir in [Dir::Up, Dir::Down] {
+            let mut st = lock(shared.cut_state(dir));
+            if matches!(*st, CutState::Armed(_)) {
+                *st = CutState::Off;
+            }
+        }
+    }
+
     /// Client->server bytes forwarded since start.
     pub fn upstream_bytes(&self) -> u64 {
         *self.shared().up_total.borrow()
@@ -853,6 +868,23 @@ mod tests {
         server.abort();
         proxy.hold_downstream(false);
         assert_eq!(read_all(&mut c).await, (b"answer".to_vec(), false));
+    }
+
+    #[tokio::test]
+    async fn heal_clears_every_pending_fault() {
+        let (echo, _e) = echo_server().await;
+        let proxy = Proxy::start(echo).await.unwrap();
+        proxy.cut_after_upstream_bytes(10);
+        proxy.cut_after_downstream_bytes(10);
+        proxy.set_delay(Duration::from_secs(60));
+        proxy.hold_downstream(true);
+        proxy.set_offline(true);
+        proxy.heal();
+        let mut c = TcpStream::connect(proxy.addr()).await.unwrap();
+        c.write_all(&pattern(1000)).await.unwrap();
+        c.shutdown().await.unwrap();
+        assert_eq!(read_all(&mut c).await, (pattern(1000), false));
+        assert_eq!(proxy.cuts(), 0);
     }
 
     #[tokio::test]

@@ -1,7 +1,7 @@
 //! The role × action × township matrix of docs/security.md, one assertion per cell, against a
 //! real server (issue #6 point 4, console side).
 
-use jiuzhu_e2e::{CONSOLE_PASSWORD, Console, TOWNSHIP, TestServer};
+use jiuzhu_e2e::{CONSOLE_PASSWORD, Console, SimTablet, TOWNSHIP, TestServer, test_jpeg};
 use serde_json::json;
 
 const OTHER: &str = "白泥井镇";
@@ -220,6 +220,161 @@ async fn id_numbers_are_masked_for_the_bureau_only() {
     let masked = String::from_utf8_lossy(&masked);
     assert!(!masked.contains("150621198001011234"));
     assert!(masked.contains("1506**********1234"));
+}
+
+/// Issue 13 point 6: every console answer that can carry an ID number masks it for the bureau —
+/// the case, its history, the workflow view (the application, a reason typed with a number in
+/// it), the audit trail, the proposal, the queue — and photos of ID documents (the ID card the
+/// applicant uploaded, a visit photo tagged 证件) are not shown to the bureau at all; the
+/// caseworker sees all of it whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn id_numbers_are_masked_for_the_bureau_in_every_answer() {
+    const ID: &str = "150621196203150020";
+    const PHONE: &str = "13800000009";
+    let server = TestServer::start().await;
+    server.add_investigator("王五");
+    server.add_investigator("赵六");
+    server.add_console_user("caseworker-用户", "caseworker", TOWNSHIP);
+    server.add_console_user("lead-用户", "lead", TOWNSHIP);
+    server.add_console_user("bureau-用户", "bureau", TOWNSHIP);
+
+    // A phone application with the applicant's ID number and a photo of the ID card.
+    let mut phone = Console::new(&server);
+    phone
+        .post("/api/applicant/code", json!({ "phone": PHONE }))
+        .await;
+    let code = server.codes.last(PHONE).unwrap();
+    phone
+        .post(
+            "/api/applicant/login",
+            json!({ "phone": PHONE, "code": code }),
+        )
+        .await;
+    let application = json!({"programme": "dibao", "township": TOWNSHIP, "village": "王爱召嘎查",
+        "applicant": {"name": "苏和", "id_number": ID},
+        "members": [{"name": "苏和", "relation": "本人", "id_number": ID}]});
+    let (s, c) = phone.post("/api/applicant/cases", application).await;
+    assert_eq!(s, 200, "{c}");
+    let case = c["case_id"].as_str().unwrap().to_string();
+    let upload = format!("/api/applicant/cases/{case}/materials?kind=id_card&name=身份证");
+    let (s, _) = phone.raw_body("POST", &upload, test_jpeg(120, 80, 5)).await;
+    assert_eq!(s, 200);
+    for document in ["promise", "consent"] {
+        let body =
+            json!({"document": document, "signer": "苏和", "image": jiuzhu_e2e::png_data_url()});
+        let (s, v) = phone
+            .post(&format!("/api/applicant/cases/{case}/sign"), body)
+            .await;
+        assert_eq!(s, 200, "{v}");
+    }
+    let (s, v) = phone
+        .post(&format!("/api/applicant/cases/{case}/submit"), json!({}))
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let mut cw = Console::signed_in(&server, "caseworker-用户").await;
+    cw.act(&case, json!({"action": "accept"})).await;
+    let mut lead = Console::signed_in(&server, "lead-用户").await;
+    lead.act(
+        &case,
+        json!({"action": "start_investigation", "team": ["王五", "赵六"]}),
+    )
+    .await;
+    // A reason typed with the number in it: kept in the facts and in the audit trail.
+    let flag = json!({"separately_registered": true, "reason": format!("户主{ID}为重残人员")});
+    let (s, v) = cw
+        .post(&format!("/api/console/cases/{case}/flags"), flag)
+        .await;
+    assert_eq!(s, 200, "{v}");
+
+    let routes = [
+        format!("/api/console/cases/{case}"),
+        format!("/api/console/cases/{case}/history"),
+        format!("/api/console/cases/{case}/workflow"),
+        format!("/api/console/cases/{case}/audit"),
+        format!("/api/console/cases/{case}/proposal"),
+        "/api/console/cases".to_string(),
+    ];
+    let rules = server.dir.path().join("rules.toml");
+    std::fs::write(&rules, jiuzhu_server::proposals::EXAMPLE_CONFIG).unwrap();
+    jiuzhu_e2e::admin_cli(
+        server.dir.path(),
+        &["set-rules", "--file", rules.to_str().unwrap()],
+    );
+    let mut bureau = Console::signed_in(&server, "bureau-用户").await;
+    let masked = format!("{}**********{}", &ID[..4], &ID[14..]);
+    for route in &routes {
+        let (s, full) = cw.raw("GET", route, None).await;
+        assert_eq!(s, 200, "{route}");
+        let full = String::from_utf8_lossy(&full).to_string();
+        let (s, seen) = bureau.raw("GET", route, None).await;
+        assert_eq!(s, 200, "{route}");
+        let seen = String::from_utf8_lossy(&seen).to_string();
+        assert!(
+            !seen.contains(&ID[6..14]),
+            "{route} shows the bureau an ID number: {seen}"
+        );
+        if full.contains(ID) {
+            assert!(
+                seen.contains(&masked),
+                "{route} masks it as {masked}: {seen}"
+            );
+        }
+    }
+    let (_, wf) = cw.get(&format!("/api/console/cases/{case}/workflow")).await;
+    assert!(
+        wf.to_string().contains(ID),
+        "the caseworker sees the number whole"
+    );
+    let (_, trail) = cw.get(&format!("/api/console/cases/{case}/audit")).await;
+    assert!(
+        trail.to_string().contains(ID),
+        "the trail keeps the reason whole"
+    );
+
+    // The team photographs a document on the visit, and the house.
+    let mut t = SimTablet::enrolled(&server, &server.url(), "王五").await;
+    t.sync().await.unwrap();
+    let case_id = case.parse().unwrap();
+    let document = t
+        .tablet
+        .add_photo(case_id, &test_jpeg(300, 200, 8), "户口本", "document")
+        .unwrap();
+    let house = t
+        .tablet
+        .add_photo(case_id, &test_jpeg(300, 200, 9), "", "exterior")
+        .unwrap();
+    t.sync().await.unwrap();
+    for thumb in ["", "?thumb=1"] {
+        let document = format!("/api/console/blobs/{}{thumb}", document.hash);
+        let house = format!("/api/console/blobs/{}{thumb}", house.hash);
+        assert_eq!(cw.raw("GET", &document, None).await.0, 200);
+        let (s, v) = bureau.get(&document).await;
+        assert_eq!(
+            (s, v["code"].as_str()),
+            (403, Some("id_numbers_masked")),
+            "{v}"
+        );
+        assert_eq!(bureau.raw("GET", &house, None).await.0, 200);
+    }
+
+    // The ID card's photo: the caseworker sees it, the bureau is told why not.
+    let card = wf["materials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["kind"] == "id_card")
+        .expect("the ID card is a material")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let photo = format!("/api/console/materials/{card}");
+    assert_eq!(cw.raw("GET", &photo, None).await.0, 200);
+    let (s, v) = bureau.get(&photo).await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (403, Some("id_numbers_masked")),
+        "{v}"
+    );
 }
 
 /// The text of an xlsx (a zip of XML parts): enough to look for case numbers.

@@ -666,7 +666,9 @@ async fn one_household_from_application_to_periodic_report() {
     );
 
     // Every step is on the audit chain, unbroken.
-    let v = jiuzhu_server::admin::verify_audit(server.store.as_ref()).unwrap();
+    let key = jiuzhu_server::audit::key::load(&server.data().audit_key()).unwrap();
+    let key = key.map(|k| k.verifying_key());
+    let v = jiuzhu_server::admin::verify_audit(server.store.as_ref(), key.as_ref(), None).unwrap();
     assert_eq!(v["ok"], true, "{v}");
 }
 

@@ -2,6 +2,7 @@
 //! The Tauri shell and the `jiuzhu-tablet` command line both drive this same code.
 
 pub mod enroll;
+pub mod keystore;
 pub mod net;
 pub mod photo;
 pub mod pin;
@@ -130,6 +131,11 @@ pub struct Tablet {
     home: PathBuf,
     pub(crate) store: Store,
     keys: vault::Keys,
+    /// The PIN key (kept, like the data keys, while unlocked) to rewrap at each lease grant;
+    /// `None` before the first PIN is chosen.
+    pin_key: Option<vault::PinKey>,
+    /// The device's lease secret, once the server granted one.
+    lease_secret: Option<zeroize::Zeroizing<String>>,
     pub photo_config: photo::PhotoConfig,
 }
 
@@ -142,6 +148,8 @@ impl Tablet {
             home: home.to_path_buf(),
             store,
             keys,
+            pin_key: None,
+            lease_secret: None,
             photo_config: Default::default(),
         })
     }
@@ -160,11 +168,10 @@ impl Tablet {
 
     /// A new tablet protected by `pin` from the start; wiped after `wipe_after` wrong PINs.
     pub fn create(home: &Path, pin: &str, wipe_after: u32) -> Result<Self> {
-        if !pin::valid_format(pin) {
-            return Err(pin::PinError::Format.into());
-        }
-        let t = Self::create_unprotected(home)?;
-        vault::store(home, pin, &t.keys, wipe_after)?;
+        let pin_key = vault::PinKey::new(pin)?;
+        let mut t = Self::create_unprotected(home)?;
+        t.pin_key = Some(pin_key);
+        t.seal(wipe_after)?;
         Ok(t)
     }
 
@@ -173,14 +180,90 @@ impl Tablet {
         Self::unlock_at(home, pin, now_s())
     }
 
+    /// A tablet whose lease lapsed answers `LeaseExpired`: its data keys are wrapped under the
+    /// lease secret it destroyed, so only [`Tablet::unlock_renewing`] opens it.
     pub fn unlock_at(home: &Path, pin: &str, now: i64) -> Result<Self> {
+        Self::open_keys(home, pin, now)?.map_err(|l| TabletError::LeaseExpired { until: l.until })
+    }
+
+    /// The key file opened with `pin`: the tablet, or — its lease lapsed — what it needs to ask
+    /// the server for the lease secret.
+    fn open_keys(
+        home: &Path,
+        pin: &str,
+        now: i64,
+    ) -> Result<std::result::Result<Self, vault::Lapsed>> {
         match vault::unlock(home, pin, now)? {
-            vault::Unlock::Open(keys) => Self::open_with(home, keys),
+            vault::Unlock::Open(o) => Self::opened(home, pin, o).map(Ok),
+            vault::Unlock::Lapsed(l) => Ok(Err(l)),
             vault::Unlock::Wipe => {
                 vault::wipe(home)?;
                 Err(TabletError::Wiped(WipeReason::TooManyWrongPins))
             }
         }
+    }
+
+    fn opened(home: &Path, pin: &str, o: vault::Opened) -> Result<Self> {
+        let mut t = Self::open_with(home, o.keys)?;
+        t.lease_secret = o.lease.map(|l| l.secret);
+        if o.outdated {
+            // A key file of version 1 (PIN only, weaker argon2id): wrap again today.
+            t.pin_key = Some(vault::PinKey::new(pin)?);
+            t.seal(vault::wipe_after(home))?;
+        } else {
+            t.pin_key = Some(o.pin_key);
+        }
+        Ok(t)
+    }
+
+    /// Open a tablet whose lease lapsed (or any tablet, if it has not): one empty sync round with
+    /// the credential kept under the PIN asks the server for the lease secret, which opens the
+    /// data keys. A revoked device is refused and wipes itself; without a network the data stays
+    /// closed. The caller then syncs as usual to send the unsent work.
+    pub async fn unlock_renewing(home: &Path, pin: &str) -> Result<Self> {
+        let lapsed = match Self::open_keys(home, pin, now_s())? {
+            Ok(t) => return Ok(t),
+            Err(l) => l,
+        };
+        let c = &lapsed.credential;
+        let mut client = net::Client::new(&c.server, Some(&c.fingerprint), Some(c.token.clone()))?;
+        // Cursor at the end and no documents: the answer carries the lease and nothing else, so
+        // the stored cursor and sync states are untouched for the real sync that follows.
+        let req = jiuzhu_shared::protocol::SyncRequest {
+            v: jiuzhu_shared::protocol::PROTOCOL_VERSION,
+            cursor: i64::MAX as u64,
+            docs: Vec::new(),
+            app_version: APP_VERSION.into(),
+        };
+        let resp: jiuzhu_shared::protocol::SyncResponse = match client
+            .call(hyper::Method::POST, "/api/v1/sync", Some(&req))
+            .await
+        {
+            Err(e) if e.code() == Some("device_revoked") => {
+                vault::wipe(home)?;
+                return Err(TabletError::Wiped(WipeReason::Revoked));
+            }
+            r => r?,
+        };
+        let (Some(secret), Some(until)) = (resp.lease_secret, resp.lease_until) else {
+            return Err(TabletError::Protocol(
+                "the server sent no lease secret: update the server".into(),
+            ));
+        };
+        let lease = vault::Lease {
+            secret: zeroize::Zeroizing::new(secret),
+            until,
+            granted_at: resp.server_time,
+        };
+        let keys = vault::renew(home, &lapsed.pin_key, &lease)?;
+        let mut t = Self::open_with(home, keys)?;
+        t.pin_key = Some(lapsed.pin_key);
+        t.note_lease(
+            lease.until,
+            lease.granted_at,
+            Some(lease.secret.to_string()),
+        )?;
+        Ok(t)
     }
 
     /// Open the tablet with `pin`, creating it (protected by that PIN) if the home has none yet:
@@ -195,9 +278,62 @@ impl Tablet {
 
     /// Set or replace the PIN: the keys are wrapped again under the new one (the data is not
     /// re-encrypted: the keys stay the same). Replacing needs this unlocked tablet.
-    pub fn set_pin(&self, pin: &str) -> Result<()> {
-        let wipe_after = vault::wipe_after(&self.home);
-        vault::store(&self.home, pin, &self.keys, wipe_after)?;
+    pub fn set_pin(&mut self, pin: &str) -> Result<()> {
+        self.pin_key = Some(vault::PinKey::new(pin)?);
+        self.seal(vault::wipe_after(&self.home))
+    }
+
+    /// Write `keys.json` from what this unlocked tablet holds: the data keys under the PIN key and
+    /// the lease secret, the sync credential under the PIN key. Nothing to do before a PIN exists.
+    fn seal(&self, wipe_after: u32) -> Result<()> {
+        let Some(pk) = &self.pin_key else {
+            return Ok(());
+        };
+        let credential = self
+            .identity()
+            .map(|id| vault::Credential {
+                server: id.server,
+                fingerprint: id.fingerprint,
+                token: id.token,
+            })
+            .unwrap_or_default();
+        let granted: Option<i64> = self
+            .store
+            .setting(LEASE_GRANTED_KEY)?
+            .and_then(|v| v.parse().ok());
+        let lease = self.lease_secret.as_ref().map(|secret| vault::Lease {
+            secret: secret.clone(),
+            until: self.lease_until().ok().flatten().unwrap_or(0),
+            granted_at: granted.unwrap_or(0),
+        });
+        vault::store(
+            &self.home,
+            pk,
+            &self.keys,
+            &credential,
+            lease.as_ref(),
+            wipe_after,
+            now_s(),
+        )?;
+        Ok(())
+    }
+
+    /// Keep a lease the server granted: its times in the database (what [`Tablet::check_lease`]
+    /// reads), its secret in memory and, wrapped with the data keys, in `keys.json`.
+    /// (A server from before issue 13 sends no secret: the lease is then checked by the app only.)
+    pub(crate) fn note_lease(
+        &mut self,
+        until: i64,
+        granted_at: i64,
+        secret: Option<String>,
+    ) -> Result<()> {
+        self.store.set_setting(LEASE_KEY, &until.to_string())?;
+        self.store
+            .set_setting(LEASE_GRANTED_KEY, &granted_at.to_string())?;
+        if let Some(secret) = secret {
+            self.lease_secret = Some(zeroize::Zeroizing::new(secret));
+            self.seal(vault::wipe_after(&self.home))?;
+        }
         Ok(())
     }
 
@@ -208,7 +344,10 @@ impl Tablet {
     /// A second handle on the same tablet (its own database connection), e.g. to sync beside
     /// the one the app keeps working with.
     pub fn reopen(&self) -> Result<Self> {
-        Self::open_with(&self.home, self.keys.clone())
+        let mut t = Self::open_with(&self.home, self.keys.clone())?;
+        t.pin_key = self.pin_key.clone();
+        t.lease_secret = self.lease_secret.clone();
+        Ok(t)
     }
 
     /// Erase the local data (keys first) and close the database; the handle is unusable after.
@@ -219,6 +358,7 @@ impl Tablet {
             Err(e) => return e.into(),
         }
         self.keys = keys;
+        (self.pin_key, self.lease_secret) = (None, None);
         match vault::wipe(&self.home) {
             Ok(()) => TabletError::Wiped(reason),
             Err(e) => e.into(),
@@ -230,7 +370,8 @@ impl Tablet {
     /// still sends its unsent work and renews. No lease yet (never synced) locks nothing: such a
     /// tablet holds no case data from the server.
     /// A clock set back to before the server's time at the grant voids the lease too: otherwise
-    /// turning the clock back would stretch it.
+    /// turning the clock back would stretch it. Finding it lapsed destroys the stored lease
+    /// secret: after a restart the data opens only through [`Tablet::unlock_renewing`].
     pub fn check_lease(&self) -> Result<()> {
         let granted: Option<i64> = self
             .store
@@ -238,7 +379,10 @@ impl Tablet {
             .and_then(|v| v.parse().ok());
         let now = now_s();
         match self.lease_until()? {
-            Some(until) if now >= until || granted.is_some_and(|g| now + CLOCK_SLACK_S < g) => {
+            Some(until) if vault::Lease::lapsed_at(until, granted.unwrap_or(i64::MIN), now) => {
+                if self.lease_secret.is_some() {
+                    vault::forget(&self.home)?;
+                }
                 Err(TabletError::LeaseExpired { until })
             }
             _ => Ok(()),
@@ -326,6 +470,15 @@ impl Tablet {
         let fp = client
             .seen_fingerprint()
             .ok_or_else(|| TabletError::Protocol("no certificate seen".into()))?;
+        // The deployment's cipher, applied before the tablet counts as enrolled: no case (so no
+        // encrypted file) exists yet, and a crash here leaves a tablet that enrolls again.
+        if let Some(name) = &resp.tablet_cipher {
+            let cipher = name
+                .parse()
+                .map_err(|e| TabletError::Protocol(format!("{e}: update the app")))?;
+            self.keys.set_cipher(cipher);
+            self.seal(vault::wipe_after(&self.home))?;
+        }
         let tx = self.store.transaction()?;
         for (k, v) in [
             ("server", server.trim_end_matches('/')),
@@ -343,6 +496,9 @@ impl Tablet {
             .map_err(store::StoreError::from)?;
         }
         tx.commit().map_err(store::StoreError::from)?;
+        if let Some(until) = resp.lease_until {
+            self.note_lease(until, now_s(), resp.lease_secret)?;
+        }
         self.identity()
     }
 

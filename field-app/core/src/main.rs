@@ -17,7 +17,7 @@ struct Cli {
     /// The tablet's data directory.
     #[arg(long, global = true, default_value = ".")]
     home: PathBuf,
-    /// The tablet's PIN (4–12 digits; else `JIUZHU_PIN`). The data is encrypted under it; a home
+    /// The tablet's PIN (6–12 digits; else `JIUZHU_PIN`). The data is encrypted under it; a home
     /// without a PIN yet is created protected by this one. Prefer the variable: a command line is
     /// visible to other users of the machine.
     #[arg(long, global = true)]
@@ -132,8 +132,19 @@ fn main() -> anyhow::Result<()> {
         .clone()
         .or_else(|| std::env::var("JIUZHU_PIN").ok())
         .context("the tablet's data is encrypted: give --pin or set JIUZHU_PIN")?;
-    let mut tablet = Tablet::open_or_create(&cli.home, &pin)
-        .with_context(|| format!("cannot open tablet home {}", cli.home.display()))?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let mut tablet = match Tablet::open_or_create(&cli.home, &pin) {
+        // Past its lease the data opens only with the server's lease secret: `sync` asks for it.
+        Err(jiuzhu_tablet_core::TabletError::LeaseExpired { .. })
+            if matches!(cli.cmd, Cmd::Sync) =>
+        {
+            rt.block_on(Tablet::unlock_renewing(&cli.home, &pin))
+        }
+        r => r,
+    }
+    .with_context(|| format!("cannot open tablet home {}", cli.home.display()))?;
     let out = match cli.cmd {
         Cmd::Enroll {
             server,
@@ -141,9 +152,6 @@ fn main() -> anyhow::Result<()> {
             fingerprint,
             name,
         } => {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?;
             let id = rt.block_on(tablet.enroll(&server, &code, fingerprint.as_deref(), &name))?;
             serde_json::to_value(id)?
         }
@@ -194,16 +202,9 @@ fn main() -> anyhow::Result<()> {
             tablet.answer_note(case_id(&case)?, &note, &text)?;
             serde_json::json!({"ok": true})
         }
-        Cmd::Sync => {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?;
-            serde_json::to_value(
-                rt.block_on(tablet.sync(&mut |p| {
-                    eprintln!("{}", serde_json::to_string(&p).unwrap_or_default())
-                }))?,
-            )?
-        }
+        Cmd::Sync => serde_json::to_value(rt.block_on(
+            tablet.sync(&mut |p| eprintln!("{}", serde_json::to_string(&p).unwrap_or_default())),
+        )?)?,
     };
     println!("{}", serde_json::to_string_pretty(&out)?);
     Ok(())

@@ -4,7 +4,9 @@
 //! repeated wrong PINs the tablet makes the person wait, which caps guessing at a few tries per
 //! minute, and after `wipe_after` (default 10) it wipes itself.
 
-pub const MIN_LEN: usize = 4;
+/// Six digits at least (issue 13): a copied key file is searched offline at the argon2id cost
+/// per guess, and 10⁴ four-digit PINs fell in minutes where 10⁶ take days (docs/security.md).
+pub const MIN_LEN: usize = 6;
 pub const MAX_LEN: usize = 12;
 /// Wrong PINs allowed before each further try has to wait [`LOCK_SECONDS`].
 pub const FREE_ATTEMPTS: u32 = 5;
@@ -38,10 +40,11 @@ mod tests {
 
     #[test]
     fn format_is_digits_of_bounded_length() {
-        assert!(valid_format("1234"));
+        assert!(valid_format("246810"));
         assert!(valid_format("123456789012"));
-        assert!(!valid_format("123"));
-        assert!(!valid_format("12a4"));
+        assert!(!valid_format("1234"));
+        assert!(!valid_format("12345"));
+        assert!(!valid_format("12a456"));
         assert!(!valid_format("1234567890123"));
     }
 }

@@ -36,6 +36,9 @@ pub struct SyncReport {
     pub documents_fetched: usize,
     /// Documents the server could not give yet (it answers them at a later sync).
     pub documents_unavailable: usize,
+    /// Photos the server does not expect yet (their case's change was set aside): kept and sent
+    /// once the case that refers to them has synced.
+    pub blobs_held_back: usize,
     pub assigned: Vec<CaseId>,
     pub withdrawn: Vec<CaseId>,
     pub dropped: Vec<CaseId>,
@@ -181,10 +184,7 @@ impl Tablet {
             // Every answered round renews the offline lease, even when the lease had run out:
             // syncing is how a locked tablet gets its unsent work out and unlocks.
             if let Some(until) = resp.lease_until {
-                self.store
-                    .set_setting(crate::LEASE_KEY, &until.to_string())?;
-                self.store
-                    .set_setting(crate::LEASE_GRANTED_KEY, &resp.server_time.to_string())?;
+                self.note_lease(until, resp.server_time, resp.lease_secret.clone())?;
             }
             // The write policy refused a document (a race with a seal, say): its local version is
             // set aside and the server's fetched in the next round. Other refusals stay refused.
@@ -234,6 +234,11 @@ impl Tablet {
                     .sync()
                     .receive_sync_message(&mut l.state, msg)
                     .map_err(|e| TabletError::Protocol(e.to_string()))?;
+                // The server keeps nothing between rounds but the document: a change it could
+                // not apply yet (its parent had not arrived) is gone from its side. What its
+                // answer does not acknowledge must be sendable again, else the document is
+                // exchanged round after round without progress.
+                l.state.sent_hashes.clear();
                 if l.doc.heads() != before {
                     changed.push((m.doc, before));
                 }
@@ -376,6 +381,7 @@ impl Tablet {
                 .await?;
             let mut offset = status.offset;
             let mut complete = status.complete;
+            let mut held_back = false;
             while !complete {
                 let end = (offset + BLOB_CHUNK).min(size);
                 let chunk = bytes[offset as usize..end as usize].to_vec();
@@ -395,6 +401,11 @@ impl Tablet {
                             .call::<BlobStatus, _>(Method::GET, &url, None)
                             .await?
                     }
+                    // No synced case refers to it yet: the other photos still go.
+                    Err(NetError::Server { code, .. }) if code == "blob_not_expected" => {
+                        held_back = true;
+                        break;
+                    }
                     Err(e) => return Err(e.into()),
                 };
                 report.blob_bytes_sent += end - offset;
@@ -405,6 +416,10 @@ impl Tablet {
                     sent: offset,
                     total: size,
                 });
+            }
+            if held_back {
+                report.blobs_held_back += 1;
+                continue;
             }
             // Only now, with the server's word that it holds the verified blob, is it marked sent.
             self.store.mark_uploaded(&hash)?;

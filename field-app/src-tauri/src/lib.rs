@@ -258,7 +258,7 @@ async fn set_pin(state: State<'_, AppState>, pin: String) -> CmdResult<()> {
     if vault::exists(&state.home) {
         unlocked(&state)?;
     }
-    let t = state.tablet().await?;
+    let mut t = state.tablet().await?;
     t.identity()?;
     t.set_pin(&pin)?;
     state.unlocked.store(true, Ordering::SeqCst);
@@ -269,7 +269,18 @@ async fn set_pin(state: State<'_, AppState>, pin: String) -> CmdResult<()> {
 async fn unlock(state: State<'_, AppState>, pin: String) -> CmdResult<()> {
     let mut guard = state.tablet.lock().await;
     if guard.is_none() || !state.unlocked.load(Ordering::SeqCst) {
-        match Tablet::unlock(&state.home, &pin) {
+        let opened = match Tablet::unlock(&state.home, &pin) {
+            // Past the lease the keys open only with the server's lease secret: ask for it now
+            // (issue 13); without a network the data stays locked.
+            Err(TabletError::LeaseExpired { until }) => Tablet::unlock_renewing(&state.home, &pin)
+                .await
+                .map_err(|e| match e {
+                    TabletError::Net(_) => TabletError::LeaseExpired { until },
+                    e => e,
+                }),
+            r => r,
+        };
+        match opened {
             Ok(t) => *guard = Some(t),
             Err(e @ TabletError::Wiped(_)) => {
                 drop(guard);

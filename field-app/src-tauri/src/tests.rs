@@ -148,14 +148,14 @@ fn pin_gate_then_a_visit_through_the_commands() {
         err_code(call(&w, "set_pin", json!({"pin": "12"}))),
         "pin_format"
     );
-    call(&w, "set_pin", json!({"pin": "2468"})).unwrap();
+    call(&w, "set_pin", json!({"pin": "246810"})).unwrap();
     call(&w, "lock", json!({})).unwrap();
     assert_eq!(err_code(call(&w, "list_cases", json!({}))), "locked");
     assert_eq!(
-        err_code(call(&w, "unlock", json!({"pin": "0000"}))),
+        err_code(call(&w, "unlock", json!({"pin": "000000"}))),
         "pin_wrong"
     );
-    call(&w, "unlock", json!({"pin": "2468"})).unwrap();
+    call(&w, "unlock", json!({"pin": "246810"})).unwrap();
     // Once a PIN exists, replacing it needs an unlocked app — which this one now is.
     let list = call(&w, "list_cases", json!({"query": "巴特"})).unwrap();
     assert_eq!(list[0]["case_no"], "DLT-1");
@@ -253,7 +253,7 @@ fn a_restarted_app_opens_only_with_the_pin_and_a_lapsed_lease_locks_the_cases() 
             dir.path().to_path_buf(),
             Some(tablet),
         ));
-        call(&w, "set_pin", json!({"pin": "2468"})).unwrap();
+        call(&w, "set_pin", json!({"pin": "246810"})).unwrap();
     }
     // A restart: the data is closed; status knows only that a PIN exists.
     let (_app, w) = app(dir.path());
@@ -264,9 +264,9 @@ fn a_restarted_app_opens_only_with_the_pin_and_a_lapsed_lease_locks_the_cases() 
     );
     assert_eq!(s["user_name"], Json::Null);
     assert_eq!(err_code(call(&w, "list_cases", json!({}))), "locked");
-    let e = call(&w, "unlock", json!({"pin": "0000"})).unwrap_err();
+    let e = call(&w, "unlock", json!({"pin": "000000"})).unwrap_err();
     assert_eq!(e["code"], "pin_wrong");
-    call(&w, "unlock", json!({"pin": "2468"})).unwrap();
+    call(&w, "unlock", json!({"pin": "246810"})).unwrap();
     assert_eq!(call(&w, "status", json!({})).unwrap()["user_name"], "王磊");
     assert_eq!(
         call(&w, "list_cases", json!({})).unwrap()[0]["case_no"],
@@ -275,7 +275,7 @@ fn a_restarted_app_opens_only_with_the_pin_and_a_lapsed_lease_locks_the_cases() 
 
     // The lease the server granted has passed: the case data is locked until a sync.
     let home = dir.path().to_path_buf();
-    let t = Tablet::unlock(&home, "2468").unwrap();
+    let t = Tablet::unlock(&home, "246810").unwrap();
     t.store()
         .set_setting(jiuzhu_tablet_core::LEASE_KEY, &(now_s() - 1).to_string())
         .unwrap();

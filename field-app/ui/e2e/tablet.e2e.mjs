@@ -430,7 +430,7 @@ async function main() {
   await (await $t('case-list')).waitForDisplayed({ timeout: 20000 })
   await click('lock')
   await (await $t('unlock')).waitForDisplayed({ timeout: 10000 })
-  await typeInto('[data-testid="pin-input"] input', '0000')
+  await typeInto('[data-testid="pin-input"] input', '000000')
   await click('pin-submit')
   await (await $t('pin-error')).waitForDisplayed({ timeout: 10000 })
   step('wrong PIN refused', (await (await $t('pin-error')).getText()).includes('密码错误'))

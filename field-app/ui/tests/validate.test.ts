@@ -46,8 +46,13 @@ describe('dates and amounts', () => {
   it('checks months, PIN and server addresses', () => {
     expect(v.months('12')).toBeNull()
     expect(v.months('13')).toBe('validation.months')
-    expect(v.pin('1234')).toBeNull()
-    expect(v.pin('12a4')).toBe('error.pin_format')
+    expect(v.pin('246810')).toBeNull()
+    expect(v.pin('123456789012')).toBeNull()
+    // Four or five digits fall to an offline search in seconds: six is the least accepted.
+    expect(v.pin('1234')).toBe('error.pin_format')
+    expect(v.pin('12345')).toBe('error.pin_format')
+    expect(v.pin('1234567890123')).toBe('error.pin_format')
+    expect(v.pin('12a456')).toBe('error.pin_format')
     expect(v.serverUrl('https://10.0.0.1:8443')).toBeNull()
     expect(v.serverUrl('http://x')).toBe('validation.serverUrl')
   })

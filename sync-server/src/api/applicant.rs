@@ -46,7 +46,7 @@ pub struct LoginBody {
 pub async fn login(State(st): State<AppState>, Json(b): Json<LoginBody>) -> ApiResult<Response> {
     blocking(move || {
         let (phone, token) = applicants::sign_in(st.store.as_ref(), &b.phone, &b.code, now())?;
-        let cookie = session_cookie(APPLICANT_COOKIE, &token, SESSION_TTL_S);
+        let cookie = session_cookie(&APPLICANT_COOKIE, &token, SESSION_TTL_S);
         Ok((
             [(header::SET_COOKIE, cookie)],
             Json(json!({ "phone": phone })),
@@ -57,10 +57,10 @@ pub async fn login(State(st): State<AppState>, Json(b): Json<LoginBody>) -> ApiR
 }
 
 pub async fn logout(State(st): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
-    if let Some(token) = cookie(&headers, APPLICANT_COOKIE) {
+    if let Some(token) = cookie(&headers, &APPLICANT_COOKIE) {
         blocking(move || Ok(applicants::sign_out(st.store.as_ref(), &token)?)).await?;
     }
-    let cookie = session_cookie(APPLICANT_COOKIE, "", 0);
+    let cookie = session_cookie(&APPLICANT_COOKIE, "", 0);
     Ok(([(header::SET_COOKIE, cookie)], Json(json!({}))).into_response())
 }
 

@@ -32,6 +32,14 @@ fn decode<T: WireMessage>(body: &[u8]) -> ApiResult<T> {
 
 pub async fn enroll(State(st): State<AppState>, body: Bytes) -> ApiResult<Response> {
     let req: EnrollRequest = decode(&body)?;
+    // Before the code is spent: a broken configuration must not cost the tablet its code.
+    let crypto = crate::crypto_config::load(&st.data_root).map_err(|e| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "crypto_config",
+            e.to_string(),
+        )
+    })?;
     let token = auth::new_token();
     let dev = NewDevice {
         id: DeviceId::new(),
@@ -68,8 +76,19 @@ pub async fn enroll(State(st): State<AppState>, body: Bytes) -> ApiResult<Respon
         None,
         serde_json::json!({ "device": device.id }),
     );
-    let store = st.store.clone();
-    blocking(move || store.audit(&ev).map_err(ApiError::device_storage)).await?;
+    let (store, id) = (st.store.clone(), device.id);
+    let lease_secret = blocking(move || {
+        store.audit(&ev).map_err(ApiError::device_storage)?;
+        let mut secret = String::new();
+        store
+            .transact(&mut |txn| {
+                secret = sync_engine::lease_secret(txn, id, now())?;
+                Ok(())
+            })
+            .map_err(ApiError::device_storage)?;
+        Ok(secret)
+    })
+    .await?;
     Ok(cbor(&EnrollResponse {
         v: PROTOCOL_VERSION,
         device_id: device.id.to_string(),
@@ -77,6 +96,9 @@ pub async fn enroll(State(st): State<AppState>, body: Bytes) -> ApiResult<Respon
         actor: device.actor.to_string(),
         user_name: device.user_name,
         township: device.township,
+        lease_secret: Some(lease_secret),
+        lease_until: Some(now() + st.lease_secs),
+        tablet_cipher: Some(crypto.tablet_cipher.to_string()),
     }))
 }
 
@@ -86,6 +108,7 @@ pub async fn sync(
     body: Bytes,
 ) -> ApiResult<Response> {
     let req: SyncRequest = decode(&body)?;
+    bounded_inflation(&req)?;
     let (store, lease_secs) = (st.store.clone(), st.lease_secs);
     let resp = blocking(move || {
         sync_engine::serve_round(store.as_ref(), &device, &req, now(), lease_secs)
@@ -93,6 +116,28 @@ pub async fn sync(
     })
     .await?;
     Ok(cbor(&resp))
+}
+
+/// Refuse a request whose changes would inflate past the limit, before Automerge reads them.
+fn bounded_inflation(req: &SyncRequest) -> ApiResult<()> {
+    use jiuzhu_shared::sync::{InflateRefusal, MAX_INFLATED_BYTES, check_inflation};
+    let mut left = MAX_INFLATED_BYTES;
+    for m in &req.docs {
+        match check_inflation(&m.msg, left) {
+            Ok(n) => left -= n,
+            // Not a sync message at all: the round refuses that document alone, as before.
+            Err(InflateRefusal::NotAMessage) => {}
+            Err(e @ InflateRefusal::TooLarge { .. }) => {
+                return Err(ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "too_large",
+                    e.to_string(),
+                ));
+            }
+            Err(e) => return Err(bad_request(e.to_string())),
+        }
+    }
+    Ok(())
 }
 
 fn parse_hash(s: &str) -> ApiResult<BlobHash> {
@@ -184,7 +229,7 @@ fn chunk_refused(e: BlobError) -> ApiError {
 
 pub async fn blob_put(
     State(st): State<AppState>,
-    _dev: DeviceAuth,
+    DeviceAuth(device): DeviceAuth,
     Path(hash): Path<String>,
     Query(q): Query<PutQuery>,
     body: Bytes,
@@ -199,6 +244,18 @@ pub async fn blob_put(
     }
     let (blobs, store) = (st.blobs.clone(), st.store.clone());
     blocking(move || {
+        // A device stores only photos its cases refer to (the document syncs before its
+        // photos), so nobody can fill the disk with blobs under made-up names.
+        if !store
+            .blob_expected_from(device.user_id, &hash)
+            .map_err(ApiError::device_storage)?
+        {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "blob_not_expected",
+                "no case assigned to you refers to this photo: sync the case first, then send its photos",
+            ));
+        }
         let status = match blobs
             .append(&h, q.offset, q.total, &body)
             .map_err(chunk_refused)?

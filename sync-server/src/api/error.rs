@@ -158,6 +158,9 @@ impl From<WorkflowError> for ApiError {
             WorkflowError::Invalid(m) => Self::invalid(m),
             WorkflowError::NotFound(m) => Self::new(StatusCode::NOT_FOUND, "not_found", m),
             WorkflowError::Forbidden(m) => Self::new(StatusCode::FORBIDDEN, "forbidden", m),
+            e @ WorkflowError::Throttled(_) => {
+                Self::new(StatusCode::TOO_MANY_REQUESTS, "too_many", e.to_string())
+            }
             WorkflowError::Store(s) => s.into(),
             WorkflowError::Case(c) => c.into(),
         }
@@ -217,8 +220,16 @@ impl From<ApplicantError> for ApiError {
             ApplicantError::NotSent(_) => {
                 Self::new(StatusCode::BAD_GATEWAY, "code_not_sent", message)
             }
+            ApplicantError::SignInOff => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "sms_not_configured",
+                message,
+            ),
             ApplicantError::CodeInvalid => {
                 Self::new(StatusCode::UNAUTHORIZED, "code_invalid", message)
+            }
+            ApplicantError::TooManyTries(_) => {
+                Self::new(StatusCode::TOO_MANY_REQUESTS, "too_many_tries", message)
             }
             ApplicantError::NotFound => Self::new(StatusCode::NOT_FOUND, "not_found", message),
             ApplicantError::Workflow(w) => w.into(),

@@ -16,26 +16,42 @@ use axum::http::{HeaderMap, StatusCode, header, request::Parts};
 use jiuzhu_shared::CaseId;
 use serde_json::Value;
 
-/// The console's session cookie.
-pub const SESSION_COOKIE: &str = "jiuzhu_session";
-/// The applicants' session cookie.
-pub const APPLICANT_COOKIE: &str = "jiuzhu_applicant";
+/// A session cookie: its name, and the only path the browser sends it to. The console's and
+/// the applicants' are apart, so neither reaches the other's API.
+pub struct SessionCookie {
+    pub name: &'static str,
+    pub path: &'static str,
+}
 
-/// The value of the cookie `name` (the console's and the applicants' sessions).
-pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+/// The console's session cookie.
+pub const SESSION_COOKIE: SessionCookie = SessionCookie {
+    name: "jiuzhu_console",
+    path: "/api/console",
+};
+/// The applicants' session cookie.
+pub const APPLICANT_COOKIE: SessionCookie = SessionCookie {
+    name: "jiuzhu_applicant",
+    path: "/api/applicant",
+};
+
+/// The value of a session cookie.
+pub fn cookie(headers: &HeaderMap, c: &SessionCookie) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
+        .find(|(k, _)| *k == c.name)
         .map(|(_, v)| v.to_string())
 }
 
 /// A `Set-Cookie` value for a session cookie (an empty value with age 0 clears it).
-pub fn session_cookie(name: &str, value: &str, max_age_s: i64) -> String {
-    format!("{name}={value}; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age={max_age_s}")
+pub fn session_cookie(c: &SessionCookie, value: &str, max_age_s: i64) -> String {
+    format!(
+        "{}={value}; HttpOnly; Secure; SameSite=Strict; Path={}; Max-Age={max_age_s}",
+        c.name, c.path
+    )
 }
 
 /// The authenticated, non-revoked device behind a bearer token.
@@ -77,23 +93,40 @@ impl FromRequestParts<AppState> for DeviceAuth {
     }
 }
 
-/// A signed-in console user (caseworker, township lead, bureau reviewer or admin).
+/// A signed-in console user (caseworker, township lead, bureau reviewer or admin); the request
+/// counts as their activity (the session's idle time starts again).
 pub struct ConsoleUser(pub User);
+
+/// A signed-in console user whose request is a background poll, not their activity: it does
+/// not keep an idle session open.
+pub struct ConsolePoll(pub User);
+
+async fn console_user(parts: &Parts, st: &AppState, activity: bool) -> Result<User, ApiError> {
+    let not_signed_in = || {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "not_signed_in",
+            text::NOT_SIGNED_IN,
+        )
+    };
+    let token = cookie(&parts.headers, &SESSION_COOKIE).ok_or_else(not_signed_in)?;
+    let store = st.store.clone();
+    let user =
+        blocking(move || Ok(sessions::user(store.as_ref(), &token, now(), activity)?)).await?;
+    user.ok_or_else(not_signed_in)
+}
 
 impl FromRequestParts<AppState> for ConsoleUser {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, ApiError> {
-        let not_signed_in = || {
-            ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "not_signed_in",
-                text::NOT_SIGNED_IN,
-            )
-        };
-        let token = cookie(&parts.headers, SESSION_COOKIE).ok_or_else(not_signed_in)?;
-        let store = st.store.clone();
-        let user = blocking(move || Ok(sessions::user(store.as_ref(), &token, now())?)).await?;
-        user.map(ConsoleUser).ok_or_else(not_signed_in)
+        console_user(parts, st, true).await.map(ConsoleUser)
+    }
+}
+
+impl FromRequestParts<AppState> for ConsolePoll {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, ApiError> {
+        console_user(parts, st, false).await.map(ConsolePoll)
     }
 }
 
@@ -190,7 +223,7 @@ impl FromRequestParts<AppState> for Applicant {
                 "请先用手机号码和验证码登录",
             )
         };
-        let token = cookie(&parts.headers, APPLICANT_COOKIE).ok_or_else(not_signed_in)?;
+        let token = cookie(&parts.headers, &APPLICANT_COOKIE).ok_or_else(not_signed_in)?;
         let store = st.store.clone();
         let phone =
             blocking(move || Ok(applicants::session_phone(store.as_ref(), &token, now())?)).await?;
@@ -204,7 +237,9 @@ impl Applicant {
     }
 }
 
-/// The client's network address, when the server was started with connection info.
+/// The client's network address, when the server was started with connection info: the
+/// peer of the connection (forwarded headers are not trusted; the server faces the network
+/// itself). Limits key it with `throttle::address_key` (an IPv6 address by its /64).
 pub struct ClientAddr(pub Option<std::net::IpAddr>);
 
 impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {

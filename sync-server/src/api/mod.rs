@@ -15,6 +15,7 @@ pub mod console;
 pub mod device;
 pub mod error;
 pub mod extract;
+pub mod headers;
 pub mod public;
 pub mod redirect;
 pub mod respond;
@@ -27,18 +28,25 @@ use axum::Router;
 use axum::routing::{get, post};
 use console::{cases, devices, documents, meetings, session, workflow};
 
-/// The whole HTTP surface, with its layers (body limits, gzip both ways, request tracing).
+/// The whole HTTP surface, with its layers (body limits, gzip both ways, security headers,
+/// request tracing).
 pub fn router(state: AppState) -> Router {
+    use axum::extract::DefaultBodyLimit as Max;
     use tower_http::{
         compression::CompressionLayer, decompression::RequestDecompressionLayer,
         limit::RequestBodyLimitLayer,
     };
     let device = Router::new()
-        .route("/enroll", post(device::enroll))
-        .route("/sync", post(device::sync))
+        .route(
+            "/enroll",
+            post(device::enroll).layer(Max::max(limits::SMALL)),
+        )
+        .route("/sync", post(device::sync).layer(Max::max(limits::SYNC)))
         .route(
             "/blobs/{hash}",
-            get(device::blob_status).put(device::blob_put),
+            get(device::blob_status)
+                .put(device::blob_put)
+                .layer(Max::max(limits::CHUNK)),
         )
         .route("/cases/{case}/blobs/{hash}", get(device::case_blob))
         // The tablets read errors as the wire protocol's CBOR `ErrorBody`.
@@ -67,8 +75,14 @@ pub fn router(state: AppState) -> Router {
         .route("/cases/{id}/flags", post(workflow::flags))
         .route("/cases/{id}/extension", post(workflow::extension))
         .route("/cases/{id}/objections", post(workflow::objection))
-        .route("/cases/{id}/materials", post(workflow::material_upload))
-        .route("/check-results", post(workflow::import_check_results))
+        .route(
+            "/cases/{id}/materials",
+            post(workflow::material_upload).layer(Max::max(limits::PHOTO)),
+        )
+        .route(
+            "/check-results",
+            post(workflow::import_check_results).layer(Max::max(limits::FILE)),
+        )
         .route(
             "/check-results/template.csv",
             get(workflow::check_results_template),
@@ -89,7 +103,10 @@ pub fn router(state: AppState) -> Router {
         .route("/townships", get(applicant::townships))
         .route("/cases", post(applicant::create))
         .route("/cases/{id}", get(applicant::case).put(applicant::update))
-        .route("/cases/{id}/materials", post(applicant::material_upload))
+        .route(
+            "/cases/{id}/materials",
+            post(applicant::material_upload).layer(Max::max(limits::PHOTO)),
+        )
         .route("/cases/{id}/sign", post(applicant::sign))
         .route("/cases/{id}/submit", post(applicant::submit))
         .route("/cases/{id}/reports", post(applicant::report))
@@ -103,7 +120,8 @@ pub fn router(state: AppState) -> Router {
         .route("/publicity", get(public::list_publicity))
         .route("/objections", post(public::object))
         .route("/roll", get(public::roll))
-        .route("/vote/{token}", get(public::ballot).post(public::vote));
+        .route("/vote/{token}", get(public::ballot).post(public::vote))
+        .layer(Max::max(limits::SMALL));
     Router::new()
         .nest("/api/v1", device)
         .nest("/api/console", console)
@@ -111,10 +129,40 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/public", public)
         .fallback(web::serve)
         .route("/healthz", get(|| async { "ok" }))
-        .layer(axum::extract::DefaultBodyLimit::max(64 << 20))
-        .layer(RequestBodyLimitLayer::new(64 << 20))
+        // What a handler may read, after decompression (routes above set their own).
+        .layer(Max::max(limits::JSON))
         .layer(RequestDecompressionLayer::new())
+        // What may arrive on the wire, before decompression.
+        .layer(RequestBodyLimitLayer::new(limits::SYNC))
         .layer(CompressionLayer::new())
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn(headers::security_headers))
+        .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
+}
+
+/// Request body limits, in bytes after decompression: a small gzip body can inflate a thousandfold,
+/// so each route reads no more than its largest honest request.
+pub mod limits {
+    /// Sign-in, enrollment, the public pages' forms and ballots.
+    pub const SMALL: usize = 64 << 10;
+    /// Console and phone-page JSON (an application with its members, a signature image).
+    pub const JSON: usize = 1 << 20;
+    /// One photo of a material (the phone pages and console downsize before upload).
+    pub const PHOTO: usize = crate::workflow::applications::MAX_MATERIAL_BYTES + (64 << 10);
+    /// A 核对 result file.
+    pub const FILE: usize = 4 << 20;
+    /// One chunk of a resumable blob upload.
+    pub const CHUNK: usize = jiuzhu_shared::protocol::BLOB_CHUNK as usize + (4 << 10);
+    /// One sync round of a tablet (its changes also pass `sync::check_inflation`).
+    pub const SYNC: usize = 32 << 20;
+}
+
+/// The request's span names its route pattern, never its URI: a path or query can carry a
+/// credential (a ballot link's token), and logs are read by more people than the data.
+fn request_span<B>(req: &axum::http::Request<B>) -> tracing::Span {
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or("(no route)", |p| p.as_str());
+    tracing::debug_span!("request", method = %req.method(), route)
 }

@@ -3,9 +3,10 @@
 //! allows leaves the server here.
 
 use super::error::{ApiError, ApiResult, blocking};
+use super::extract::ClientAddr;
 use super::state::AppState;
 use crate::clock::{now, today};
-use crate::workflow::flows::all_flows;
+use crate::workflow::flows::flow_of;
 use crate::workflow::{Who, WorkflowError, meetings, publicity};
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -42,10 +43,13 @@ pub struct ObjectionBody {
     contact: String,
 }
 
-pub async fn object(State(st): State<AppState>, Json(b): Json<ObjectionBody>) -> ApiResult {
+pub async fn object(
+    State(st): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    Json(b): Json<ObjectionBody>,
+) -> ApiResult {
     blocking(move || {
         let config = st.workflow_config()?;
-        let case = publicity::case_of_entry(st.store.as_ref(), &b.entry_id)?;
         // The online form is registered on the township's behalf, as a caseworker would
         // register a call: the engine's role for 登记公示异议.
         let who = Who {
@@ -54,16 +58,17 @@ pub async fn object(State(st): State<AppState>, Json(b): Json<ObjectionBody>) ->
             actor: st.store.server_actor()?,
             audit: "public objection form".into(),
         };
-        let o = publicity::register_objection(
+        let o = publicity::object_online(
             st.store.as_ref(),
             &config,
-            case,
+            &b.entry_id,
             &who,
             publicity::Received {
                 channel: "online",
                 content: &b.content,
                 contact: &b.contact,
             },
+            addr,
             now(),
         )?;
         Ok(Json(json!({ "receipt": o.receipt })))
@@ -79,11 +84,24 @@ pub async fn roll(State(st): State<AppState>, Query(q): Query<TownshipQuery>) ->
     .await
 }
 
-pub async fn ballot(State(st): State<AppState>, Path(token): Path<String>) -> ApiResult {
+pub async fn ballot(
+    State(st): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    Path(token): Path<String>,
+) -> ApiResult {
     blocking(move || {
         let store = st.store.as_ref();
-        let (m, idx) = meetings::by_token(store, &token).map_err(|e| link_invalid(e.to_string()))?;
-        let flows = all_flows(store)?;
+        let (m, idx) = meetings::with_link(store, addr, now(), || {
+            meetings::by_token(store, &token)
+        })
+        .map_err(link_error)?;
+        // Only the meeting's cases, never every flow.
+        let flows: Vec<_> = m
+            .case_ids
+            .iter()
+            .filter_map(|c| c.parse().ok())
+            .filter_map(|c| flow_of(store, c).transpose())
+            .collect::<Result<_, _>>()?;
         let rules = crate::proposals::load(&st.data_root).ok();
         let cases = meetings::ballot_cases(store, &flows, rules.as_ref(), (&m, idx), today());
         Ok(Json(json!({
@@ -96,8 +114,12 @@ pub async fn ballot(State(st): State<AppState>, Path(token): Path<String>) -> Ap
     .await
 }
 
-fn link_invalid(message: String) -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "link_invalid", message)
+/// A link not found says so in its own words; other refusals as usual.
+fn link_error(e: WorkflowError) -> ApiError {
+    match e {
+        WorkflowError::NotFound(m) => ApiError::new(StatusCode::NOT_FOUND, "link_invalid", m),
+        e => e.into(),
+    }
 }
 
 #[derive(Deserialize)]
@@ -114,6 +136,7 @@ pub struct VoteBody {
 
 pub async fn vote(
     State(st): State<AppState>,
+    ClientAddr(addr): ClientAddr,
     Path(token): Path<String>,
     Json(b): Json<VoteBody>,
 ) -> ApiResult {
@@ -129,12 +152,11 @@ pub async fn vote(
             .iter()
             .map(|v| (v.case_id.clone(), v.vote))
             .collect();
-        meetings::vote(st.store.as_ref(), &st.blobs, &token, &votes, &png, now()).map_err(|e| {
-            match e {
-                WorkflowError::NotFound(m) => link_invalid(m),
-                e => e.into(),
-            }
-        })?;
+        let store = st.store.as_ref();
+        meetings::with_link(store, addr, now(), || {
+            meetings::vote(store, &st.blobs, &token, &votes, &png, now())
+        })
+        .map_err(link_error)?;
         Ok(Json(json!({ "recorded": true })))
     })
     .await

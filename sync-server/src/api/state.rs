@@ -2,8 +2,8 @@
 //! read per request) and the server's settings.
 
 use super::error::ApiResult;
-use crate::applicants::CodeSender;
 use crate::blobs::BlobDir;
+use crate::sms::CodeSender;
 use crate::store::Store;
 use crate::workflow::config::{self, WorkflowConfig};
 use std::sync::Arc;
@@ -16,7 +16,7 @@ pub struct AppState {
     pub blobs: Arc<BlobDir>,
     /// Offline lease granted to a device at each sync round (issue #6 point 2).
     pub lease_secs: i64,
-    /// Delivers applicants' one-time codes (logged in development; an SMS gateway later).
+    /// Delivers applicants' one-time codes (`sms::sender_for`).
     pub codes: Arc<dyn CodeSender>,
 }
 

@@ -75,6 +75,71 @@ pub fn mask_id_number(id: &str) -> String {
     )
 }
 
+/// Mask every run of 15 or more digits standing alone in a text (an 18-digit ID number may end
+/// in X): an ID or account number typed into a note, a reason or an objection. A run touching a
+/// letter or another digit is part of something else (a hash, an identifier) and stays.
+pub fn mask_long_numbers(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].is_ascii_digit() || (i > 0 && chars[i - 1].is_ascii_alphanumeric()) {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while chars.get(i).is_some_and(|c| c.is_ascii_digit()) {
+            i += 1;
+        }
+        if i - start == 17 && matches!(chars.get(i), Some('X' | 'x')) {
+            i += 1;
+        }
+        let run: String = chars[start..i].iter().collect();
+        let alone = chars.get(i).is_none_or(|c| !c.is_ascii_alphanumeric());
+        if alone && run.len() >= 15 {
+            out.push_str(&mask_id_number(&run));
+        } else {
+            out.push_str(&run);
+        }
+    }
+    out
+}
+
+/// [`mask_long_numbers`] in every string of `v`.
+fn mask_texts(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::String(s) => {
+            let masked = mask_long_numbers(s);
+            if masked != *s {
+                *s = masked;
+            }
+        }
+        serde_json::Value::Object(m) => m.values_mut().for_each(mask_texts),
+        serde_json::Value::Array(l) => l.iter_mut().for_each(mask_texts),
+        _ => {}
+    }
+}
+
+/// Mask ID and account numbers anywhere in a console answer: every string under a key that holds
+/// one, and any long number standing in a text. For the answers without a fixed shape (the
+/// workflow view, the audit trail, the proposal).
+pub fn mask_id_numbers_in(v: &mut serde_json::Value) {
+    mask_sensitive(v);
+    mask_texts(v);
+}
+
+/// Whether a material kind is a photo of a document that shows ID numbers whole (an ID card, the
+/// household register): not shown at all to those who see ID numbers masked.
+pub fn material_shows_id_numbers(kind: &str) -> bool {
+    matches!(kind, "id_card" | "hukou")
+}
+
+/// Whether a visit photo's tag says it shows a document (证件), and so ID numbers whole.
+pub fn photo_shows_id_numbers(tag: &str) -> bool {
+    tag == "document"
+}
+
 /// Numbers of the visit's household facts masked like ID numbers.
 const SENSITIVE_HOUSEHOLD_KEYS: [&str; 2] = ["agent_id_number", "bank_account_no"];
 
@@ -124,6 +189,8 @@ pub fn mask_case_json(v: &mut serde_json::Value) {
             }
         }
     }
+    // Numbers typed into notes, findings and other free text.
+    mask_texts(v);
 }
 
 /// Whether a key of the case document holds a number masked like an ID number.
@@ -181,6 +248,7 @@ pub fn mask_history_json(v: &mut serde_json::Value) {
             }
         }
     }
+    mask_texts(v);
 }
 
 #[cfg(test)]
@@ -213,6 +281,25 @@ mod tests {
         assert_eq!(
             v["document"]["visits"][0]["members"][0]["id_number"]["verified"],
             "1506**********1235"
+        );
+    }
+
+    #[test]
+    fn long_numbers_in_text_are_masked_and_hashes_are_not() {
+        assert_eq!(
+            mask_long_numbers("身份证号15062119800101123X，卡号6228480019800101999。"),
+            "身份证号1506**********123X，卡号6228***********1999。"
+        );
+        assert_eq!(mask_long_numbers("电话13800138000"), "电话13800138000");
+        let hash = "ab150621198001011234567890cd";
+        assert_eq!(mask_long_numbers(hash), hash);
+        let mut v = serde_json::json!({"events": [{"detail": {"reason": "户主 150621198001011234 已迁出",
+            "value": {"agent_id_number": "ABC"}}}]});
+        mask_id_numbers_in(&mut v);
+        let text = v.to_string();
+        assert!(
+            !text.contains("19800101") && !text.contains("ABC"),
+            "{text}"
         );
     }
 

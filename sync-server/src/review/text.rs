@@ -6,6 +6,10 @@ pub const LOGIN_FAILED: &str = "用户名或密码错误。";
 pub const LOCKED: &str = "登录失败次数过多，请 15 分钟后再试。";
 pub const NOT_FOUND: &str = "未找到该案件或资源，或您无权查看。";
 pub const FORBIDDEN: &str = "您的角色无权执行此操作。";
+/// A photo of an ID document (ID card, household register, a visit photo tagged 证件), refused to
+/// those who see ID numbers masked.
+pub const ID_DOCUMENT_MASKED: &str =
+    "证件照片载有完整身份证号码，您的角色只能查看遮盖后的号码，不能查看证件照片。";
 pub const NOTES_REQUIRED: &str = "退回时至少需要一条批注。";
 pub const RULES_UNUSABLE: &str = "已安装的救助标准配置无法用于今天的测算，请管理员检查配置：";
 pub const NO_RULES: &str = "尚未安装本地区的救助标准配置，无法计算收入核算建议。";

@@ -193,20 +193,37 @@ pub trait Store: Send + Sync + 'static {
     fn list_cases(&self) -> Result<Vec<CaseView>>;
     fn case_view(&self, id: CaseId) -> Result<Option<CaseView>>;
     fn blob_present(&self, hash: &str) -> Result<bool>;
+    /// Whether a photo or signature `hash` is referenced by a case ever assigned to `user_id`
+    /// (work done before a removal still uploads its photos).
+    fn blob_expected_from(&self, user_id: i64, hash: &str) -> Result<bool>;
     /// Record a stored blob; a new one moves the change sequence (the console shows photos present).
     fn add_blob(&self, hash: &str, size: u64, now: i64) -> Result<()>;
     fn list_users(&self) -> Result<Vec<User>>;
+    /// Set a console password; the user's sessions end.
     fn set_password(&self, user_id: i64, password_hash: &str) -> Result<()>;
+    /// Disable (`Some(when)`) or enable (`None`) a user; disabling ends their sessions.
+    fn set_disabled(&self, user_id: i64, disabled_at: Option<i64>) -> Result<()>;
+    /// The password hash of an enabled user (none for a disabled one: they cannot sign in).
     fn password_hash(&self, user_id: i64) -> Result<Option<String>>;
     /// The Automerge actor a console user writes with (created on first use).
     fn user_actor(&self, user_id: i64) -> Result<ActorKey>;
-    fn create_session(&self, token_hash: &str, user_id: i64, expires_at: i64) -> Result<()>;
-    /// The signed-in user of a live session.
-    fn session_user(&self, token_hash: &str, now: i64) -> Result<Option<User>>;
+    fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<()>;
+    /// The enabled user of a session not expired and used after `idle_since`; `touch` records
+    /// this request as its use.
+    fn session_user(
+        &self,
+        token_hash: &str,
+        now: i64,
+        idle_since: i64,
+        touch: bool,
+    ) -> Result<Option<User>>;
     fn delete_session(&self, token_hash: &str) -> Result<()>;
-    fn record_login_failure(&self, name: &str, now: i64) -> Result<()>;
-    fn login_failures_since(&self, name: &str, since: i64) -> Result<usize>;
-    fn clear_login_failures(&self, name: &str) -> Result<()>;
     /// Moves whenever any case document or assignment changes.
     fn change_seq(&self) -> Result<u64>;
     /// Append to the audit chain.
@@ -216,10 +233,27 @@ pub trait Store: Send + Sync + 'static {
     fn verify_audit(
         &self,
         progress: &mut dyn FnMut(u64),
+    ) -> Result<std::result::Result<u64, crate::audit::Broken>> {
+        self.check_audit(&mut crate::audit::Verifier::default(), progress)
+    }
+    /// [`Store::verify_audit`] through `v`, which keeps the day heads and watched links.
+    fn check_audit(
+        &self,
+        v: &mut crate::audit::Verifier,
+        progress: &mut dyn FnMut(u64),
     ) -> Result<std::result::Result<u64, crate::audit::Broken>>;
     fn audit_for_case(&self, case: CaseId) -> Result<Vec<crate::audit::AuditEvent>>;
     fn item(&self, kind: &str, id: &str) -> Result<Option<Item>>;
     fn items(&self, kind: &str, case: Option<&str>) -> Result<Vec<Item>>;
+    /// Items of `kind` whose JSON body has one of `states` (and `township`, if given), at most
+    /// `limit`, read through an index: what the public pages may cost per request.
+    fn items_in_state(
+        &self,
+        kind: &str,
+        township: Option<&str>,
+        states: &[&str],
+        limit: usize,
+    ) -> Result<Vec<Item>>;
     /// Run `f` in one write transaction; commit only if it returns Ok.
     fn transact(&self, f: &mut dyn FnMut(&mut dyn DocTxn) -> Result<()>) -> Result<()>;
 }

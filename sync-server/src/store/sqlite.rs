@@ -81,6 +81,18 @@ INSERT INTO items(kind, id, case_id, body, at)
     FROM workflow;
 DROP TABLE workflow;
 "#,
+    // Issue 13: users can be disabled; sessions end after a time without use as well as at
+    // their absolute expiry (sessions from before count as unused).
+    r#"
+ALTER TABLE users ADD COLUMN disabled_at INTEGER;
+ALTER TABLE sessions ADD COLUMN last_seen INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX sessions_user ON sessions(user_id);
+"#,
+    // Issue 13: the public pages read only the flows of one township in one state, through an
+    // index, never every flow (drafts included) per request.
+    r#"
+CREATE INDEX items_by_state ON items(kind, json_extract(body, '$.state'), json_extract(body, '$.township'));
+"#,
 ];
 
 pub struct SqliteStore {
@@ -391,6 +403,19 @@ impl Store for SqliteStore {
             .is_some())
     }
 
+    fn blob_expected_from(&self, user_id: i64, hash: &str) -> Result<bool> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT 1 FROM assignments a JOIN case_view v ON v.case_id = a.case_id, \
+                 json_each(v.photos) p WHERE a.user_id = ?1 AND p.value = ?2 LIMIT 1",
+                rusqlite::params![user_id, hash],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+    }
+
     fn add_blob(&self, hash: &str, size: u64, now: i64) -> Result<()> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -417,19 +442,39 @@ impl Store for SqliteStore {
     }
 
     fn set_password(&self, user_id: i64, password_hash: &str) -> Result<()> {
-        self.conn().execute(
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute(
             "UPDATE users SET password_hash = ?2 WHERE id = ?1",
             params![user_id, password_hash],
         )?;
+        tx.execute("DELETE FROM sessions WHERE user_id = ?1", [user_id])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn set_disabled(&self, user_id: i64, disabled_at: Option<i64>) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute(
+            "UPDATE users SET disabled_at = ?2 WHERE id = ?1",
+            params![user_id, disabled_at],
+        )?;
+        tx.execute("DELETE FROM sessions WHERE user_id = ?1", [user_id])?;
+        tx.commit()?;
         Ok(())
     }
 
     fn password_hash(&self, user_id: i64) -> Result<Option<String>> {
-        Ok(self.conn().query_row(
-            "SELECT password_hash FROM users WHERE id = ?1",
-            [user_id],
-            |r| r.get(0),
-        )?)
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT password_hash FROM users WHERE id = ?1 AND disabled_at IS NULL",
+                [user_id],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten())
     }
 
     fn user_actor(&self, user_id: i64) -> Result<ActorKey> {
@@ -446,52 +491,50 @@ impl Store for SqliteStore {
             .map_err(|e: jiuzhu_shared::IdError| StoreError::Invalid(e.to_string()))
     }
 
-    fn create_session(&self, token_hash: &str, user_id: i64, expires_at: i64) -> Result<()> {
+    fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<()> {
         self.conn().execute(
-            "INSERT INTO sessions(token_hash, user_id, expires_at) VALUES (?1, ?2, ?3)",
-            params![token_hash, user_id, expires_at],
+            "INSERT INTO sessions(token_hash, user_id, expires_at, last_seen) VALUES (?1, ?2, ?3, ?4)",
+            params![token_hash, user_id, expires_at, now],
         )?;
         Ok(())
     }
 
-    fn session_user(&self, token_hash: &str, now: i64) -> Result<Option<User>> {
-        Ok(self
-            .conn()
+    fn session_user(
+        &self,
+        token_hash: &str,
+        now: i64,
+        idle_since: i64,
+        touch: bool,
+    ) -> Result<Option<User>> {
+        let conn = self.conn();
+        let user = conn
             .query_row(
                 "SELECT u.id, u.name, u.role, u.township FROM sessions s JOIN users u ON u.id = s.user_id
-                 WHERE s.token_hash = ?1 AND s.expires_at > ?2",
-                params![token_hash, now],
+                 WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND s.last_seen > ?3
+                   AND u.disabled_at IS NULL",
+                params![token_hash, now, idle_since],
                 user_row,
             )
-            .optional()?)
+            .optional()?;
+        // Written at most once a minute: every console request would otherwise be a disk write.
+        if user.is_some() && touch {
+            conn.execute(
+                "UPDATE sessions SET last_seen = ?2 WHERE token_hash = ?1 AND last_seen < ?2 - 60",
+                params![token_hash, now],
+            )?;
+        }
+        Ok(user)
     }
 
     fn delete_session(&self, token_hash: &str) -> Result<()> {
         self.conn()
             .execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])?;
-        Ok(())
-    }
-
-    fn record_login_failure(&self, name: &str, now: i64) -> Result<()> {
-        self.conn().execute(
-            "INSERT INTO login_failures(name, at) VALUES (?1, ?2)",
-            params![name, now],
-        )?;
-        Ok(())
-    }
-
-    fn login_failures_since(&self, name: &str, since: i64) -> Result<usize> {
-        let n: i64 = self.conn().query_row(
-            "SELECT COUNT(*) FROM login_failures WHERE name = ?1 AND at > ?2",
-            params![name, since],
-            |r| r.get(0),
-        )?;
-        Ok(n as usize)
-    }
-
-    fn clear_login_failures(&self, name: &str) -> Result<()> {
-        self.conn()
-            .execute("DELETE FROM login_failures WHERE name = ?1", [name])?;
         Ok(())
     }
 
@@ -507,15 +550,15 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    fn verify_audit(
+    fn check_audit(
         &self,
+        v: &mut crate::audit::Verifier,
         progress: &mut dyn FnMut(u64),
     ) -> Result<std::result::Result<u64, crate::audit::Broken>> {
         let conn = self.conn();
         let mut stmt =
             conn.prepare("SELECT seq, body, case_id, prev, hash FROM audit ORDER BY seq")?;
         let mut rows = stmt.query([])?;
-        let mut v = crate::audit::Verifier::default();
         while let Some(r) = rows.next()? {
             let (body, case_id): (String, Option<String>) = (r.get(1)?, r.get(2)?);
             let (prev, hash): (Vec<u8>, Vec<u8>) = (r.get(3)?, r.get(4)?);
@@ -529,7 +572,7 @@ impl Store for SqliteStore {
             if let Err(b) = v.check(&rec) {
                 return Ok(Err(b));
             }
-            if v.checked % 100_000 == 0 {
+            if v.checked.is_multiple_of(100_000) {
                 progress(v.checked);
             }
         }
@@ -556,6 +599,16 @@ impl Store for SqliteStore {
         list_items(&self.conn(), kind, case)
     }
 
+    fn items_in_state(
+        &self,
+        kind: &str,
+        township: Option<&str>,
+        states: &[&str],
+        limit: usize,
+    ) -> Result<Vec<Item>> {
+        items_in_state(&self.conn(), kind, township, states, limit)
+    }
+
     fn transact(&self, f: &mut dyn FnMut(&mut dyn DocTxn) -> Result<()>) -> Result<()> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -569,22 +622,17 @@ impl Store for SqliteStore {
 /// Append one record to the audit chain (inside the caller's transaction, which serialises
 /// appenders: the chain has exactly one tail).
 fn append_audit(conn: &Connection, ev: &AuditEvent) -> Result<()> {
-    let last: Option<(i64, Vec<u8>)> = conn
+    let last: Option<(i64, Vec<u8>, String)> = conn
         .query_row(
-            "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
+            "SELECT seq, hash, body FROM audit ORDER BY seq DESC LIMIT 1",
             [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?;
-    let (seq, prev) = match last {
-        Some((seq, hash)) => (
-            seq as u64 + 1,
-            hash.try_into().unwrap_or(crate::audit::GENESIS),
-        ),
-        None => (1, crate::audit::GENESIS),
-    };
-    let body = ev.canonical();
-    let hash = crate::audit::link_hash(&prev, seq, &body);
+    let last = last
+        .as_ref()
+        .map(|(s, h, b)| (*s as u64, h.as_slice(), b.as_str()));
+    let (seq, prev, body, hash) = crate::audit::next_link(last, ev);
     conn.prepare_cached(
         "INSERT INTO audit(seq, case_id, action, body, prev, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
@@ -668,6 +716,29 @@ fn get_item(conn: &Connection, kind: &str, id: &str) -> Result<Option<Item>> {
             item_row,
         )
         .optional()?)
+}
+
+const ITEMS_IN_STATE: &str = "SELECT kind, id, case_id, body, at FROM items
+     WHERE kind = ?1 AND json_extract(body, '$.state') = ?3
+       AND (?2 IS NULL OR json_extract(body, '$.township') = ?2) LIMIT ?4";
+
+fn items_in_state(
+    conn: &Connection,
+    kind: &str,
+    township: Option<&str>,
+    states: &[&str],
+    limit: usize,
+) -> Result<Vec<Item>> {
+    let mut stmt = conn.prepare_cached(ITEMS_IN_STATE)?;
+    let mut out = Vec::new();
+    for state in states {
+        let left = limit.saturating_sub(out.len());
+        let rows = stmt.query_map(params![kind, township, state, left as i64], item_row)?;
+        out.extend(rows.collect::<rusqlite::Result<Vec<_>>>()?);
+    }
+    // Sorted here: asked to sort, SQLite would walk the primary key (every item of the kind).
+    out.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(out)
 }
 
 fn list_items(conn: &Connection, kind: &str, case: Option<&str>) -> Result<Vec<Item>> {
@@ -885,6 +956,28 @@ impl DocTxn for SqliteTxn<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The public pages' read goes through the index, not over every flow.
+    #[test]
+    fn flows_in_a_state_are_read_through_the_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("s.sqlite")).unwrap();
+        let conn = store.conn();
+        let plan: Vec<String> = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {ITEMS_IN_STATE}"))
+            .unwrap()
+            .query_map(params!["flow", "树林召镇", "publicity", 10], |r| {
+                r.get(3)
+            })
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert!(
+            plan.iter()
+                .any(|p| p.contains("USING INDEX items_by_state")),
+            "{plan:?}"
+        );
+    }
 
     /// A data directory from before issue 11: its `workflow` log becomes `legacy_workflow` items
     /// (for `workflow::migrate`) and the table goes; devices gain the refusal columns.

@@ -33,6 +33,22 @@ pub fn material_zh(kind: &str) -> &str {
 const MAX_ROWS: usize = 30;
 /// Longest free text in a declared row.
 const MAX_ROW_TEXT: usize = 100;
+/// Most members one application may list (a household register holds fewer).
+const MAX_MEMBERS: usize = 20;
+/// Longest text of any one field of an application (the notes are the longest honest ones).
+const MAX_FIELD_TEXT: usize = 500;
+/// Longest name.
+const MAX_NAME: usize = 30;
+
+/// The length, in characters, of the longest string anywhere in `v`.
+fn longest_text(v: &serde_json::Value) -> usize {
+    match v {
+        serde_json::Value::String(s) => s.chars().count(),
+        serde_json::Value::Array(a) => a.iter().map(longest_text).max().unwrap_or(0),
+        serde_json::Value::Object(o) => o.values().map(longest_text).max().unwrap_or(0),
+        _ => 0,
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Material {
@@ -105,6 +121,27 @@ pub fn validate(app: &Application) -> Result<Application> {
         ));
     }
     app.members.retain(|m| !m.name.trim().is_empty());
+    if app.members.len() > MAX_MEMBERS {
+        return Err(WorkflowError::Invalid(format!(
+            "家庭成员最多填写{MAX_MEMBERS}人，请核对"
+        )));
+    }
+    let names = std::iter::once(&app.applicant.name).chain(app.members.iter().map(|m| &m.name));
+    if names
+        .into_iter()
+        .any(|n| n.trim().chars().count() > MAX_NAME)
+    {
+        return Err(WorkflowError::Invalid(format!(
+            "姓名请不超过{MAX_NAME}个字"
+        )));
+    }
+    if longest_text(&serde_json::to_value(&app).expect("an application serialises"))
+        > MAX_FIELD_TEXT
+    {
+        return Err(WorkflowError::Invalid(format!(
+            "填写的内容过长，每一项请不超过{MAX_FIELD_TEXT}个字"
+        )));
+    }
     for m in &mut app.members {
         trim(&mut m.name);
         trim(&mut m.id_number);
@@ -273,6 +310,38 @@ pub struct Upload<'a> {
     pub bytes: &'a [u8],
 }
 
+/// Most materials an applicant may upload to one case (a quota per phone: each is up to 8 MB).
+const MAX_APPLICANT_MATERIALS: usize = 40;
+
+/// The flow `by` may add a material to: the applicant's own case while it is editable (or
+/// answering a 核对 result), within the quota; a township user's case not yet final.
+fn upload_target(txn: &mut dyn DocTxn, case: CaseId, by: &Uploader<'_>) -> Result<Flow> {
+    match by {
+        Uploader::Applicant(phone) => {
+            let flow = own(txn, case, phone)?;
+            if flow.state != State::CheckFailedNotified {
+                editable(&flow)?;
+            }
+            if txn.items(MATERIAL, Some(&flow.case_id))?.len() >= MAX_APPLICANT_MATERIALS {
+                return Err(WorkflowError::Invalid(format!(
+                    "每个申请最多上传{MAX_APPLICANT_MATERIALS}份材料，还需补充的请到乡镇（苏木）便民服务窗口提交"
+                )));
+            }
+            Ok(flow)
+        }
+        Uploader::Township(_) => {
+            let flow = load_flow(txn, case)?;
+            if flow.state.is_final() {
+                return Err(WorkflowError::Invalid(format!(
+                    "案件已{}，不能再添加材料",
+                    flow.state.zh()
+                )));
+            }
+            Ok(flow)
+        }
+    }
+}
+
 /// Keep an uploaded image (already downsized by the browser) as a material of the case: the
 /// applicant's in a draft, while supplementing, or as evidence against a 核对 result; the
 /// township's (the decider's visit photos) on a case not yet final.
@@ -302,29 +371,13 @@ pub fn add_material(
     }
     let hash = BlobHash::of(bytes);
     let actor = store.server_actor()?;
+    // Who may add to the case is settled before a byte reaches the disk.
+    in_txn(store, &mut |txn| upload_target(txn, case, &by).map(|_| ()))?;
     blobs
         .append(&hash, 0, bytes.len() as u64, bytes)
         .map_err(|e| WorkflowError::Invalid(format!("照片保存失败：{e}")))?;
     in_txn(store, &mut |txn| {
-        let mut flow = match &by {
-            Uploader::Applicant(phone) => {
-                let flow = own(txn, case, phone)?;
-                if flow.state != State::CheckFailedNotified {
-                    editable(&flow)?;
-                }
-                flow
-            }
-            Uploader::Township(_) => {
-                let flow = load_flow(txn, case)?;
-                if flow.state.is_final() {
-                    return Err(WorkflowError::Invalid(format!(
-                        "案件已{}，不能再添加材料",
-                        flow.state.zh()
-                    )));
-                }
-                flow
-            }
-        };
+        let mut flow = upload_target(txn, case, &by)?;
         let m = Material {
             id: super::ordered_id(),
             kind: kind.to_string(),

@@ -76,6 +76,24 @@ pub fn all_flows(store: &dyn Store) -> Result<Vec<Flow>> {
         .collect()
 }
 
+/// Most flows one public page lists (a township's 公示 or roll; far above a real one).
+pub const PUBLIC_PAGE_LIMIT: usize = 2000;
+
+/// The flows in one of `states` (of `township`, if given), at most [`PUBLIC_PAGE_LIMIT`], read
+/// through the store's index rather than every flow.
+pub fn flows_in(
+    store: &dyn Store,
+    township: Option<&str>,
+    states: &[jiuzhu_shared::workflow::State],
+) -> Result<Vec<Flow>> {
+    let codes: Vec<&str> = states.iter().map(|s| s.code()).collect();
+    store
+        .items_in_state(FLOW, township, &codes, PUBLIC_PAGE_LIMIT)?
+        .into_iter()
+        .map(flow_from_item)
+        .collect()
+}
+
 pub fn put_flow(txn: &mut dyn DocTxn, flow: &Flow, now: i64) -> Result<()> {
     txn.put_item(&Item {
         kind: FLOW.into(),

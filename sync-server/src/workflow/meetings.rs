@@ -17,6 +17,7 @@ use super::service::{ActionInput, act_in, update_facts_in};
 use super::{Result, Who, WorkflowError};
 use crate::review::text;
 use crate::store::{DocTxn, Item, Store, StoreError};
+use crate::throttle::{Limit, address_key};
 use jiuzhu_pdf::{Block, Text};
 use jiuzhu_shared::CaseId;
 use jiuzhu_shared::rules::date::Date;
@@ -353,6 +354,34 @@ pub fn tally_of(
 }
 
 /// The meeting a representative's link opens, and their place on the roster.
+/// Ballot-link lookups that found nothing, per network address: links are 256-bit random, so
+/// guessing is hopeless anyway; the limit stops a script from hammering the lookup.
+const BAD_LINKS: Limit = Limit {
+    kind: "ballot_link_address",
+    max: 10,
+    window_s: 3600,
+};
+
+/// Run `lookup` (which reads a ballot link) for a client at `addr`: refused once the address
+/// has had too many links not found. The attempt is counted before it runs (so concurrent
+/// guesses cannot pass together) and given back when the link was found.
+pub fn with_link<T>(
+    store: &dyn Store,
+    addr: Option<std::net::IpAddr>,
+    now: i64,
+    lookup: impl FnOnce() -> Result<T>,
+) -> Result<T> {
+    let key = address_key(addr);
+    if let Some(t) = BAD_LINKS.take(store, &key, now)? {
+        return Err(WorkflowError::Throttled(t));
+    }
+    let r = lookup();
+    if !matches!(r, Err(WorkflowError::NotFound(_))) {
+        store.transact(&mut |txn| BAD_LINKS.uncount(txn, &key, now))?;
+    }
+    r
+}
+
 pub fn by_token(store: &dyn Store, token: &str) -> Result<(Meeting, usize)> {
     let invalid = || WorkflowError::NotFound("链接无效或已使用，请联系乡镇工作人员".into());
     let link: VoteLink = parse(

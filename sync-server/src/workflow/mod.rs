@@ -49,6 +49,9 @@ pub enum WorkflowError {
     NotFound(String),
     #[error("{0}")]
     Forbidden(String),
+    /// Too many requests of one kind from one phone or address (the public forms and links).
+    #[error("操作过于频繁，请{}分钟后再试", .0.minutes())]
+    Throttled(crate::throttle::Throttled),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]

@@ -4,19 +4,21 @@
 
 use super::config::WorkflowConfig;
 use super::flow::{Flow, OBJECTION};
-use super::flows::{all_flows, in_txn};
+use super::flows::{flows_in, in_txn};
 use super::service::{ActionInput, act_in};
 use super::{Result, Who, WorkflowError};
 use crate::store::{Item, Store};
 use crate::sync_engine::write_server_change;
+use crate::throttle::{Limit, address_key};
 use jiuzhu_shared::CaseId;
 use jiuzhu_shared::policy::Grant;
 use jiuzhu_shared::rules::date::Date;
 use jiuzhu_shared::schema::ReviewNote;
 use jiuzhu_shared::workflow::publicity::{PublicEntry, mask_name, yuan};
-use jiuzhu_shared::workflow::{Action, CaseKind, State};
+use jiuzhu_shared::workflow::{Action, CaseKind, Refusal, State};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use std::net::IpAddr;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Objection {
@@ -80,9 +82,8 @@ pub fn publicity(
     township: &str,
     today: Date,
 ) -> Result<Vec<(Flow, PublicEntry)>> {
-    Ok(all_flows(store)?
+    Ok(flows_in(store, Some(township), &[State::Publicity])?
         .into_iter()
-        .filter(|f| f.township == township && f.state == State::Publicity)
         .filter_map(|f| {
             let p = f.facts.publicity.clone()?;
             // `to` is the last day: the copy stays up to the end of it (publicity_last_day).
@@ -103,23 +104,24 @@ pub fn publicity(
 
 /// The approved roll: published and active applications of the township.
 pub fn roll(store: &dyn Store, township: &str) -> Result<Vec<PublicEntry>> {
-    Ok(all_flows(store)?
-        .into_iter()
-        .filter(|f| f.township == township && f.kind == CaseKind::Application)
-        .filter(|f| matches!(f.state, State::Published | State::Active))
-        .filter_map(|f| {
-            let d = f.facts.decision.clone()?;
-            let id = f.case_id.chars().rev().take(12).collect::<String>();
-            Some(entry(
-                store,
-                &f,
-                d.amount_fen,
-                d.start_month.clone(),
-                String::new(),
-                id,
-            ))
-        })
-        .collect())
+    Ok(
+        flows_in(store, Some(township), &[State::Published, State::Active])?
+            .into_iter()
+            .filter(|f| f.kind == CaseKind::Application)
+            .filter_map(|f| {
+                let d = f.facts.decision.clone()?;
+                let id = f.case_id.chars().rev().take(12).collect::<String>();
+                Some(entry(
+                    store,
+                    &f,
+                    d.amount_fen,
+                    d.start_month.clone(),
+                    String::new(),
+                    id,
+                ))
+            })
+            .collect(),
+    )
 }
 
 pub fn of_case(store: &dyn Store, case: &str) -> Result<Vec<Objection>> {
@@ -139,6 +141,10 @@ pub struct Received<'a> {
     pub content: &'a str,
     pub contact: &'a str,
 }
+
+/// Longest objection text and contact (a page of writing; a name and a phone number).
+const MAX_OBJECTION_TEXT: usize = 2000;
+const MAX_CONTACT: usize = 50;
 
 pub fn register_objection(
     store: &dyn Store,
@@ -163,6 +169,11 @@ pub fn register_objection(
         return Err(WorkflowError::Invalid(
             "请写明异议的具体内容（至少5个字）".into(),
         ));
+    }
+    if content.chars().count() > MAX_OBJECTION_TEXT || contact.chars().count() > MAX_CONTACT {
+        return Err(WorkflowError::Invalid(format!(
+            "异议内容请不超过{MAX_OBJECTION_TEXT}个字，联系方式不超过{MAX_CONTACT}个字"
+        )));
     }
     in_txn(store, &mut |txn| {
         let flow = act_in(
@@ -217,16 +228,94 @@ pub fn register_objection(
     })
 }
 
+/// Online objections come from a public form without sign-in: a script must not be able to
+/// object to every entry and stall every case. A few a day per network address and per phone,
+/// and one per phone per entry (an entry lives one 公示 period; a year outlasts any).
+const ONLINE_PER_ADDRESS: Limit = Limit {
+    kind: "objection_address",
+    max: 3,
+    window_s: 24 * 3600,
+};
+const ONLINE_PER_PHONE: Limit = Limit {
+    kind: "objection_phone",
+    max: 3,
+    window_s: 24 * 3600,
+};
+const ONLINE_PER_ENTRY: Limit = Limit {
+    kind: "objection_entry_phone",
+    max: 1,
+    window_s: 366 * 24 * 3600,
+};
+
+/// The mobile number in a contact ("王先生 138-0000-0000"), if there is one.
+pub fn contact_phone(contact: &str) -> Option<String> {
+    let compact: String = contact
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-'))
+        .collect();
+    compact
+        .split(|c: char| !c.is_ascii_digit())
+        .find(|run| run.len() == 11 && run.starts_with('1'))
+        .map(str::to_string)
+}
+
+/// An objection from the public online form to the entry `entry_id`, from `addr`, within the
+/// limits above: each is counted before the objection is registered (so concurrent requests
+/// cannot pass together) and given back when it is not.
+pub fn object_online(
+    store: &dyn Store,
+    config: &WorkflowConfig,
+    entry_id: &str,
+    who: &Who,
+    received: Received<'_>,
+    addr: Option<IpAddr>,
+    now: i64,
+) -> Result<Objection> {
+    let mut gates = vec![(&ONLINE_PER_ADDRESS, address_key(addr))];
+    if let Some(phone) = contact_phone(received.contact) {
+        gates.push((&ONLINE_PER_ENTRY, format!("{entry_id}\n{phone}")));
+        gates.push((&ONLINE_PER_PHONE, phone));
+    }
+    in_txn(store, &mut |txn| {
+        for (limit, key) in &gates {
+            if let Some(t) = limit.full(txn, key, now)? {
+                return Err(if limit.kind == ONLINE_PER_ENTRY.kind {
+                    WorkflowError::Refused(Refusal {
+                        code: "duplicate_objection",
+                        zh: "这个手机号已对这条公示提出过异议，工作人员会核实处理".into(),
+                    })
+                } else {
+                    WorkflowError::Throttled(t)
+                });
+            }
+        }
+        for (limit, key) in &gates {
+            limit.count(txn, key, now)?;
+        }
+        Ok(())
+    })?;
+    let registered = case_of_entry(store, entry_id)
+        .and_then(|case| register_objection(store, config, case, who, received, now));
+    if registered.is_err() {
+        in_txn(store, &mut |txn| {
+            for (limit, key) in &gates {
+                limit.uncount(txn, key, now)?;
+            }
+            Ok(())
+        })?;
+    }
+    registered
+}
+
 /// The case behind a public entry id (in 公示 now).
 pub fn case_of_entry(store: &dyn Store, entry_id: &str) -> Result<CaseId> {
-    all_flows(store)?
+    flows_in(store, None, &[State::Publicity])?
         .into_iter()
         .find(|f| {
-            f.state == State::Publicity
-                && f.facts
-                    .publicity
-                    .as_ref()
-                    .is_some_and(|p| p.entry_id == entry_id)
+            f.facts
+                .publicity
+                .as_ref()
+                .is_some_and(|p| p.entry_id == entry_id)
         })
         .and_then(|f| f.case_id.parse().ok())
         .ok_or_else(|| WorkflowError::NotFound("该公示已结束或不存在".into()))

@@ -1,6 +1,7 @@
 //! The console's view of a case's workflow (the `Workflow` answer of docs/workflow-api.md): state,
 //! facts, records, deadlines, the moves the user's role could take, notices, materials,
-//! objections and meetings. ID numbers are masked for roles that do not verify identities.
+//! objections and meetings. ID numbers are masked for roles that do not verify identities —
+//! everywhere in it: the application, the records' details, the facts and free texts.
 
 use super::config::WorkflowConfig;
 use super::{Result, applications, flow, flows, meetings, notices, publicity, service};
@@ -10,18 +11,6 @@ use jiuzhu_shared::CaseId;
 use jiuzhu_shared::rules::date::Date;
 use jiuzhu_shared::workflow::Role;
 use serde_json::{Value, json};
-
-fn mask_application(app: &mut Value) {
-    let mask = |v: &mut Value| {
-        if let Some(s) = v.as_str().filter(|s| !s.is_empty()) {
-            *v = Value::from(access::mask_id_number(s));
-        }
-    };
-    mask(&mut app["applicant"]["id_number"]);
-    if let Some(ms) = app["members"].as_array_mut() {
-        ms.iter_mut().for_each(|m| mask(&mut m["id_number"]));
-    }
-}
 
 /// The `Workflow` answer for a user of `role`.
 pub fn workflow(
@@ -64,11 +53,7 @@ pub fn workflow(
         .map(|m| json!({"id": m.id, "title": m.title, "held_on": m.held_on, "open": m.open}))
         .collect();
     let f = &flow.facts;
-    let mut application = json!(flow.application);
-    if access::masks_id_numbers(role) {
-        mask_application(&mut application);
-    }
-    Ok(json!({
+    let mut view = json!({
         "case_id": flow.case_id, "case_no": flow.case_no,
         "programme": flow.programme, "programme_zh": flow.programme.zh(),
         "kind": flow.kind, "kind_zh": flow.kind.zh(),
@@ -103,6 +88,10 @@ pub fn workflow(
         "signed": {"promise": f.signed("promise") || flow.phone.is_none(), "consent": flow.consent_complete(today)},
         "consent_signers": f.signatures.iter().filter(|s| s.document == "consent").map(|s| s.signer.clone()).collect::<Vec<_>>(),
         "consent_pending": flow.consent_pending(today),
-        "application": application, "meetings": meetings,
-    }))
+        "application": flow.application, "meetings": meetings,
+    });
+    if access::masks_id_numbers(role) {
+        access::mask_id_numbers_in(&mut view);
+    }
+    Ok(view)
 }

@@ -1,8 +1,10 @@
 // Shared by the browser tests: steps that count passes and failures, command runs with their
 // output on failure, private copies of the built binaries, a real jiuzhu-server on 127.0.0.1:0
-// (its log kept, for the one-time codes it hands to the development adapter), headless Chromium.
+// (its whole log kept, to check no credential reaches it), a local SMS gateway for applicants'
+// one-time codes, headless Chromium.
 import { spawn, execFileSync } from 'node:child_process'
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:http'
 import { join, resolve, dirname } from 'node:path'
 import { tmpdir } from 'node:os'
 import { fileURLToPath } from 'node:url'
@@ -95,10 +97,12 @@ export function startServer(serverBin, data, extraArgs = []) {
   return new Promise((resolvePromise, reject) => {
     const p = spawn(serverBin, ['serve', '--data', data, '--listen', '127.0.0.1:0', ...extraArgs], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NO_COLOR: '1', RUST_LOG: process.env.RUST_LOG || 'info' },
+      env: { ...process.env, NO_COLOR: '1', RUST_LOG: process.env.RUST_LOG || 'info,jiuzhu_server=debug,tower_http=debug' },
     })
     let out = ''
     let err = ''
+    // The whole log, kept for the check that no credential reached it.
+    const whole = []
     const timer = setTimeout(() => reject(new Error(`server did not start in 60 s:\n${out}\n${err.slice(-4000)}`)), 60_000)
     const logText = () => err
     p.stdout.on('data', (d) => {
@@ -107,10 +111,11 @@ export function startServer(serverBin, data, extraArgs = []) {
       const fp = /certificate fingerprint \(SHA-256\): (\S+)/.exec(out)?.[1]
       if (url && fp) {
         clearTimeout(timer)
-        resolvePromise({ url, fp, process: p, log: logText, stdout: () => out })
+        resolvePromise({ url, fp, process: p, log: logText, wholeLog: () => whole.join(''), stdout: () => out })
       }
     })
     p.stderr.on('data', (d) => {
+      whole.push(String(d))
       err += d
       // Keep the log bounded but never cut the lines a test still waits for.
       if (err.length > 400_000) err = err.slice(-200_000)
@@ -162,7 +167,8 @@ const AXE = join(HERE, '..', 'node_modules', 'axe-core', 'axe.min.js')
  * the step, naming the rule and the first offending elements. `name` says which screen it was.
  */
 export async function a11y(page, name, { include } = {}) {
-  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.addScriptTag({ path: AXE })
+  // Evaluated, not added as a <script>: the pages' Content-Security-Policy refuses inline scripts.
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(readFileSync(AXE, 'utf8'))
   // Transitions finished (a fading toast or dialog is measured at its final colours).
   await page.waitForTimeout(350)
   const result = await page.evaluate(async (sel) => {
@@ -188,3 +194,45 @@ export async function a11y(page, name, { include } = {}) {
   }
 }
 export const a11yCounts = { screens: 0 }
+
+/**
+ * A local SMS gateway speaking the provider's `SendSms` API (the server's adapter signs each
+ * request; the Rust contract test checks the signature): it keeps the codes "sent" so a test
+ * can type them. Writes `sms.toml` into the data directory `data`.
+ */
+export async function startSmsGateway(data) {
+  const sent = []
+  const srv = createServer((req, res) => {
+    const q = new URL(req.url, 'http://gateway').searchParams
+    sent.push({ phone: q.get('PhoneNumbers'), code: JSON.parse(q.get('TemplateParam') || '{}').code })
+    res.setHeader('content-type', 'application/json')
+    res.end(JSON.stringify({ Code: 'OK', Message: 'OK', RequestId: String(sent.length) }))
+  })
+  await new Promise((ok) => srv.listen(0, '127.0.0.1', ok))
+  const { port } = srv.address()
+  writeFileSync(
+    join(data, 'sms.toml'),
+    [
+      'provider = "aliyun"',
+      `endpoint = "http://127.0.0.1:${port}/"`,
+      'access_key_id = "e2e-key"',
+      'access_key_secret = "e2e-secret"',
+      'sign_name = "达拉特旗民政局"',
+      'template_code = "SMS_0001"',
+    ].join('\n') + '\n',
+  )
+  return { sent, close: () => srv.close() }
+}
+
+/** The credentials of `secrets` ({what, value}) that occur in `text` as tokens of their own. */
+export function leakedSecrets(text, secrets) {
+  const hex = /[0-9a-fA-F]/
+  return secrets.filter(({ value }) => {
+    for (let i = text.indexOf(value); i >= 0; i = text.indexOf(value, i + 1)) {
+      const before = text[i - 1]
+      const after = text[i + value.length]
+      if (!(before && hex.test(before)) && !(after && hex.test(after))) return true
+    }
+    return false
+  })
+}

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
   HERE, REPO, KEEP, log, counts, Stop, step, assert, run, privateBinaries, startServer, launchChromium, shot as libShot, until, watchedPages,
-  a11y, a11yCounts,
+  a11y, a11yCounts, startSmsGateway, leakedSecrets,
 } from './lib.mjs'
 import { housePicture } from './png.mjs'
 
@@ -57,6 +57,9 @@ const work = mkdtempSync(join(tmpdir(), 'jiuzhu-workflow-e2e-'))
 const data = join(work, 'data')
 let bins = {}
 let server = null
+let sms = null
+/** Credentials the path handles ({what, value}); none may reach the server's log. */
+const credentials = []
 let browser = null
 const admin = (...args) => run(bins['jiuzhu-server'], ['admin', '--data', data, ...args])
 // The simulated tablets' data is encrypted under a PIN (issue 6).
@@ -64,12 +67,11 @@ const tablet = (home, ...args) =>
   run(bins['jiuzhu-tablet'], ['--home', home, ...args], { env: { ...process.env, JIUZHU_PIN: process.env.JIUZHU_PIN || '246810' } })
 const show = (home, id) => JSON.parse(tablet(home, 'show', '--case', id))
 
-/** The newest one-time code the server logged for `phone` after `since` characters of log. */
+/** The newest one-time code the SMS gateway delivered to `phone` after its first `since` texts. */
 async function codeFor(phone, since) {
-  const re = new RegExp(`one-time code for ${phone}: (\\d{6})`, 'g')
-  return until(`a one-time code for ${phone} in the server log`, () => {
-    const found = [...server.log().slice(since).matchAll(re)]
-    return found.length ? found[found.length - 1][1] : null
+  return until(`a one-time code for ${phone} at the SMS gateway`, () => {
+    const found = sms.sent.slice(since).filter((t) => t.phone === phone)
+    return found.length ? found[found.length - 1].code : null
   })
 }
 
@@ -89,7 +91,7 @@ async function drawSignature(page, selector) {
 async function phoneSignIn(page, url, phone, beforeSubmit = async () => {}) {
   await page.goto(`${url}/m/#/login`)
   await page.fill('[data-test=login-phone]', phone)
-  const since = server.log().length
+  const since = sms.sent.length
   await page.click('[data-test=login-send-code]')
   const code = await codeFor(phone, since)
   await page.fill('[data-test=login-code]', code)
@@ -120,6 +122,7 @@ async function main() {
     admin('set-calendar', '--file', join(REPO, 'config', 'calendars', 'example-2026.toml'))
     admin('set-rules', '--file', join(REPO, 'config', 'regions', 'example.toml'))
   })
+  sms = await step('an SMS gateway for the one-time codes', () => startSmsGateway(data))
   server = await step('serve on 127.0.0.1:0', () => startServer(bins['jiuzhu-server'], data))
   const { url, fp } = server
   log(`    ${url}`)
@@ -462,6 +465,7 @@ async function main() {
   await step('two simulated tablets receive the case, seal a signed visit and sync it', async () => {
     INVESTIGATORS.forEach((n, i) => {
       const code = admin('enroll-code', '--user', n)
+      credentials.push({ what: 'an enrollment code', value: code.trim() })
       tablet(homes[i], 'enroll', '--server', url, '--code', code, '--fingerprint', fp, '--name', `平板-0${i + 1}`)
       tablet(homes[i], 'sync')
     })
@@ -563,6 +567,7 @@ async function main() {
     assert(urls.length === 4 && urls.every((u) => u.startsWith(`${url}/m/#/vote/`)), `links: ${urls}`)
     await lead.click('[data-test=meeting-go]')
     await lead.waitForSelector('[data-test=meeting-header]')
+    for (const u of urls) credentials.push({ what: 'a ballot link', value: u.trim().split('/vote/')[1] })
     return urls.map((u) => u.trim())
   })
 
@@ -716,6 +721,21 @@ async function main() {
   await step('no script errors on any page', async () => {
     assert(errors.length === 0, errors.join('\n'))
   })
+
+  await step('no credential or ID number reached the server log (debug level)', async () => {
+    const text = server.wholeLog()
+    assert(text.includes('/api/public/vote/{token}'), 'the log names each request by its route')
+    for (const t of sms.sent) credentials.push({ what: 'a one-time code', value: t.code })
+    credentials.push({ what: 'the console password', value: PASSWORD })
+    credentials.push({ what: "the applicant's ID number", value: APPLICANT.id })
+    credentials.push({ what: 'an ID number typed on the phone', value: '150621196203150021' })
+    for (const ctx of browser.contexts()) {
+      for (const c of await ctx.cookies()) credentials.push({ what: `the cookie ${c.name}`, value: c.value })
+    }
+    assert(sms.sent.length >= 1 && credentials.length >= 10, `${credentials.length} credentials collected`)
+    const leaked = leakedSecrets(text, credentials)
+    assert(leaked.length === 0, `in the log: ${leaked.map((l) => l.what).join(', ')}`)
+  })
 }
 
 async function finish() {
@@ -725,6 +745,7 @@ async function finish() {
   try {
     server?.process.kill('SIGTERM')
   } catch {}
+  sms?.close()
   if (!KEEP) rmSync(work, { recursive: true, force: true })
   log(`${counts.passed} passed, ${counts.failed} failed; ${a11yCounts.screens} console and phone wizard screens checked for accessibility`)
   process.exit(counts.failed === 0 ? 0 : 1)

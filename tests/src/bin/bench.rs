@@ -1,7 +1,8 @@
 //! `jiuzhu-bench`: sync cost, photo pipeline, audit chain and workflow figures for
 //! docs/benchmarks.md.
 //!
-//! cargo run -p jiuzhu-e2e --bin jiuzhu-bench [--release] [-- all|audit|sync|workflow|policy]
+//! cargo run -p jiuzhu-e2e --bin jiuzhu-bench [--release] [-- all|audit|sync|workflow|policy|pin]
+//! cargo run -p jiuzhu-e2e --bin jiuzhu-bench -- soak --cycles N [--tablets K] [--seed S]
 
 use jiuzhu_e2e::{SimTablet, TestServer, test_jpeg};
 use std::io::Write;
@@ -33,6 +34,19 @@ async fn main() -> anyhow::Result<()> {
     }
     if which == "all" || which == "policy" {
         policy_bench()?;
+    }
+    if which == "all" || which == "pin" {
+        jiuzhu_e2e::bench_pin::run()?;
+    }
+    if which == "soak" {
+        let report = jiuzhu_e2e::soak::run(&jiuzhu_e2e::soak::SoakConfig::from_args(
+            std::env::args().skip(2),
+        )?)
+        .await?;
+        print!("{report}");
+        if !report.ok() {
+            std::process::exit(1);
+        }
     }
     Ok(())
 }

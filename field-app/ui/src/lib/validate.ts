@@ -79,7 +79,7 @@ export function number(v: string): Check {
 }
 
 export function pin(v: string): Check {
-  return /^\d{4,12}$/.test(v) ? null : 'error.pin_format'
+  return /^\d{6,12}$/.test(v) ? null : 'error.pin_format'
 }
 
 export function serverUrl(v: string): Check {

@@ -74,8 +74,19 @@ pub async fn history(
     .await
 }
 
-pub async fn audit(State(st): State<AppState>, CaseInScope { case, .. }: CaseInScope) -> ApiResult {
-    blocking(move || Ok(Json(json!({ "events": st.store.audit_for_case(case)? })))).await
+/// The case's audit trail; details can carry ID numbers (a resolved value, a reason).
+pub async fn audit(
+    State(st): State<AppState>,
+    CaseInScope { user, case }: CaseInScope,
+) -> ApiResult {
+    blocking(move || {
+        let mut v = json!({ "events": st.store.audit_for_case(case)? });
+        if access::masks_id_numbers(user.0.role) {
+            access::mask_id_numbers_in(&mut v);
+        }
+        Ok(Json(v))
+    })
+    .await
 }
 
 /// The rules engine's proposals for the case (declared and verified), with every step explained.
@@ -91,7 +102,11 @@ pub async fn proposal(
             .map_err(StoreError::from)?;
         let p = proposals::for_case(&config, &doc, proposals::today(now()))
             .map_err(ProposalError::from)?;
-        Ok(Json(json!(p)))
+        let mut v = json!(p);
+        if access::masks_id_numbers(user.0.role) {
+            access::mask_id_numbers_in(&mut v);
+        }
+        Ok(Json(v))
     })
     .await
 }
@@ -102,7 +117,7 @@ pub struct BlobQuery {
     thumb: Option<String>,
 }
 
-/// A photo of a case in scope (or its thumbnail); viewing the full photo is audited.
+/// A photo of a case in scope (or its thumbnail); viewing either is audited.
 pub async fn photo(
     State(st): State<AppState>,
     user: ConsoleUser,
@@ -115,7 +130,21 @@ pub async fn photo(
         let Some(case) = case.filter(|_| st.blobs.exists(&h)) else {
             return Err(ApiError::not_found());
         };
+        if access::masks_id_numbers(user.0.role) {
+            let doc = cases::load_case(st.store.as_ref(), case)?
+                .read()
+                .map_err(StoreError::from)?;
+            let document = doc
+                .visits
+                .iter()
+                .flat_map(|v| &v.photos)
+                .any(|p| p.hash == hash && access::photo_shows_id_numbers(&p.tag));
+            if document {
+                return Err(super::documents::id_document_refused());
+            }
+        }
         let bytes = if q.thumb.is_some() {
+            user.audit(&st, "view_thumbnail", Some(case), json!({ "hash": hash }))?;
             st.blobs.thumbnail(&h).map_err(|_| ApiError::not_found())?
         } else {
             user.audit(&st, "view_photo", Some(case), json!({ "hash": hash }))?;

@@ -59,7 +59,8 @@ pub async fn enroll_code(
             return Err(ApiError::not_found());
         };
         let now = now();
-        let code = admin::enroll_code(st.store.as_ref(), &target.name, ENROLL_CODE_TTL_S, now)?;
+        let (store, by) = (st.store.as_ref(), user.label());
+        let code = admin::enroll_code_by(store, &by, &target.name, ENROLL_CODE_TTL_S, now)?;
         let svg = qr_svg(&code, 220).map_err(|e| ApiError::invalid(e.to_string()))?;
         Ok(Json(
             json!({ "code": code, "expires_at": now + ENROLL_CODE_TTL_S, "qr_svg": svg }),

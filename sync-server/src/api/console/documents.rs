@@ -6,8 +6,10 @@ use crate::api::extract::ConsoleUser;
 use crate::api::respond;
 use crate::api::state::AppState;
 use crate::clock::today;
+use crate::review::{access, text};
 use crate::workflow::{applications, notices, publicity};
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 use serde_json::json;
@@ -37,10 +39,22 @@ pub async fn material(
             return Err(ApiError::not_found());
         };
         let case = user.case_in_scope(&st, &case)?;
+        if access::masks_id_numbers(user.0.role) && access::material_shows_id_numbers(&m.kind) {
+            return Err(id_document_refused());
+        }
         user.audit(&st, "view_material", Some(case), json!({"material": m.id}))?;
         respond::stored_image(&st, &m.hash)
     })
     .await
+}
+
+/// A photo of an ID document cannot be masked: who sees ID numbers masked does not see it.
+pub(super) fn id_document_refused() -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "id_numbers_masked",
+        text::ID_DOCUMENT_MASKED,
+    )
 }
 
 #[derive(Deserialize)]

@@ -1,7 +1,9 @@
 //! Signing in and out of the console, who is signed in, and the change sequence it polls.
 
 use crate::api::error::{ApiResult, blocking};
-use crate::api::extract::{ConsoleUser, SESSION_COOKIE, cookie, session_cookie};
+use crate::api::extract::{
+    ClientAddr, ConsolePoll, ConsoleUser, SESSION_COOKIE, cookie, session_cookie,
+};
 use crate::api::state::AppState;
 use crate::clock::now;
 use crate::review::sessions::{self, SESSION_TTL_S};
@@ -18,10 +20,15 @@ pub struct LoginBody {
     password: String,
 }
 
-pub async fn login(State(st): State<AppState>, Json(b): Json<LoginBody>) -> ApiResult<Response> {
+pub async fn login(
+    State(st): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    Json(b): Json<LoginBody>,
+) -> ApiResult<Response> {
     blocking(move || {
-        let (user, token) = sessions::sign_in(st.store.as_ref(), &b.name, &b.password, now())?;
-        let cookie = session_cookie(SESSION_COOKIE, &token, SESSION_TTL_S);
+        let (user, token) =
+            sessions::sign_in(st.store.as_ref(), &b.name, &b.password, addr, now())?;
+        let cookie = session_cookie(&SESSION_COOKIE, &token, SESSION_TTL_S);
         Ok((
             [(header::SET_COOKIE, cookie)],
             Json(json!({ "user": user })),
@@ -32,10 +39,10 @@ pub async fn login(State(st): State<AppState>, Json(b): Json<LoginBody>) -> ApiR
 }
 
 pub async fn logout(State(st): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
-    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
+    if let Some(token) = cookie(&headers, &SESSION_COOKIE) {
         blocking(move || Ok(sessions::sign_out(st.store.as_ref(), &token)?)).await?;
     }
-    let cookie = session_cookie(SESSION_COOKIE, "", 0);
+    let cookie = session_cookie(&SESSION_COOKIE, "", 0);
     Ok(([(header::SET_COOKIE, cookie)], Json(json!({}))).into_response())
 }
 
@@ -43,7 +50,8 @@ pub async fn me(user: ConsoleUser) -> ApiResult {
     Ok(Json(json!({ "user": user.0 })))
 }
 
-pub async fn version(State(st): State<AppState>, _user: ConsoleUser) -> ApiResult {
+/// Polled every few seconds by open pages: not the user's activity (`ConsolePoll`).
+pub async fn version(State(st): State<AppState>, _user: ConsolePoll) -> ApiResult {
     let seq = blocking(move || Ok(st.store.change_seq()?)).await?;
     Ok(Json(json!({ "seq": seq })))
 }

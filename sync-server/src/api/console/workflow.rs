@@ -28,11 +28,16 @@ fn answer(st: &AppState, user: &ConsoleUser, case: CaseId) -> ApiResult {
     Ok(Json(v))
 }
 
+/// The workflow view carries the application's ID numbers and the facts: viewing it is audited.
 pub async fn show(
     State(st): State<AppState>,
     CaseInScope { user, case }: CaseInScope,
 ) -> ApiResult {
-    blocking(move || answer(&st, &user, case)).await
+    blocking(move || {
+        user.audit(&st, "view_workflow", Some(case), json!({}))?;
+        answer(&st, &user, case)
+    })
+    .await
 }
 
 pub async fn take(
