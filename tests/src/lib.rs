@@ -50,9 +50,14 @@ impl jiuzhu_server::sms::CodeSender for SentCodes {
 
 impl TestServer {
     pub async fn start() -> TestServer {
+        TestServer::start_on("127.0.0.1:0").await
+    }
+
+    /// A server listening on `addr` (`[::]:0` for both IPv6 and IPv4).
+    pub async fn start_on(addr: &str) -> TestServer {
         let dir = tempfile::tempdir().expect("tempdir");
         let data = DataDir::new(dir.path()).expect("data dir");
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let listener = std::net::TcpListener::bind(addr).expect("bind");
         let codes = Arc::new(SentCodes::default());
         let running = jiuzhu_server::start_with_codes(
             &data,

@@ -7,36 +7,15 @@
 //! Two network addresses on one machine: a server listening on `[::]` is reached from `::1`
 //! and from `127.0.0.1` (IPv6 keys by /64 are unit-tested in `throttle`).
 
-use jiuzhu_e2e::{CONSOLE_PASSWORD, Console, SentCodes, TOWNSHIP, TestServer};
+use jiuzhu_e2e::{CONSOLE_PASSWORD, Console, TOWNSHIP, TestServer};
 use jiuzhu_server::store::Store;
 use jiuzhu_shared::CaseId;
 use jiuzhu_tablet_core::net::Client;
 use serde_json::{Value, json};
-use std::sync::Arc;
 
 /// A server listening on every address, IPv6 and IPv4 (dual stack).
 async fn dual_stack_server() -> TestServer {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let data = jiuzhu_server::DataDir::new(dir.path()).expect("data dir");
-    let listener = std::net::TcpListener::bind("[::]:0").expect("bind [::]");
-    let codes = Arc::new(SentCodes::default());
-    let running = jiuzhu_server::start_with_codes(
-        &data,
-        listener,
-        None,
-        None,
-        jiuzhu_server::sync_engine::DEFAULT_LEASE_SECS,
-        codes.clone(),
-    )
-    .await
-    .expect("server starts");
-    let store = Arc::new(data.open_store().expect("store"));
-    TestServer {
-        dir,
-        running: Some(running),
-        store,
-        codes,
-    }
+    TestServer::start_on("[::]:0").await
 }
 
 /// A client of `server` connecting to `host` (so from that loopback address).
