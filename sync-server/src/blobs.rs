@@ -113,7 +113,8 @@ impl BlobDir {
     }
 
     /// Uploads in progress (their locks).
-    pub fn uploads_in_progress(&self) -> usize {
+    #[cfg(test)]
+    fn uploads_in_progress(&self) -> usize {
         self.locks.lock().unwrap_or_else(|p| p.into_inner()).len()
     }
 

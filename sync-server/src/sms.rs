@@ -181,8 +181,8 @@ impl AliyunSms {
         Self { cfg, agent }
     }
 
-    /// The signed query string of one `SendSms` request (public for the contract test).
-    pub fn signed_query(&self, phone: &str, code: &str, timestamp: &str, nonce: &str) -> String {
+    /// The signed query string of one `SendSms` request.
+    fn signed_query(&self, phone: &str, code: &str, timestamp: &str, nonce: &str) -> String {
         let c = &self.cfg;
         let param = serde_json::json!({ "code": code }).to_string();
         let mut params = [

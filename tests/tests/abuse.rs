@@ -228,6 +228,17 @@ async fn failing_on_purpose_from_one_address_does_not_lock_the_owner_out() {
         "the owner elsewhere still signs in: {}",
         a.body
     );
+    // The audit chain holds each attempt once: five failures, one sign-in.
+    let db = rusqlite::Connection::open(server.data().db()).unwrap();
+    let count = |action: &str| -> i64 {
+        db.query_row(
+            "SELECT COUNT(*) FROM audit WHERE action = ?1",
+            [action],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    assert_eq!((count("login_failed"), count("login")), (5, 1));
 }
 
 /// The `last_seen` of every console session, moved by `secs` (negative: into the past).

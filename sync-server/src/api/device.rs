@@ -78,10 +78,10 @@ pub async fn enroll(State(st): State<AppState>, body: Bytes) -> ApiResult<Respon
     );
     let (store, id) = (st.store.clone(), device.id);
     let lease_secret = blocking(move || {
-        store.audit(&ev).map_err(ApiError::device_storage)?;
         let mut secret = String::new();
         store
             .transact(&mut |txn| {
+                txn.audit(&ev)?;
                 secret = sync_engine::lease_secret(txn, id, now())?;
                 Ok(())
             })

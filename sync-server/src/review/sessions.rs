@@ -101,16 +101,6 @@ pub fn sign_in(
         ))
     })?;
     let token = auth::new_token();
-    store.transact(&mut |txn| {
-        ACCOUNT_FAILURES.clear(txn, &account)?;
-        txn.audit(&AuditEvent::new(
-            now,
-            format!("console {name}"),
-            "login",
-            None,
-            json!({}),
-        ))
-    })?;
     store.create_session(&auth::hash(&token), user.id, now, now + SESSION_TTL_S)?;
     Ok((user, token))
 }
