@@ -2,6 +2,8 @@
 
 use crate::store::CaseView;
 use jiuzhu_shared::CaseId;
+use jiuzhu_shared::rules::date::Date;
+use jiuzhu_shared::workflow::State;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -50,19 +52,25 @@ pub struct CaseRow {
     pub overdue: bool,
 }
 
+/// A row's running deadline as of today.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RowDue {
+    pub due: Date,
+    /// Days left (negative: days late), in working days unless `calendar_days`.
+    pub remaining: i64,
+    pub calendar_days: bool,
+    pub overdue: bool,
+}
+
 impl CaseRow {
-    /// Fill the workflow columns from the case's flow and its next deadline.
-    pub fn set_workflow(
-        &mut self,
-        flow: &crate::workflow::flow::Flow,
-        due: Option<crate::workflow::service::Due>,
-    ) {
-        self.state = Some(flow.state.code().to_string());
-        self.state_zh = Some(flow.state.zh().to_string());
+    /// Fill the workflow columns: the case's state and its next deadline.
+    pub fn set_workflow(&mut self, state: State, due: Option<RowDue>) {
+        self.state = Some(state.code().to_string());
+        self.state_zh = Some(state.zh().to_string());
         if let Some(d) = due {
             self.due = Some(d.due.to_string());
             self.deadline = self.due.clone();
-            self.remaining_working_days = Some(d.remaining_working_days);
+            self.remaining_working_days = Some(d.remaining);
             self.calendar_days = d.calendar_days;
             self.overdue = d.overdue;
         }

@@ -3,11 +3,10 @@
 //! photos in scope, and the check that a team is made of investigators the user may assign.
 
 use super::access::sees;
-use super::queue::{CaseRow, Filter};
+use super::queue::{CaseRow, Filter, RowDue};
 use crate::blobs::BlobDir;
-use crate::store::{Device, Store, StoreError, User};
+use crate::store::{CaseView, Device, FlowSummary, Store, StoreError, User};
 use crate::workflow::config::WorkflowConfig;
-use crate::workflow::flow::Flow;
 use crate::workflow::{WorkflowError, flows, service};
 use jiuzhu_shared::rules::date::Date;
 use jiuzhu_shared::workflow::Role;
@@ -15,7 +14,9 @@ use jiuzhu_shared::{BlobHash, CaseId, DeviceId};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
-/// The queue rows the user may see, with their workflow state and next deadline.
+/// The queue rows the user may see, with their workflow state and next deadline, read from the
+/// flow summaries kept beside the projection; the few that are missing or were computed under
+/// another configuration are made afresh (and kept) first.
 pub fn rows(
     store: &dyn Store,
     blobs: &BlobDir,
@@ -24,22 +25,69 @@ pub fn rows(
     today: Date,
 ) -> Result<Vec<CaseRow>, WorkflowError> {
     let present = |h: &str| h.parse::<BlobHash>().is_ok_and(|b| blobs.exists(&b));
-    let flows: HashMap<String, Flow> = flows::all_flows(store)?
+    let stamp = service::config_stamp(config);
+    let mut cases: Vec<(CaseView, Option<FlowSummary>)> = store
+        .list_cases_with_flow()?
         .into_iter()
-        .map(|f| (f.case_id.clone(), f))
+        .filter(|(v, _)| sees(user, &v.township))
         .collect();
-    Ok(store
-        .list_cases()?
+    let stale: Vec<CaseId> = cases
         .iter()
-        .filter(|v| sees(user, &v.township))
-        .map(|v| {
+        .filter(|(_, s)| s.as_ref().is_none_or(|s| s.config != stamp))
+        .map(|(v, _)| v.case_id)
+        .collect();
+    if !stale.is_empty() {
+        let mut fresh = summarise(store, config, &stale, today)?;
+        for (v, s) in &mut cases {
+            if let Some(f) = fresh.remove(&v.case_id) {
+                *s = Some(f);
+            }
+        }
+    }
+    // Many cases share a deadline: count the days left once per date.
+    let mut left: HashMap<(Date, bool), i64> = HashMap::new();
+    Ok(cases
+        .iter()
+        .map(|(v, s)| {
             let mut row = CaseRow::from_view(v, present);
-            if let Some(f) = flows.get(&v.case_id.to_string()) {
-                row.set_workflow(f, service::next_due(f, config, today));
+            if let Some(s) = s {
+                let due = s.due.map(|due| RowDue {
+                    due,
+                    remaining: *left.entry((due, s.calendar_days)).or_insert_with(|| {
+                        service::remaining_days(&config.calendar, due, s.calendar_days, today)
+                    }),
+                    calendar_days: s.calendar_days,
+                    overdue: today > due,
+                });
+                row.set_workflow(s.state, due);
             }
             row
         })
         .collect())
+}
+
+/// Summarise the flows of `cases` and keep the summaries, in one transaction (so a flow written
+/// meanwhile is not summarised from what it was). A case without a flow has none, as before.
+fn summarise(
+    store: &dyn Store,
+    config: &WorkflowConfig,
+    cases: &[CaseId],
+    today: Date,
+) -> Result<HashMap<CaseId, FlowSummary>, WorkflowError> {
+    flows::in_txn(store, &mut |txn| {
+        let mut out = HashMap::new();
+        for &case in cases {
+            let flow = match flows::load_flow(txn, case) {
+                Ok(f) => f,
+                Err(WorkflowError::NotFound(_)) => continue,
+                Err(e) => return Err(e),
+            };
+            let summary = service::flow_summary(&flow, config, today);
+            txn.put_flow_summary(case, &summary)?;
+            out.insert(case, summary);
+        }
+        Ok(out)
+    })
 }
 
 /// The queue answer: the filtered rows, counts, the villages and investigators to filter by,
@@ -156,5 +204,66 @@ pub fn assignable(user: &User, team: &[User]) -> Result<(), WorkflowError> {
             u.name
         ))),
         None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::sqlite::SqliteStore;
+    use crate::workflow::flow::FLOW;
+    use crate::workflow::intake;
+    use jiuzhu_shared::workflow::calendar::add_days;
+
+    const CASE: &str = r#"{"header": {"case_no": "T-1", "case_type": "rural_dibao",
+        "applicant_name": "巴特尔", "township": "树林召镇", "village": "王爱召嘎查"}}"#;
+
+    /// The deadlines the queue keeps between requests follow the calendar in force and the flow
+    /// as it is now, however either was changed.
+    #[test]
+    fn kept_deadlines_follow_a_new_calendar_and_a_rewritten_flow() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("s.sqlite")).unwrap();
+        let blobs = BlobDir::open(&dir.path().join("blobs")).unwrap();
+        let caseworker = User {
+            id: 1,
+            name: "张海燕".into(),
+            role: Role::Caseworker,
+            township: "树林召镇".into(),
+        };
+        let now = crate::clock::now();
+        let today = Date::in_china(now);
+        let plain = WorkflowConfig::default();
+        let case = intake::add_case(&store, &plain, CASE, now).unwrap();
+        let row = |config: &WorkflowConfig| {
+            rows(&store, &blobs, config, &caseworker, today).unwrap()[0].clone()
+        };
+        let expected = |config: &WorkflowConfig| {
+            let flow = flows::flow(&store, case).unwrap();
+            service::next_due(&flow, config, today).map(|d| d.due.to_string())
+        };
+        let kept = || store.list_cases_with_flow().unwrap()[0].1.clone();
+        assert_eq!(kept().unwrap().config, service::config_stamp(&plain));
+        assert_eq!(row(&plain).due, expected(&plain));
+
+        // The next five days become holidays: the kept deadline is recomputed, and kept.
+        let mut holidays = WorkflowConfig::default();
+        holidays.calendar.holidays = (1..=5).map(|d| add_days(today, d)).collect();
+        assert_ne!(expected(&holidays), expected(&plain));
+        assert_eq!(row(&holidays).due, expected(&holidays));
+        assert_eq!(kept().unwrap().config, service::config_stamp(&holidays));
+
+        // The flow written behind the workflow's back (entered a month ago): its summary goes.
+        let mut item = store.item(FLOW, &case.to_string()).unwrap().unwrap();
+        item.body["entered"] = json!(add_days(today, -30).to_string());
+        store.transact(&mut |txn| txn.put_item(&item)).unwrap();
+        assert_eq!(kept(), None);
+        let late = row(&holidays);
+        assert_eq!(late.due, expected(&holidays));
+        assert!(
+            late.overdue && late.remaining_working_days < Some(0),
+            "{late:?}"
+        );
+        assert_eq!(late.state.as_deref(), Some("accepted"));
     }
 }

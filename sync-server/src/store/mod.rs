@@ -4,7 +4,8 @@
 
 pub mod sqlite;
 
-use jiuzhu_shared::workflow::Role;
+use jiuzhu_shared::rules::date::Date;
+use jiuzhu_shared::workflow::{Role, State};
 use jiuzhu_shared::{ActorKey, CaseId, DeviceId};
 use serde::Serialize;
 
@@ -95,6 +96,20 @@ pub struct CaseView {
     pub open_notes: usize,
 }
 
+/// What the queue shows of a case's workflow, kept beside its projection so that the queue does not
+/// read every flow per request (issue 17): the state and the next deadline. The deadline depends
+/// on the workflow configuration (holiday calendar, options), which `config` names; a summary made
+/// under another configuration is stale. Writing a case's flow item drops its summary, whoever
+/// writes it, so a kept summary is never older than the flow.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlowSummary {
+    pub state: State,
+    pub due: Option<Date>,
+    /// The deadline counts calendar days (the 公示 period), not working days.
+    pub calendar_days: bool,
+    pub config: String,
+}
+
 /// A workflow item, kept as JSON under `(kind, id)`: a case's workflow state and its transition
 /// records, notices, applicants' materials, objections, 民主评议 meetings and ballots, periodic
 /// reports, one-time codes and applicant sessions. The workflow module owns the shapes; the store
@@ -160,6 +175,8 @@ pub trait DocTxn {
     /// Append to the audit chain inside this transaction.
     fn audit(&mut self, ev: &crate::audit::AuditEvent) -> Result<()>;
     fn item(&mut self, kind: &str, id: &str) -> Result<Option<Item>>;
+    /// Keep the case's flow summary (until its flow item is written again).
+    fn put_flow_summary(&mut self, case: CaseId, summary: &FlowSummary) -> Result<()>;
     /// Items of a kind (of one case when `case` is given), ordered by id.
     fn items(&mut self, kind: &str, case: Option<&str>) -> Result<Vec<Item>>;
     /// How many items of a kind there are (numbering case numbers, notices, receipts).
@@ -191,6 +208,8 @@ pub trait Store: Send + Sync + 'static {
     fn server_actor(&self) -> Result<ActorKey>;
     fn assigned_users(&self, case: CaseId) -> Result<Vec<User>>;
     fn list_cases(&self) -> Result<Vec<CaseView>>;
+    /// Every case's projection with its flow summary, where one is kept.
+    fn list_cases_with_flow(&self) -> Result<Vec<(CaseView, Option<FlowSummary>)>>;
     fn case_view(&self, id: CaseId) -> Result<Option<CaseView>>;
     fn blob_present(&self, hash: &str) -> Result<bool>;
     /// Whether a photo or signature `hash` is referenced by a case ever assigned to `user_id`

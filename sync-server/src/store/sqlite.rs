@@ -93,6 +93,21 @@ CREATE INDEX sessions_user ON sessions(user_id);
     r#"
 CREATE INDEX items_by_state ON items(kind, json_extract(body, '$.state'), json_extract(body, '$.township'));
 "#,
+    // Issue 17: the queue reads each case's state and next deadline from a summary kept beside
+    // its projection (`FlowSummary`) instead of reading every flow per request. Writing a flow
+    // item drops the case's summary here, whatever code writes it; the workflow writes a new one
+    // with the header, and the queue summarises what is missing (existing cases at its first read).
+    r#"
+CREATE TABLE flow_summary (
+    case_id TEXT PRIMARY KEY, state TEXT NOT NULL, due TEXT, calendar_days INTEGER NOT NULL,
+    config TEXT NOT NULL) STRICT;
+CREATE TRIGGER flow_summary_insert AFTER INSERT ON items WHEN NEW.kind = 'flow'
+BEGIN DELETE FROM flow_summary WHERE case_id = NEW.id; END;
+CREATE TRIGGER flow_summary_update AFTER UPDATE ON items WHEN NEW.kind = 'flow' OR OLD.kind = 'flow'
+BEGIN DELETE FROM flow_summary WHERE case_id IN (NEW.id, OLD.id); END;
+CREATE TRIGGER flow_summary_delete AFTER DELETE ON items WHEN OLD.kind = 'flow'
+BEGIN DELETE FROM flow_summary WHERE case_id = OLD.id; END;
+"#,
 ];
 
 pub struct SqliteStore {
@@ -195,9 +210,27 @@ fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Device> {
     })
 }
 
-const VIEW_SELECT: &str =
-    "SELECT case_id, case_no, applicant, township, village, status, visits, findings,
-    photos, conflicts, updated_at, deadline, team, open_notes FROM case_view";
+const VIEW_COLUMNS: &str = "v.case_id, v.case_no, v.applicant, v.township, v.village, v.status,
+    v.visits, v.findings, v.photos, v.conflicts, v.updated_at, v.deadline, v.team, v.open_notes";
+/// The flow summary after the view's 14 columns; none when absent or no longer readable.
+fn summary_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Option<FlowSummary>> {
+    let state: Option<String> = r.get(14)?;
+    let due: Option<String> = r.get(15)?;
+    let Some(state) = state.as_deref().and_then(State::from_code) else {
+        return Ok(None);
+    };
+    let due = match due.map(|d| d.parse::<Date>()) {
+        Some(Err(_)) => return Ok(None),
+        d => d.and_then(|d| d.ok()),
+    };
+    Ok(Some(FlowSummary {
+        state,
+        due,
+        calendar_days: r.get(16)?,
+        config: r.get(17)?,
+    }))
+}
+
 fn view_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CaseView> {
     let json_col = |i: usize| -> rusqlite::Result<String> { r.get(i) };
     Ok(CaseView {
@@ -377,9 +410,24 @@ impl Store for SqliteStore {
 
     fn list_cases(&self) -> Result<Vec<CaseView>> {
         let conn = self.conn();
-        let mut stmt = conn.prepare(&format!("{VIEW_SELECT} ORDER BY case_id"))?;
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {VIEW_COLUMNS} FROM case_view v ORDER BY v.case_id"
+        ))?;
         let rows = stmt
             .query_map([], view_row)?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    fn list_cases_with_flow(&self) -> Result<Vec<(CaseView, Option<FlowSummary>)>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {VIEW_COLUMNS}, s.state, s.due, s.calendar_days, s.config
+             FROM case_view v LEFT JOIN flow_summary s ON s.case_id = v.case_id
+             ORDER BY v.case_id"
+        ))?;
+        let rows = stmt
+            .query_map([], |r| Ok((view_row(r)?, summary_row(r)?)))?
             .collect::<rusqlite::Result<_>>()?;
         Ok(rows)
     }
@@ -388,7 +436,7 @@ impl Store for SqliteStore {
         Ok(self
             .conn()
             .query_row(
-                &format!("{VIEW_SELECT} WHERE case_id = ?1"),
+                &format!("SELECT {VIEW_COLUMNS} FROM case_view v WHERE v.case_id = ?1"),
                 [id.to_string()],
                 view_row,
             )
@@ -757,6 +805,22 @@ impl DocTxn for SqliteTxn<'_> {
 
     fn items(&mut self, kind: &str, case: Option<&str>) -> Result<Vec<Item>> {
         list_items(&self.tx, kind, case)
+    }
+
+    fn put_flow_summary(&mut self, case: CaseId, summary: &FlowSummary) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT OR REPLACE INTO flow_summary(case_id, state, due, calendar_days, config)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![
+                case.to_string(),
+                summary.state.code(),
+                summary.due.map(|d| d.to_string()),
+                summary.calendar_days,
+                summary.config,
+            ])?;
+        Ok(())
     }
 
     fn count_items(&mut self, kind: &str) -> Result<usize> {

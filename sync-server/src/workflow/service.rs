@@ -9,14 +9,15 @@ use super::flows::{in_txn, load_doc, load_flow, put_flow};
 use super::notices;
 use super::{Result, Who, WorkflowError};
 use crate::audit::AuditEvent;
-use crate::store::{DocTxn, Item, Store, User};
+use crate::store::{DocTxn, FlowSummary, Item, Store, User};
 use crate::sync_engine::write_server_change;
 use jiuzhu_shared::CaseId;
 use jiuzhu_shared::policy::Grant;
 use jiuzhu_shared::rules::date::Date;
 use jiuzhu_shared::schema::{CaseDoc, ReviewNote};
 use jiuzhu_shared::workflow::{
-    Action, ExtensionReason, Limit, Role, State, allowed, engine, limit_on_entry, overall_limit,
+    Action, Calendar, ExtensionReason, Limit, Role, State, allowed, engine, limit_on_entry,
+    overall_limit,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -380,28 +381,55 @@ pub struct Due {
 
 fn due_of(limit: Limit, flow: &Flow, config: &WorkflowConfig, today: Date) -> Due {
     let due = limit.due(&config.calendar, flow.entered, flow.accepted);
-    let cal = &config.calendar;
     let calendar_days = matches!(limit.span, jiuzhu_shared::workflow::Span::CalendarDays(_));
-    let between = |a: Date, b: Date| {
-        if calendar_days {
-            jiuzhu_shared::workflow::calendar::days_between(a, b)
-        } else {
-            i64::from(cal.working_days_between(a, b))
-        }
-    };
-    let remaining = if today <= due {
-        between(today, due)
-    } else {
-        -between(due, today)
-    };
     Due {
         code: limit.code,
         due,
         zh: limit.zh.to_string(),
-        remaining_working_days: remaining,
+        remaining_working_days: remaining_days(&config.calendar, due, calendar_days, today),
         calendar_days,
         overdue: today > due,
     }
+}
+
+/// Days from `today` to `due` (negative: days late), counted in working days of `calendar`, or in
+/// calendar days for a limit counted in them.
+pub fn remaining_days(calendar: &Calendar, due: Date, calendar_days: bool, today: Date) -> i64 {
+    let between = |a: Date, b: Date| {
+        if calendar_days {
+            jiuzhu_shared::workflow::calendar::days_between(a, b)
+        } else {
+            i64::from(calendar.working_days_between(a, b))
+        }
+    };
+    if today <= due {
+        between(today, due)
+    } else {
+        -between(due, today)
+    }
+}
+
+/// What the queue shows of the flow, kept beside the case's projection: the state and the next
+/// deadline. The deadline's date does not depend on `today` (only the days left do, which the
+/// queue counts per request), but it does on the configuration, which the summary names.
+pub fn flow_summary(flow: &Flow, config: &WorkflowConfig, today: Date) -> FlowSummary {
+    let due = next_due(flow, config, today);
+    FlowSummary {
+        state: flow.state,
+        due: due.as_ref().map(|d| d.due),
+        calendar_days: due.is_some_and(|d| d.calendar_days),
+        config: config_stamp(config),
+    }
+}
+
+/// Names the workflow configuration deadlines are computed under (options and holiday
+/// calendar, however they were installed): a summary kept under another one is recomputed.
+pub fn config_stamp(config: &WorkflowConfig) -> String {
+    use sha2::{Digest, Sha256};
+    let options = serde_json::to_string(&config.options).expect("options serialise");
+    let calendar = &config.calendar;
+    let text = format!("{options}|{:?}|{:?}", calendar.holidays, calendar.workdays);
+    hex::encode(&Sha256::digest(text.as_bytes())[..8])
 }
 
 /// The limit running in the current state, and the overall 受理→decision limit.
@@ -448,8 +476,8 @@ pub fn write_header(
     if txn.load_doc(case)?.is_none() {
         return Ok(());
     }
-    let today = Date::in_china(now);
-    let due = next_due(flow, config, today).map(|d| d.due.to_string());
+    let summary = flow_summary(flow, config, Date::in_china(now));
+    let due = summary.due.map(|d| d.to_string());
     let flags = flow.flags();
     write_server_change(txn, case, (who.actor, &Grant::server()), now, &mut |doc| {
         doc.update("workflow", now, |c| {
@@ -461,6 +489,7 @@ pub fn write_header(
             Ok(())
         })
     })?;
+    txn.put_flow_summary(case, &summary)?;
     Ok(())
 }
 
