@@ -36,10 +36,25 @@ npx vitest run 2>&1 | tee "$LOG/vitest.txt"
 npx vite build --logLevel warn
 cd "$ROOT"
 
+# Everything Rust is built for the whole workspace, as scripts/test.sh builds it: `-p` would
+# resolve features for the named packages alone and compile Tauri's dependency tree again.
 echo "== build (debug): the app (UI embedded) and the server it talks to"
-cargo build -p jiuzhu-field-app -p jiuzhu-server -p jiuzhu-tablet-core
+cargo build --workspace --bins
 echo "== Rust tests: jiuzhu-tablet-core, jiuzhu-field-app"
-cargo test -p jiuzhu-tablet-core -p jiuzhu-field-app 2>&1 | tee "$LOG/cargo.txt"
+# Of the workspace's test binaries (already built when scripts/test.sh ran), run these two
+# packages', each from its package's directory as `cargo test` does.
+cargo test --workspace --no-run --message-format=json-render-diagnostics | node -e '
+  for (const line of require("fs").readFileSync(0, "utf8").split("\n")) {
+    if (!line.startsWith("{")) continue;
+    const m = JSON.parse(line);
+    if (m.reason === "compiler-artifact" && m.executable && m.profile.test &&
+        /[#/](jiuzhu-tablet-core|jiuzhu-field-app)@/.test(m.package_id))
+      console.log(m.manifest_path.replace(/Cargo\.toml$/, "") + "\t" + m.executable);
+  }' > "$LOG/tests.tsv"
+[ -s "$LOG/tests.tsv" ] || { echo "no test binaries of jiuzhu-tablet-core or jiuzhu-field-app were built" >&2; exit 1; }
+while IFS=$'\t' read -r dir exe; do
+  (cd "$dir" && "$exe") 2>&1 | tee -a "$LOG/cargo.txt"
+done < "$LOG/tests.tsv"
 
 echo "== end to end under Xvfb (tauri-driver + WebKitWebDriver)"
 SHOTS=""

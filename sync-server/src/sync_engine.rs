@@ -8,7 +8,7 @@ use crate::store::{Device, DocTxn, Item, Result, Store, StoreError};
 use automerge::sync::{self, SyncDoc};
 use jiuzhu_shared::policy::{self, CheckError, Grant, Violation};
 use jiuzhu_shared::protocol::{DocMessage, PROTOCOL_VERSION, Refusal, SyncRequest, SyncResponse};
-use jiuzhu_shared::sync::{check_new_changes, decode_state};
+use jiuzhu_shared::sync::{check_new_changes, decode_state, opening_message, snapshot_message};
 use jiuzhu_shared::{ActorKey, CaseDocument, CaseId, DeviceId, DocError};
 use std::collections::BTreeSet;
 
@@ -294,7 +294,9 @@ fn device_label(device: &Device) -> String {
     format!("device {} ({})", device.name, device.user_name)
 }
 
-/// A first message for a document the device did not mention but that changed for it.
+/// A first message for a document the device did not mention but that changed for it: the whole
+/// document as one snapshot when the device never had it (no sync state with it yet), else the
+/// changes after the heads it last confirmed.
 fn generate(
     txn: &mut dyn DocTxn,
     device: &Device,
@@ -305,14 +307,19 @@ fn generate(
         return Ok(None);
     };
     let mut doc = CaseDocument::load(&bytes, server_actor)?;
-    let mut state = decode_state(txn.sync_state(device.id, id)?.as_deref());
-    let msg = doc
-        .automerge()
-        .sync()
-        .generate_sync_message(&mut state)
-        .map(|m| m.encode());
+    let (msg, state) = match txn.sync_state(device.id, id)? {
+        None => {
+            let mut state = automerge::sync::State::new();
+            let msg = snapshot_message(doc.automerge(), &mut state);
+            (Some(msg), state)
+        }
+        Some(stored) => {
+            let mut state = decode_state(Some(&stored));
+            (opening_message(doc.automerge(), &mut state), state)
+        }
+    };
     txn.put_sync_state(device.id, id, &state.encode())?;
-    Ok(msg)
+    Ok(msg.map(|m| m.encode()))
 }
 
 /// A write the server makes to a case document (the header and declared section from the

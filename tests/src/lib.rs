@@ -1,7 +1,10 @@
 //! Test support for end-to-end scenarios: real servers on 127.0.0.1 with temporary storage,
 //! simulated tablets built on the headless core, and a fault-injecting TCP proxy.
 
+pub mod bench_photo;
 pub mod bench_pin;
+pub mod bench_scale;
+pub mod bench_sync;
 pub mod proxy;
 pub mod soak;
 
@@ -261,6 +264,60 @@ pub fn case_json(no: &str) -> String {
     .to_string()
 }
 
+/// The `i`th household of a realistic case load, as the benchmarks use it: 2–5 members with ID
+/// numbers, a wage or farming income each, livestock and a house, a medical expense.
+pub fn household_case_json(no: &str, i: usize) -> String {
+    const RELATIONS: [&str; 5] = ["本人", "配偶", "子女", "子女", "父母"];
+    const SURNAMES: [&str; 8] = ["王", "李", "张", "刘", "陈", "杨", "赵", "乌力吉"];
+    let size = 2 + i % 4;
+    let members: Vec<_> = (0..size)
+        .map(|m| {
+            let born = 1950 + (i * 7 + m * 13) % 60;
+            let stem = format!(
+                "150621{born}{:02}{:02}{:03}",
+                1 + m % 12,
+                1 + i % 28,
+                i % 1000
+            );
+            let id_number = "0123456789X"
+                .chars()
+                .map(|c| format!("{stem}{c}"))
+                .find(|id| jiuzhu_server::workflow::applications::id_number_valid(id))
+                .expect("one check digit fits");
+            serde_json::json!({
+                "name": format!("{}{}{m}", SURNAMES[(i + m) % SURNAMES.len()], i % 97),
+                "relation": RELATIONS[m], "id_number": id_number,
+                "health": if m == 0 { "慢性病" } else { "健康" },
+            })
+        })
+        .collect();
+    let income: Vec<_> = (0..size)
+        .map(|m| {
+            serde_json::json!({
+                "category": if m % 2 == 0 { "business" } else { "wage" },
+                "item": if m % 2 == 0 { "养殖" } else { "季节性务工" },
+                "amount_fen": 300_000 + ((i * 31 + m * 17) % 50) as i64 * 10_000,
+                "period_months": 12,
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "header": {"case_no": no, "case_type": "rural_dibao", "applicant_name": members[0]["name"],
+                   "township": TOWNSHIP, "village": (["王爱召嘎查", "树林召村", "新民堡村"][i % 3]),
+                   "deadline": "2026-12-31"},
+        "declared": {
+            "members": members,
+            "income": income,
+            "property": [
+                {"kind": "livestock", "description": "羊", "quantity": (10 + i % 40) as f64, "unit": "只"},
+                {"kind": "house", "description": "砖瓦房三间"},
+            ],
+            "expenditures": [{"kind": "medical", "amount_fen": 120_000 + (i % 9) as i64 * 10_000, "period_months": 12}],
+        }
+    })
+    .to_string()
+}
+
 /// A simulated tablet: the real headless core in a temporary home.
 pub struct SimTablet {
     pub home: tempfile::TempDir,
@@ -435,6 +492,18 @@ impl ServerProcess {
     /// `serve` with `extra` arguments; with `log`, its log (at debug level for our code and the
     /// HTTP layer) goes to that file.
     pub fn spawn_with(data: &Path, extra: &[&str], log: Option<&Path>) -> ServerProcess {
+        ServerProcess::spawn_under(&[], data, "127.0.0.1:0", extra, log)
+    }
+
+    /// As [`ServerProcess::spawn_with`], listening on `listen`, started through `wrapper` (a
+    /// command that runs the server, e.g. `ip netns exec NS` to put it behind a shaped link).
+    pub fn spawn_under(
+        wrapper: &[&str],
+        data: &Path,
+        listen: &str,
+        extra: &[&str],
+        log: Option<&Path>,
+    ) -> ServerProcess {
         use std::io::BufRead;
         let (level, stderr) = match log {
             Some(path) => (
@@ -443,10 +512,19 @@ impl ServerProcess {
             ),
             None => ("warn", std::process::Stdio::null()),
         };
-        let mut child = std::process::Command::new(bin("jiuzhu-server"))
+        let server = bin("jiuzhu-server");
+        let mut cmd = match wrapper.split_first() {
+            Some((first, rest)) => {
+                let mut c = std::process::Command::new(first);
+                c.args(rest).arg(&server);
+                c
+            }
+            None => std::process::Command::new(&server),
+        };
+        let mut child = cmd
             .args(["serve", "--data"])
             .arg(data)
-            .args(["--listen", "127.0.0.1:0"])
+            .args(["--listen", listen])
             .args(extra)
             .env("RUST_LOG", level)
             .env("NO_COLOR", "1")

@@ -2,7 +2,8 @@
 //!
 //! The proxy listens on `127.0.0.1:0` and forwards raw bytes to an upstream server. It never parses
 //! what it carries (the sync protocol runs HTTPS through it), so every fault is expressed in bytes:
-//! cut the link after N bytes, refuse connections, delay chunks, hold the server's answer back, or
+//! cut the link after N bytes, refuse connections, delay chunks, add a link's latency, hold the
+//! server's answer back, or
 //! replay a whole recorded client stream. Tests use it to prove that none of these lose data.
 //!
 //! Design:
@@ -106,6 +107,7 @@ struct Shared {
     upstream: Mutex<SocketAddr>,
     offline: AtomicBool,
     delay_nanos: AtomicU64,
+    latency_nanos: AtomicU64,
     hold: watch::Sender<bool>,
     /// Total client->server bytes forwarded; a `watch` so `wait_upstream_bytes` can await it.
     up_total: watch::Sender<u64>,
@@ -134,6 +136,10 @@ impl Shared {
 
     fn delay(&self) -> Duration {
         Duration::from_nanos(self.delay_nanos.load(Ordering::Relaxed))
+    }
+
+    fn latency(&self) -> Duration {
+        Duration::from_nanos(self.latency_nanos.load(Ordering::Relaxed))
     }
 
     fn cancel_all(&self) {
@@ -219,6 +225,7 @@ impl Proxy {
             upstream: Mutex::new(upstream),
             offline: AtomicBool::new(false),
             delay_nanos: AtomicU64::new(0),
+            latency_nanos: AtomicU64::new(0),
             hold: watch::Sender::new(false),
             up_total: watch::Sender::new(0),
             down_total: AtomicU64::new(0),
@@ -281,6 +288,14 @@ impl Proxy {
         self.shared().delay_nanos.store(nanos, Ordering::Relaxed);
     }
 
+    /// One-way latency in each direction, as a long link has: every chunk is forwarded `d` after
+    /// it was read, while later chunks keep being read (a pipeline, unlike [`Proxy::set_delay`],
+    /// which waits before each chunk in turn and so also cuts the throughput).
+    pub fn set_latency(&self, d: Duration) {
+        let nanos = u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
+        self.shared().latency_nanos.store(nanos, Ordering::Relaxed);
+    }
+
     /// While true, server->client bytes (and the server's end of stream) are buffered, not
     /// forwarded. Releasing delivers everything in order. A cut discards what is held.
     pub fn hold_downstream(&self, hold: bool) {
@@ -293,6 +308,7 @@ impl Proxy {
         let shared = self.shared();
         shared.offline.store(false, Ordering::SeqCst);
         shared.delay_nanos.store(0, Ordering::Relaxed);
+        shared.latency_nanos.store(0, Ordering::Relaxed);
         shared.hold.send_replace(false);
         for dir in [Dir::Up, Dir::Down] {
             let mut st = lock(shared.cut_state(dir));
@@ -495,7 +511,7 @@ async fn pump(
 ) {
     let mut recording = Vec::new();
     let mut cancelled = cancel.subscribe();
-    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+    let (tx, mut rx) = mpsc::unbounded_channel::<(tokio::time::Instant, Msg)>();
     // Byte budget between reader and writer: the channel is unbounded, this bounds it in bytes.
     let cap = match dir {
         Dir::Up => UP_BUFFER,
@@ -520,7 +536,7 @@ async fn pump(
                 Err(_) => Msg::Reset,
             };
             let done = !matches!(msg, Msg::Data(_));
-            if tx.send(msg).is_err() || done {
+            if tx.send((tokio::time::Instant::now(), msg)).is_err() || done {
                 return;
             }
         }
@@ -528,7 +544,11 @@ async fn pump(
 
     let writer = async {
         let mut hold = shared.hold.subscribe();
-        while let Some(msg) = rx.recv().await {
+        while let Some((read_at, msg)) = rx.recv().await {
+            let latency = shared.latency();
+            if !latency.is_zero() {
+                tokio::time::sleep_until(read_at + latency).await;
+            }
             if dir == Dir::Down {
                 // Held bytes stay queued (the reader keeps draining the server meanwhile).
                 let _ = hold.wait_for(|held| !*held).await;
@@ -933,6 +953,34 @@ mod tests {
         assert_eq!(&got, b"ping");
         // One delay up, one down.
         assert!(start.elapsed() >= Duration::from_millis(200));
+    }
+
+    #[tokio::test]
+    async fn latency_delays_each_byte_once_without_cutting_throughput() {
+        let (echo, _e) = echo_server().await;
+        let proxy = Proxy::start(echo).await.unwrap();
+        proxy.set_latency(Duration::from_millis(100));
+        let c = TcpStream::connect(proxy.addr()).await.unwrap();
+        let (mut r, mut w) = c.into_split();
+        // 2 MiB is 128 chunks each way: one delay per chunk in turn would take 25 s.
+        let data = pattern(2 << 20);
+        let start = std::time::Instant::now();
+        let sent = data.clone();
+        let writer = tokio::spawn(async move {
+            w.write_all(&sent).await.unwrap();
+            w.shutdown().await.unwrap();
+        });
+        assert_eq!(read_all(&mut r).await, (data, false));
+        writer.await.unwrap();
+        let took = start.elapsed();
+        assert!(
+            took >= Duration::from_millis(200),
+            "one latency up, one down: {took:?}"
+        );
+        assert!(
+            took < Duration::from_secs(10),
+            "chunks travel as a pipeline: {took:?}"
+        );
     }
 
     #[tokio::test]

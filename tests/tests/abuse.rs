@@ -376,14 +376,13 @@ async fn cookies_are_apart_and_every_answer_carries_the_security_headers() {
         assert_eq!(a.status, status, "{path} with {cookie}");
     }
 
-    // Every answer: API (JSON and the tablets' CBOR), pages, errors, health.
+    // Every answer to a browser: the JSON APIs, pages, errors, health.
     let paths = [
         ("/api/console/me", Some(console_cookie.as_str())),
         ("/api/console/cases", None),
         ("/api/applicant/me", Some(applicant_cookie.as_str())),
         ("/api/public/roll?township=x", None),
         ("/api/public/vote/not-a-link", None),
-        ("/api/v1/blobs/00", None),
         ("/", None),
         ("/m/", None),
         ("/healthz", None),
@@ -417,6 +416,12 @@ async fn cookies_are_apart_and_every_answer_carries_the_security_headers() {
             "{path} carries personal data or a page"
         );
     }
+    // The tablets' CBOR API is no page: no page policies on a township link, but never sniffed
+    // or cached.
+    let a = call(&mut c, "GET", "/api/v1/blobs/00", None, Value::Null).await;
+    assert_eq!(a.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(a.header("cache-control"), Some("no-store"));
+    assert_eq!(a.header("content-security-policy"), None);
     // The built assets, named by their content's hash, may be cached.
     let page = call(&mut c, "GET", "/", None, Value::Null).await;
     if let Some(asset) = page.text.split('"').find(|s| s.starts_with("/assets/")) {

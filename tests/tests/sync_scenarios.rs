@@ -192,9 +192,7 @@ async fn cutting_the_link_at_random_offsets_loses_and_duplicates_nothing() {
     let mut t = SimTablet::enrolled(&server, &url, "王五").await;
     t.sync().await.unwrap();
 
-    let mut rng = rand::rng();
-    let mut expected_findings = 0;
-    for attempt in 0..12 {
+    let edit = |t: &mut SimTablet, attempt: usize| {
         for (i, c) in cases.iter().enumerate() {
             t.tablet.note(*c, &format!("第{attempt}次记录{i}")).unwrap();
             t.tablet
@@ -205,17 +203,26 @@ async fn cutting_the_link_at_random_offsets_loses_and_duplicates_nothing() {
                 )
                 .unwrap();
         }
+    };
+    // How many bytes such a sync moves each way, so the cuts land inside one.
+    edit(&mut t, 0);
+    let (up, down) = (proxy.upstream_bytes(), proxy.downstream_bytes());
+    t.sync().await.unwrap();
+    let (up, down) = (proxy.upstream_bytes() - up, proxy.downstream_bytes() - down);
+    let mut rng = rand::rng();
+    let mut expected_findings = 1;
+    for attempt in 1..12 {
+        edit(&mut t, attempt);
         expected_findings += 1;
-        let n = rng.random_range(1..6000u64);
         if attempt % 2 == 0 {
-            proxy.cut_after_upstream_bytes(n)
+            proxy.cut_after_upstream_bytes(rng.random_range(1..up))
         } else {
-            proxy.cut_after_downstream_bytes(n)
+            proxy.cut_after_downstream_bytes(rng.random_range(1..down))
         }
         sync_until_ok(&mut t).await;
     }
     assert!(
-        proxy.cuts() >= 6,
+        proxy.cuts() >= 9,
         "the proxy actually cut the link ({} cuts)",
         proxy.cuts()
     );

@@ -488,6 +488,8 @@ impl Tablet {
             ("actor", &resp.actor),
             ("user_name", &resp.user_name),
             ("township", &resp.township),
+            // A new tablet holds no case whose documents are still to fetch.
+            (sync::DOCUMENTS_PENDING, "[]"),
         ] {
             tx.execute(
                 "INSERT OR REPLACE INTO settings(key, value) VALUES (?1, ?2)",

@@ -432,7 +432,7 @@ pub fn save_in(
         "INSERT INTO docs(case_id, heads) VALUES (?1, ?2) ON CONFLICT(case_id) DO UPDATE SET heads = excluded.heads",
         params![id_s, heads_text(&heads)],
     )?;
-    if let Ok(case) = doc.read() {
+    if let Ok(case) = doc.summary() {
         let conflicts = doc.conflicts().len() as i64;
         tx.execute(
             "INSERT OR REPLACE INTO case_index(case_id, case_no, applicant, village, deadline, status, visits,
@@ -445,9 +445,9 @@ pub fn save_in(
                 case.header.village,
                 case.header.deadline,
                 case.header.status,
-                case.visits.len() as i64,
-                !case.visits.is_empty() && case.visits.iter().all(|v| v.finalized),
-                case.review_notes.iter().filter(|n| !n.resolved).count() as i64,
+                case.visits as i64,
+                case.finalized,
+                case.open_notes as i64,
                 conflicts,
                 now,
             ],

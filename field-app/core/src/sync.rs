@@ -10,13 +10,23 @@ use hyper::Method;
 use jiuzhu_shared::protocol::{
     BLOB_CHUNK, BlobStatus, DocMessage, PROTOCOL_VERSION, Refusal, SyncRequest, SyncResponse,
 };
-use jiuzhu_shared::sync::decode_state;
+use jiuzhu_shared::sync::{decode_state, opening_message, settled};
 use jiuzhu_shared::{ActorKey, CaseDocument, CaseId};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A conversation that has not converged after this many rounds is stopped (it resumes next time).
 pub const MAX_ROUNDS: u32 = 20;
+
+/// Setting: the cases whose application documents are still to be fetched (JSON list of ids).
+pub(crate) const DOCUMENTS_PENDING: &str = "documents_pending";
+
+fn id_list(ids: &BTreeSet<CaseId>) -> String {
+    serde_json::to_string(ids).expect("a list of ids serialises")
+}
+
+/// Documents of an answer applied and committed together (bounds what a first sync holds).
+const APPLY_BATCH: usize = 100;
 
 /// A document still exchanged after this many rounds starts again from a fresh sync state.
 const FRESH_STATE_AFTER: u32 = 6;
@@ -91,9 +101,10 @@ impl Tablet {
         report: &mut SyncReport,
         progress: &mut (dyn FnMut(Progress) + Send),
     ) -> Result<()> {
-        self.sync_documents(client, actor, report, progress).await?;
+        let received = self.sync_documents(client, actor, report, progress).await?;
         self.upload_blobs(client, report, progress).await?;
-        self.fetch_documents(client, actor, report).await?;
+        self.fetch_documents(client, actor, report, &received)
+            .await?;
         report.dropped = self.store.drop_synced_withdrawn()?;
         self.store
             .set_setting("last_sync_at", &now_s().to_string())?;
@@ -106,7 +117,7 @@ impl Tablet {
         actor: ActorKey,
         report: &mut SyncReport,
         progress: &mut (dyn FnMut(Progress) + Send),
-    ) -> Result<()> {
+    ) -> Result<BTreeMap<CaseId, Vec<String>>> {
         let mut cursor: u64 = self
             .store
             .setting("cursor")?
@@ -134,7 +145,7 @@ impl Tablet {
                 doc,
                 state: decode_state(state.as_deref()),
             };
-            if let Some(m) = l.doc.automerge().sync().generate_sync_message(&mut l.state) {
+            if let Some(m) = opening_message(l.doc.automerge(), &mut l.state) {
                 outgoing.push(DocMessage {
                     doc: case,
                     msg: m.encode(),
@@ -143,6 +154,8 @@ impl Tablet {
             live.insert(case, l);
         }
         let mut sent: BTreeSet<CaseId> = outgoing.iter().map(|m| m.doc).collect();
+        // The cases the server changed, with the hashes of their application documents.
+        let mut received = BTreeMap::new();
         let mut exchanges: BTreeMap<CaseId, u32> = BTreeMap::new();
 
         loop {
@@ -211,56 +224,67 @@ impl Tablet {
                 );
             }
 
-            // Apply everything the server sent, then commit it all (with sync states) at once.
-            let mut changed = Vec::new();
-            for m in &resp.docs {
-                let l = match live.entry(m.doc) {
-                    std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
-                    std::collections::btree_map::Entry::Vacant(e) => {
-                        let doc = self
-                            .store
-                            .load(m.doc, actor)?
-                            .unwrap_or_else(|| CaseDocument::empty(actor));
-                        let state =
-                            decode_state(self.store.sync_state(SERVER_PEER, m.doc)?.as_deref());
-                        e.insert(Live { doc, state })
-                    }
-                };
-                let msg = Message::decode(&m.msg)
-                    .map_err(|e| TabletError::Protocol(format!("bad sync message: {e}")))?;
-                let before = l.doc.heads();
-                l.doc
-                    .automerge()
-                    .sync()
-                    .receive_sync_message(&mut l.state, msg)
-                    .map_err(|e| TabletError::Protocol(e.to_string()))?;
-                // The server keeps nothing between rounds but the document: a change it could
-                // not apply yet (its parent had not arrived) is gone from its side. What its
-                // answer does not acknowledge must be sendable again, else the document is
-                // exchanged round after round without progress.
-                l.state.sent_hashes.clear();
-                if l.doc.heads() != before {
-                    changed.push((m.doc, before));
-                }
-            }
+            // Apply what the server sent and commit it with the sync states, a batch at a time:
+            // each document is committed together with its state, and a document the answer
+            // settled leaves memory at once (a first sync brings thousands).
             let now = now_s();
-            {
+            let keep: BTreeSet<CaseId> = set_aside.iter().map(|r| r.doc).collect();
+            for batch in resp.docs.chunks(APPLY_BATCH) {
+                let mut changed = Vec::new();
+                for m in batch {
+                    let l = match live.entry(m.doc) {
+                        std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+                        std::collections::btree_map::Entry::Vacant(e) => {
+                            let doc = self
+                                .store
+                                .load(m.doc, actor)?
+                                .unwrap_or_else(|| CaseDocument::empty(actor));
+                            let state =
+                                decode_state(self.store.sync_state(SERVER_PEER, m.doc)?.as_deref());
+                            e.insert(Live { doc, state })
+                        }
+                    };
+                    let msg = Message::decode(&m.msg)
+                        .map_err(|e| TabletError::Protocol(format!("bad sync message: {e}")))?;
+                    let before = l.doc.heads();
+                    l.doc
+                        .automerge()
+                        .sync()
+                        .receive_sync_message(&mut l.state, msg)
+                        .map_err(|e| TabletError::Protocol(e.to_string()))?;
+                    // The server keeps nothing between rounds but the document: a change it
+                    // could not apply yet (its parent had not arrived) is gone from its side.
+                    // What its answer does not acknowledge must be sendable again, else the
+                    // document is exchanged round after round without progress.
+                    l.state.sent_hashes.clear();
+                    if l.doc.heads() != before {
+                        changed.push((m.doc, before));
+                    }
+                }
                 let tx = self.store.transaction()?;
                 for (case, before) in &changed {
                     let l = live.get_mut(case).expect("live");
                     save_in(&tx, *case, &mut l.doc, before, now)?;
+                    received.insert(*case, l.doc.declared_document_hashes());
                 }
-                for m in resp
-                    .docs
-                    .iter()
-                    .map(|m| m.doc)
-                    .chain(round_docs.iter().copied())
-                {
-                    if let Some(l) = live.get_mut(&m) {
-                        // An announced document not received yet has nothing to keep.
-                        if !l.doc.heads().is_empty() {
-                            save_state_in(&tx, SERVER_PEER, m, &l.state.encode())?;
-                        }
+                for m in batch {
+                    let l = live.get_mut(&m.doc).expect("live");
+                    // An announced document not received yet has nothing to keep.
+                    if !l.doc.heads().is_empty() {
+                        save_state_in(&tx, SERVER_PEER, m.doc, &l.state.encode())?;
+                    }
+                }
+                tx.commit().map_err(crate::store::StoreError::from)?;
+                report.documents_received += changed.len();
+                live.retain(|case, l| keep.contains(case) || !settled(l.doc.automerge(), &l.state));
+            }
+            {
+                let tx = self.store.transaction()?;
+                for case in round_docs.iter() {
+                    if let Some(l) = live.get_mut(case)
+                        && !l.doc.heads().is_empty()
+                    {
+                        save_state_in(&tx, SERVER_PEER, *case, &l.state.encode())?;
                     }
                 }
                 for w in &resp.withdrawn {
@@ -278,7 +302,6 @@ impl Tablet {
                 tx.commit().map_err(crate::store::StoreError::from)?;
             }
             report.set_aside.extend(set_aside.iter().map(|r| r.doc));
-            report.documents_received += changed.len();
             cursor = resp.cursor;
 
             let candidates: BTreeSet<CaseId> = resp
@@ -289,7 +312,10 @@ impl Tablet {
                 .chain(set_aside.iter().map(|r| r.doc))
                 .collect();
             for case in candidates.difference(&refused) {
-                let l = live.get_mut(case).expect("live");
+                // Not in memory: settled by the answer (see above).
+                let Some(l) = live.get_mut(case) else {
+                    continue;
+                };
                 // A document still being exchanged after many rounds is asking for its missing
                 // history a step at a time (a message without a `have` gets only what it names in
                 // `need`): a fresh sync state sends the whole of what it holds, so the next answer
@@ -298,6 +324,11 @@ impl Tablet {
                 *exchanged += 1;
                 if *exchanged == FRESH_STATE_AFTER {
                     l.state = automerge::sync::State::new();
+                }
+                // A document the server's answer settled (a snapshot received, our changes
+                // acknowledged) needs no acknowledgement of its own: no message, no next round.
+                if settled(l.doc.automerge(), &l.state) {
+                    continue;
                 }
                 if let Some(m) = l.doc.automerge().sync().generate_sync_message(&mut l.state) {
                     outgoing.push(DocMessage {
@@ -310,30 +341,49 @@ impl Tablet {
             if outgoing.is_empty() {
                 break;
             }
+            // Only documents still in conversation stay in memory; one the server mentions
+            // again is loaded from the store.
+            let talking: BTreeSet<CaseId> = outgoing.iter().map(|m| m.doc).collect();
+            live.retain(|case, _| talking.contains(case));
         }
         self.store.set_setting("cursor", &cursor.to_string())?;
         report.cursor = cursor;
         report.documents_sent = sent.difference(&refused).count();
-        Ok(())
+        Ok(received)
     }
 
-    /// Fetch the application documents of every case held that are not here yet, so the team
-    /// verifies against them with no network. Each is checked against its hash, then kept
-    /// encrypted like a photo.
+    /// Fetch the application documents of the cases that changed in this sync, and of those
+    /// whose documents the server could not give yet, so the team verifies against them with no
+    /// network. Each is checked against its hash, then kept encrypted like a photo. Only those
+    /// cases are read: a tablet holding thousands does not open every one at each sync.
     async fn fetch_documents(
         &mut self,
         client: &mut Client,
         actor: ActorKey,
         report: &mut SyncReport,
+        received: &BTreeMap<CaseId, Vec<String>>,
     ) -> Result<()> {
-        for case in self.store.case_ids()? {
+        let mut todo = match self.store.setting(DOCUMENTS_PENDING)? {
+            Some(list) => serde_json::from_str::<BTreeSet<CaseId>>(&list).unwrap_or_default(),
+            // Not recorded yet (a tablet updated from an older version): look at every case once.
+            None => self.store.case_ids()?.into_iter().collect(),
+        };
+        todo.extend(received.keys());
+        // Recorded before any request, so a cut link leaves them all to look at next time.
+        self.store.set_setting(DOCUMENTS_PENDING, &id_list(&todo))?;
+        let mut left = BTreeSet::new();
+        for case in todo {
             if self.store.is_withdrawn(case)? {
                 continue;
             }
-            let Some(doc) = self.store.load(case, actor)? else {
-                continue;
+            let hashes = match received.get(&case) {
+                Some(hashes) => hashes.clone(),
+                None => match self.store.load(case, actor)? {
+                    Some(doc) => doc.declared_document_hashes(),
+                    None => continue,
+                },
             };
-            for hash in doc.read()?.document_hashes() {
+            for hash in hashes {
                 if self.photo_path(&hash).exists() {
                     continue;
                 }
@@ -341,6 +391,7 @@ impl Tablet {
                 let (status, body) = client.request(Method::GET, &url, Vec::new(), false).await?;
                 if status == hyper::StatusCode::NOT_FOUND {
                     report.documents_unavailable += 1;
+                    left.insert(case);
                     continue;
                 }
                 if !status.is_success() {
@@ -357,6 +408,7 @@ impl Tablet {
                 report.documents_fetched += 1;
             }
         }
+        self.store.set_setting(DOCUMENTS_PENDING, &id_list(&left))?;
         Ok(())
     }
 

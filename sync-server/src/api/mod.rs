@@ -134,7 +134,9 @@ pub fn router(state: AppState) -> Router {
         .layer(RequestDecompressionLayer::new())
         // What may arrive on the wire, before decompression.
         .layer(RequestBodyLimitLayer::new(limits::SYNC))
-        .layer(CompressionLayer::new())
+        // Brotli at quality 5 for clients that take it (the tablets, browsers): as small as its
+        // slow top qualities on our answers at a fraction of the time (docs/benchmarks.md).
+        .layer(CompressionLayer::new().quality(tower_http::CompressionLevel::Precise(5)))
         .layer(axum::middleware::from_fn(headers::security_headers))
         .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)

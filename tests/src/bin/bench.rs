@@ -1,18 +1,13 @@
-//! `jiuzhu-bench`: sync cost, photo pipeline, audit chain and workflow figures for
-//! docs/benchmarks.md.
+//! `jiuzhu-bench`: sync cost, photo pipeline, tablet and console at scale, audit chain and
+//! workflow figures for docs/benchmarks.md, each beside its goal where it has one. Build it in
+//! release, as tablets and servers ship, together with the server it starts:
+//! cargo build --release -p jiuzhu-server -p jiuzhu-e2e --bins
 //!
-//! cargo run -p jiuzhu-e2e --bin jiuzhu-bench [--release] [-- all|audit|sync|workflow|policy|pin]
+//! cargo run -p jiuzhu-e2e --bin jiuzhu-bench [--release] [-- all|audit|sync|link|photo|scale|workflow|policy|pin]
 //! cargo run -p jiuzhu-e2e --bin jiuzhu-bench -- soak --cycles N [--tablets K] [--seed S]
 
-use jiuzhu_e2e::{SimTablet, TestServer, test_jpeg};
-use std::io::Write;
+use jiuzhu_e2e::TestServer;
 use std::time::Instant;
-
-fn gzip_len(data: &[u8]) -> usize {
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    enc.write_all(data).expect("gzip");
-    enc.finish().expect("gzip").len()
-}
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
@@ -27,7 +22,16 @@ async fn main() -> anyhow::Result<()> {
         audit_bench(1_000_000)?;
     }
     if which == "all" || which == "sync" {
-        sync_and_photo_bench().await?;
+        jiuzhu_e2e::bench_sync::run().await?;
+    }
+    if which == "all" || which == "link" {
+        jiuzhu_e2e::bench_sync::run_link().await?;
+    }
+    if which == "all" || which == "photo" {
+        jiuzhu_e2e::bench_photo::run()?;
+    }
+    if which == "all" || which == "scale" {
+        jiuzhu_e2e::bench_scale::run().await?;
     }
     if which == "all" || which == "workflow" {
         workflow_bench(1_000).await?;
@@ -304,94 +308,5 @@ fn audit_bench(n: u64) -> anyhow::Result<()> {
         outcome.map_err(|b| b.seq),
         t0.elapsed()
     );
-    Ok(())
-}
-
-async fn sync_and_photo_bench() -> anyhow::Result<()> {
-    let server = TestServer::start().await;
-    server.add_investigator("王五");
-    server.add_investigator("赵六");
-    let t0 = Instant::now();
-    let cases: Vec<_> = (0..1000)
-        .map(|i| server.add_case(&format!("B-{i:04}"), &["王五", "赵六"]))
-        .collect();
-    println!(
-        "created and assigned 1000 cases on the server in {:.2?}",
-        t0.elapsed()
-    );
-
-    let mut tablet = SimTablet::enrolled(&server, &server.url(), "王五").await;
-    let t0 = Instant::now();
-    let first = tablet.sync().await?;
-    println!(
-        "first sync of 1000 cases to a new tablet: {} rounds, {} bytes up, {} bytes down, {} documents received, {:.2?}",
-        first.rounds,
-        first.bytes_up,
-        first.bytes_down,
-        first.documents_received,
-        t0.elapsed()
-    );
-
-    let changed: Vec<_> = cases.iter().step_by(50).copied().collect();
-    for (i, c) in changed.iter().enumerate() {
-        tablet.tablet.set(
-            *c,
-            "visits.0.living.housing",
-            &format!("砖瓦房，第{i}户，屋顶有裂缝"),
-        )?;
-        tablet
-            .tablet
-            .set(*c, "visits.0.income.0.amount_fen", "360000")?;
-        tablet.tablet.note(*c, "邻居证实家中无固定收入")?;
-    }
-    let json: Vec<_> = changed.iter().map(|c| tablet.show(*c)).collect();
-    let json_bytes = serde_json::to_vec(&json)?;
-    let t0 = Instant::now();
-    let report = tablet.sync().await?;
-    println!(
-        "20 changed of 1000: {} rounds, {} bytes up, {} bytes down ({} total), {} documents sent, {:.2?}",
-        report.rounds,
-        report.bytes_up,
-        report.bytes_down,
-        report.bytes_up + report.bytes_down,
-        report.documents_sent,
-        t0.elapsed()
-    );
-    println!(
-        "  the 20 changed documents as JSON: {} bytes, gzipped {} bytes",
-        json_bytes.len(),
-        gzip_len(&json_bytes)
-    );
-    let idle = tablet.sync().await?;
-    println!(
-        "sync with nothing changed: {} round, {} bytes up, {} bytes down",
-        idle.rounds, idle.bytes_up, idle.bytes_down
-    );
-
-    let src = test_jpeg(4000, 3000, 12);
-    let cfg = jiuzhu_tablet_core::photo::PhotoConfig::default();
-    let mut times = Vec::new();
-    let mut out = None;
-    for _ in 0..3 {
-        let t0 = Instant::now();
-        out = Some(jiuzhu_tablet_core::photo::process(&src, &cfg)?);
-        times.push(t0.elapsed());
-    }
-    let out = out.expect("ran");
-    times.sort();
-    println!(
-        "photo pipeline, 12 MP JPEG ({} bytes) -> {}x{} JPEG {} bytes + thumbnail {} bytes: median {:.2?} (min {:.2?}, max {:.2?})",
-        src.len(),
-        out.width,
-        out.height,
-        out.jpeg.len(),
-        out.thumbnail.len(),
-        times[1],
-        times[0],
-        times[2]
-    );
-    if let Some(r) = server.running {
-        r.stop().await;
-    }
     Ok(())
 }
