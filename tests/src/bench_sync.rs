@@ -21,7 +21,7 @@ pub const INCREMENTAL_ROUNDS: u32 = 2;
 /// The first sync over the township link.
 pub const LINK_SECONDS: f64 = 10.0;
 
-pub fn gzip_len(data: &[u8]) -> usize {
+fn gzip_len(data: &[u8]) -> usize {
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     enc.write_all(data).expect("gzip");
     enc.finish().expect("gzip").len()
