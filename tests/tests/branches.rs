@@ -610,7 +610,22 @@ async fn the_application_and_its_documents_reach_the_team_s_tablets() {
     let case: CaseId = case.parse().unwrap();
 
     let mut t = SimTablet::enrolled(&w.server, &w.server.url(), "王五").await;
+    // The server cannot give the document at the first sync (its file is not there yet): the
+    // tablet keeps the case as pending and fetches it at a later sync, though the case itself
+    // did not change in between.
+    let blobs = w.server.data().open_blobs().unwrap();
+    let file = blobs.path(&jiuzhu_shared::BlobHash::of(&id_card));
+    let away = file.with_extension("away");
+    std::fs::rename(&file, &away).unwrap();
     let report = t.sync().await.unwrap();
+    assert_eq!(
+        (report.documents_unavailable, report.documents_fetched),
+        (1, 0),
+        "{report:?}"
+    );
+    std::fs::rename(&away, &file).unwrap();
+    let report = t.sync().await.unwrap();
+    assert_eq!(report.documents_received, 0, "{report:?}");
     assert_eq!(report.documents_fetched, 1, "{report:?}");
     let shown = t.show(case);
     let declared = &shown["declared"];
