@@ -2,7 +2,7 @@
 //! sync-state helpers around `automerge::sync`.
 
 use crate::ids::ActorKey;
-use automerge::sync::{ChunkList, Message, MessageVersion, State, SyncDoc};
+use automerge::sync::{ChunkList, Message, MessageFlags, MessageVersion, State, SyncDoc};
 use automerge::{AutoCommit, ChangeHash};
 
 /// Changes stamped further ahead of the receiver's clock than this are refused: a device with a
@@ -103,10 +103,9 @@ pub fn opening_message(doc: &mut AutoCommit, state: &mut State) -> Option<Messag
 /// the ordinary exchange sends what is missing.
 pub fn snapshot_message(doc: &mut AutoCommit, state: &mut State) -> Message {
     let heads = doc.get_heads();
-    let flags = doc
-        .sync()
-        .generate_sync_message(&mut State::new())
-        .and_then(|m| m.flags);
+    // What Automerge's own messages advertise (a peer that sends flags speaks V2).
+    let mut flags = MessageFlags::new();
+    flags.set(MessageFlags::SUPPORTS_SYNC_RESET);
     state.shared_heads.clone_from(&heads);
     state.last_sent_heads.clone_from(&heads);
     Message {
@@ -114,7 +113,7 @@ pub fn snapshot_message(doc: &mut AutoCommit, state: &mut State) -> Message {
         need: Vec::new(),
         have: Vec::new(),
         changes: ChunkList::from(doc.save_nocompress()),
-        flags,
+        flags: Some(flags),
         version: MessageVersion::V2,
     }
 }

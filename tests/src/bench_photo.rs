@@ -7,6 +7,7 @@
 //! `process` makes it from its own. Both calls' times are added; the lone first call and the
 //! tool's start-up time are printed beside it so the reader can judge the margin.
 
+use crate::verdict;
 use jiuzhu_tablet_core::photo::{self, PhotoConfig, StepTimes};
 use std::path::Path;
 use std::process::Command;
@@ -81,10 +82,6 @@ pub fn run() -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-fn verdict(ok: bool) -> &'static str {
-    if ok { "OK" } else { "MISSED" }
 }
 
 fn ms(d: Duration) -> String {

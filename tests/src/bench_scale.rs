@@ -9,6 +9,7 @@
 
 use crate::{
     CONSOLE_PASSWORD, Console, PIN, ServerProcess, TOWNSHIP, TestServer, household_case_json,
+    verdict,
 };
 use jiuzhu_server::clock::now;
 use jiuzhu_server::workflow::config;
@@ -45,10 +46,6 @@ fn p50_p95(mut times: Vec<Duration>) -> (f64, f64) {
         times[i].as_secs_f64() * 1e3
     };
     (at(0.50), at(0.95))
-}
-
-fn verdict(value: f64, goal: f64) -> &'static str {
-    if value <= goal { "OK" } else { "MISSED" }
 }
 
 /// `f` timed `RUNS` times after one warm-up run; what the last run answered.
@@ -142,7 +139,7 @@ async fn tablet() -> anyhow::Result<()> {
     let (p50, p95, rows) = timed(|| Ok(tablet.case_rows(None)?))?;
     println!(
         "tablet: case list of {TABLET_CASES} (case_rows, as the app's list_cases calls it): p50 {p50:.1} ms, p95 {p95:.1} ms (goal <= {GOAL_LIST_MS} ms) {}",
-        verdict(p95, GOAL_LIST_MS)
+        verdict(p95 <= GOAL_LIST_MS)
     );
     let some = &rows[TABLET_CASES / 3].item;
     let n: usize = some.case_no[9..].parse()?;
@@ -165,14 +162,14 @@ async fn tablet() -> anyhow::Result<()> {
         println!(
             "tablet: search by {what} {text:?} ({} found): p50 {p50:.1} ms, p95 {p95:.1} ms (goal <= {GOAL_SEARCH_MS} ms) {}",
             found.len(),
-            verdict(p95, GOAL_SEARCH_MS)
+            verdict(p95 <= GOAL_SEARCH_MS)
         );
     }
     let hwm = status_mb("VmHWM:").unwrap_or(f64::NAN);
     println!(
         "tablet: memory while listing and searching: VmHWM {} (goal <= {GOAL_RSS_MB} MB) {}",
         peak(reset, before),
-        verdict(hwm, GOAL_RSS_MB)
+        verdict(hwm <= GOAL_RSS_MB)
     );
     Ok(())
 }
@@ -225,7 +222,7 @@ async fn queue() -> anyhow::Result<()> {
         let (p50, p95) = p50_p95(times);
         println!(
             "console: queue of {QUEUE_CASES} cases as the {role} (HTTPS, JSON): p50 {p50:.0} ms, p95 {p95:.0} ms (goal <= {GOAL_QUEUE_MS} ms) {}",
-            verdict(p95, GOAL_QUEUE_MS)
+            verdict(p95 <= GOAL_QUEUE_MS)
         );
     }
     if let Some(r) = server.running {

@@ -4,7 +4,7 @@
 //! 100 ms round trip added by the test proxy).
 
 use crate::proxy::Proxy;
-use crate::{ServerProcess, SimTablet, TestServer, household_case_json};
+use crate::{ServerProcess, SimTablet, TestServer, household_case_json, verdict};
 use jiuzhu_shared::CaseId;
 use jiuzhu_tablet_core::sync::SyncReport;
 use std::io::Write;
@@ -25,10 +25,6 @@ fn gzip_len(data: &[u8]) -> usize {
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     enc.write_all(data).expect("gzip");
     enc.finish().expect("gzip").len()
-}
-
-fn verdict(ok: bool) -> &'static str {
-    if ok { "OK" } else { "MISSED" }
 }
 
 fn total(r: &SyncReport) -> u64 {

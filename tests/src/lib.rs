@@ -318,6 +318,11 @@ pub fn household_case_json(no: &str, i: usize) -> String {
     .to_string()
 }
 
+/// How a benchmark figure stands against its goal, as `jiuzhu-bench` prints it.
+pub fn verdict(goal_met: bool) -> &'static str {
+    if goal_met { "OK" } else { "MISSED" }
+}
+
 /// A simulated tablet: the real headless core in a temporary home.
 pub struct SimTablet {
     pub home: tempfile::TempDir,

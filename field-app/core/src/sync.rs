@@ -363,9 +363,12 @@ impl Tablet {
         report: &mut SyncReport,
         received: &BTreeMap<CaseId, Vec<String>>,
     ) -> Result<()> {
-        let mut todo = match self.store.setting(DOCUMENTS_PENDING)? {
-            Some(list) => serde_json::from_str::<BTreeSet<CaseId>>(&list).unwrap_or_default(),
-            // Not recorded yet (a tablet updated from an older version): look at every case once.
+        let pending = self.store.setting(DOCUMENTS_PENDING)?;
+        let mut todo = match pending.and_then(|l| serde_json::from_str::<BTreeSet<CaseId>>(&l).ok())
+        {
+            Some(list) => list,
+            // Not recorded yet (a tablet updated from an older version) or unreadable: look at
+            // every case once rather than miss a document.
             None => self.store.case_ids()?.into_iter().collect(),
         };
         todo.extend(received.keys());
