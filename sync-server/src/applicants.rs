@@ -85,10 +85,6 @@ pub enum ApplicantError {
 
 pub type Result<T, E = ApplicantError> = std::result::Result<T, E>;
 
-fn valid_phone(p: &str) -> bool {
-    p.len() == 11 && p.starts_with('1') && p.bytes().all(|b| b.is_ascii_digit())
-}
-
 #[derive(Serialize, Deserialize)]
 struct OtpState {
     code_hash: String,
@@ -107,7 +103,7 @@ pub fn send_code(
         return Err(ApplicantError::SignInOff);
     }
     let phone = phone.trim().to_string();
-    if !valid_phone(&phone) {
+    if !applications::phone_valid(&phone) {
         return Err(ApplicantError::InvalidPhone);
     }
     tries_left(store, &phone, now)?;

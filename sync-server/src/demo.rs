@@ -168,9 +168,17 @@ fn demo_application(
         let signing = applications::Signing {
             document,
             signer: "王秀兰",
+            mode: flow::SignMode::Pad,
             image: &image,
         };
-        applications::sign(store, &blobs, case, DEMO_PHONE, signing, now)?;
+        applications::sign(
+            store,
+            &blobs,
+            case,
+            applications::Party::Applicant(DEMO_PHONE),
+            signing,
+            now,
+        )?;
     }
     let who = Who {
         name: format!("申请人 {}", crate::workflow::mask_phone(DEMO_PHONE)),
@@ -178,6 +186,13 @@ fn demo_application(
         actor: store.server_actor()?,
         audit: "demo".into(),
     };
-    applications::submit(store, workflow, case, DEMO_PHONE, &who, now)?;
+    applications::submit(
+        store,
+        workflow,
+        case,
+        applications::Party::Applicant(DEMO_PHONE),
+        &who,
+        now,
+    )?;
     Ok(())
 }

@@ -3,7 +3,7 @@
 # then the browser tests against a real jiuzhu-server (the first builds the binaries with cargo).
 # One command:
 #   bash sync-server/web/test.sh
-# Needs Node ≥ 20 and npm; installs Debian's chromium and CJK fonts when missing (as root).
+# Needs Node ≥ 20 and npm; installs Debian's chromium, CJK fonts and poppler-utils when missing (as root).
 set -euo pipefail
 cd "$(dirname "$0")"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/cache/jiuzhu-target}"
@@ -13,6 +13,8 @@ export JIUZHU_PIN="${JIUZHU_PIN:-246810}"
 need_apt=()
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need_apt+=(fonts-noto-cjk)
+# pdftotext and pdftoppm read and render the printed 受理回执 (window test).
+command -v pdftoppm >/dev/null || need_apt+=(poppler-utils)
 if [ ${#need_apt[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then
         apt-get update -qq
@@ -31,3 +33,5 @@ npx vite build
 node e2e/console.e2e.mjs
 # One household's whole path through the workflow: phone pages, console, tablets, ballots.
 JIUZHU_E2E_SKIP_BUILD=1 node e2e/workflow.e2e.mjs
+# A walk-in family at the township window: intake, signatures, receipt, referral, tablets.
+JIUZHU_E2E_SKIP_BUILD=1 node e2e/window.e2e.mjs

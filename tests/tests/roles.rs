@@ -7,7 +7,8 @@ use serde_json::json;
 const OTHER: &str = "白泥井镇";
 
 /// Expected answers per role: sign-in, then (own township, other township) for view, decide,
-/// add a photo, manage devices, and whether the queue export contains (own, other) cases.
+/// add a photo, manage devices, whether the queue export contains (own, other) cases, and the
+/// township window (its drafts; only the caseworker takes applications).
 struct Row {
     role: &'static str,
     sign_in: u16,
@@ -16,6 +17,7 @@ struct Row {
     add_material: (u16, u16),
     devices: (u16, u16),
     export_has: (bool, bool),
+    window: u16,
 }
 
 const MATRIX: &[Row] = &[
@@ -27,6 +29,7 @@ const MATRIX: &[Row] = &[
         add_material: (200, 404),
         devices: (200, 404),
         export_has: (true, false),
+        window: 200,
     },
     Row {
         role: "lead",
@@ -36,6 +39,7 @@ const MATRIX: &[Row] = &[
         add_material: (200, 404),
         devices: (200, 404),
         export_has: (true, false),
+        window: 403,
     },
     Row {
         role: "bureau",
@@ -45,6 +49,7 @@ const MATRIX: &[Row] = &[
         add_material: (200, 200),
         devices: (403, 403),
         export_has: (true, true),
+        window: 403,
     },
     // An administrator manages accounts and devices; moving a case is the township's and the
     // bureau's (the engine has no role for it).
@@ -56,6 +61,7 @@ const MATRIX: &[Row] = &[
         add_material: (200, 200),
         devices: (200, 200),
         export_has: (true, true),
+        window: 403,
     },
 ];
 
@@ -163,6 +169,12 @@ async fn every_cell_of_the_role_matrix() {
                 .0,
             row.devices.1,
             "{} devices other",
+            row.role
+        );
+        assert_eq!(
+            c.get("/api/console/window/cases").await.0,
+            row.window,
+            "{} window",
             row.role
         );
         let (status, xlsx) = c.raw("GET", "/api/console/export/queue.xlsx", None).await;

@@ -55,6 +55,9 @@ pub struct Options {
     pub hotline: String,
     /// Quorum and majority rules of 民主评议.
     pub democratic_review_rules: super::review::ReviewRules,
+    /// Each township's social-assistance window phone, printed on the 受理回执 and the 转办单
+    /// (a township not listed prints the hotline).
+    pub window_phones: std::collections::BTreeMap<String, String>,
 }
 
 impl Default for Options {
@@ -67,6 +70,7 @@ impl Default for Options {
             check_objection_days: 10,
             hotline: String::new(),
             democratic_review_rules: super::review::ReviewRules::default(),
+            window_phones: Default::default(),
         }
     }
 }
@@ -85,6 +89,13 @@ pub enum OptionsError {
 }
 
 impl Options {
+    /// The phone of `township`'s window, or the hotline.
+    pub fn window_phone(&self, township: &str) -> &str {
+        self.window_phones
+            .get(township)
+            .map_or(self.hotline.as_str(), String::as_str)
+    }
+
     pub fn from_toml(text: &str) -> Result<Self, OptionsError> {
         let o: Options = toml::from_str(text).map_err(|e| OptionsError::Parse(e.to_string()))?;
         if o.publicity_days < MIN_PUBLICITY_DAYS {

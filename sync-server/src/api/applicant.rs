@@ -9,7 +9,7 @@ use super::respond;
 use super::state::AppState;
 use crate::applicants::{self, CODE_TTL_S, SESSION_TTL_S};
 use crate::clock::{now, today};
-use crate::workflow::flow::{Application, Flow};
+use crate::workflow::flow::{Application, Flow, SignMode};
 use crate::workflow::reviews::{self, ReportInput};
 use crate::workflow::{applications, notices};
 use axum::Json;
@@ -117,7 +117,7 @@ pub async fn update(
 ) -> ApiResult {
     blocking(move || {
         let case = applicants::case_id(&id)?;
-        let f = applications::update(st.store.as_ref(), case, &a.0, &app, now())?;
+        let f = applications::update(st.store.as_ref(), case, a.party(), &app, now())?;
         answer(&st, &f)
     })
     .await
@@ -144,7 +144,7 @@ pub async fn material_upload(
             name: &q.name,
             bytes: &body,
         };
-        let by = applications::Uploader::Applicant(&a.0);
+        let by = applications::Uploader::Party(a.party());
         let (f, _) =
             applications::add_material(st.store.as_ref(), &st.blobs, case, by, upload, now())?;
         answer(&st, &f)
@@ -170,9 +170,17 @@ pub async fn sign(
         let signing = applications::Signing {
             document: &b.document,
             signer: &b.signer,
+            mode: SignMode::Pad,
             image: &b.image,
         };
-        let f = applications::sign(st.store.as_ref(), &st.blobs, case, &a.0, signing, now())?;
+        let f = applications::sign(
+            st.store.as_ref(),
+            &st.blobs,
+            case,
+            a.party(),
+            signing,
+            now(),
+        )?;
         answer(&st, &f)
     })
     .await
@@ -182,7 +190,14 @@ pub async fn submit(State(st): State<AppState>, a: Applicant, Path(id): Path<Str
     blocking(move || {
         let case = applicants::case_id(&id)?;
         let config = st.workflow_config()?;
-        let f = applications::submit(st.store.as_ref(), &config, case, &a.0, &a.who(&st)?, now())?;
+        let f = applications::submit(
+            st.store.as_ref(),
+            &config,
+            case,
+            a.party(),
+            &a.who(&st)?,
+            now(),
+        )?;
         answer(&st, &f)
     })
     .await

@@ -232,6 +232,11 @@ impl FromRequestParts<AppState> for Applicant {
 }
 
 impl Applicant {
+    /// The applicant as the party working on their own applications.
+    pub fn party(&self) -> crate::workflow::applications::Party<'_> {
+        crate::workflow::applications::Party::Applicant(&self.0)
+    }
+
     pub fn who(&self, st: &AppState) -> ApiResult<Who> {
         Ok(applicants::who(st.store.as_ref(), &self.0)?)
     }

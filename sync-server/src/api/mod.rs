@@ -26,7 +26,7 @@ pub use state::AppState;
 
 use axum::Router;
 use axum::routing::{get, post};
-use console::{cases, devices, documents, meetings, session, workflow};
+use console::{cases, devices, documents, meetings, referrals, session, window, workflow};
 
 /// The whole HTTP surface, with its layers (body limits, gzip both ways, security headers,
 /// request tracing).
@@ -94,7 +94,32 @@ pub fn router(state: AppState) -> Router {
         .route("/meetings", get(meetings::list).post(meetings::create))
         .route("/meetings/{id}", get(meetings::get))
         .route("/meetings/{id}/close", post(meetings::close))
-        .route("/meetings/{id}/minutes.pdf", get(meetings::minutes_pdf));
+        .route("/meetings/{id}/minutes.pdf", get(meetings::minutes_pdf))
+        .route("/window/cases", get(window::drafts).post(window::open))
+        .route("/window/cases/{id}", get(window::get).put(window::update))
+        .route(
+            "/window/cases/{id}/materials",
+            post(window::material_upload).layer(Max::max(limits::PHOTO)),
+        )
+        .route(
+            "/window/cases/{id}/materials/{material}",
+            get(window::material),
+        )
+        .route(
+            "/window/cases/{id}/sign",
+            post(window::sign).layer(Max::max(limits::SIGNATURE)),
+        )
+        .route("/window/cases/{id}/signatures/{n}", get(window::signature))
+        .route("/window/cases/{id}/submit", post(window::submit))
+        .route("/window/cases/{id}/receipt.pdf", get(window::receipt))
+        .route("/duplicates", get(window::duplicates))
+        .route(
+            "/cases/{id}/referrals",
+            get(referrals::of_case).post(referrals::create),
+        )
+        .route("/referrals/summary", get(referrals::summary))
+        .route("/referrals/{id}", post(referrals::advance))
+        .route("/referrals/{id}/slip.pdf", get(referrals::slip));
     let applicant = Router::new()
         .route("/code", post(applicant::send_code))
         .route("/login", post(applicant::login))
@@ -151,6 +176,9 @@ pub mod limits {
     pub const JSON: usize = 1 << 20;
     /// One photo of a material (the phone pages and console downsize before upload).
     pub const PHOTO: usize = crate::workflow::applications::MAX_MATERIAL_BYTES + (64 << 10);
+    /// A signature taken at the window: a drawn PNG or a downscaled scan of the paper form, as
+    /// base64 in JSON.
+    pub const SIGNATURE: usize = 3 << 20;
     /// A 核对 result file.
     pub const FILE: usize = 4 << 20;
     /// One chunk of a resumable blob upload.

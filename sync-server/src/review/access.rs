@@ -11,7 +11,7 @@ pub enum Action {
     /// See the queue, a case, its photos, history, audit trail and proposal.
     View,
     /// Keep facts beside the workflow (初审 checklist, 单独登记备案, extension), register an
-    /// objection, hold a 民主评议 meeting. Moves themselves are the engine's to allow.
+    /// objection, hold a 民主评议 meeting, refer a need to another department (协同办理). Moves themselves are the engine's to allow.
     Decide,
     /// Add a photo to a case (the deciding authority's own visit).
     AddMaterial,
@@ -19,15 +19,19 @@ pub enum Action {
     ManageDevices,
     /// Export the queue.
     Export,
+    /// Take an application at the township window (一门受理): the caseworker's, the engine's
+    /// role for 提交 on the applicant's behalf and for 受理.
+    Intake,
 }
 
-pub const ACTIONS: [Action; 6] = [
+pub const ACTIONS: [Action; 7] = [
     Action::SignIn,
     Action::View,
     Action::Decide,
     Action::AddMaterial,
     Action::ManageDevices,
     Action::Export,
+    Action::Intake,
 ];
 
 /// Whether `role` may take `action` at all (scope is checked separately).
@@ -38,6 +42,7 @@ pub fn allowed(role: Role, action: Action) -> bool {
         // Field and public roles never use the console: investigators work on tablets, review
         // representatives and applicants on their phone pages.
         Investigator | Representative | Applicant => false,
+        _ if action == Intake => role == Caseworker,
         Caseworker | Lead | Admin => true,
         // The banner bureau supervises: it reads and exports, it does not act for the township;
         // as the deciding authority it records its own visit with photos.

@@ -19,6 +19,8 @@ use jiuzhu_shared::{BlobHash, CaseId};
 use serde::{Deserialize, Serialize};
 
 pub const MAX_MATERIAL_BYTES: usize = 8 << 20;
+/// A drawn signature, or the scan of a signed paper form downscaled in the browser.
+pub const MAX_SIGNATURE_BYTES: usize = 2 << 20;
 
 /// Kinds only the township uploads (the others are the applicant's documents, which go to the
 /// team's tablets with the case).
@@ -63,13 +65,14 @@ pub struct Material {
     pub uploaded_by: Option<String>,
 }
 
-/// Who uploads a material: the applicant (their phone) or a township user.
+/// Who uploads a material: the applicant or the window, as the application's documents; or a
+/// township user, as the township's own photos.
 pub enum Uploader<'a> {
-    Applicant(&'a str),
+    Party(Party<'a>),
     Township(&'a Who),
 }
 
-fn programme(code: &str) -> Result<Programme> {
+pub(super) fn programme(code: &str) -> Result<Programme> {
     Programme::ALL
         .iter()
         .copied()
@@ -153,6 +156,7 @@ pub fn validate(app: &Application) -> Result<Application> {
         }
     }
     rows(&mut app)?;
+    agent(&mut app)?;
     if !app.members.iter().any(|m| m.name == app.applicant.name) {
         app.members.insert(
             0,
@@ -165,6 +169,43 @@ pub fn validate(app: &Application) -> Result<Application> {
         );
     }
     Ok(app)
+}
+
+/// Check the agent of a delegated application (委托): named, with a valid ID number and, if
+/// given, an 11-digit mobile number. An agent with every field empty is no agent.
+fn agent(app: &mut Application) -> Result<()> {
+    let Some(a) = &mut app.agent else {
+        return Ok(());
+    };
+    for s in [&mut a.name, &mut a.id_number, &mut a.relation, &mut a.phone] {
+        *s = s.trim().to_string();
+    }
+    if [&a.name, &a.id_number, &a.relation, &a.phone]
+        .iter()
+        .all(|s| s.is_empty())
+    {
+        app.agent = None;
+        return Ok(());
+    }
+    if a.name.is_empty() || a.name.chars().count() > MAX_NAME {
+        return Err(WorkflowError::Invalid("请填写受委托人姓名".into()));
+    }
+    if !id_number_valid(&a.id_number) {
+        return Err(WorkflowError::Invalid(
+            "受委托人身份证号码不正确，请核对18位号码（最后一位可能是X）".into(),
+        ));
+    }
+    if !a.phone.is_empty() && !phone_valid(&a.phone) {
+        return Err(WorkflowError::Invalid(
+            "受委托人手机号码应为11位数字".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// An 11-digit mainland mobile number.
+pub fn phone_valid(phone: &str) -> bool {
+    phone.len() == 11 && phone.starts_with('1') && phone.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Check the declared income, property and expense rows: kinds from the vocabulary, amounts not
@@ -259,14 +300,39 @@ pub fn create(store: &dyn Store, phone: &str, app: &Application, now: i64) -> Re
     })
 }
 
+/// Who works on an application before it is accepted: the applicant on their phone, or a
+/// caseworker at the township window (一门受理) on a case opened there.
+#[derive(Clone, Copy)]
+pub enum Party<'a> {
+    Applicant(&'a str),
+    Window { who: &'a Who, township: &'a str },
+}
+
+impl Party<'_> {
+    /// The name a window user's records carry (none for the applicant).
+    fn staff(&self) -> Option<String> {
+        match self {
+            Party::Applicant(_) => None,
+            Party::Window { who, .. } => Some(who.name.clone()),
+        }
+    }
+}
+
 /// The applicant's own case (404 for anybody else's, without telling which).
 pub fn own(txn: &mut dyn DocTxn, case: CaseId, phone: &str) -> Result<Flow> {
-    let flow =
-        load_flow(txn, case).map_err(|_| WorkflowError::NotFound("没有找到这份申请".into()))?;
-    if flow.phone.as_deref() != Some(phone) {
-        return Err(WorkflowError::NotFound("没有找到这份申请".into()));
-    }
-    Ok(flow)
+    held_by(txn, case, Party::Applicant(phone))
+}
+
+/// The case if `party` works on it: the applicant's own (by phone number), or a window case of
+/// the caseworker's township. 404 for any other, without telling which.
+pub fn held_by(txn: &mut dyn DocTxn, case: CaseId, party: Party<'_>) -> Result<Flow> {
+    let not_found = || WorkflowError::NotFound("没有找到这份申请".into());
+    let flow = load_flow(txn, case).map_err(|_| not_found())?;
+    let holds = match party {
+        Party::Applicant(phone) => flow.phone.as_deref() == Some(phone),
+        Party::Window { township, .. } => flow.facts.window.is_some() && flow.township == township,
+    };
+    if holds { Ok(flow) } else { Err(not_found()) }
 }
 
 fn editable(flow: &Flow) -> Result<()> {
@@ -283,13 +349,13 @@ fn editable(flow: &Flow) -> Result<()> {
 pub fn update(
     store: &dyn Store,
     case: CaseId,
-    phone: &str,
+    party: Party<'_>,
     app: &Application,
     now: i64,
 ) -> Result<Flow> {
     let app = validate(app)?;
     in_txn(store, &mut |txn| {
-        let mut flow = own(txn, case, phone)?;
+        let mut flow = held_by(txn, case, party)?;
         editable(&flow)?;
         if flow.state == State::NeedsSupplement {
             flow.facts.supplement_provided = true;
@@ -317,9 +383,11 @@ const MAX_APPLICANT_MATERIALS: usize = 40;
 /// answering a 核对 result), within the quota; a township user's case not yet final.
 fn upload_target(txn: &mut dyn DocTxn, case: CaseId, by: &Uploader<'_>) -> Result<Flow> {
     match by {
-        Uploader::Applicant(phone) => {
-            let flow = own(txn, case, phone)?;
-            if flow.state != State::CheckFailedNotified {
+        Uploader::Party(party) => {
+            let flow = held_by(txn, case, *party)?;
+            let answering_check =
+                matches!(party, Party::Applicant(_)) && flow.state == State::CheckFailedNotified;
+            if !answering_check {
                 editable(&flow)?;
             }
             if txn.items(MATERIAL, Some(&flow.case_id))?.len() >= MAX_APPLICANT_MATERIALS {
@@ -386,7 +454,7 @@ pub fn add_material(
             bytes: bytes.len(),
             uploaded_at: now,
             uploaded_by: match &by {
-                Uploader::Applicant(_) => None,
+                Uploader::Party(party) => party.staff(),
                 Uploader::Township(who) => Some(who.name.clone()),
             },
         };
@@ -397,7 +465,11 @@ pub fn add_material(
             body: serde_json::to_value(&m).expect("a material serialises"),
             at: now,
         })?;
-        if let Uploader::Township(who) = &by {
+        let staff = match &by {
+            Uploader::Party(Party::Window { who, .. }) | Uploader::Township(who) => Some(who),
+            Uploader::Party(Party::Applicant(_)) => None,
+        };
+        if let Some(who) = staff {
             txn.audit(&crate::audit::AuditEvent::new(
                 now,
                 who.audit.clone(),
@@ -462,66 +534,107 @@ pub fn material(store: &dyn Store, id: &str) -> Result<Option<(String, Material)
     }))
 }
 
-/// Sign the 承诺书 or the 授权核对书 with a drawn signature (PNG data URL).
-/// A drawn signature on one of the two documents.
+/// A signature on the 承诺书 or the 授权核对书: drawn on a pad (a PNG data URL), or, at the
+/// window, the scan of the paper form signed by hand (a JPEG or PNG data URL).
 pub struct Signing<'a> {
     /// promise | consent
     pub document: &'a str,
     pub signer: &'a str,
-    /// `data:image/png;base64,…`
+    pub mode: SignMode,
+    /// `data:image/png;base64,…` (or `data:image/jpeg;base64,…` for a paper scan)
     pub image: &'a str,
+}
+
+/// The image of a signature as sent: a pad gives a small PNG, a scan a JPEG or PNG photo.
+fn signature_image(mode: SignMode, data_url: &str) -> Result<Vec<u8>> {
+    use base64::Engine;
+    let bad = || {
+        WorkflowError::Invalid(match mode {
+            SignMode::Pad => "签名图片格式不正确，请重新签名".into(),
+            SignMode::Paper => "扫描件应为JPEG或PNG图片，请重新扫描".into(),
+        })
+    };
+    let prefixes: &[&str] = match mode {
+        SignMode::Pad => &["data:image/png;base64,"],
+        SignMode::Paper => &["data:image/jpeg;base64,", "data:image/png;base64,"],
+    };
+    let b64 = prefixes
+        .iter()
+        .find_map(|p| data_url.strip_prefix(p))
+        .ok_or_else(bad)?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .map_err(|_| bad())?;
+    let format_ok = match image::guess_format(&bytes) {
+        Ok(image::ImageFormat::Png) => true,
+        Ok(image::ImageFormat::Jpeg) => mode == SignMode::Paper,
+        _ => false,
+    };
+    if bytes.len() > MAX_SIGNATURE_BYTES || !format_ok {
+        return Err(bad());
+    }
+    Ok(bytes)
 }
 
 pub fn sign(
     store: &dyn Store,
     blobs: &BlobDir,
     case: CaseId,
-    phone: &str,
+    party: Party<'_>,
     signing: Signing<'_>,
     now: i64,
 ) -> Result<Flow> {
-    use base64::Engine;
     let Signing {
         document,
         signer,
-        image: image_data_url,
+        mode,
+        image,
     } = signing;
     if !matches!(document, "promise" | "consent") {
         return Err(WorkflowError::Invalid("只能签署承诺书或授权核对书".into()));
     }
-    if signer.trim().is_empty() {
+    let signer = signer.trim();
+    if signer.is_empty() {
         return Err(WorkflowError::Invalid("请填写签字人姓名".into()));
     }
-    let b64 = image_data_url
-        .strip_prefix("data:image/png;base64,")
-        .ok_or_else(|| WorkflowError::Invalid("签名图片格式不正确，请重新签名".into()))?;
-    let png = base64::engine::general_purpose::STANDARD
-        .decode(b64)
-        .map_err(|_| WorkflowError::Invalid("签名图片格式不正确，请重新签名".into()))?;
-    if png.len() > 2 << 20 || image::guess_format(&png).ok() != Some(image::ImageFormat::Png) {
+    if mode == SignMode::Paper && matches!(party, Party::Applicant(_)) {
         return Err(WorkflowError::Invalid(
-            "签名图片格式不正确，请重新签名".into(),
+            "纸质签字请到乡镇（苏木）社会救助窗口办理".into(),
         ));
     }
-    let hash = BlobHash::of(&png);
+    let bytes = signature_image(mode, image)?;
+    // Who may sign on the case is settled before a byte reaches the disk.
+    in_txn(store, &mut |txn| editable(&held_by(txn, case, party)?))?;
+    let hash = BlobHash::of(&bytes);
     blobs
-        .append(&hash, 0, png.len() as u64, &png)
+        .append(&hash, 0, bytes.len() as u64, &bytes)
         .map_err(|e| WorkflowError::Invalid(format!("签名保存失败：{e}")))?;
     in_txn(store, &mut |txn| {
-        let mut flow = own(txn, case, phone)?;
+        let mut flow = held_by(txn, case, party)?;
         editable(&flow)?;
-        // One 承诺书 (the applicant's); one 授权核对书 per adult member, each replaceable.
-        let signer_name = signer.trim().to_string();
-        flow.facts.signatures.retain(|s| {
-            s.document != document || (document == "consent" && s.signer != signer_name)
-        });
+        // One 承诺书 (the applicant's or the agent's); one 授权核对书 per adult member, each
+        // replaceable.
+        flow.facts
+            .signatures
+            .retain(|s| s.document != document || (document == "consent" && s.signer != signer));
         flow.facts.signatures.push(SignedDoc {
             document: document.to_string(),
-            signer: signer.trim().to_string(),
+            signer: signer.to_string(),
             image_hash: hash.to_string(),
             at: now,
+            mode,
+            by: party.staff(),
         });
         put_flow(txn, &flow, now)?;
+        if let Party::Window { who, .. } = party {
+            txn.audit(&crate::audit::AuditEvent::new(
+                now,
+                who.audit.clone(),
+                "record_signature",
+                Some(flow.case_id.clone()),
+                serde_json::json!({ "document": document, "mode": mode }),
+            ))?;
+        }
         Ok(flow)
     })
 }
@@ -566,7 +679,7 @@ fn write_document(txn: &mut dyn DocTxn, flow: &Flow, who: &Who, now: i64) -> Res
         c.declared.income = app.income.clone();
         c.declared.property = app.property.clone();
         c.declared.expenditures = app.expenditures.clone();
-        let statement: Vec<String> = [
+        let mut statement: Vec<String> = [
             ("收入", &app.income_note),
             ("财产", &app.property_note),
             ("支出", &app.expense_note),
@@ -575,6 +688,10 @@ fn write_document(txn: &mut dyn DocTxn, flow: &Flow, who: &Who, now: i64) -> Res
         .filter(|(_, t)| !t.trim().is_empty())
         .map(|(w, t)| format!("{w}：{}", t.trim()))
         .collect();
+        // The team checks the 委托书 (among the documents) against the agent.
+        if let Some(a) = &app.agent {
+            statement.push(format!("委托申请：受委托人{}（{}）", a.name, a.relation));
+        }
         c.declared.statement = (!statement.is_empty()).then(|| statement.join("\n"));
         c.declared.documents = documents.clone();
         c.fill_missing_ids();
@@ -654,27 +771,39 @@ pub fn submit(
     store: &dyn Store,
     config: &WorkflowConfig,
     case: CaseId,
-    phone: &str,
+    party: Party<'_>,
     who: &Who,
     now: i64,
 ) -> Result<Flow> {
     in_txn(store, &mut |txn| {
-        let flow = own(txn, case, phone)?;
-        let action = match flow.state {
-            State::Draft => Action::Submit,
-            State::NeedsSupplement => Action::Resubmit,
-            s => {
-                return Err(WorkflowError::Invalid(format!(
-                    "申请已{}，无需再次提交",
-                    s.zh()
-                )));
-            }
-        };
-        // Check before writing the document, so a refused submission leaves no case behind.
-        let facts = flow.case_facts(None, Date::in_china(now), None, &config.options);
-        jiuzhu_shared::workflow::allowed(&facts, flow.state, action, who.role, &config.options)
-            .map_err(WorkflowError::Refused)?;
-        write_document(txn, &flow, who, now)?;
-        act_in(txn, config, case, who, &ActionInput::new(action), now)
+        submit_in(txn, config, case, party, who, now)
     })
+}
+
+/// [`submit`] inside a transaction (the window accepts in the same one).
+pub fn submit_in(
+    txn: &mut dyn DocTxn,
+    config: &WorkflowConfig,
+    case: CaseId,
+    party: Party<'_>,
+    who: &Who,
+    now: i64,
+) -> Result<Flow> {
+    let flow = held_by(txn, case, party)?;
+    let action = match flow.state {
+        State::Draft => Action::Submit,
+        State::NeedsSupplement => Action::Resubmit,
+        s => {
+            return Err(WorkflowError::Invalid(format!(
+                "申请已{}，无需再次提交",
+                s.zh()
+            )));
+        }
+    };
+    // Check before writing the document, so a refused submission leaves no case behind.
+    let facts = flow.case_facts(None, Date::in_china(now), None, &config.options);
+    jiuzhu_shared::workflow::allowed(&facts, flow.state, action, who.role, &config.options)
+        .map_err(WorkflowError::Refused)?;
+    write_document(txn, &flow, who, now)?;
+    act_in(txn, config, case, who, &ActionInput::new(action), now)
 }

@@ -23,6 +23,7 @@ pub const OTP: &str = "otp";
 /// Recent code requests per network address.
 pub const OTP_ADDRESS: &str = "otp_address";
 pub const APPLICANT_SESSION: &str = "applicant_session";
+pub const REFERRAL: &str = "referral";
 
 /// What the applicant typed on the phone page (also written into the document's declared section
 /// at submission).
@@ -42,6 +43,18 @@ pub struct Application {
     pub income_note: String,
     pub property_note: String,
     pub expense_note: String,
+    /// Someone applying on the applicant's behalf (委托, S1 Art. 6), with a 委托书 material.
+    pub agent: Option<Agent>,
+}
+
+/// The person an applicant delegated the application to (委托).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Agent {
+    pub name: String,
+    pub id_number: String,
+    pub relation: String,
+    pub phone: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -116,7 +129,41 @@ pub struct SignedDoc {
     /// promise | consent
     pub document: String,
     pub signer: String,
+    /// The drawn signature, or the scan of the paper form signed by hand.
     pub image_hash: String,
+    pub at: i64,
+    #[serde(default)]
+    pub mode: SignMode,
+    /// The township user who took the signature at the window (none: the applicant's phone).
+    #[serde(default)]
+    pub by: Option<String>,
+}
+
+/// How a signature was given.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignMode {
+    /// Drawn on a signature pad (the phone, or the window's pad).
+    #[default]
+    Pad,
+    /// Signed by hand on the printed form, which was scanned.
+    Paper,
+}
+
+impl SignMode {
+    pub fn zh(self) -> &'static str {
+        match self {
+            SignMode::Pad => "签字板",
+            SignMode::Paper => "纸质签字（扫描件）",
+        }
+    }
+}
+
+/// A case opened at the township window (一门受理) rather than on the applicant's phone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WindowIntake {
+    /// The caseworker who opened it.
+    pub by: String,
     pub at: i64,
 }
 
@@ -199,6 +246,8 @@ pub struct Facts {
     pub next_review: Option<Date>,
     /// Active cases: the open change-review case, if any.
     pub open_review: Option<String>,
+    /// Opened at the township window.
+    pub window: Option<WindowIntake>,
 }
 
 impl Facts {
@@ -220,17 +269,12 @@ impl Member {
 }
 
 impl Flow {
-    /// Adult members who have not yet signed the 授权核对书 (S1 Art. 9: the applicant and the
-    /// family members consent to the checks), in the order the application lists them.
-    pub fn consent_pending(&self, today: Date) -> Vec<String> {
+    /// The adult members, who each sign the 授权核对书 (S1 Art. 9: the applicant and the family
+    /// members consent to the checks), the applicant first, in the order the application lists
+    /// them.
+    pub fn adults(&self, today: Date) -> Vec<String> {
         let Some(app) = &self.application else {
             return Vec::new();
-        };
-        let signed = |name: &str| {
-            self.facts
-                .signatures
-                .iter()
-                .any(|s| s.document == "consent" && s.signer == name)
         };
         let mut names: Vec<String> = app
             .members
@@ -241,14 +285,27 @@ impl Flow {
         if !names.contains(&app.applicant.name) {
             names.insert(0, app.applicant.name.clone());
         }
-        names.retain(|n| !n.trim().is_empty() && !signed(n));
+        names.retain(|n| !n.trim().is_empty());
         names
     }
 
-    /// The 承诺书 is signed and every adult member signed the 授权核对书.
+    /// Adult members who have not yet signed the 授权核对书.
+    pub fn consent_pending(&self, today: Date) -> Vec<String> {
+        let signed = |name: &str| {
+            self.facts
+                .signatures
+                .iter()
+                .any(|s| s.document == "consent" && s.signer == name)
+        };
+        let mut names = self.adults(today);
+        names.retain(|n| !signed(n));
+        names
+    }
+
+    /// Every adult member signed the 授权核对书 (on a pad or on paper): recorded, whoever took
+    /// the application.
     pub fn consent_complete(&self, today: Date) -> bool {
-        self.phone.is_none()
-            || (self.facts.signed("consent") && self.consent_pending(today).is_empty())
+        self.facts.signed("consent") && self.consent_pending(today).is_empty()
     }
 }
 
@@ -361,7 +418,7 @@ impl Flow {
     ) -> CaseFacts {
         let f = &self.facts;
         let mut c = CaseFacts::new(self.programme, self.kind, today);
-        c.promise_signed = f.signed("promise") || self.phone.is_none();
+        c.promise_signed = f.signed("promise");
         c.consent_signed = self.consent_complete(today);
         c.missing_items = f.missing_items.clone();
         c.supplement_provided = f.supplement_provided;

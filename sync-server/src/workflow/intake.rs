@@ -3,7 +3,7 @@
 //! the case gets its flow, the team is named by an engine action.
 
 use super::config::WorkflowConfig;
-use super::flow::{Facts, Flow, programme_of_case_type};
+use super::flow::{Facts, Flow, Member, SignMode, SignedDoc, programme_of_case_type};
 use super::flows::{in_txn, put_flow};
 use super::service::{ActionInput, act_assigning, write_header};
 use super::{Result, Who, WorkflowError};
@@ -28,7 +28,9 @@ pub fn command_line(store: &dyn Store) -> Result<Who> {
 }
 
 /// Create a case from JSON (the header and declared section of the case schema), accepted on
-/// paper: its flow starts in `accepted` with today as the day of 受理.
+/// paper: its flow starts in `accepted` with today as the day of 受理. The paper file holds the
+/// applicant's 承诺书 and each adult member's 授权核对书; the flow records them as paper
+/// signatures taken by the command line (the scans stay in the paper file).
 pub fn add_case(
     store: &dyn Store,
     config: &WorkflowConfig,
@@ -48,6 +50,11 @@ pub fn add_case(
     case.schema_version = SCHEMA_VERSION;
     case.fill_missing_ids();
     let today = Date::in_china(now);
+    let who = command_line(store)?;
+    let facts = Facts {
+        signatures: paper_signatures(&case, &who, today, now),
+        ..Facts::default()
+    };
     let flow = Flow {
         case_id: id.to_string(),
         case_no: case.header.case_no.clone(),
@@ -60,10 +67,9 @@ pub fn add_case(
         phone: None,
         origin: None,
         records: 0,
-        facts: Facts::default(),
+        facts,
         application: None,
     };
-    let who = command_line(store)?;
     in_txn(store, &mut |txn| {
         write_server_change(txn, id, (who.actor, &Grant::server()), now, &mut |doc| {
             doc.write(&case, "create case", now)
@@ -80,6 +86,34 @@ pub fn add_case(
         Ok(())
     })?;
     Ok(id)
+}
+
+/// The 承诺书 of the applicant and the 授权核对书 of every adult declared member, as signed on
+/// the paper file.
+fn paper_signatures(case: &CaseDoc, who: &Who, today: Date, now: i64) -> Vec<SignedDoc> {
+    let paper = |document: &str, signer: &str| SignedDoc {
+        document: document.into(),
+        signer: signer.into(),
+        image_hash: String::new(),
+        at: now,
+        mode: SignMode::Paper,
+        by: Some(who.name.clone()),
+    };
+    let mut signed = vec![paper("promise", &case.header.applicant_name)];
+    let adults = case.declared.members.iter().filter(|m| {
+        Member {
+            birth_date: m.birth_date.clone(),
+            id_number: m.id_number.clone(),
+            ..Member::default()
+        }
+        .adult_on(today)
+    });
+    let mut names: Vec<&str> = adults.map(|m| m.name.as_str()).collect();
+    if !names.contains(&case.header.applicant_name.as_str()) {
+        names.insert(0, &case.header.applicant_name);
+    }
+    signed.extend(names.into_iter().map(|n| paper("consent", n)));
+    signed
 }
 
 /// Name the case's team from the command line: 开始调查 on an accepted case, 调整调查组 on one

@@ -31,9 +31,11 @@ pub mod meetings;
 pub mod migrate;
 pub mod notices;
 pub mod publicity;
+pub mod referrals;
 pub mod reviews;
 pub mod service;
 pub mod view;
+pub mod window;
 
 use crate::store::StoreError;
 use jiuzhu_shared::workflow::Refusal;

@@ -247,7 +247,7 @@ pub fn get(store: &dyn Store, id: &str) -> Result<Notice> {
         .map_err(|e| WorkflowError::Store(StoreError::Invalid(format!("stored notice: {e}"))))
 }
 
-fn render(doc: &Document) -> Result<Vec<u8>> {
+pub(super) fn render(doc: &Document) -> Result<Vec<u8>> {
     jiuzhu_pdf::render(doc).map_err(|e| WorkflowError::Invalid(format!("无法生成PDF：{e}")))
 }
 

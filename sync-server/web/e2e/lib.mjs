@@ -1,7 +1,8 @@
 // Shared by the browser tests: steps that count passes and failures, command runs with their
 // output on failure, private copies of the built binaries, a real jiuzhu-server on 127.0.0.1:0
 // (its whole log kept, to check no credential reaches it), a local SMS gateway for applicants'
-// one-time codes, headless Chromium.
+// one-time codes, headless Chromium, the console's sign-in and pickers, a finger on a signature
+// pad, simulated tablets.
 import { spawn, execFileSync } from 'node:child_process'
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
@@ -235,4 +236,58 @@ export function leakedSecrets(text, secrets) {
     }
     return false
   })
+}
+
+/** Sign in to the console in a new page of `ctx`; resolves when the queue shows. */
+export async function consoleSignIn(ctx, url, name, password) {
+  const page = await ctx.newPage()
+  await page.goto(`${url}/#/login`)
+  await page.fill('input[data-test=login-name]', name)
+  await page.fill('input[data-test=login-password]', password)
+  await page.click('[data-test=login-submit]')
+  await page.waitForSelector('[data-test=queue-table]')
+  return page
+}
+
+/** Choose the option showing `text` in the element-plus select at `selector`. */
+export async function pick(page, selector, text) {
+  await page.click(selector)
+  await page.locator('.el-select-dropdown__item:visible', { hasText: text }).first().click()
+}
+
+/** Wait until the case page's 办理流程 tab shows the workflow state `code`. */
+export async function state(page, code) {
+  await page.waitForSelector(`[data-test=wf-state][data-state=${code}]`)
+}
+
+/** On the case page's 办理流程 tab: click an action, fill its dialog with `fill`, confirm, and wait for the new state. */
+export async function act(page, action, to, fill = async () => {}) {
+  await page.click(`[data-test=action-${action}]`)
+  await page.waitForSelector(`[data-test=action-dialog][data-action=${action}]`)
+  await fill()
+  await page.click('[data-test=action-dialog] [data-test=action-confirm]')
+  await state(page, to)
+}
+
+/** Draw a short stroke on a signature canvas, as a finger would. */
+export async function drawSignature(page, selector) {
+  await page.locator(selector).scrollIntoViewIfNeeded()
+  const box = await page.locator(selector).boundingBox()
+  assert(box, `${selector} is on the page`)
+  await page.mouse.move(box.x + box.width * 0.2, box.y + box.height * 0.6)
+  await page.mouse.down()
+  for (let i = 1; i <= 12; i++) {
+    await page.mouse.move(box.x + box.width * (0.2 + i * 0.05), box.y + box.height * (0.6 - 0.3 * Math.sin(i / 2)), { steps: 2 })
+  }
+  await page.mouse.up()
+}
+
+/**
+ * A simulated tablet (`jiuzhu-tablet --home HOME …`): its data is encrypted under a PIN (issue 6),
+ * JIUZHU_PIN or the tests' default. `show(home, id)` is the case document as the tablet holds it.
+ */
+export function tabletCli(bin) {
+  const tablet = (home, ...args) => run(bin(), ['--home', home, ...args], { env: { ...process.env, JIUZHU_PIN: process.env.JIUZHU_PIN || '246810' } })
+  const show = (home, id) => JSON.parse(tablet(home, 'show', '--case', id))
+  return { tablet, show }
 }

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
   HERE, REPO, KEEP, log, counts, Stop, step, assert, run, privateBinaries, startServer, launchChromium, shot as libShot, until, watchedPages,
-  a11y, a11yCounts, startSmsGateway, leakedSecrets,
+  a11y, a11yCounts, startSmsGateway, leakedSecrets, consoleSignIn, pick, drawSignature, tabletCli, state, act,
 } from './lib.mjs'
 import { housePicture } from './png.mjs'
 
@@ -62,10 +62,7 @@ let sms = null
 const credentials = []
 let browser = null
 const admin = (...args) => run(bins['jiuzhu-server'], ['admin', '--data', data, ...args])
-// The simulated tablets' data is encrypted under a PIN (issue 6).
-const tablet = (home, ...args) =>
-  run(bins['jiuzhu-tablet'], ['--home', home, ...args], { env: { ...process.env, JIUZHU_PIN: process.env.JIUZHU_PIN || '246810' } })
-const show = (home, id) => JSON.parse(tablet(home, 'show', '--case', id))
+const { tablet, show } = tabletCli(() => bins['jiuzhu-tablet'])
 
 /** The newest one-time code the SMS gateway delivered to `phone` after its first `since` texts. */
 async function codeFor(phone, since) {
@@ -73,19 +70,6 @@ async function codeFor(phone, since) {
     const found = sms.sent.slice(since).filter((t) => t.phone === phone)
     return found.length ? found[found.length - 1].code : null
   })
-}
-
-/** Draw a short stroke on a signature canvas, as a finger would. */
-async function drawSignature(page, selector) {
-  await page.locator(selector).scrollIntoViewIfNeeded()
-  const box = await page.locator(selector).boundingBox()
-  assert(box, `${selector} is on the page`)
-  await page.mouse.move(box.x + box.width * 0.2, box.y + box.height * 0.6)
-  await page.mouse.down()
-  for (let i = 1; i <= 12; i++) {
-    await page.mouse.move(box.x + box.width * (0.2 + i * 0.05), box.y + box.height * (0.6 - 0.3 * Math.sin(i / 2)), { steps: 2 })
-  }
-  await page.mouse.up()
 }
 
 async function phoneSignIn(page, url, phone, beforeSubmit = async () => {}) {
@@ -97,16 +81,6 @@ async function phoneSignIn(page, url, phone, beforeSubmit = async () => {}) {
   await page.fill('[data-test=login-code]', code)
   await beforeSubmit()
   await page.click('[data-test=login-submit]')
-}
-
-async function consoleSignIn(ctx, url, name) {
-  const page = await ctx.newPage()
-  await page.goto(`${url}/#/login`)
-  await page.fill('input[data-test=login-name]', name)
-  await page.fill('input[data-test=login-password]', PASSWORD)
-  await page.click('[data-test=login-submit]')
-  await page.waitForSelector('[data-test=queue-table]')
-  return page
 }
 
 async function main() {
@@ -287,7 +261,7 @@ async function main() {
   // ---------------------------------------------------------------- 初审 in the console
   const staff = async (name) => {
     const ctx = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1440, height: 900 }, locale: 'zh-CN' })
-    const page = await consoleSignIn(ctx, url, name)
+    const page = await consoleSignIn(ctx, url, name, PASSWORD)
     watch(page)
     return page
   }
@@ -301,17 +275,6 @@ async function main() {
     await page.goto(`${url}/#/cases/${id}?tab=${tab}`)
     if (tab === 'workflow') await page.waitForSelector('[data-test=workflow-panel] [data-test=wf-state]')
   }
-  const state = async (page, code) => {
-    await page.waitForSelector(`[data-test=wf-state][data-state=${code}]`)
-  }
-  /** Click an action, fill its dialog with `fill`, confirm, and wait for the new state. */
-  const act = async (page, action, to, fill = async () => {}) => {
-    await page.click(`[data-test=action-${action}]`)
-    await page.waitForSelector(`[data-test=action-dialog][data-action=${action}]`)
-    await fill()
-    await page.click('[data-test=action-dialog] [data-test=action-confirm]')
-    await state(page, to)
-  }
   /** A step that keeps the state: confirm, wait for the dialog to close and for `after` to show. */
   const record = async (page, action, after, fill = async () => {}) => {
     await page.click(`[data-test=action-${action}]`)
@@ -320,10 +283,6 @@ async function main() {
     await page.click('[data-test=action-dialog] [data-test=action-confirm]')
     await page.waitForSelector('[data-test=action-dialog]', { state: 'detached' })
     await page.waitForSelector(after)
-  }
-  const pick = async (page, selector, text) => {
-    await page.click(selector)
-    await page.locator('.el-select-dropdown__item:visible', { hasText: text }).first().click()
   }
 
   await step('the case page shows the rows the applicant declared on the phone', async () => {

@@ -2,6 +2,7 @@
 import type {
   ActionInput, AuditEvent, CaseDetail, CheckImportAnswer, ExtensionReason, CaseProposals, CasesAnswer, Change, ChecklistItem, Device,
   EnrollCode, Investigator, Meeting, MeetingBody, MeetingSummary, ObjectionBody, UploadedMaterial, User, Workflow,
+  Duplicate, Referral, SignBody, WindowApplication, WindowCase,
 } from './types'
 import { buildQuery, type QueueFilters } from './lib/query'
 
@@ -142,4 +143,20 @@ export const api = {
   createMeeting: (body: MeetingBody) => request<Meeting>('POST', '/meetings', body),
   meeting: (id: string) => request<Meeting>('GET', `/meetings/${enc(id)}`),
   closeMeeting: (id: string, minutes: string) => request<Meeting>('POST', `/meetings/${enc(id)}/close`, { minutes }),
+
+  // ---- the township window and referrals (docs/window-api.md) ----
+  windowCases: () => request<WindowCase[]>('GET', '/window/cases'),
+  windowCase: (id: string) => request<WindowCase>('GET', `/window/cases/${enc(id)}`),
+  createWindowCase: (body: WindowApplication) => request<WindowCase>('POST', '/window/cases', body),
+  updateWindowCase: (id: string, body: WindowApplication) => request<WindowCase>('PUT', `/window/cases/${enc(id)}`, body),
+  /** A scan or photo of a paper material (JPEG, downscaled first). */
+  uploadWindowMaterial: (id: string, kind: string, name: string, image: Blob, onProgress?: (f: number) => void) =>
+    upload<WindowCase>(`/window/cases/${enc(id)}/materials?kind=${enc(kind)}&name=${enc(name)}`, image, image.type || 'image/jpeg', onProgress),
+  signWindowCase: (id: string, body: SignBody) => request<WindowCase>('POST', `/window/cases/${enc(id)}/sign`, body),
+  /** 提交 and 受理 at once; 409 `consent_missing` while an adult's consent is not recorded. */
+  submitWindowCase: (id: string) => request<WindowCase>('POST', `/window/cases/${enc(id)}/submit`, {}),
+  duplicates: (idNumber: string) => request<Duplicate[]>('GET', `/duplicates?id_number=${enc(idNumber)}`),
+  referrals: (caseId: string) => request<Referral[]>('GET', `/cases/${enc(caseId)}/referrals`),
+  createReferral: (caseId: string, target: string, note: string) => request<Referral>('POST', `/cases/${enc(caseId)}/referrals`, { target, note }),
+  moveReferral: (id: string, state: 'answered' | 'closed', note: string) => request<Referral>('POST', `/referrals/${enc(id)}`, { state, note }),
 }

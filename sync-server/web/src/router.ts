@@ -13,6 +13,7 @@ export const router = createRouter({
     { path: '/meetings/:id', name: 'meeting', component: () => import('./views/MeetingView.vue'), props: true },
     { path: '/publicity', name: 'publicity', component: () => import('./views/PublicityView.vue') },
     { path: '/check-results', name: 'check-results', component: () => import('./views/CheckResultsView.vue') },
+    { path: '/window/:id?', name: 'window', component: () => import('./views/WindowView.vue'), props: true },
     { path: '/devices', name: 'devices', component: () => import('./views/DevicesView.vue') },
     { path: '/:rest(.*)*', redirect: '/' },
   ],

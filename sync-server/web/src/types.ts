@@ -1,5 +1,6 @@
 // Mirrors shared/src/schema.rs (the case document as `jiuzhu-tablet show` prints it) and
 // docs/console-api.md (the console API). Every document field may be missing in an older document.
+import type { ApplicationBody as PhoneApplication } from './mobile/types'
 
 export interface Header {
   case_no?: string
@@ -700,3 +701,88 @@ export interface CheckImportAnswer { recorded: number; unchanged: number; errors
 /** Named reasons that extend the overall limit to 45 working days (S6 §四(一)). */
 export const EXTENSION_REASONS = ['objection_during_publicity', 'residence_apart', 'outside_registration', 'hard_to_investigate'] as const
 export type ExtensionReason = (typeof EXTENSION_REASONS)[number]
+
+// ---- the township window and referrals (docs/window-api.md) ----
+
+/** Someone who applies on the applicant's behalf (委托). */
+export interface WindowAgent { name: string; id_number: string; relation: string; phone: string }
+
+/** The phone pages' application plus the applicant's phone number and the agent. */
+export interface WindowApplication extends PhoneApplication {
+  phone: string
+  agent: WindowAgent | null
+}
+
+export interface WindowMaterial { id: string; kind: string; kind_zh: string; name: string; uploaded_at: number; url: string }
+
+export type SignDocument = 'promise' | 'consent'
+export type SignMode = 'pad' | 'paper'
+export interface WindowSignature {
+  document: SignDocument | string
+  document_zh: string
+  signer: string
+  mode: SignMode | string
+  mode_zh: string
+  by: string
+  at: number
+  url: string
+}
+
+export interface WindowReceipt { pdf: string; accepted_on: string; due: string; working_days: number; phone: string }
+
+export interface WindowCase {
+  case_id: string
+  case_no: string
+  state: string
+  state_zh: string
+  programme: string
+  programme_zh: string
+  township: string
+  phone: string
+  application: PhoneApplication
+  agent: WindowAgent | null
+  materials: WindowMaterial[]
+  signatures: WindowSignature[]
+  /** Members 18 or older: each signs a 授权核对书. */
+  adults: string[]
+  consent_pending: string[]
+  promise_signed: boolean
+  /** What still stops submission, in Chinese; `ready` when empty. */
+  missing: string[]
+  ready: boolean
+  receipt: WindowReceipt | null
+  opened_by: string
+  opened_at: number
+}
+
+export interface SignBody { document: SignDocument; signer: string; mode: SignMode; image: string }
+
+/** An open or paying case that holds an ID number (the applicant's or a declared member's). */
+export interface Duplicate {
+  case_id: string
+  case_no: string
+  state: string
+  state_zh: string
+  township: string
+  role: string
+  name: string
+  in_payment: boolean
+  /** False outside the user's township: the number and state are shown, nothing else. */
+  linkable: boolean
+}
+
+export type ReferralState = 'sent' | 'answered' | 'closed'
+export interface ReferralStep { state: ReferralState | string; state_zh: string; note: string; by: string; at: number }
+export interface Referral {
+  id: string
+  case_id: string
+  case_no: string
+  target: string
+  target_zh: string
+  note: string
+  state: ReferralState | string
+  state_zh: string
+  slip_no: string
+  steps: ReferralStep[]
+  slip: string
+}

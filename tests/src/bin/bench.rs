@@ -192,12 +192,27 @@ async fn workflow_bench(n: usize) -> anyhow::Result<()> {
         for document in ["promise", "consent"] {
             let signing = applications::Signing {
                 document,
-                signer: "申请人",
+                signer: &app.applicant.name,
+                mode: flow::SignMode::Pad,
                 image: &image,
             };
-            applications::sign(store, &blobs, case, &phone, signing, now)?;
+            applications::sign(
+                store,
+                &blobs,
+                case,
+                applications::Party::Applicant(&phone),
+                signing,
+                now,
+            )?;
         }
-        applications::submit(store, &cfg, case, &phone, &applicant, now)?;
+        applications::submit(
+            store,
+            &cfg,
+            case,
+            applications::Party::Applicant(&phone),
+            &applicant,
+            now,
+        )?;
         cases.push(case);
     }
     let submitted = t0.elapsed();

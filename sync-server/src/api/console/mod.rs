@@ -6,5 +6,7 @@ pub mod cases;
 pub mod devices;
 pub mod documents;
 pub mod meetings;
+pub mod referrals;
 pub mod session;
+pub mod window;
 pub mod workflow;
