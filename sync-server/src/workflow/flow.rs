@@ -248,6 +248,17 @@ pub struct Facts {
     pub open_review: Option<String>,
     /// Opened at the township window.
     pub window: Option<WindowIntake>,
+    /// Cases without an application (entered from a file, and their change reviews): the
+    /// declared people by ID number, so a duplicate check need not read every document.
+    pub declared_people: Vec<DeclaredPerson>,
+}
+
+/// A declared member of a case entered from a file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeclaredPerson {
+    pub name: String,
+    pub id_number: String,
+    pub applicant: bool,
 }
 
 impl Facts {

@@ -3,7 +3,9 @@
 //! the case gets its flow, the team is named by an engine action.
 
 use super::config::WorkflowConfig;
-use super::flow::{Facts, Flow, Member, SignMode, SignedDoc, programme_of_case_type};
+use super::flow::{
+    DeclaredPerson, Facts, Flow, Member, SignMode, SignedDoc, programme_of_case_type,
+};
 use super::flows::{in_txn, put_flow};
 use super::service::{ActionInput, act_assigning, write_header};
 use super::{Result, Who, WorkflowError};
@@ -53,6 +55,7 @@ pub fn add_case(
     let who = command_line(store)?;
     let facts = Facts {
         signatures: paper_signatures(&case, &who, today, now),
+        declared_people: declared_people(&case),
         ..Facts::default()
     };
     let flow = Flow {
@@ -86,6 +89,33 @@ pub fn add_case(
         Ok(())
     })?;
     Ok(id)
+}
+
+/// The members of the case with an ID number.
+fn declared_people(case: &CaseDoc) -> Vec<DeclaredPerson> {
+    let applicant_id = case.header.applicant_id_number.trim();
+    let mut people: Vec<DeclaredPerson> = case
+        .declared
+        .members
+        .iter()
+        .filter(|m| !m.id_number.trim().is_empty())
+        .map(|m| DeclaredPerson {
+            name: m.name.clone(),
+            id_number: m.id_number.trim().to_ascii_uppercase(),
+            applicant: m.name == case.header.applicant_name,
+        })
+        .collect();
+    if !applicant_id.is_empty() && !people.iter().any(|p| p.id_number == applicant_id) {
+        people.insert(
+            0,
+            DeclaredPerson {
+                name: case.header.applicant_name.clone(),
+                id_number: applicant_id.to_ascii_uppercase(),
+                applicant: true,
+            },
+        );
+    }
+    people
 }
 
 /// The 承诺书 of the applicant and the 授权核对书 of every adult declared member, as signed on

@@ -119,7 +119,10 @@ fn open_review(
         phone: origin.phone.clone(),
         origin: Some(origin.case_id.clone()),
         records: 0,
-        facts: Facts::default(),
+        facts: Facts {
+            declared_people: origin.facts.declared_people.clone(),
+            ..Facts::default()
+        },
         application: origin.application.clone(),
     };
     put_flow(txn, &flow, now)?;

@@ -362,8 +362,8 @@ pub fn duplicates(store: &dyn Store, user: &User, id_number: &str) -> Result<Vec
 }
 
 /// Whether the person is the case's applicant or a declared member, and their name: from the
-/// application when the case has one, from the case document otherwise (cases entered from a
-/// file, change reviews of those).
+/// application when the case has one, else from the people its flow keeps (cases entered from a
+/// file, change reviews of those), else from the case document.
 fn person_in(
     store: &dyn Store,
     flow: &Flow,
@@ -380,6 +380,14 @@ fn person_in(
             .find(|m| same(&m.id_number))
             .map(|m| ("member", m.name.clone())));
     }
+    let people = &flow.facts.declared_people;
+    if !people.is_empty() {
+        return Ok(people.iter().find(|p| same(&p.id_number)).map(|p| {
+            let role = if p.applicant { "applicant" } else { "member" };
+            (role, p.name.clone())
+        }));
+    }
+    // Cases entered before the flow kept their people.
     let Some(doc) = crate::cases::load_case(store, flow.id()?)
         .ok()
         .and_then(|d| d.read().ok())
