@@ -41,6 +41,24 @@ fn family() -> Value {
     })
 }
 
+/// The applicant's phone session.
+async fn applicant(server: &TestServer, phone: &str) -> Console {
+    let mut c = Console::new(server);
+    let (s, _) = c
+        .post("/api/applicant/code", json!({ "phone": phone }))
+        .await;
+    assert_eq!(s, 200);
+    let code = server.codes.last(phone).expect("a code was sent");
+    let (s, _) = c
+        .post(
+            "/api/applicant/login",
+            json!({ "phone": phone, "code": code }),
+        )
+        .await;
+    assert_eq!(s, 200);
+    c
+}
+
 fn path(case: &str, rest: &str) -> String {
     format!("/api/console/window/cases/{case}{rest}")
 }
@@ -133,6 +151,9 @@ async fn a_walk_in_family_is_taken_at_the_window_and_reaches_the_tablets() {
     assert_eq!(drafts[0]["case_id"], case.as_str());
     let (_, drafts) = other.get("/api/console/window/cases").await;
     assert_eq!(drafts, json!([]));
+    let mut phone = applicant(&server, PHONE).await;
+    let (s, _) = phone.get(&format!("/api/applicant/cases/{case}")).await;
+    assert_eq!(s, 404, "the window's draft is not the applicant's to edit");
 
     // Two scanned materials: the 委托书 and an ID card.
     for (kind, seed) in [("mandate", 1), ("id_card", 2)] {
@@ -303,19 +324,6 @@ async fn a_walk_in_family_is_taken_at_the_window_and_reaches_the_tablets() {
     assert_eq!(summary["total"], 0, "another township's figures");
 
     // The applicant follows the case on the phone pages with the number given at the window.
-    let mut phone = Console::new(&server);
-    let (s, _) = phone
-        .post("/api/applicant/code", json!({ "phone": PHONE }))
-        .await;
-    assert_eq!(s, 200);
-    let code = server.codes.last(PHONE).expect("a code was sent");
-    let (s, _) = phone
-        .post(
-            "/api/applicant/login",
-            json!({ "phone": PHONE, "code": code }),
-        )
-        .await;
-    assert_eq!(s, 200);
     let (s, mine) = phone.get(&format!("/api/applicant/cases/{case}")).await;
     assert_eq!(s, 200, "{mine}");
     assert_eq!(mine["state"], "accepted");
@@ -398,4 +406,43 @@ fn a_case_from_a_file_records_the_paper_consent_of_each_adult() {
             .all(|s| s.mode == jiuzhu_server::workflow::flow::SignMode::Paper && s.by.is_some())
     );
     assert!(flow.facts.signed("promise"));
+}
+
+#[tokio::test]
+async fn a_window_draft_can_be_given_up_with_a_reason_and_only_by_its_window() {
+    let server = TestServer::start().await;
+    server.add_console_user("张海燕", "caseworker", TOWNSHIP);
+    server.add_console_user("刘芳", "caseworker", OTHER_TOWNSHIP);
+    let mut cw = Console::signed_in(&server, "张海燕").await;
+    let mut other = Console::signed_in(&server, "刘芳").await;
+    let (s, w) = cw.post("/api/console/window/cases", family()).await;
+    assert_eq!(s, 200, "{w}");
+    let case = w["case_id"].as_str().unwrap().to_string();
+    let first_no = w["case_no"].clone();
+    let discard = path(&case, "/discard");
+    let (s, _) = other.post(&discard, json!({"reason": "越权放弃"})).await;
+    assert_eq!(s, 404, "another township's window");
+    let (s, _) = cw.post(&discard, json!({"reason": " "})).await;
+    assert_eq!(s, 400, "a reason is needed");
+    let (s, _) = cw
+        .post(&discard, json!({"reason": "申请人决定暂不申请"}))
+        .await;
+    assert_eq!(s, 200);
+    let (s, _) = cw.get(&path(&case, "")).await;
+    assert_eq!(s, 404, "a draft given up is no longer the window's");
+    let (_, drafts) = cw.get("/api/console/window/cases").await;
+    assert_eq!(drafts, json!([]));
+    let (_, found) = cw
+        .get(&format!(
+            "/api/console/duplicates?id_number={}",
+            id_number("15062119560304002")
+        ))
+        .await;
+    assert_eq!(found, json!([]), "nor a duplicate");
+    let (s, w) = cw.post("/api/console/window/cases", family()).await;
+    assert_eq!(s, 200);
+    assert_ne!(
+        w["case_no"], first_no,
+        "a new draft gets its own number: {w}"
+    );
 }

@@ -111,6 +111,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/window/cases/{id}/signatures/{n}", get(window::signature))
         .route("/window/cases/{id}/submit", post(window::submit))
+        .route("/window/cases/{id}/discard", post(window::discard))
         .route("/window/cases/{id}/receipt.pdf", get(window::receipt))
         .route("/duplicates", get(window::duplicates))
         .route(

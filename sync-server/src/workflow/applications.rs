@@ -328,9 +328,12 @@ pub fn own(txn: &mut dyn DocTxn, case: CaseId, phone: &str) -> Result<Flow> {
 pub fn held_by(txn: &mut dyn DocTxn, case: CaseId, party: Party<'_>) -> Result<Flow> {
     let not_found = || WorkflowError::NotFound("没有找到这份申请".into());
     let flow = load_flow(txn, case).map_err(|_| not_found())?;
+    let window = flow.facts.window.as_ref();
     let holds = match party {
-        Party::Applicant(phone) => flow.phone.as_deref() == Some(phone),
-        Party::Window { township, .. } => flow.facts.window.is_some() && flow.township == township,
+        Party::Applicant(phone) => flow.followed_by(phone),
+        Party::Window { township, .. } => {
+            window.is_some_and(|w| w.discarded.is_none()) && flow.township == township
+        }
     };
     if holds { Ok(flow) } else { Err(not_found()) }
 }

@@ -165,6 +165,17 @@ pub struct WindowIntake {
     /// The caseworker who opened it.
     pub by: String,
     pub at: i64,
+    /// A draft the window gave up (the family left, or it was opened twice), with why. The flow
+    /// stays, so numbers are never reused and the audit trail keeps its case.
+    #[serde(default)]
+    pub discarded: Option<Discarded>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Discarded {
+    pub by: String,
+    pub at: i64,
+    pub reason: String,
 }
 
 /// One 信息核对 result from the 核对机构 (S1 Art. 17), as recorded.
@@ -280,6 +291,23 @@ impl Member {
 }
 
 impl Flow {
+    /// The applicant with this phone number follows (and, while it is theirs to edit, edits)
+    /// the case; a window draft stays the window's until it is submitted.
+    pub fn followed_by(&self, phone: &str) -> bool {
+        self.phone.as_deref() == Some(phone)
+            && !(self.facts.window.is_some() && self.state == State::Draft)
+    }
+
+    /// A draft the township window holds (not given up).
+    pub fn window_draft(&self) -> bool {
+        self.state == State::Draft
+            && self
+                .facts
+                .window
+                .as_ref()
+                .is_some_and(|w| w.discarded.is_none())
+    }
+
     /// The adult members, who each sign the 授权核对书 (S1 Art. 9: the applicant and the family
     /// members consent to the checks), the applicant first, in the order the application lists
     /// them.

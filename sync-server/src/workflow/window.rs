@@ -85,6 +85,7 @@ pub fn open(
                 window: Some(WindowIntake {
                     by: desk.who.name.clone(),
                     at: now,
+                    discarded: None,
                 }),
                 ..Facts::default()
             },
@@ -182,11 +183,53 @@ pub fn submit(
     })
 }
 
+/// Give up a window draft, with the reason: it leaves the window's list and can no longer be
+/// changed or submitted.
+pub fn discard(
+    store: &dyn Store,
+    desk: &Desk<'_>,
+    case: CaseId,
+    reason: &str,
+    now: i64,
+) -> Result<()> {
+    let reason = reason.trim();
+    if !(2..=200).contains(&reason.chars().count()) {
+        return Err(WorkflowError::Invalid(
+            "请写明放弃这份申请的原因（2到200个字）".into(),
+        ));
+    }
+    in_txn(store, &mut |txn| {
+        let mut flow = applications::held_by(txn, case, desk.party())?;
+        if flow.state != State::Draft {
+            return Err(WorkflowError::Invalid(format!(
+                "申请已{}，不能放弃",
+                flow.state.zh()
+            )));
+        }
+        if let Some(w) = flow.facts.window.as_mut() {
+            w.discarded = Some(Discarded {
+                by: desk.who.name.clone(),
+                at: now,
+                reason: reason.to_string(),
+            });
+        }
+        put_flow(txn, &flow, now)?;
+        txn.audit(&crate::audit::AuditEvent::new(
+            now,
+            desk.who.audit.clone(),
+            "window_discard",
+            Some(flow.case_id.clone()),
+            json!({ "reason": reason }),
+        ))?;
+        Ok(())
+    })
+}
+
 /// The window drafts of the desk's township, newest first.
 pub fn drafts(store: &dyn Store, township: &str) -> Result<Vec<Flow>> {
     let mut drafts: Vec<Flow> = all_flows(store)?
         .into_iter()
-        .filter(|f| f.facts.window.is_some() && f.township == township && f.state == State::Draft)
+        .filter(|f| f.window_draft() && f.township == township)
         .collect();
     drafts.sort_by_key(|f| std::cmp::Reverse(f.facts.window.as_ref().map(|w| w.at)));
     Ok(drafts)
@@ -342,7 +385,7 @@ pub fn duplicates(store: &dyn Store, user: &User, id_number: &str) -> Result<Vec
         // A draft is only an intention: the phone's drafts count for nobody, the window's for
         // the window holding them.
         if flow.state.is_final()
-            || (draft && (flow.facts.window.is_none() || flow.township != user.township))
+            || (draft && (!flow.window_draft() || flow.township != user.township))
         {
             continue;
         }

@@ -307,6 +307,23 @@ async function main() {
     })
   })
 
+  await step('a draft the family will not finish is given up with a reason and leaves the list', async () => {
+    await cw.goto(`${url}/#/window`)
+    const draft = await cw.evaluate(async (body) => {
+      const r = await fetch('/api/console/window/cases', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+      return r.json()
+    }, { programme: 'dibao', village: '树林召村', address: '', phone: '', agent: null, applicant: { name: '放弃测试', id_number: '150621196205050031' }, members: [] })
+    assert(draft.case_no, `a draft: ${JSON.stringify(draft)}`)
+    await cw.reload()
+    const row = cw.locator('[data-test=window-drafts] tr', { hasText: draft.case_no })
+    await row.locator('[data-test=window-discard]').click()
+    await cw.locator('.el-message-box input').fill('申请人决定暂不申请')
+    await cw.locator('.el-message-box .el-button--primary').click()
+    await until('the draft left the list', async () => !(await cw.innerText('[data-test=window-drafts]')).includes(draft.case_no), { timeout: 10_000, every: 300 })
+    const again = await windowCase(cw, draft.case_id)
+    assert(again.code === 'not_found', `a draft given up is gone from the window: ${JSON.stringify(again)}`)
+  })
+
   await step('no script errors on any page', async () => {
     assert(errors.length === 0, errors.join('\n'))
   })

@@ -155,6 +155,9 @@ export const api = {
   signWindowCase: (id: string, body: SignBody) => request<WindowCase>('POST', `/window/cases/${enc(id)}/sign`, body),
   /** 提交 and 受理 at once; 409 `consent_missing` while an adult's consent is not recorded. */
   submitWindowCase: (id: string) => request<WindowCase>('POST', `/window/cases/${enc(id)}/submit`, {}),
+  /** Give up a draft (kept on the server with the reason). */
+  discardWindowCase: (id: string, reason: string) =>
+    request<{ discarded: boolean }>('POST', `/window/cases/${enc(id)}/discard`, { reason }),
   duplicates: (idNumber: string) => request<Duplicate[]>('GET', `/duplicates?id_number=${enc(idNumber)}`),
   referrals: (caseId: string) => request<Referral[]>('GET', `/cases/${enc(caseId)}/referrals`),
   createReferral: (caseId: string, target: string, note: string) => request<Referral>('POST', `/cases/${enc(caseId)}/referrals`, { target, note }),

@@ -227,6 +227,27 @@ pub async fn signature(
     .await
 }
 
+#[derive(Deserialize)]
+pub struct DiscardBody {
+    reason: String,
+}
+
+/// Give up a draft.
+pub async fn discard(
+    State(st): State<AppState>,
+    user: ConsoleUser,
+    Path(id): Path<String>,
+    Json(b): Json<DiscardBody>,
+) -> ApiResult {
+    blocking(move || {
+        let w = Window::of(&st, user)?;
+        let case = w.held(&st, &id)?.id()?;
+        window::discard(st.store.as_ref(), &w.desk(), case, &b.reason, now())?;
+        Ok(Json(json!({ "discarded": true })))
+    })
+    .await
+}
+
 /// 提交 and 受理 in one step.
 pub async fn submit(
     State(st): State<AppState>,
