@@ -1,14 +1,27 @@
-//! Content-addressed blob storage on disk with resumable upload. A blob counts as present only
-//! after its bytes hash to its name; partial uploads live in `partial/` and are fsynced after every
-//! chunk, so the offset the server reports is always durable.
+//! Content-addressed blobs (photos, signatures, materials) with resumable upload, kept in one of
+//! two places the data directory's `blobs.toml` chooses (`docs/blobs.md`): files under
+//! `DATA/blobs/<2>/<hash>` (the default, the layout of every data directory so far) or an
+//! S3-compatible object store. A blob counts as present only once its bytes hash to its name:
+//! an upload grows in `DATA/blobs/partial/` on the server's own disk, fsynced after every chunk so
+//! the offset the server reports is always durable, and is published under its name — renamed
+//! into place, or written to the object store — only after its hash is checked. Thumbnails are
+//! derived data and stay on the server's disk whichever place holds the blobs.
+
+mod s3;
 
 use jiuzhu_shared::BlobHash;
 use jiuzhu_shared::protocol::MAX_BLOB_BYTES;
+use serde::Deserialize;
 use sha2::Digest;
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+
+pub use s3::S3Config;
+
+/// The configuration file, in the data directory; without it blobs are files in `DATA/blobs`.
+pub const CONFIG_FILE: &str = "blobs.toml";
 
 #[derive(Debug, thiserror::Error)]
 pub enum BlobError {
@@ -31,8 +44,48 @@ pub enum BlobError {
 /// Long edge of gallery thumbnails, in pixels.
 pub const THUMB_EDGE: u32 = 320;
 
+/// `DATA/blobs.toml`: where published blobs live.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "backend", rename_all = "lowercase")]
+pub enum BlobsConfig {
+    /// Files under `DATA/blobs` (also what a data directory without the file gets).
+    Filesystem,
+    S3(S3Config),
+}
+
+impl BlobsConfig {
+    /// The configuration in `data_root`, the filesystem when there is none.
+    pub fn load(data_root: &Path) -> std::io::Result<Self> {
+        let path = data_root.join(CONFIG_FILE);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => toml::from_str(&text).map_err(|e| {
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!(
+                        "{} is not a valid blob store configuration: {} (see docs/blobs.md)",
+                        path.display(),
+                        e.message()
+                    ),
+                )
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::Filesystem),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// Where verified blobs are published.
+enum Published {
+    /// `<root>/<2>/<hash>`.
+    Files,
+    S3(s3::S3Blobs),
+}
+
+/// The data directory's blobs: partial uploads and thumbnails under `root` (`DATA/blobs`), the
+/// published blobs where the configuration says.
 pub struct BlobDir {
     root: PathBuf,
+    published: Published,
     /// One upload per hash at a time: two devices sending the same photo must not interleave.
     locks: Mutex<HashMap<BlobHash, Arc<Mutex<()>>>>,
 }
@@ -44,21 +97,75 @@ pub enum Appended {
 }
 
 impl BlobDir {
+    /// Blobs kept as files under `root`.
     pub fn open(root: &Path) -> std::io::Result<Self> {
+        Self::with(root, Published::Files)
+    }
+
+    /// The blobs of the data directory at `data_root`, where its `blobs.toml` says.
+    pub fn open_configured(data_root: &Path) -> std::io::Result<Self> {
+        let root = data_root.join("blobs");
+        match BlobsConfig::load(data_root)? {
+            BlobsConfig::Filesystem => Self::open(&root),
+            BlobsConfig::S3(config) => {
+                Self::with(&root, Published::S3(s3::S3Blobs::open(&config, data_root)?))
+            }
+        }
+    }
+
+    fn with(root: &Path, published: Published) -> std::io::Result<Self> {
         std::fs::create_dir_all(root.join("partial"))?;
         Ok(Self {
             root: root.to_path_buf(),
+            published,
             locks: Mutex::new(HashMap::new()),
         })
     }
 
-    pub fn path(&self, hash: &BlobHash) -> PathBuf {
+    fn file(&self, hash: &BlobHash) -> PathBuf {
         let h = hash.to_string();
         self.root.join(&h[..2]).join(h)
     }
 
     fn partial(&self, hash: &BlobHash) -> PathBuf {
         self.root.join("partial").join(format!("{hash}.part"))
+    }
+
+    /// The size of the published blob, `None` while it is not (or not yet) there.
+    pub fn size(&self, hash: &BlobHash) -> std::io::Result<Option<u64>> {
+        match &self.published {
+            Published::Files => match std::fs::metadata(self.file(hash)) {
+                Ok(m) => Ok(Some(m.len())),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(e) => Err(e),
+            },
+            Published::S3(s3) => s3.size(hash),
+        }
+    }
+
+    /// Whether the blob is published. A store that cannot be reached answers no (and says why in
+    /// the log): what cannot be shown is not there for whoever asks.
+    pub fn exists(&self, hash: &BlobHash) -> bool {
+        let present = match &self.published {
+            Published::Files => Ok(self.file(hash).exists()),
+            Published::S3(s3) => s3.exists(hash),
+        };
+        present.unwrap_or_else(|e| {
+            tracing::warn!("cannot tell whether blob {hash} is stored: {e}");
+            false
+        })
+    }
+
+    /// The published blob's bytes, `None` if there is no such blob.
+    pub fn read(&self, hash: &BlobHash) -> std::io::Result<Option<Vec<u8>>> {
+        match &self.published {
+            Published::Files => match std::fs::read(self.file(hash)) {
+                Ok(bytes) => Ok(Some(bytes)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(e) => Err(e),
+            },
+            Published::S3(s3) => s3.read(hash),
+        }
     }
 
     /// A small JPEG preview for galleries, made once and kept beside the blob (it is derived
@@ -68,8 +175,10 @@ impl BlobDir {
         if let Ok(bytes) = std::fs::read(&path) {
             return Ok(bytes);
         }
-        let img = image::load_from_memory(&std::fs::read(self.path(hash))?)
-            .map_err(std::io::Error::other)?;
+        let bytes = self
+            .read(hash)?
+            .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound))?;
+        let img = image::load_from_memory(&bytes).map_err(std::io::Error::other)?;
         let small = img.thumbnail(THUMB_EDGE, THUMB_EDGE).to_rgb8();
         let mut out = Vec::new();
         image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80)
@@ -80,10 +189,6 @@ impl BlobDir {
         std::fs::write(&tmp, &out)?;
         std::fs::rename(&tmp, &path)?;
         Ok(out)
-    }
-
-    pub fn exists(&self, hash: &BlobHash) -> bool {
-        self.path(hash).exists()
     }
 
     /// Bytes received so far for an incomplete upload.
@@ -171,7 +276,7 @@ impl BlobDir {
         total: u64,
         chunk: &[u8],
     ) -> Result<Appended, BlobError> {
-        if self.exists(hash) {
+        if self.size(hash)?.is_some() {
             return Ok(Appended::Complete(total));
         }
         let part = self.partial(hash);
@@ -201,11 +306,22 @@ impl BlobDir {
                 want: hash.to_string(),
             });
         }
-        let dest = self.path(hash);
-        std::fs::create_dir_all(dest.parent().expect("blob path has a parent"))?;
-        std::fs::rename(&part, &dest)?;
-        // Make the rename itself durable before the server says "complete".
-        std::fs::File::open(dest.parent().expect("parent"))?.sync_all()?;
+        match &self.published {
+            Published::Files => {
+                let dest = self.file(hash);
+                std::fs::create_dir_all(dest.parent().expect("blob path has a parent"))?;
+                std::fs::rename(&part, &dest)?;
+                // Make the rename itself durable before the server says "complete".
+                std::fs::File::open(dest.parent().expect("parent"))?.sync_all()?;
+            }
+            Published::S3(s3) => {
+                // The store answers only once the object is durable; a crash before the partial
+                // is removed leaves a complete partial that the next chunk or the collector
+                // finds already published.
+                s3.publish(hash, bytes)?;
+                std::fs::remove_file(&part)?;
+            }
+        }
         Ok(Appended::Complete(total))
     }
 }
@@ -233,7 +349,7 @@ mod tests {
             blobs.append(&h, 5, 17, &data[5..]).unwrap(),
             Appended::Complete(17)
         ));
-        assert_eq!(std::fs::read(blobs.path(&h)).unwrap(), data);
+        assert_eq!(std::fs::read(blobs.file(&h)).unwrap(), data);
 
         let wrong = BlobHash::of(b"something else");
         let err = blobs.append(&wrong, 0, 17, &data).unwrap_err();
@@ -275,5 +391,35 @@ mod tests {
         );
         assert_eq!(blobs.offset(&hf), 4, "the fresh one resumes");
         assert_eq!(blobs.uploads_in_progress(), 0);
+    }
+
+    #[test]
+    fn the_configuration_names_its_backend_and_refuses_unknown_settings() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(matches!(
+            BlobsConfig::load(dir.path()).unwrap(),
+            BlobsConfig::Filesystem
+        ));
+        let s3 = r#"
+            backend = "s3"
+            endpoint = "https://oss.example"
+            bucket = "jiuzhu"
+            region = "cn-north-1"
+            access_key_id = "AKID"
+            secret_access_key_env = "JIUZHU_S3_SECRET"
+        "#;
+        std::fs::write(dir.path().join(CONFIG_FILE), s3).unwrap();
+        let BlobsConfig::S3(config) = BlobsConfig::load(dir.path()).unwrap() else {
+            panic!("an S3 configuration");
+        };
+        assert_eq!(config.bucket, "jiuzhu");
+        std::fs::write(
+            dir.path().join(CONFIG_FILE),
+            format!("{s3}\nsecret_access_key = \"in the file\"\n"),
+        )
+        .unwrap();
+        let err = BlobsConfig::load(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("unknown field"), "{err}");
+        assert!(!err.contains("in the file"), "{err}");
     }
 }

@@ -151,7 +151,7 @@ fn demo_application(
         income_note: "种地十亩，养羊二十只".into(),
         ..flow::Application::default()
     };
-    let blobs = crate::blobs::BlobDir::open(&data_root.join("blobs"))?;
+    let blobs = crate::blobs::BlobDir::open_configured(data_root)?;
     let f = applications::create(store, DEMO_PHONE, &app, now)?;
     let case: jiuzhu_shared::CaseId = f.case_id.parse()?;
     let mut png = std::io::Cursor::new(Vec::new());

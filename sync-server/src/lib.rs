@@ -24,10 +24,12 @@ pub mod workflow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// Everything the server keeps lives in one data directory (the audit key may live elsewhere).
+/// Everything the server keeps lives in one data directory (the audit key may live elsewhere, and
+/// the records in a PostgreSQL database instead of the directory's SQLite file).
 pub struct DataDir {
     pub root: PathBuf,
     audit_key: Option<PathBuf>,
+    database: Option<String>,
 }
 
 impl DataDir {
@@ -36,7 +38,13 @@ impl DataDir {
         Ok(Self {
             root: root.to_path_buf(),
             audit_key: None,
+            database: None,
         })
+    }
+    /// Keep the records in the database at `url` (`postgres://…`) instead of `DATA/jiuzhu.sqlite`.
+    pub fn with_database(mut self, url: Option<String>) -> Self {
+        self.database = url;
+        self
     }
     /// Keep the audit signing key at `path` instead of beside the database.
     pub fn with_audit_key(mut self, path: Option<PathBuf>) -> Self {
@@ -49,6 +57,7 @@ impl DataDir {
             .clone()
             .unwrap_or_else(|| self.root.join(audit::key::FILE))
     }
+    /// The SQLite file, used when no `--database` is given.
     pub fn db(&self) -> PathBuf {
         self.root.join("jiuzhu.sqlite")
     }
@@ -56,13 +65,45 @@ impl DataDir {
         self.root.join("blobs")
     }
     /// Open the store, bringing data written by an older version up to date first.
-    pub fn open_store(&self) -> anyhow::Result<store::sqlite::SqliteStore> {
-        let store = store::sqlite::SqliteStore::open(&self.db())?;
-        workflow::migrate::run(&store, clock::now())?;
+    pub fn open_store(&self) -> anyhow::Result<Arc<dyn store::Store>> {
+        let store = self.connect()?;
+        workflow::migrate::run(store.as_ref(), clock::now())?;
         Ok(store)
     }
+    /// Open the store as it is (another connection to it, for a task that should not wait for
+    /// requests).
+    fn connect(&self) -> anyhow::Result<Arc<dyn store::Store>> {
+        Ok(store::open(self.database()?.as_deref(), &self.db())?)
+    }
+    /// The database of this directory's records: the one `--database` names, remembered in
+    /// `DATA/database.url` at its first use, so that a later `serve` or `admin` given only
+    /// `--data` opens the same records instead of a new, empty SQLite file; another URL is refused.
+    fn database(&self) -> anyhow::Result<Option<String>> {
+        let file = self.root.join("database.url");
+        let remembered = match std::fs::read_to_string(&file) {
+            Ok(url) => Some(url.trim().to_string()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(anyhow::anyhow!("cannot read {}: {e}", file.display())),
+        };
+        match (&self.database, remembered) {
+            (None, remembered) => Ok(remembered),
+            (Some(given), Some(remembered)) if *given == remembered => Ok(Some(remembered)),
+            (Some(_), Some(_)) => Err(anyhow::anyhow!(
+                "{} keeps its records in the database named in {}, not the one --database names \
+                 (remove that file to move the directory to another database)",
+                self.root.display(),
+                file.display()
+            )),
+            (Some(given), None) => {
+                // The URL may carry a password: readable by the server's user only, as its keys.
+                tls::write_private(&file, given.as_bytes())?;
+                Ok(Some(given.clone()))
+            }
+        }
+    }
+    /// The blobs, where `DATA/blobs.toml` says (`docs/blobs.md`).
     pub fn open_blobs(&self) -> std::io::Result<blobs::BlobDir> {
-        blobs::BlobDir::open(&self.blobs())
+        blobs::BlobDir::open_configured(&self.root)
     }
 }
 
@@ -100,7 +141,7 @@ pub async fn start_with_codes(
     let audit_key = audit::key::load_or_create(&data.audit_key())?;
     let state = api::AppState {
         data_root: data.root.clone(),
-        store: Arc::new(data.open_store()?),
+        store: data.open_store()?,
         blobs: Arc::new(data.open_blobs()?),
         lease_secs,
         codes,
@@ -115,7 +156,7 @@ pub async fn start_with_codes(
     .handle(handle.clone());
     // Anchoring reads the whole chain: on a connection of its own, so requests do not wait.
     let anchoring = Anchoring {
-        store: store::sqlite::SqliteStore::open(&data.db())?,
+        store: data.connect()?,
         key: audit_key,
     };
     spawn_scheduler(&state, anchoring);
@@ -162,7 +203,7 @@ fn spawn_blob_collector(blobs: Arc<blobs::BlobDir>) {
 
 /// The scheduler's audit key and its own connection to the store.
 struct Anchoring {
-    store: store::sqlite::SqliteStore,
+    store: Arc<dyn store::Store>,
     key: ed25519_dalek::SigningKey,
 }
 
@@ -181,7 +222,8 @@ fn spawn_scheduler(state: &api::AppState, anchoring: Anchoring) {
                 let now = clock::now();
                 let today = jiuzhu_shared::rules::date::Date::in_china(now);
                 let reviews = admin::schedule_reviews(store.as_ref(), &root, today, now);
-                let anchors = admin::anchor_audit(&anchoring.store, &anchoring.key, now, false);
+                let anchors =
+                    admin::anchor_audit(anchoring.store.as_ref(), &anchoring.key, now, false);
                 (reviews, anchors)
             })
             .await;
@@ -206,4 +248,37 @@ fn spawn_scheduler(state: &api::AppState, anchoring: Anchoring) {
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DataDir;
+
+    /// The first `--database` is remembered for commands given only `--data`; another is refused.
+    #[test]
+    fn a_directory_keeps_to_its_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = "postgres://jiuzhu@db.example:5432/banner".to_string();
+        let open = |db: Option<&str>| {
+            DataDir::new(dir.path())
+                .unwrap()
+                .with_database(db.map(str::to_string))
+                .database()
+        };
+        assert_eq!(open(None).unwrap(), None, "SQLite until told otherwise");
+        assert_eq!(open(Some(&url)).unwrap().as_deref(), Some(url.as_str()));
+        assert_eq!(open(None).unwrap().as_deref(), Some(url.as_str()));
+        assert_eq!(open(Some(&url)).unwrap().as_deref(), Some(url.as_str()));
+        let other = open(Some("postgres://jiuzhu@db.example:5432/other")).unwrap_err();
+        assert!(other.to_string().contains("database.url"), "{other}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join("database.url"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "the URL may carry a password");
+        }
+    }
 }

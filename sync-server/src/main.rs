@@ -2,6 +2,7 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use jiuzhu_server::store::Store;
 use jiuzhu_server::{DataDir, admin, audit, cases, clock::now, demo, workflow};
 use std::path::PathBuf;
 
@@ -18,6 +19,10 @@ enum Cmd {
     Serve {
         #[arg(long)]
         data: PathBuf,
+        /// Keep the records in PostgreSQL (`postgres://user@host:port/db`) instead of the data
+        /// directory's SQLite file; several `serve` processes may share one database.
+        #[arg(long, value_name = "URL")]
+        database: Option<String>,
         #[arg(long, default_value = "0.0.0.0:8443")]
         listen: String,
         /// Seed demo users and cases and print enrollment codes.
@@ -42,6 +47,10 @@ enum Cmd {
     Admin {
         #[arg(long)]
         data: PathBuf,
+        /// Keep the records in PostgreSQL (`postgres://user@host:port/db`) instead of the data
+        /// directory's SQLite file; several `serve` processes may share one database.
+        #[arg(long, value_name = "URL")]
+        database: Option<String>,
         /// The audit chain's signing key (default: DATA/audit-signing.key).
         #[arg(long)]
         audit_key: Option<PathBuf>,
@@ -169,6 +178,7 @@ fn main() -> anyhow::Result<()> {
     match cli.cmd {
         Cmd::Serve {
             data,
+            database,
             listen,
             demo: with_demo,
             tls_cert,
@@ -180,10 +190,11 @@ fn main() -> anyhow::Result<()> {
             audit::set_new_chain_hash(audit_hash);
             let data = DataDir::new(&data)
                 .with_context(|| format!("cannot use data directory {}", data.display()))?
-                .with_audit_key(audit_key);
+                .with_audit_key(audit_key)
+                .with_database(database);
             if with_demo {
                 let store = data.open_store()?;
-                for (user, code) in demo::seed(&store, &data.root, now())? {
+                for (user, code) in demo::seed(store.as_ref(), &data.root, now())? {
                     println!("demo enrollment code for {user}: {code}");
                 }
                 println!(
@@ -226,6 +237,7 @@ fn main() -> anyhow::Result<()> {
         }
         Cmd::Admin {
             data,
+            database,
             audit_key,
             audit_hash,
             cmd,
@@ -233,8 +245,10 @@ fn main() -> anyhow::Result<()> {
             audit::set_new_chain_hash(audit_hash);
             let data = DataDir::new(&data)
                 .with_context(|| format!("cannot use data directory {}", data.display()))?
-                .with_audit_key(audit_key);
-            let store = data.open_store()?;
+                .with_audit_key(audit_key)
+                .with_database(database);
+            let opened = data.open_store()?;
+            let store: &dyn Store = opened.as_ref();
             let now = now();
             let out = match cmd {
                 AdminCmd::AddUser {
@@ -242,22 +256,22 @@ fn main() -> anyhow::Result<()> {
                     role,
                     township,
                     password,
-                } => admin::add_user(&store, &name, &role, &township, password.as_deref(), now)?
+                } => admin::add_user(store, &name, &role, &township, password.as_deref(), now)?
                     .to_string(),
                 AdminCmd::SetPassword { name, password } => {
-                    admin::set_password(&store, &name, &password, now)?;
+                    admin::set_password(store, &name, &password, now)?;
                     format!("password set for {name}")
                 }
                 AdminCmd::DisableUser { name } => {
-                    admin::disable_user(&store, &name, now)?;
+                    admin::disable_user(store, &name, now)?;
                     format!("{name} disabled: signed out and cannot sign in")
                 }
                 AdminCmd::EnableUser { name } => {
-                    admin::enable_user(&store, &name, now)?;
+                    admin::enable_user(store, &name, now)?;
                     format!("{name} enabled")
                 }
                 AdminCmd::EnrollCode { user, hours } => {
-                    admin::enroll_code(&store, &user, hours * 3600, now)?
+                    admin::enroll_code(store, &user, hours * 3600, now)?
                 }
                 AdminCmd::SetWorkflow { file } => admin::set_workflow_file(
                     &data.root,
@@ -274,27 +288,26 @@ fn main() -> anyhow::Result<()> {
                         Some(t) => t.parse().map_err(|e| anyhow::anyhow!("--today: {e}"))?,
                         None => jiuzhu_shared::rules::date::Date::in_china(now),
                     };
-                    admin::schedule_reviews(&store, &data.root, today, now)?.to_string()
+                    admin::schedule_reviews(store, &data.root, today, now)?.to_string()
                 }
                 AdminCmd::AddCase { file } => {
                     let text = std::fs::read_to_string(&file)
                         .with_context(|| format!("cannot read {}", file.display()))?;
                     let config = workflow::config::load(&data.root)?;
-                    workflow::intake::add_case(&store, &config, &text, now)?.to_string()
+                    workflow::intake::add_case(store, &config, &text, now)?.to_string()
                 }
                 AdminCmd::Assign { case, users } => {
                     let config = workflow::config::load(&data.root)?;
-                    workflow::intake::assign(&store, &config, case.parse()?, &users, now)?;
+                    workflow::intake::assign(store, &config, case.parse()?, &users, now)?;
                     format!("assigned {case} to {}", users.join(","))
                 }
                 AdminCmd::RevokeDevice { device } => {
-                    admin::revoke_device(&store, device.parse()?, now)?;
+                    admin::revoke_device(store, device.parse()?, now)?;
                     format!("revoked {device}")
                 }
                 AdminCmd::ExportCase { case } => {
                     let case = case.parse()?;
-                    let export = cases::export_case(&store, &data.open_blobs()?, case)?;
-                    use jiuzhu_server::store::Store;
+                    let export = cases::export_case(store, &data.open_blobs()?, case)?;
                     let ev = jiuzhu_server::audit::AuditEvent::new(
                         now,
                         admin::ADMIN_CLI,
@@ -305,12 +318,12 @@ fn main() -> anyhow::Result<()> {
                     store.audit(&ev)?;
                     serde_json::to_string_pretty(&export)?
                 }
-                AdminCmd::ListCases => serde_json::to_string_pretty(&cases::list_cases(&store)?)?,
+                AdminCmd::ListCases => serde_json::to_string_pretty(&cases::list_cases(store)?)?,
                 AdminCmd::SetRules { file } => {
                     let text = std::fs::read_to_string(&file)
                         .with_context(|| format!("cannot read {}", file.display()))?;
                     let (version, changed) =
-                        jiuzhu_server::proposals::install(&store, &data.root, &text, now)?;
+                        jiuzhu_server::proposals::install(store, &data.root, &text, now)?;
                     serde_json::to_string_pretty(
                         &serde_json::json!({ "installed": version, "changed": changed }),
                     )?
@@ -324,7 +337,7 @@ fn main() -> anyhow::Result<()> {
                         None => None,
                     };
                     let key = audit::key::load(&data.audit_key())?.map(|k| k.verifying_key());
-                    let report = admin::verify_audit(&store, key.as_ref(), exported.as_ref())?;
+                    let report = admin::verify_audit(store, key.as_ref(), exported.as_ref())?;
                     println!("{}", serde_json::to_string_pretty(&report)?);
                     if report["ok"] != serde_json::json!(true) {
                         std::process::exit(1);
@@ -333,11 +346,11 @@ fn main() -> anyhow::Result<()> {
                 }
                 AdminCmd::AnchorAudit => {
                     let key = audit::key::load_or_create(&data.audit_key())?;
-                    serde_json::to_string_pretty(&admin::anchor_audit(&store, &key, now, true)?)?
+                    serde_json::to_string_pretty(&admin::anchor_audit(store, &key, now, true)?)?
                 }
                 AdminCmd::ExportAnchors { out } => {
                     let key = audit::key::load_or_create(&data.audit_key())?;
-                    let export = admin::export_anchors(&store, &key.verifying_key())?;
+                    let export = admin::export_anchors(store, &key.verifying_key())?;
                     std::fs::write(&out, serde_json::to_vec_pretty(&export)?)
                         .with_context(|| format!("cannot write {}", out.display()))?;
                     format!(
@@ -347,10 +360,7 @@ fn main() -> anyhow::Result<()> {
                         export.public_key
                     )
                 }
-                AdminCmd::ListDevices => {
-                    use jiuzhu_server::store::Store;
-                    serde_json::to_string_pretty(&store.list_devices()?)?
-                }
+                AdminCmd::ListDevices => serde_json::to_string_pretty(&store.list_devices()?)?,
             };
             println!("{out}");
             Ok(())

@@ -71,7 +71,8 @@ fn generate(dir: &Path, cert_path: &Path, key_path: &Path) -> anyhow::Result<()>
     Ok(())
 }
 
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+/// Write a file only its owner may read (keys, and the database URL, which may carry a password).
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create(true).truncate(true);

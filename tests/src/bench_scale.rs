@@ -11,10 +11,10 @@ use crate::{
     CONSOLE_PASSWORD, Console, PIN, ServerProcess, TOWNSHIP, TestServer, household_case_json,
     verdict,
 };
+use jiuzhu_server::admin;
 use jiuzhu_server::clock::now;
 use jiuzhu_server::workflow::config;
 use jiuzhu_server::workflow::intake;
-use jiuzhu_server::{DataDir, admin};
 use jiuzhu_tablet_core::{Tablet, vault};
 use serde_json::Value;
 use std::time::{Duration, Instant};
@@ -28,6 +28,8 @@ const GOAL_LIST_MS: f64 = 200.0;
 const GOAL_SEARCH_MS: f64 = 100.0;
 const GOAL_RSS_MB: f64 = 150.0;
 const GOAL_QUEUE_MS: f64 = 300.0;
+/// The window warns of a duplicate while the caseworker moves to the next field.
+const GOAL_DUPLICATES_MS: f64 = 300.0;
 
 fn case_no(n: usize) -> String {
     format!("DLT-2026-{n:05}")
@@ -86,24 +88,24 @@ pub async fn run() -> anyhow::Result<()> {
 /// first, as `admin add-case` and `admin assign` make them.
 async fn tablet() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
-    let data = DataDir::new(dir.path())?;
+    let data = crate::data_dir(dir.path());
     let code = {
         let store = data.open_store()?;
         let cfg = config::load(&data.root)?;
         let team = ["王五".to_string(), "赵六".to_string()];
         for name in &team {
-            admin::add_user(&store, name, "investigator", TOWNSHIP, None, now())?;
+            admin::add_user(store.as_ref(), name, "investigator", TOWNSHIP, None, now())?;
         }
         let t0 = Instant::now();
         for n in 0..TABLET_CASES {
-            let case = intake::add_case(&store, &cfg, &case_file(n), now())?;
-            intake::assign(&store, &cfg, case, &team, now())?;
+            let case = intake::add_case(store.as_ref(), &cfg, &case_file(n), now())?;
+            intake::assign(store.as_ref(), &cfg, case, &team, now())?;
         }
         println!(
             "scale: {TABLET_CASES} cases of 2–5 members added and assigned (admin library) in {:.1?}",
             t0.elapsed()
         );
-        admin::enroll_code(&store, "王五", 3600, now())?
+        admin::enroll_code(store.as_ref(), "王五", 3600, now())?
     };
     let server = ServerProcess::spawn(dir.path());
     let home = tempfile::tempdir()?;
@@ -183,7 +185,7 @@ fn peak(reset: bool, from: f64) -> String {
 }
 
 async fn queue() -> anyhow::Result<()> {
-    let server = TestServer::start().await;
+    let mut server = TestServer::start().await;
     let root = server.data().root.clone();
     config::install(&root, config::Which::Options, config::EXAMPLE_OPTIONS)?;
     config::install(&root, config::Which::Calendar, config::EXAMPLE_CALENDAR)?;
@@ -225,7 +227,32 @@ async fn queue() -> anyhow::Result<()> {
             verdict(p95 <= GOAL_QUEUE_MS)
         );
     }
-    if let Some(r) = server.running {
+    // The window's duplicate check reads every open case's people (issue 16).
+    let mut console = Console::new(&server);
+    anyhow::ensure!(console.login("张海燕", CONSOLE_PASSWORD).await == 200);
+    let wanted = serde_json::from_str::<serde_json::Value>(&case_file(QUEUE_CASES / 2))?["declared"]
+        ["members"][1]["id_number"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let mut times = Vec::with_capacity(RUNS);
+    for _ in 0..RUNS {
+        let t0 = Instant::now();
+        let (status, v) = console
+            .get(&format!("/api/console/duplicates?id_number={wanted}"))
+            .await;
+        times.push(t0.elapsed());
+        anyhow::ensure!(
+            status == 200 && v.as_array().is_some_and(|a| !a.is_empty()),
+            "{status}: {v}"
+        );
+    }
+    let (p50, p95) = p50_p95(times);
+    println!(
+        "console: the window's duplicate check over {QUEUE_CASES} cases: p50 {p50:.0} ms, p95 {p95:.0} ms (goal <= {GOAL_DUPLICATES_MS} ms) {}",
+        verdict(p95 <= GOAL_DUPLICATES_MS)
+    );
+    if let Some(r) = server.running.take() {
         r.stop().await;
     }
     Ok(())

@@ -55,7 +55,7 @@ fn gzipped_json(tablet: &SimTablet, cases: &[CaseId]) -> anyhow::Result<(usize, 
 
 pub async fn run() -> anyhow::Result<()> {
     let t0 = Instant::now();
-    let (server, cases) = township_server().await;
+    let (mut server, cases) = township_server().await;
     println!(
         "sync: {CASES} households of 2–5 members with declared income, property and expenses, created and assigned in {:.2?}",
         t0.elapsed()
@@ -115,7 +115,7 @@ pub async fn run() -> anyhow::Result<()> {
         "sync: nothing changed: {} round(s), {} B up, {} B down",
         idle.rounds, idle.bytes_up, idle.bytes_down
     );
-    if let Some(r) = server.running {
+    if let Some(r) = server.running.take() {
         r.stop().await;
     }
     Ok(())

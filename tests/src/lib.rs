@@ -1,10 +1,12 @@
 //! Test support for end-to-end scenarios: real servers on 127.0.0.1 with temporary storage,
 //! simulated tablets built on the headless core, and a fault-injecting TCP proxy.
 
+pub mod bench_load;
 pub mod bench_photo;
 pub mod bench_pin;
 pub mod bench_scale;
 pub mod bench_sync;
+pub mod pg;
 pub mod proxy;
 pub mod soak;
 
@@ -17,11 +19,14 @@ use std::sync::Arc;
 pub const TOWNSHIP: &str = "树林召镇";
 pub const CONSOLE_PASSWORD: &str = "password-123";
 
-/// A server running in this process on 127.0.0.1:0 with its own temporary data directory.
+pub use pg::skip_on_postgres;
+
+/// A server running in this process on 127.0.0.1:0 with its own temporary data directory (and
+/// database, when the suite runs against PostgreSQL: [`pg`]).
 pub struct TestServer {
     pub dir: tempfile::TempDir,
     pub running: Option<Running>,
-    pub store: Arc<jiuzhu_server::store::sqlite::SqliteStore>,
+    pub store: Arc<dyn Store>,
     /// The one-time codes the server sent to applicants' phones.
     pub codes: Arc<SentCodes>,
 }
@@ -58,8 +63,12 @@ impl TestServer {
 
     /// A server listening on `addr` (`[::]:0` for both IPv6 and IPv4).
     pub async fn start_on(addr: &str) -> TestServer {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let data = DataDir::new(dir.path()).expect("data dir");
+        TestServer::start_in(tempfile::tempdir().expect("tempdir"), addr).await
+    }
+
+    /// A server on the data directory `dir`, prepared beforehand (a configuration file, say).
+    pub async fn start_in(dir: tempfile::TempDir, addr: &str) -> TestServer {
+        let data = data_dir(dir.path());
         let listener = std::net::TcpListener::bind(addr).expect("bind");
         let codes = Arc::new(SentCodes::default());
         let running = jiuzhu_server::start_with_codes(
@@ -72,7 +81,7 @@ impl TestServer {
         )
         .await
         .expect("server starts");
-        let store = Arc::new(data.open_store().expect("store"));
+        let store = data.open_store().expect("store");
         TestServer {
             dir,
             running: Some(running),
@@ -94,7 +103,7 @@ impl TestServer {
         self.running().fingerprint.clone()
     }
     pub fn data(&self) -> DataDir {
-        DataDir::new(self.dir.path()).expect("data dir")
+        data_dir(self.dir.path())
     }
 
     pub fn add_investigator(&self, name: &str) {
@@ -178,11 +187,14 @@ impl TestServer {
         .expect("export")
     }
 
-    pub fn blob_path(&self, hash: &str) -> PathBuf {
+    /// The bytes the server holds under `hash`, read through its blob store.
+    pub fn blob(&self, hash: &str) -> Vec<u8> {
         self.data()
             .open_blobs()
             .expect("blobs")
-            .path(&hash.parse().expect("hash"))
+            .read(&hash.parse().expect("hash"))
+            .expect("blob store")
+            .unwrap_or_else(|| panic!("the server holds no blob {hash}"))
     }
 
     pub fn device_id(&self, user: &str) -> jiuzhu_shared::DeviceId {
@@ -194,6 +206,27 @@ impl TestServer {
             .expect("device")
             .id
     }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        pg::release(self.dir.path());
+    }
+}
+
+/// The data directory at `root` with the test's database, when the suite runs against PostgreSQL.
+pub fn data_dir(root: &Path) -> DataDir {
+    DataDir::new(root)
+        .expect("data dir")
+        .with_database(pg::database_for(root))
+}
+
+/// `--database URL` for the server or admin command line of `data`, when the suite runs against
+/// PostgreSQL.
+fn database_args(data: &Path) -> Vec<String> {
+    pg::database_for(data)
+        .map(|url| vec!["--database".to_string(), url])
+        .unwrap_or_default()
 }
 
 /// A small drawn signature as a PNG.
@@ -229,7 +262,6 @@ impl TestServer {
     /// the case had been where it is that much longer. How a test reaches the end of a period
     /// without waiting for it.
     pub fn rewind(&self, case: CaseId, days: i64) {
-        use jiuzhu_server::store::Store;
         let back = |v: &mut serde_json::Value| {
             if let Some(d) = v.as_str().and_then(|s| s.parse().ok()) {
                 *v = serde_json::json!(
@@ -417,6 +449,7 @@ pub fn admin_cli(data: &Path, args: &[&str]) -> String {
         .arg("admin")
         .arg("--data")
         .arg(data)
+        .args(database_args(data))
         .args(args)
         .output()
         .expect("run jiuzhu-server admin");
@@ -529,6 +562,7 @@ impl ServerProcess {
         let mut child = cmd
             .args(["serve", "--data"])
             .arg(data)
+            .args(database_args(data))
             .args(["--listen", listen])
             .args(extra)
             .env("RUST_LOG", level)

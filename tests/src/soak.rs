@@ -14,7 +14,6 @@
 use crate::proxy::Proxy;
 use crate::{PIN, ServerProcess, TOWNSHIP, bin, case_json, test_jpeg};
 use anyhow::Context as _;
-use jiuzhu_server::store::Store as _;
 use jiuzhu_shared::CaseId;
 use jiuzhu_shared::protocol::{DocMessage, PROTOCOL_VERSION, SyncRequest, SyncResponse};
 use jiuzhu_tablet_core::Tablet;
@@ -280,7 +279,7 @@ struct Outcome {
 /// `jiuzhu-server admin` and the console open it) and the data directory's configuration.
 struct Workflow {
     data: PathBuf,
-    store: jiuzhu_server::store::sqlite::SqliteStore,
+    store: std::sync::Arc<dyn jiuzhu_server::store::Store>,
     config: jiuzhu_server::workflow::config::WorkflowConfig,
 }
 
@@ -289,19 +288,25 @@ impl Workflow {
     fn case(&self, no: &str, team: &[String]) -> anyhow::Result<CaseId> {
         let now = jiuzhu_server::clock::now();
         let id = jiuzhu_server::workflow::intake::add_case(
-            &self.store,
+            self.store.as_ref(),
             &self.config,
             &case_json(no),
             now,
         )?;
-        jiuzhu_server::workflow::intake::assign(&self.store, &self.config, id, team, now)?;
+        jiuzhu_server::workflow::intake::assign(self.store.as_ref(), &self.config, id, team, now)?;
         Ok(id)
     }
 
     /// 调整调查组: the server writes the case header while tablets may be syncing it.
     fn change_team(&self, case: CaseId, team: &[String]) -> anyhow::Result<()> {
         let now = jiuzhu_server::clock::now();
-        jiuzhu_server::workflow::intake::assign(&self.store, &self.config, case, team, now)?;
+        jiuzhu_server::workflow::intake::assign(
+            self.store.as_ref(),
+            &self.config,
+            case,
+            team,
+            now,
+        )?;
         Ok(())
     }
 
@@ -371,7 +376,7 @@ impl Soak {
     /// the proxy in front of it, and the tablets enrolled through the proxy.
     async fn start(cfg: &SoakConfig, root: &Path) -> anyhow::Result<Soak> {
         let mut rng = StdRng::seed_from_u64(cfg.seed);
-        let data = jiuzhu_server::DataDir::new(root)?;
+        let data = crate::data_dir(root);
         let workflow = Workflow {
             data: root.to_path_buf(),
             store: data.open_store()?,
@@ -381,7 +386,7 @@ impl Soak {
         let users: Vec<String> = (0..cfg.tablets).map(investigator).collect();
         for name in users.iter().map(String::as_str).chain([COMPANION]) {
             jiuzhu_server::admin::add_user(
-                &workflow.store,
+                workflow.store.as_ref(),
                 name,
                 "investigator",
                 TOWNSHIP,
@@ -719,7 +724,7 @@ async fn enroll(
     skew: i64,
 ) -> anyhow::Result<Field> {
     let now = jiuzhu_server::clock::now();
-    let code = jiuzhu_server::admin::enroll_code(&workflow.store, user, 3600, now)?;
+    let code = jiuzhu_server::admin::enroll_code(workflow.store.as_ref(), user, 3600, now)?;
     let home = tempfile::tempdir()?;
     let mut tablet = Tablet::create(
         home.path(),
@@ -945,9 +950,9 @@ impl Ledger {
                 }
             }
             for hash in photos.keys() {
-                let path = blobs.path(&hash.parse()?);
-                let whole = std::fs::read(&path)
-                    .is_ok_and(|b| jiuzhu_shared::BlobHash::of(&b).to_string() == *hash);
+                let whole = blobs
+                    .read(&hash.parse()?)?
+                    .is_some_and(|b| jiuzhu_shared::BlobHash::of(&b).to_string() == *hash);
                 if !whole {
                     report.lost += 1;
                     report.problem(format!("case {case}: photo {hash} not stored whole"));

@@ -278,7 +278,6 @@ async fn the_server_refuses_what_a_device_may_not_write() {
         .unwrap()
         .open_store()
         .unwrap();
-    use jiuzhu_server::store::Store;
     let refused: Vec<_> = store
         .audit_for_case(case)
         .unwrap()

@@ -613,8 +613,9 @@ async fn the_application_and_its_documents_reach_the_team_s_tablets() {
     // The server cannot give the document at the first sync (its file is not there yet): the
     // tablet keeps the case as pending and fetches it at a later sync, though the case itself
     // did not change in between.
-    let blobs = w.server.data().open_blobs().unwrap();
-    let file = blobs.path(&jiuzhu_shared::BlobHash::of(&id_card));
+    let hash = jiuzhu_shared::BlobHash::of(&id_card).to_string();
+    let blobs = w.server.dir.path().join("blobs");
+    let file = blobs.join(&hash[..2]).join(&hash);
     let away = file.with_extension("away");
     std::fs::rename(&file, &away).unwrap();
     let report = t.sync().await.unwrap();

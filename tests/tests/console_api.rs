@@ -210,7 +210,7 @@ async fn queue_detail_photo_history_and_version() {
         .raw("GET", &format!("/api/console/blobs/{}", w.photo), None)
         .await;
     assert_eq!(status, 200);
-    assert_eq!(jpeg, std::fs::read(w.server.blob_path(&w.photo)).unwrap());
+    assert_eq!(jpeg, w.server.blob(&w.photo));
     let (status, thumb) = c
         .raw(
             "GET",

@@ -61,7 +61,9 @@ async fn photo_arrives_intact(
         .expect("data dir")
         .open_blobs()
         .expect("blobs");
-    let on_server = std::fs::read(blobs.path(&photo.hash.parse().expect("hash")))
+    let on_server = blobs
+        .read(&photo.hash.parse().expect("hash"))
+        .expect("blob store")
         .expect("the server holds the photo");
     assert_eq!(on_server, plain);
     assert_eq!(

@@ -47,7 +47,6 @@ async fn sixty_faulty_cycles_with_a_random_seed_lose_and_duplicate_nothing() {
 async fn a_change_the_server_could_not_apply_yet_is_sent_again() {
     use automerge::sync::BloomFilter;
     use jiuzhu_e2e::{SimTablet, TestServer};
-    use jiuzhu_server::store::Store as _;
     let server = TestServer::start().await;
     for u in ["甲", "乙", "丙"] {
         server.add_investigator(u);

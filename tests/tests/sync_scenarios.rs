@@ -71,7 +71,7 @@ async fn offline_visit_with_photos_reaches_the_server_identical() {
     );
     assert_eq!(export["evidence_complete"], json!(true));
     for h in &hashes {
-        let on_server = std::fs::read(server.blob_path(h)).unwrap();
+        let on_server = server.blob(h);
         let on_tablet = t.tablet.read_photo(h).unwrap();
         assert_eq!(on_server, on_tablet, "blob {h} byte-identical");
     }
@@ -279,7 +279,7 @@ async fn a_cut_photo_upload_resumes_and_resends_at_most_one_chunk() {
         photo.bytes
     );
     assert_eq!(
-        std::fs::read(server.blob_path(&photo.hash)).unwrap(),
+        server.blob(&photo.hash),
         t.tablet.read_photo(&photo.hash).unwrap()
     );
     assert_eq!(server.export(case)["evidence_complete"], json!(true));

@@ -84,7 +84,7 @@ async fn the_database_and_photos_open_only_with_the_pin() {
     // Sync uploads the plain JPEG: the server's copy hashes to the same name.
     let report = t.sync().await.unwrap();
     assert_eq!(report.blobs_sent, 1);
-    assert_eq!(std::fs::read(server.blob_path(&hash)).unwrap(), jpeg);
+    assert_eq!(server.blob(&hash), jpeg);
 
     // A photo file moved under another name does not decrypt.
     let other = home.join("photos").join(format!("{}.jpg", "ab".repeat(32)));

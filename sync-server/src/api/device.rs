@@ -4,7 +4,7 @@
 
 use super::error::{ApiError, ApiResult, blocking};
 use super::extract::DeviceAuth;
-use super::respond::cbor;
+use super::respond::{self, cbor};
 use super::state::AppState;
 use crate::audit::AuditEvent;
 use crate::auth;
@@ -151,20 +151,25 @@ pub async fn blob_status(
     Path(hash): Path<String>,
 ) -> ApiResult<Response> {
     let h = parse_hash(&hash)?;
-    let complete = st.blobs.exists(&h);
-    let offset = if complete {
-        std::fs::metadata(st.blobs.path(&h))
-            .map(|m| m.len())
-            .unwrap_or(0)
-    } else {
-        st.blobs.offset(&h)
-    };
-    Ok(cbor(&BlobStatus {
-        v: PROTOCOL_VERSION,
-        hash,
-        offset,
-        complete,
-    }))
+    blocking(move || {
+        let published = st.blobs.size(&h).map_err(blob_storage)?;
+        Ok(cbor(&BlobStatus {
+            v: PROTOCOL_VERSION,
+            hash,
+            offset: published.unwrap_or_else(|| st.blobs.offset(&h)),
+            complete: published.is_some(),
+        }))
+    })
+    .await
+}
+
+/// The blob store failed (an object store out of reach): the tablet tries again at its next sync.
+fn blob_storage(e: std::io::Error) -> ApiError {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "storage",
+        format!("the server cannot reach its blob store now: {e}"),
+    )
 }
 
 /// A blob of a case the device's user is assigned to (the application's documents the team
@@ -189,10 +194,12 @@ pub async fn case_blob(
         };
         let allowed = sync_engine::may_fetch_blob(st.store.as_ref(), &device, case, &hash)
             .map_err(ApiError::device_storage)?;
-        if !allowed || !st.blobs.exists(&h) {
+        if !allowed {
             return Err(absent());
         }
-        let bytes = std::fs::read(st.blobs.path(&h)).map_err(|_| absent())?;
+        // A store out of reach answers as an absent blob does: the tablet fetches it at a
+        // later sync and this one goes on.
+        let bytes = respond::blob_bytes(&st, &h).map_err(|_| absent())?;
         Ok((
             [(axum::http::header::CONTENT_TYPE, "application/octet-stream")],
             bytes,

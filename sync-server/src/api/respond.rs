@@ -38,10 +38,22 @@ pub fn image(mime: &'static str, bytes: Vec<u8>) -> Response {
         .into_response()
 }
 
+/// A stored blob's bytes, 404 if the server lacks it or cannot reach its blob store now (the
+/// store's failure is logged).
+pub fn blob_bytes(st: &AppState, hash: &jiuzhu_shared::BlobHash) -> ApiResult<Vec<u8>> {
+    st.blobs
+        .read(hash)
+        .unwrap_or_else(|e| {
+            tracing::warn!("cannot read blob {hash}: {e}");
+            None
+        })
+        .ok_or_else(ApiError::not_found)
+}
+
 /// An uploaded material or signature (PNG or JPEG) by its hash (404 if the server lacks it).
 pub fn stored_image(st: &AppState, hash: &str) -> ApiResult<Response> {
     let h: jiuzhu_shared::BlobHash = hash.parse().map_err(|_| ApiError::not_found())?;
-    let bytes = std::fs::read(st.blobs.path(&h)).map_err(|_| ApiError::not_found())?;
+    let bytes = blob_bytes(st, &h)?;
     let mime = match image::guess_format(&bytes) {
         Ok(image::ImageFormat::Png) => "image/png",
         _ => "image/jpeg",

@@ -1,7 +1,10 @@
 //! Storage behind a trait: the sync engine, enrollment and admin speak to `Store`; SQLite is the
-//! embedded implementation (one file in the data directory). A PostgreSQL implementation for
-//! scale-out plugs in here without touching the engine.
+//! embedded implementation (one file in the data directory), PostgreSQL the one several server
+//! processes share (`--database postgres://…`, issue 18). Nothing outside this module names either.
 
+#[cfg(test)]
+mod contract;
+pub mod postgres;
 pub mod sqlite;
 
 use jiuzhu_shared::rules::date::Date;
@@ -11,8 +14,9 @@ use serde::Serialize;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// The database's own error, whichever backend (each converts its error type).
     #[error("database error: {0}")]
-    Db(#[from] rusqlite::Error),
+    Db(Box<dyn std::error::Error + Send + Sync>),
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -24,6 +28,23 @@ pub enum StoreError {
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Open the store `database` names: a `postgres://` (or `postgresql://`) URL, or none for the
+/// SQLite file at `sqlite_file`.
+pub fn open(
+    database: Option<&str>,
+    sqlite_file: &std::path::Path,
+) -> Result<std::sync::Arc<dyn Store>> {
+    match database {
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            Ok(std::sync::Arc::new(postgres::PgStore::open(url)?))
+        }
+        Some(other) => Err(StoreError::Invalid(format!(
+            "--database takes a postgres:// URL (without it the data directory's SQLite file is used), not {other:?}"
+        ))),
+        None => Ok(std::sync::Arc::new(sqlite::SqliteStore::open(sqlite_file)?)),
+    }
+}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct User {

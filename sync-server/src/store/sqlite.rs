@@ -6,6 +6,12 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use std::path::Path;
 use std::sync::Mutex;
 
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Db(Box::new(e))
+    }
+}
+
 /// Add-only migrations, applied in order and tracked by `PRAGMA user_version`.
 const MIGRATIONS: &[&str] = &[
     r#"
@@ -1020,6 +1026,17 @@ impl DocTxn for SqliteTxn<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keeps_the_store_contract() {
+        let mut dirs = Vec::new();
+        super::super::contract::all(&mut || {
+            let dir = tempfile::tempdir().unwrap();
+            let store = SqliteStore::open(&dir.path().join("s.sqlite")).unwrap();
+            dirs.push(dir);
+            Box::new(store)
+        });
+    }
 
     /// The public pages' read goes through the index, not over every flow.
     #[test]

@@ -5,6 +5,8 @@
 //!
 //! cargo run -p jiuzhu-e2e --bin jiuzhu-bench [--release] [-- all|audit|sync|link|photo|scale|workflow|policy|pin]
 //! cargo run -p jiuzhu-e2e --bin jiuzhu-bench -- soak --cycles N [--tablets K] [--seed S]
+//! cargo run -p jiuzhu-e2e --bin jiuzhu-bench -- load [--tablets 500] [--concurrency 50]
+//!   (against PostgreSQL with JIUZHU_TEST_DATABASE=postgres://user@host:port)
 
 use jiuzhu_e2e::TestServer;
 use std::time::Instant;
@@ -41,6 +43,25 @@ async fn main() -> anyhow::Result<()> {
     }
     if which == "all" || which == "pin" {
         jiuzhu_e2e::bench_pin::run()?;
+    }
+    if which == "load" {
+        let mut args = std::env::args().skip(2);
+        let mut opts = jiuzhu_e2e::bench_load::LoadOptions {
+            tablets: 500,
+            concurrency: 50,
+        };
+        while let Some(a) = args.next() {
+            let value = args
+                .next()
+                .and_then(|v| v.parse().ok())
+                .ok_or_else(|| anyhow::anyhow!("{a} takes a number"))?;
+            match a.as_str() {
+                "--tablets" => opts.tablets = value,
+                "--concurrency" => opts.concurrency = value,
+                _ => anyhow::bail!("load takes --tablets N and --concurrency N, not {a}"),
+            }
+        }
+        tokio::task::spawn_blocking(move || jiuzhu_e2e::bench_load::run(&opts)).await??;
     }
     if which == "soak" {
         let report = jiuzhu_e2e::soak::run(&jiuzhu_e2e::soak::SoakConfig::from_args(
@@ -278,7 +299,6 @@ async fn workflow_bench(n: usize) -> anyhow::Result<()> {
 /// Verify a chain of `n` audit records written with the server's own chain function.
 fn audit_bench(n: u64) -> anyhow::Result<()> {
     use jiuzhu_server::audit::{AuditEvent, GENESIS, link_hash};
-    use jiuzhu_server::store::Store;
     let dir = tempfile::tempdir()?;
     let data = jiuzhu_server::DataDir::new(dir.path())?;
     let store = data.open_store()?;

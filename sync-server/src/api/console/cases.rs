@@ -148,7 +148,7 @@ pub async fn photo(
             st.blobs.thumbnail(&h).map_err(|_| ApiError::not_found())?
         } else {
             user.audit(&st, "view_photo", Some(case), json!({ "hash": hash }))?;
-            std::fs::read(st.blobs.path(&h)).map_err(|_| ApiError::not_found())?
+            respond::blob_bytes(&st, &h)?
         };
         Ok(respond::image("image/jpeg", bytes))
     })
