@@ -5,7 +5,10 @@
 
 use jiuzhu_e2e::soak::{SoakConfig, run};
 
-async fn soak(seed: u64, cycles: u64) {
+/// `kinds`: the fault kinds that must have struck. Timed faults (a kill after some milliseconds,
+/// a cut after some bytes) strike only if the sync is still running then, which a loaded machine
+/// changes; a random seed may also draw the rare kinds seldom.
+async fn soak(seed: u64, cycles: u64, kinds: usize) {
     let report = run(&SoakConfig {
         cycles,
         tablets: 4,
@@ -16,7 +19,7 @@ async fn soak(seed: u64, cycles: u64) {
     println!("{report}");
     assert!(report.ok(), "{report}");
     // The run must have hurt: faults of most kinds struck and tablets really synced.
-    assert!(report.faults.len() >= 6, "too few kinds of fault: {report}");
+    assert!(report.faults.len() >= kinds, "too few kinds of fault: {report}");
     assert!(
         report.syncs > cycles && report.notes > 0 && report.photos > 0,
         "{report}"
@@ -25,13 +28,13 @@ async fn soak(seed: u64, cycles: u64) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sixty_faulty_cycles_with_a_fixed_seed_lose_and_duplicate_nothing() {
-    soak(13, 60).await;
+    soak(13, 60, 6).await;
 }
 
 /// A new seed each run (printed on failure with the command that reproduces it).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sixty_faulty_cycles_with_a_random_seed_lose_and_duplicate_nothing() {
-    soak(rand::random(), 60).await;
+    soak(rand::random(), 60, 4).await;
 }
 
 /// The sync that once failed after six rounds (issue 13 point 8). The server's `have` is a bloom
