@@ -19,7 +19,10 @@ async fn soak(seed: u64, cycles: u64, kinds: usize) {
     println!("{report}");
     assert!(report.ok(), "{report}");
     // The run must have hurt: faults of most kinds struck and tablets really synced.
-    assert!(report.faults.len() >= kinds, "too few kinds of fault: {report}");
+    assert!(
+        report.faults.len() >= kinds,
+        "too few kinds of fault: {report}"
+    );
     assert!(
         report.syncs > cycles && report.notes > 0 && report.photos > 0,
         "{report}"
