@@ -255,6 +255,20 @@ pub fn items_and_flow_summaries(store: &dyn Store) {
         store.items("flow", Some(&other.to_string())).unwrap().len(),
         1
     );
+    // The sieve: a text anywhere in the stored JSON, ASCII letters in either case.
+    let hits = |text: &str| -> Vec<String> {
+        let found = store.items_containing("flow", text).unwrap();
+        found.into_iter().map(|i| i.id).collect()
+    };
+    assert_eq!(hits("PUBLICITY").len(), 2);
+    assert_eq!(hits("树林召").len(), 2);
+    assert!(hits("no such text").is_empty());
+    assert!(
+        store
+            .items_containing("notice", "publicity")
+            .unwrap()
+            .is_empty()
+    );
 
     // Whatever a user typed is kept as typed, U+0000 included (PostgreSQL's text refuses it).
     let typed = Item {

@@ -294,6 +294,10 @@ pub trait Store: Send + Sync + 'static {
         states: &[&str],
         limit: usize,
     ) -> Result<Vec<Item>>;
+    /// Items of `kind` whose stored JSON contains `text` (ASCII letters in either case), in id
+    /// order: a sieve read without parsing every item (an ID number among 10,000 flows); the
+    /// caller checks what it parses.
+    fn items_containing(&self, kind: &str, text: &str) -> Result<Vec<Item>>;
     /// Run `f` in one write transaction; commit only if it returns Ok.
     fn transact(&self, f: &mut dyn FnMut(&mut dyn DocTxn) -> Result<()>) -> Result<()>;
 }

@@ -1406,6 +1406,19 @@ impl Store for PgStore {
         })
     }
 
+    fn items_containing(&self, kind: &str, text: &str) -> Result<Vec<Item>> {
+        self.read(|c| {
+            let rows = c.query(
+                &format!(
+                    "SELECT {ITEM_COLS} FROM items
+                     WHERE kind = $1 AND strpos(upper(body), upper($2)) > 0 ORDER BY id"
+                ),
+                &[&kind, &text],
+            )?;
+            Ok(rows.iter().map(item_row).collect())
+        })
+    }
+
     fn transact(&self, f: &mut dyn FnMut(&mut dyn DocTxn) -> Result<()>) -> Result<()> {
         self.write(|t| f(t))
     }

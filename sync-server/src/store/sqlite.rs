@@ -663,6 +663,16 @@ impl Store for SqliteStore {
         items_in_state(&self.conn(), kind, township, states, limit)
     }
 
+    fn items_containing(&self, kind: &str, text: &str) -> Result<Vec<Item>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT kind, id, case_id, body, at FROM items
+             WHERE kind = ?1 AND instr(upper(body), upper(?2)) > 0 ORDER BY id",
+        )?;
+        let rows = stmt.query_map(params![kind, text], item_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     fn transact(&self, f: &mut dyn FnMut(&mut dyn DocTxn) -> Result<()>) -> Result<()> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;

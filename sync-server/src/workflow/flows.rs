@@ -41,7 +41,7 @@ pub fn load_doc(txn: &mut dyn DocTxn, case: CaseId) -> Result<Option<CaseDoc>> {
     }
 }
 
-fn flow_from_item(item: Item) -> Result<Flow> {
+pub(super) fn flow_from_item(item: Item) -> Result<Flow> {
     serde_json::from_value(item.body)
         .map_err(|e| WorkflowError::Store(StoreError::Invalid(format!("stored flow: {e}"))))
 }

@@ -92,7 +92,7 @@ pub fn add_case(
 }
 
 /// The members of the case with an ID number.
-fn declared_people(case: &CaseDoc) -> Vec<DeclaredPerson> {
+pub(super) fn declared_people(case: &CaseDoc) -> Vec<DeclaredPerson> {
     let applicant_id = case.header.applicant_id_number.trim();
     let mut people: Vec<DeclaredPerson> = case
         .declared

@@ -3,7 +3,8 @@
 //! header, which devices could write), the rows of the retired `workflow` log (the console's
 //! assign / return / accept / resolve) become transition records in time order, and the old
 //! `visit_accepted` flag becomes the accepted visit's content hash, and secret 民主评议 ballots
-//! kept one by one become counts. Running it again finds nothing to do.
+//! kept one by one become counts; a case without an application keeps its declared people in
+//! its flow (issue 16). Running it again finds nothing to do.
 
 use super::Result;
 use super::flow::{FLOW, Facts, Flow, Record, TRANSITION, programme_of_case_type, transition_id};
@@ -26,6 +27,8 @@ pub struct Migrated {
     pub records_moved: usize,
     pub acceptances: usize,
     pub ballots_folded: usize,
+    /// Cases without an application whose flow now keeps their declared people (issue 16).
+    pub people_recorded: usize,
 }
 
 /// Run the migration; a no-op on an up-to-date data directory.
@@ -34,7 +37,9 @@ pub fn run(store: &dyn Store, now: i64) -> Result<Migrated> {
     let legacy = store.items(LEGACY_WORKFLOW, None)?;
     // One read of the flows answers both questions (a flow is stored under its case's id).
     let flows = store.items(FLOW, None)?;
-    let stale = flows.iter().any(|i| old_acceptance(&i.body))
+    let stale = flows
+        .iter()
+        .any(|i| old_acceptance(&i.body) || lacks_people(&i.body))
         || store
             .items(super::flow::BALLOT, None)?
             .iter()
@@ -79,6 +84,10 @@ pub fn run(store: &dyn Store, now: i64) -> Result<Migrated> {
                     .and_then(|v| v.content_hash.clone());
                 done.acceptances += 1;
             }
+            if item.as_ref().is_none_or(|i| lacks_people(&i.body)) && flow.application.is_none() {
+                flow.facts.declared_people = super::intake::declared_people(&doc);
+                done.people_recorded += 1;
+            }
             let rows: Vec<Item> = legacy
                 .iter()
                 .filter(|i| i.case_id.as_deref() == Some(&flow.case_id))
@@ -102,10 +111,17 @@ pub fn run(store: &dyn Store, now: i64) -> Result<Migrated> {
                 "records_moved": done.records_moved,
                 "acceptances": done.acceptances,
                 "ballots_folded": done.ballots_folded,
+                "people_recorded": done.people_recorded,
             }),
         ))?;
         Ok(done)
     })
+}
+
+/// A stored flow of a case without an application from before flows kept its declared people
+/// (the window's duplicate check finds a person by the flows that hold their number).
+fn lacks_people(body: &Value) -> bool {
+    body["application"].is_null() && body["facts"].get("declared_people").is_none()
 }
 
 /// A stored flow from before the accepted visit was kept by its hash.
@@ -278,6 +294,65 @@ mod tests {
             audited(),
             before,
             "an up-to-date store is not even opened for writing"
+        );
+    }
+
+    /// A case entered from a file before flows kept its people: the window's duplicate check
+    /// finds it once the migration has copied them from the document, and only then.
+    #[test]
+    fn a_file_case_from_before_gets_its_people_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("db.sqlite")).unwrap();
+        let case = serde_json::json!({
+            "header": {"case_no": "F-1", "case_type": "rural_dibao", "applicant_name": "王秀兰",
+                       "township": "树林召镇"},
+            "declared": {"members": [
+                {"name": "王秀兰", "id_number": "150621195603040029", "relation": "本人"},
+                {"name": "李强", "id_number": "", "relation": "子女"},
+            ]}
+        });
+        let config = super::super::config::WorkflowConfig::default();
+        let id = super::super::intake::add_case(&store, &config, &case.to_string(), 10).unwrap();
+        let as_before = |store: &SqliteStore| {
+            let mut item = store.item(FLOW, &id.to_string()).unwrap().unwrap();
+            item.body["facts"]
+                .as_object_mut()
+                .unwrap()
+                .remove("declared_people");
+            store.transact(&mut |t| t.put_item(&item)).unwrap();
+        };
+        as_before(&store);
+        assert!(
+            store
+                .items_containing(FLOW, "150621195603040029")
+                .unwrap()
+                .is_empty()
+        );
+        let done = run(&store, 1000).unwrap();
+        assert_eq!(done.people_recorded, 1);
+        let flow = super::super::flows::flow(&store, id).unwrap();
+        let people: Vec<(&str, bool)> = flow
+            .facts
+            .declared_people
+            .iter()
+            .map(|p| (p.name.as_str(), p.applicant))
+            .collect();
+        assert_eq!(
+            people,
+            [("王秀兰", true)],
+            "members without a number are not kept"
+        );
+        assert_eq!(
+            store
+                .items_containing(FLOW, "150621195603040029")
+                .unwrap()
+                .len(),
+            1
+        );
+        assert_eq!(
+            run(&store, 2000).unwrap(),
+            Migrated::default(),
+            "nothing twice"
         );
     }
 }

@@ -380,7 +380,9 @@ pub fn duplicates(store: &dyn Store, user: &User, id_number: &str) -> Result<Vec
         return Ok(Vec::new());
     }
     let mut found = Vec::new();
-    for flow in all_flows(store)? {
+    // Only flows whose stored JSON holds the number can hold the person.
+    for item in store.items_containing(FLOW, &id_number)? {
+        let flow = super::flows::flow_from_item(item)?;
         let draft = flow.state == State::Draft;
         // A draft is only an intention: the phone's drafts count for nobody, the window's for
         // the window holding them.
@@ -389,7 +391,7 @@ pub fn duplicates(store: &dyn Store, user: &User, id_number: &str) -> Result<Vec
         {
             continue;
         }
-        let Some((role, name)) = person_in(store, &flow, &id_number)? else {
+        let Some((role, name)) = person_in(&flow, &id_number) else {
             continue;
         };
         let linkable = access::sees(user, &flow.township) && !draft;
@@ -406,52 +408,26 @@ pub fn duplicates(store: &dyn Store, user: &User, id_number: &str) -> Result<Vec
 
 /// Whether the person is the case's applicant or a declared member, and their name: from the
 /// application when the case has one, else from the people its flow keeps (cases entered from a
-/// file, change reviews of those), else from the case document.
-fn person_in(
-    store: &dyn Store,
-    flow: &Flow,
-    id_number: &str,
-) -> Result<Option<(&'static str, String)>> {
+/// file, change reviews of those; older flows got theirs from the document when the store was
+/// opened, `migrate`).
+fn person_in(flow: &Flow, id_number: &str) -> Option<(&'static str, String)> {
     let same = |n: &str| n.trim().eq_ignore_ascii_case(id_number);
     if let Some(app) = &flow.application {
         if same(&app.applicant.id_number) {
-            return Ok(Some(("applicant", app.applicant.name.clone())));
+            return Some(("applicant", app.applicant.name.clone()));
         }
-        return Ok(app
+        return app
             .members
             .iter()
             .find(|m| same(&m.id_number))
-            .map(|m| ("member", m.name.clone())));
+            .map(|m| ("member", m.name.clone()));
     }
-    let people = &flow.facts.declared_people;
-    if !people.is_empty() {
-        return Ok(people.iter().find(|p| same(&p.id_number)).map(|p| {
+    flow.facts
+        .declared_people
+        .iter()
+        .find(|p| same(&p.id_number))
+        .map(|p| {
             let role = if p.applicant { "applicant" } else { "member" };
             (role, p.name.clone())
-        }));
-    }
-    // Cases entered before the flow kept their people.
-    let Some(doc) = crate::cases::load_case(store, flow.id()?)
-        .ok()
-        .and_then(|d| d.read().ok())
-    else {
-        return Ok(None);
-    };
-    if same(&doc.header.applicant_id_number) {
-        return Ok(Some(("applicant", doc.header.applicant_name.clone())));
-    }
-    // A file may give the applicant's number only on their member row.
-    let role = |name: &str| {
-        if name == doc.header.applicant_name {
-            "applicant"
-        } else {
-            "member"
-        }
-    };
-    Ok(doc
-        .declared
-        .members
-        .iter()
-        .find(|m| same(&m.id_number))
-        .map(|m| (role(&m.name), m.name.clone())))
+        })
 }
