@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { housePicture } from './png.mjs'
 import {
-  HERE, REPO, KEEP, log, counts, Stop, step, assert, run, privateBinaries, startServer, launchChromium, shot as libShot, a11y, a11yCounts,
+  HERE, REPO, KEEP, log, counts, Stop, step, assert, run, privateBinaries, startServer, launchChromium, shot as libShot, a11y, a11yCounts, until,
 } from './lib.mjs'
 
 const TOWNSHIP = '树林召镇'
@@ -251,9 +251,14 @@ async function main() {
   })
 
   await step('the queue updates by itself (version poll): conflicts and photos show', async () => {
+    // The page may have polled between a tablet's document and its photo: the photo's arrival
+    // moves the version again, and the row follows at the next poll.
     await page.waitForSelector('[data-test=row-conflicts]', { timeout: 15_000 })
-    const row = await page.textContent('.queue-row:has-text("DLT-2026-0001")')
-    assert(row.includes('1 处') && row.includes('2/2'), `row: ${row}`)
+    const row = () => page.textContent('.queue-row:has-text("DLT-2026-0001")')
+    await until('the row shows the conflict and both photos', async () => {
+      const text = await row()
+      return text.includes('1 处') && text.includes('2/2')
+    }, { timeout: 15_000, every: 500 }).catch(async (e) => { throw new Error(`${e.message}; row: ${await row()}`) })
     await shot(page, 'queue')
   })
 
