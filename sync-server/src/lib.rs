@@ -61,9 +61,6 @@ impl DataDir {
     pub fn db(&self) -> PathBuf {
         self.root.join("jiuzhu.sqlite")
     }
-    pub fn blobs(&self) -> PathBuf {
-        self.root.join("blobs")
-    }
     /// Open the store, bringing data written by an older version up to date first.
     pub fn open_store(&self) -> anyhow::Result<Arc<dyn store::Store>> {
         let store = self.connect()?;

@@ -35,8 +35,9 @@ pub struct Desk<'a> {
     pub township: &'a str,
 }
 
-impl Desk<'_> {
-    fn party(&self) -> Party<'_> {
+impl<'a> Desk<'a> {
+    /// The desk as the party holding its window's cases.
+    pub fn party(&self) -> Party<'a> {
         Party::Window {
             who: self.who,
             township: self.township,

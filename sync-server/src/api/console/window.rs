@@ -8,7 +8,7 @@ use crate::api::respond;
 use crate::api::state::AppState;
 use crate::clock::{now, today};
 use crate::review::access::Action;
-use crate::workflow::applications::{self, Party, Signing, Upload, Uploader};
+use crate::workflow::applications::{self, Signing, Upload, Uploader};
 use crate::workflow::flow::{Flow, SignMode};
 use crate::workflow::window::{self, Desk, WindowApplication};
 use crate::workflow::{Who, parse_case};
@@ -34,13 +34,6 @@ impl Window {
 
     fn desk(&self) -> Desk<'_> {
         Desk {
-            who: &self.who,
-            township: &self.user.0.township,
-        }
-    }
-
-    fn party(&self) -> Party<'_> {
-        Party::Window {
             who: &self.who,
             township: &self.user.0.township,
         }
@@ -143,7 +136,7 @@ pub async fn material_upload(
             name: &q.name,
             bytes: &body,
         };
-        let by = Uploader::Party(w.party());
+        let by = Uploader::Party(w.desk().party());
         let (f, _) =
             applications::add_material(st.store.as_ref(), &st.blobs, case, by, upload, now())?;
         answer(&st, &f)
@@ -205,7 +198,7 @@ pub async fn sign(
             st.store.as_ref(),
             &st.blobs,
             case,
-            w.party(),
+            w.desk().party(),
             signing,
             now(),
         )?;
