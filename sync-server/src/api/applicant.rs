@@ -4,7 +4,9 @@
 //! `workflow::applications`'; an applicant reaches only the cases of their phone.
 
 use super::error::{ApiError, ApiResult, blocking};
-use super::extract::{APPLICANT_COOKIE, Applicant, ClientAddr, cookie, session_cookie};
+use super::extract::{
+    APPLICANT_COOKIE, Applicant, ClientAddr, MaterialQuery, cookie, session_cookie,
+};
 use super::respond;
 use super::state::AppState;
 use crate::applicants::{self, CODE_TTL_S, SESSION_TTL_S};
@@ -121,13 +123,6 @@ pub async fn update(
         answer(&st, &f)
     })
     .await
-}
-
-#[derive(Deserialize)]
-pub struct MaterialQuery {
-    kind: String,
-    #[serde(default)]
-    name: String,
 }
 
 pub async fn material_upload(

@@ -258,3 +258,11 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
         ))
     }
 }
+
+/// The query of a material upload: its kind (vocabulary `material_kind`) and its file name.
+#[derive(serde::Deserialize)]
+pub struct MaterialQuery {
+    pub kind: String,
+    #[serde(default)]
+    pub name: String,
+}

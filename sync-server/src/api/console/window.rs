@@ -3,7 +3,7 @@
 //! caseworker takes applications, and only window cases of their own township are reachable.
 
 use crate::api::error::{ApiError, ApiResult, blocking};
-use crate::api::extract::ConsoleUser;
+use crate::api::extract::{ConsoleUser, MaterialQuery};
 use crate::api::respond;
 use crate::api::state::AppState;
 use crate::clock::{now, today};
@@ -111,13 +111,6 @@ pub async fn update(
         answer(&st, &f)
     })
     .await
-}
-
-#[derive(Deserialize)]
-pub struct MaterialQuery {
-    kind: String,
-    #[serde(default)]
-    name: String,
 }
 
 /// A photographed or scanned paper material, downscaled in the browser.

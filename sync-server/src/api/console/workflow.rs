@@ -3,7 +3,7 @@
 //! objections registered by the township. Each answers with the refreshed workflow.
 
 use crate::api::error::{ApiResult, blocking};
-use crate::api::extract::{CaseInScope, ConsoleUser};
+use crate::api::extract::{CaseInScope, ConsoleUser, MaterialQuery};
 use crate::api::respond;
 use crate::api::state::AppState;
 use crate::clock::{now, today};
@@ -170,13 +170,6 @@ pub async fn objection(
         answer(&st, &user, case)
     })
     .await
-}
-
-#[derive(Deserialize)]
-pub struct MaterialQuery {
-    kind: String,
-    #[serde(default)]
-    name: String,
 }
 
 /// A township user's photo of a case (the decider's own visit), downscaled in the browser.
