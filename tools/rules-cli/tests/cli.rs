@@ -3,8 +3,12 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// The checkout the test runs in, asked at run time: a test binary built in another checkout
+/// sharing the build directory (cargo reuses it when nothing changed) must not run there.
 fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    let manifest =
+        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR");
+    Path::new(&manifest).join("../..")
 }
 
 fn run(args: &[&str]) -> Output {
