@@ -4,6 +4,7 @@
 pub mod document;
 pub mod ids;
 pub mod path;
+pub mod peer;
 pub mod policy;
 pub mod protocol;
 pub mod rules;

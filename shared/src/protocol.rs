@@ -10,6 +10,8 @@
 //! - `POST /sync`        [`SyncRequest`] → [`SyncResponse`] (bearer device token), one round
 //! - `GET  /blobs/{hash}` → [`BlobStatus`] (how many bytes the server already holds)
 //! - `PUT  /blobs/{hash}?offset=N&total=T` a chunk of the blob → [`BlobStatus`]
+//! - `POST /credential`  [`CredentialRequest`] → [`CredentialResponse`] (bearer device token): the
+//!   signed credential for face-to-face sync (`crate::peer`)
 //!
 //! Errors are [`ErrorBody`] with an HTTP 4xx/5xx status.
 
@@ -126,6 +128,11 @@ pub struct SyncRequest {
     /// Messages for every document the device changed or the server announced.
     pub docs: Vec<DocMessage>,
     pub app_version: String,
+    /// Signatures of colleagues whose changes the sent documents carry (face-to-face sync,
+    /// `crate::peer::Attestation`). Optional and last, like the response's lease fields; empty
+    /// is not written, so a request without relayed work encodes as before.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub relayed: Vec<crate::peer::Attestation>,
 }
 
 /// Why the server refused a document's message (the rest of the round still counts).
@@ -164,6 +171,24 @@ pub struct SyncResponse {
     pub lease_secret: Option<String>,
 }
 
+/// Device → server: sign my face-to-face key (issue 18 point 2). The tablet asks at each sync.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CredentialRequest {
+    pub v: u16,
+    /// The tablet's Ed25519 public key (32 bytes).
+    #[serde(with = "serde_bytes")]
+    pub public_key: Vec<u8>,
+}
+
+/// Server → device: the signed credential and the key that verifies every tablet's credential.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CredentialResponse {
+    pub v: u16,
+    pub credential: crate::peer::SignedCredential,
+    #[serde(with = "serde_bytes")]
+    pub server_key: Vec<u8>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BlobStatus {
     pub v: u16,
@@ -197,7 +222,9 @@ wire!(
     SyncRequest,
     SyncResponse,
     BlobStatus,
-    ErrorBody
+    ErrorBody,
+    CredentialRequest,
+    CredentialResponse
 );
 
 pub fn encode<T: WireMessage>(msg: &T) -> Vec<u8> {
@@ -235,6 +262,7 @@ mod tests {
                 msg: vec![0x42, 1, 2],
             }],
             app_version: "0.1.0".into(),
+            relayed: Vec::new(),
         };
         let bytes = encode(&msg);
         assert_eq!(hex::encode(&bytes), GOLDEN_SYNC_REQUEST);
@@ -349,6 +377,7 @@ mod tests {
             cursor: 0,
             docs: vec![],
             app_version: String::new(),
+            relayed: Vec::new(),
         };
         let err = decode::<SyncRequest>(&encode(&msg)).unwrap_err();
         assert!(matches!(err, ProtocolError::Version { got: 2 }), "{err}");

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod blobs;
 pub mod cases;
 pub mod clock;
+pub mod credentials;
 pub mod crypto_config;
 pub mod demo;
 pub mod projection;

@@ -6,9 +6,12 @@ use crate::audit::AuditEvent;
 use crate::projection::view_of;
 use crate::store::{Device, DocTxn, Item, Result, Store, StoreError};
 use automerge::sync::{self, SyncDoc};
+use jiuzhu_shared::peer::Attestation;
 use jiuzhu_shared::policy::{self, CheckError, Grant, Violation};
 use jiuzhu_shared::protocol::{DocMessage, PROTOCOL_VERSION, Refusal, SyncRequest, SyncResponse};
-use jiuzhu_shared::sync::{check_new_changes, decode_state, opening_message, snapshot_message};
+use jiuzhu_shared::sync::{
+    ChangeRefusal, check_new_changes_time, decode_state, opening_message, snapshot_message,
+};
 use jiuzhu_shared::{ActorKey, CaseDocument, CaseId, DeviceId, DocError};
 use std::collections::BTreeSet;
 
@@ -54,7 +57,7 @@ pub fn round(
 
     for m in &req.docs {
         touched.insert(m.doc);
-        match receive(txn, device, server_actor, m, now)? {
+        match receive(txn, device, server_actor, m, &req.relayed, now)? {
             Ok(Some(reply)) => out.push(reply),
             Ok(None) => {}
             Err((code, message)) => refused.push(Refusal {
@@ -170,6 +173,7 @@ fn receive(
     device: &Device,
     server_actor: ActorKey,
     m: &DocMessage,
+    relayed: &[Attestation],
     now: i64,
 ) -> Result<std::result::Result<Option<DocMessage>, Refused>> {
     let Some((grant, removed_at)) = grant(txn, device, m.doc)? else {
@@ -205,28 +209,13 @@ fn receive(
         )));
     }
     // Nothing is stored on a refusal: the document and the sync state stay as they were.
-    let new = match check_new_changes(doc.automerge(), &old_heads, device.actor, now) {
-        Ok(n) => n,
-        Err(e) => return Ok(Err((e.code(), e.to_string()))),
+    let own = (grant, removed_at);
+    let writers = match writers(txn, device, m.doc, own, relayed, &mut doc, &old_heads, now)? {
+        Ok(w) => w,
+        Err(refused) => return Ok(Err(refused)),
     };
-    if let Some(removed) = removed_at {
-        let late = doc
-            .automerge()
-            .get_changes_meta(&old_heads)
-            .iter()
-            .any(|c| c.timestamp > removed);
-        if late {
-            return Ok(Err((
-                "not_assigned",
-                format!(
-                    "case {} was withdrawn from {}: only work done before that is taken",
-                    m.doc, device.user_name
-                ),
-            )));
-        }
-    }
-    if new > 0 {
-        let after = match policy::check_change(&mut doc, &old_heads, device.actor, &grant) {
+    if !writers.is_empty() {
+        let after = match check_policy(&mut doc, &old_heads, &writers) {
             Ok(after) => after,
             Err(CheckError::Refused(v)) => {
                 let reason = format!("{}：{}", v.path, v.zh);
@@ -247,6 +236,7 @@ fn receive(
                 )));
             }
         };
+        let new: usize = writers.iter().map(|w| w.changes).sum();
         let view = view_of(m.doc, &after, &mut doc, now);
         let chunk = doc.automerge().save_after(&old_heads);
         let snapshot = (txn.chunk_count(m.doc)? >= COMPACT_AFTER_CHUNKS).then(|| doc.save());
@@ -256,7 +246,13 @@ fn receive(
             device_label(device),
             "merge",
             Some(m.doc.to_string()),
-            serde_json::json!({ "changes": new }),
+            serde_json::json!({
+                "changes": new,
+                // Changes a colleague's tablet wrote and this one carried (face-to-face sync).
+                "relayed": writers.iter().filter(|w| w.actor != device.actor)
+                    .map(|w| serde_json::json!({ "device": w.device, "changes": w.changes }))
+                    .collect::<Vec<_>>(),
+            }),
         ))?;
     }
     // A device no longer on the team learns nothing new: its answer is made from the document
@@ -288,6 +284,185 @@ fn receive(
     });
     txn.put_sync_state(device.id, m.doc, &state.encode())?;
     Ok(Ok(reply))
+}
+
+/// Whose work the changes of one message are: the sending device's own, and — relayed from a
+/// face-to-face sync — a colleague's, each under the grant its writer has in the case.
+struct Writer {
+    actor: ActorKey,
+    grant: Grant,
+    device: DeviceId,
+    changes: usize,
+}
+
+/// What the checks read of one new change.
+struct NewChange {
+    actor: automerge::ActorId,
+    seq: u64,
+    timestamp: i64,
+    hash: automerge::ChangeHash,
+}
+
+/// The writers of every change that arrived since `old_heads` (none: nothing new). A change must
+/// not be dated more than a day ahead, and its actor must be the device's or — relayed — that of
+/// a device whose investigator is or was on the case's team and which signed its newest change
+/// of this chain (`relayed`); a removed investigator's work counts only if written before the
+/// removal. The server's and console users' changes are never relayed: the server already holds
+/// every one of them, so one it lacks is forged.
+#[allow(clippy::too_many_arguments)]
+fn writers(
+    txn: &mut dyn DocTxn,
+    device: &Device,
+    case: CaseId,
+    own: (Grant, Option<i64>),
+    relayed: &[Attestation],
+    doc: &mut CaseDocument,
+    old_heads: &[automerge::ChangeHash],
+    now: i64,
+) -> Result<std::result::Result<Vec<Writer>, Refused>> {
+    let metas: Vec<NewChange> = {
+        let metas = doc.automerge().get_changes_meta(old_heads);
+        if let Err(e) = check_new_changes_time(&metas, now) {
+            return Ok(Err((e.code(), e.to_string())));
+        }
+        metas
+            .iter()
+            .map(|m| NewChange {
+                actor: m.actor.as_ref().clone(),
+                seq: m.seq,
+                timestamp: m.timestamp,
+                hash: m.hash,
+            })
+            .collect()
+    };
+    // Each writer with its removal time, name, and the last of its changes vouched for.
+    let mut out: Vec<(Writer, Option<i64>, String, u64)> = Vec::new();
+    let unsigned = |meta: &NewChange, name: &str| -> Refused {
+        (
+            "foreign_actor",
+            format!(
+                "change {} of {name}'s tablet arrived without that tablet's signature: it must sync itself",
+                meta.hash
+            ),
+        )
+    };
+    for meta in &metas {
+        if let Some((w, removed_at, name, vouched)) =
+            out.iter_mut().find(|(w, ..)| w.actor.matches(&meta.actor))
+        {
+            if removed_at.is_some_and(|r| meta.timestamp > r) {
+                return Ok(Err((
+                    "not_assigned",
+                    format!(
+                        "case {case} was withdrawn from {name}: only work done before that is taken"
+                    ),
+                )));
+            }
+            if meta.seq > *vouched {
+                return Ok(Err(unsigned(meta, name)));
+            }
+            w.changes += 1;
+            continue;
+        }
+        let (writer, name) = if device.actor.matches(&meta.actor) {
+            (device.clone(), device.user_name.clone())
+        } else {
+            let foreign = || ChangeRefusal::ForeignActor {
+                hash: meta.hash.to_string(),
+                actor: meta.actor.to_hex_string(),
+            };
+            let Ok(key) = <[u8; 16]>::try_from(meta.actor.to_bytes()) else {
+                let e = foreign();
+                return Ok(Err((e.code(), e.to_string())));
+            };
+            match txn.device_by_actor(ActorKey(key))? {
+                Some(d) => {
+                    let name = d.user_name.clone();
+                    (d, name)
+                }
+                None => {
+                    let e = foreign();
+                    return Ok(Err((e.code(), e.to_string())));
+                }
+            }
+        };
+        let (grant, removed_at) = if writer.id == device.id {
+            own.clone()
+        } else {
+            match grant(txn, &writer, case)? {
+                Some(g) => g,
+                None => {
+                    return Ok(Err((
+                        "foreign_actor",
+                        format!(
+                            "change {} was written by {} of device {}, who was never on the team of case {case}",
+                            meta.hash, writer.user_name, writer.name
+                        ),
+                    )));
+                }
+            }
+        };
+        if removed_at.is_some_and(|r| meta.timestamp > r) {
+            return Ok(Err((
+                "not_assigned",
+                format!(
+                    "case {case} was withdrawn from {name}: only work done before that is taken"
+                ),
+            )));
+        }
+        let vouched = if writer.id == device.id {
+            u64::MAX
+        } else {
+            let key = crate::credentials::device_key(txn, writer.id)?;
+            key.and_then(|key| {
+                relayed
+                    .iter()
+                    .filter(|a| a.doc == case && a.verify(&key))
+                    .filter_map(|a| a.vouches_up_to(doc.automerge(), &meta.actor))
+                    .max()
+            })
+            .unwrap_or(0)
+        };
+        if meta.seq > vouched {
+            return Ok(Err(unsigned(meta, &name)));
+        }
+        out.push((
+            Writer {
+                actor: writer.actor,
+                grant,
+                device: writer.id,
+                changes: 1,
+            },
+            removed_at,
+            name,
+            vouched,
+        ));
+    }
+    Ok(Ok(out.into_iter().map(|(w, ..)| w).collect()))
+}
+
+/// The write policy over every writer's changes: one check when the device sent only its own
+/// work, else the changes applied a run of one writer at a time, each run checked as its writer.
+fn check_policy(
+    doc: &mut CaseDocument,
+    old_heads: &[automerge::ChangeHash],
+    writers: &[Writer],
+) -> std::result::Result<jiuzhu_shared::CaseDoc, CheckError> {
+    if let [only] = writers {
+        return policy::check_change(doc, old_heads, only.actor, &only.grant);
+    }
+    let changes: Vec<automerge::Change> = doc.automerge().get_changes(old_heads);
+    let mut work = CaseDocument::from_automerge(doc.automerge().fork_at(old_heads)?);
+    for run in changes.chunk_by(|a, b| a.actor_id() == b.actor_id()) {
+        let w = writers
+            .iter()
+            .find(|w| w.actor.matches(run[0].actor_id()))
+            .expect("every new change has its writer");
+        let before = work.heads();
+        work.automerge().apply_changes(run.iter().cloned())?;
+        policy::check_change(&mut work, &before, w.actor, &w.grant)?;
+    }
+    Ok(doc.read()?)
 }
 
 fn device_label(device: &Device) -> String {

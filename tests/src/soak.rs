@@ -844,6 +844,7 @@ async fn duplicate_round(tablet: &mut Tablet, rng: &mut StdRng) -> anyhow::Resul
         cursor: 0,
         docs,
         app_version: jiuzhu_tablet_core::APP_VERSION.into(),
+        relayed: Vec::new(),
     };
     let mut client = jiuzhu_tablet_core::net::Client::new(
         &id.server,

@@ -185,6 +185,7 @@ async fn an_automerge_deflate_bomb_from_an_enrolled_device_is_refused_before_it_
             msg,
         }],
         app_version: "test".into(),
+        relayed: Vec::new(),
     };
     let body = protocol::encode(&req);
     assert!(body.len() < 2 << 20, "{} bytes on the wire", body.len());

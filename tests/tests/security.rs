@@ -118,6 +118,7 @@ fn malformed_input_gets_clear_4xx_answers_and_the_server_keeps_working() {
             cursor: 0,
             docs: vec![jiuzhu_shared::protocol::DocMessage { doc, msg }],
             app_version: "fuzz".into(),
+            relayed: Vec::new(),
         };
         let resp: jiuzhu_shared::protocol::SyncResponse = f.rt.block_on(device.borrow_mut().call("POST".parse().unwrap(), "/api/v1/sync", Some(&req))).unwrap();
         prop_assert_eq!(resp.refused.len(), 1);

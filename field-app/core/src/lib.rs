@@ -4,6 +4,7 @@
 pub mod enroll;
 pub mod keystore;
 pub mod net;
+pub mod peer;
 pub mod photo;
 pub mod pin;
 pub mod preview;
@@ -28,6 +29,8 @@ pub enum TabletError {
     Doc(#[from] jiuzhu_shared::DocError),
     #[error(transparent)]
     Net(#[from] net::NetError),
+    #[error(transparent)]
+    Peer(#[from] peer::PeerError),
     #[error(transparent)]
     Photo(#[from] photo::PhotoError),
     #[error(transparent)]
@@ -234,6 +237,7 @@ impl Tablet {
             cursor: i64::MAX as u64,
             docs: Vec::new(),
             app_version: APP_VERSION.into(),
+            relayed: Vec::new(),
         };
         let resp: jiuzhu_shared::protocol::SyncResponse = match client
             .call(hyper::Method::POST, "/api/v1/sync", Some(&req))

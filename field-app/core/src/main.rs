@@ -119,6 +119,19 @@ enum Cmd {
     },
     /// Sync with the server; prints rounds, bytes and documents (JSON).
     Sync,
+    /// Host a face-to-face sync: prints the invitation on the first line, waits for the
+    /// colleague's tablet to join with it, then prints what was exchanged (JSON).
+    PeerServe {
+        /// Where to listen, e.g. 0.0.0.0:7788 (the invitation then names this machine's first
+        /// non-loopback IPv4 address) or the hotspot's address.
+        #[arg(long, default_value = "0.0.0.0:0")]
+        listen: std::net::SocketAddr,
+    },
+    /// Join a colleague's face-to-face sync with the invitation it printed or showed.
+    PeerSync {
+        #[arg(long)]
+        invite: String,
+    },
 }
 
 fn case_id(s: &str) -> anyhow::Result<CaseId> {
@@ -205,6 +218,16 @@ fn main() -> anyhow::Result<()> {
         Cmd::Sync => serde_json::to_value(rt.block_on(
             tablet.sync(&mut |p| eprintln!("{}", serde_json::to_string(&p).unwrap_or_default())),
         )?)?,
+        Cmd::PeerServe { listen } => {
+            let listener = rt.block_on(tablet.peer_listen(listen))?;
+            println!("{}", listener.invitation().to_text());
+            std::io::Write::flush(&mut std::io::stdout())?;
+            serde_json::to_value(rt.block_on(tablet.peer_accept(listener))?)?
+        }
+        Cmd::PeerSync { invite } => {
+            let invitation = jiuzhu_tablet_core::peer::Invitation::parse(&invite)?;
+            serde_json::to_value(rt.block_on(tablet.peer_sync(&invitation))?)?
+        }
     };
     println!("{}", serde_json::to_string_pretty(&out)?);
     Ok(())

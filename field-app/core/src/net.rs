@@ -144,6 +144,14 @@ fn tls_config(expected: Option<String>) -> Result<TlsConfig, NetError> {
     Ok((Arc::new(tls), seen))
 }
 
+/// TLS settings that accept only the certificate with this fingerprint, made afresh (a
+/// colleague's tablet makes a new certificate for each invitation: nothing to resume).
+pub(crate) fn pinned_client_config(
+    fingerprint: &str,
+) -> Result<Arc<rustls::ClientConfig>, NetError> {
+    Ok(tls_config(Some(normalize_fingerprint(fingerprint)))?.0)
+}
+
 /// The TLS settings for a pinned certificate, kept for the life of the process: they hold the
 /// session tickets, so every connection after the first resumes its TLS session (no certificate
 /// on the wire, about a kilobyte less on a township link). Keyed by the pin, a session is only

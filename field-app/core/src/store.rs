@@ -3,6 +3,7 @@
 //! states, the blob table and the device identity. Every edit is committed before the caller
 //! returns, so a change the investigator saw survives a crash or a flat battery.
 
+use jiuzhu_shared::peer::Attestation;
 use jiuzhu_shared::{ActorKey, CaseDocument, CaseId};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
@@ -49,6 +50,13 @@ CREATE TABLE set_aside (
     id INTEGER PRIMARY KEY, case_id TEXT NOT NULL, at INTEGER NOT NULL, code TEXT NOT NULL,
     message TEXT NOT NULL, document TEXT NOT NULL) STRICT;
 CREATE INDEX set_aside_case ON set_aside(case_id, id);
+"#,
+    // Colleagues' signatures over their newest change in a case (issue 18, face-to-face sync),
+    // sent with the case to the server, which takes a colleague's work only with them.
+    r#"
+CREATE TABLE attestations (
+    case_id TEXT NOT NULL, actor TEXT NOT NULL, att BLOB NOT NULL,
+    PRIMARY KEY (case_id, actor)) STRICT, WITHOUT ROWID;
 "#,
 ];
 
@@ -268,6 +276,20 @@ impl Store {
         Ok(rows)
     }
 
+    /// The colleagues' signatures this tablet holds for a case.
+    pub fn attestations(&self, case: CaseId) -> Result<Vec<Attestation>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT att FROM attestations WHERE case_id = ?1")?;
+        let rows = stmt
+            .query_map([case.to_string()], |r| r.get::<_, Vec<u8>>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows
+            .iter()
+            .filter_map(|b| ciborium::from_reader(b.as_slice()).ok())
+            .collect())
+    }
+
     pub fn add_blob(&self, hash: &str, case: CaseId, size: u64, now: i64) -> Result<()> {
         self.conn.execute(
             "INSERT OR IGNORE INTO blobs(hash, case_id, size, created_at) VALUES (?1, ?2, ?3, ?4)",
@@ -453,6 +475,21 @@ pub fn save_in(
             ],
         )?;
     }
+    Ok(())
+}
+
+/// Keep a colleague's signature over its newest change in `case` (replacing an older one).
+pub fn put_attestation_in(
+    tx: &rusqlite::Transaction<'_>,
+    actor: ActorKey,
+    att: &Attestation,
+) -> Result<()> {
+    let mut bytes = Vec::new();
+    ciborium::into_writer(att, &mut bytes).expect("CBOR into a Vec cannot fail");
+    tx.prepare_cached(
+        "INSERT OR REPLACE INTO attestations(case_id, actor, att) VALUES (?1, ?2, ?3)",
+    )?
+    .execute(params![att.doc.to_string(), actor.to_string(), bytes])?;
     Ok(())
 }
 

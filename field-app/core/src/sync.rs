@@ -8,7 +8,8 @@ use crate::{Result, Tablet, TabletError, now_s};
 use automerge::sync::{Message, SyncDoc};
 use hyper::Method;
 use jiuzhu_shared::protocol::{
-    BLOB_CHUNK, BlobStatus, DocMessage, PROTOCOL_VERSION, Refusal, SyncRequest, SyncResponse,
+    BLOB_CHUNK, BlobStatus, CredentialRequest, CredentialResponse, DocMessage, PROTOCOL_VERSION,
+    Refusal, SyncRequest, SyncResponse,
 };
 use jiuzhu_shared::sync::{decode_state, opening_message, settled};
 use jiuzhu_shared::{ActorKey, CaseDocument, CaseId};
@@ -102,6 +103,7 @@ impl Tablet {
         progress: &mut (dyn FnMut(Progress) + Send),
     ) -> Result<()> {
         let received = self.sync_documents(client, actor, report, progress).await?;
+        self.refresh_credential(client).await?;
         self.upload_blobs(client, report, progress).await?;
         self.fetch_documents(client, actor, report, &received)
             .await?;
@@ -109,6 +111,23 @@ impl Tablet {
         self.store
             .set_setting("last_sync_at", &now_s().to_string())?;
         Ok(())
+    }
+
+    /// Have the server sign this tablet's face-to-face key (`crate::peer`) for as long as the lease
+    /// it just granted. A server without the request (an older one) leaves face-to-face sync off.
+    async fn refresh_credential(&mut self, client: &mut Client) -> Result<()> {
+        let req = CredentialRequest {
+            v: PROTOCOL_VERSION,
+            public_key: self.peer_key()?.verifying_key().to_bytes().to_vec(),
+        };
+        match client
+            .call::<_, CredentialResponse>(Method::POST, "/api/v1/credential", Some(&req))
+            .await
+        {
+            Ok(r) => self.keep_credential(&r.credential, &r.server_key),
+            Err(NetError::Server { status: 404, .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
     }
 
     async fn sync_documents(
@@ -183,11 +202,17 @@ impl Tablet {
                 round: report.rounds,
                 documents: outgoing.len(),
             });
+            // A colleague's work this tablet carries goes with the colleague's signature.
+            let mut relayed = Vec::new();
+            for m in &outgoing {
+                relayed.extend(self.store.attestations(m.doc)?);
+            }
             let req = SyncRequest {
                 v: PROTOCOL_VERSION,
                 cursor,
                 docs: std::mem::take(&mut outgoing),
                 app_version: crate::APP_VERSION.into(),
+                relayed,
             };
             let round_docs: BTreeSet<CaseId> = req.docs.iter().map(|m| m.doc).collect();
             let resp: SyncResponse = client

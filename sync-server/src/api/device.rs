@@ -17,8 +17,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use jiuzhu_shared::protocol::{
-    self, BLOB_CHUNK, BlobStatus, EnrollRequest, EnrollResponse, PROTOCOL_VERSION, SyncRequest,
-    WireMessage,
+    self, BLOB_CHUNK, BlobStatus, CredentialRequest, CredentialResponse, EnrollRequest,
+    EnrollResponse, PROTOCOL_VERSION, SyncRequest, WireMessage,
 };
 use jiuzhu_shared::{ActorKey, BlobHash, DeviceId};
 
@@ -99,6 +99,42 @@ pub async fn enroll(State(st): State<AppState>, body: Bytes) -> ApiResult<Respon
         lease_secret: Some(lease_secret),
         lease_until: Some(now() + st.lease_secs),
         tablet_cipher: Some(crypto.tablet_cipher.to_string()),
+    }))
+}
+
+/// Sign the device's face-to-face key: the credential lasts as long as the lease this sync granted.
+pub async fn credential(
+    State(st): State<AppState>,
+    DeviceAuth(device): DeviceAuth,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let req: CredentialRequest = decode(&body)?;
+    let (store, root, lease_secs) = (st.store.clone(), st.data_root.clone(), st.lease_secs);
+    let (credential, server_key) = blocking(move || {
+        let t = now();
+        crate::credentials::issue(
+            store.as_ref(),
+            &root,
+            &device,
+            &req.public_key,
+            t,
+            t + lease_secs,
+        )
+        .map_err(|e| match e {
+            crate::credentials::CredentialError::BadKey(_) => bad_request(e.to_string()),
+            crate::credentials::CredentialError::Store(e) => ApiError::device_storage(e),
+            e => ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "signing_key",
+                e.to_string(),
+            ),
+        })
+    })
+    .await?;
+    Ok(cbor(&CredentialResponse {
+        v: PROTOCOL_VERSION,
+        credential,
+        server_key,
     }))
 }
 

@@ -43,6 +43,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/sync", post(device::sync).layer(Max::max(limits::SYNC)))
         .route(
+            "/credential",
+            post(device::credential).layer(Max::max(limits::SMALL)),
+        )
+        .route(
             "/blobs/{hash}",
             get(device::blob_status)
                 .put(device::blob_put)

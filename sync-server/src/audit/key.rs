@@ -11,17 +11,19 @@ pub const FILE: &str = "audit-signing.key";
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
-    #[error("cannot use the audit key {path}: {source}")]
+    #[error("cannot use the signing key {path}: {source}")]
     Io {
         path: PathBuf,
         source: std::io::Error,
     },
     #[error(
-        "the audit key {path} can be read by other users (mode {mode:o}): run `chmod 600 {path}` \
+        "the signing key {path} can be read by other users (mode {mode:o}): run `chmod 600 {path}` \
          and make sure nobody copied it"
     )]
     Exposed { path: PathBuf, mode: u32 },
-    #[error("the audit key {path} is not a 64-digit hex Ed25519 seed: restore it from its backup")]
+    #[error(
+        "the signing key {path} is not a 64-digit hex Ed25519 seed: restore it from its backup"
+    )]
     Invalid { path: PathBuf },
 }
 

@@ -182,6 +182,9 @@ pub trait DocTxn {
     fn chunk_count(&mut self, id: CaseId) -> Result<usize>;
     fn sync_state(&mut self, device: DeviceId, id: CaseId) -> Result<Option<Vec<u8>>>;
     fn put_sync_state(&mut self, device: DeviceId, id: CaseId, state: &[u8]) -> Result<()>;
+    /// The enrolled device that writes with `actor`, revoked or not: whose work a relayed change
+    /// is (issue 18: a tablet carries its colleague's changes from a face-to-face sync).
+    fn device_by_actor(&mut self, actor: ActorKey) -> Result<Option<Device>>;
     /// The user's assignment to the case, current or withdrawn, if there ever was one.
     fn assignment(&mut self, user_id: i64, id: CaseId) -> Result<Option<Assignment>>;
     /// Record or withdraw assignments of a case to users (everyone not named is withdrawn),

@@ -783,6 +783,17 @@ impl DocTxn for PgTxn<'_> {
         Ok(())
     }
 
+    fn device_by_actor(&mut self, actor: ActorKey) -> Result<Option<Device>> {
+        self.c
+            .opt(
+                &format!("{DEVICE_SELECT} WHERE d.actor = $1"),
+                &[&actor.to_string()],
+            )?
+            .as_ref()
+            .map(device_row)
+            .transpose()
+    }
+
     fn assignment(&mut self, user_id: i64, id: CaseId) -> Result<Option<Assignment>> {
         Ok(self
             .c

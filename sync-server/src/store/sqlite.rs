@@ -966,6 +966,14 @@ impl DocTxn for SqliteTxn<'_> {
         Ok(())
     }
 
+    fn device_by_actor(&mut self, actor: ActorKey) -> Result<Option<Device>> {
+        Ok(self
+            .tx
+            .prepare_cached(&format!("{DEVICE_SELECT} WHERE d.actor = ?1"))?
+            .query_row([actor.to_string()], device_row)
+            .optional()?)
+    }
+
     fn assignment(&mut self, user_id: i64, id: CaseId) -> Result<Option<Assignment>> {
         Ok(self
             .tx
