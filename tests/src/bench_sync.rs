@@ -3,12 +3,12 @@
 //! sync over a township link (1 Mbit/s shaped with `tc … tbf` between two network namespaces,
 //! 100 ms round trip added by the test proxy).
 
+use crate::netns::Net;
 use crate::proxy::Proxy;
 use crate::{ServerProcess, SimTablet, TestServer, household_case_json, verdict};
 use jiuzhu_shared::CaseId;
 use jiuzhu_tablet_core::sync::SyncReport;
 use std::io::Write;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// Households in the benchmark's township.
@@ -121,72 +121,22 @@ pub async fn run() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Network namespace and veth pair of the shaped link, removed on drop.
-struct Link {
-    ns: String,
-}
-
-/// Addresses of the two ends of the link (a private /30 of its own).
-const NEAR: &str = "10.217.0.1";
-const FAR: &str = "10.217.0.2";
-
-fn sh(args: &[&str]) -> anyhow::Result<()> {
-    let out = Command::new(args[0]).args(&args[1..]).output()?;
-    anyhow::ensure!(
-        out.status.success(),
-        "`{}` failed: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stderr).trim()
-    );
-    Ok(())
-}
-
-impl Link {
-    /// A namespace reached over a veth pair whose both directions are shaped to `rate` by tbf.
-    fn up(rate: &str) -> anyhow::Result<Link> {
-        let ns = format!("jzb{}", std::process::id());
-        let (near, far) = (format!("{ns}a"), format!("{ns}b"));
-        sh(&["ip", "netns", "add", &ns])?;
-        let link = Link { ns: ns.clone() };
-        let tbf = ["root", "tbf", "rate", rate, "burst", "4kb", "latency", "2s"];
-        let inside = |args: &[&str]| {
-            let mut v = vec!["ip", "netns", "exec", ns.as_str()];
-            v.extend_from_slice(args);
-            sh(&v)
-        };
-        sh(&[
-            "ip", "link", "add", &near, "type", "veth", "peer", "name", &far,
-        ])?;
-        sh(&["ip", "link", "set", &far, "netns", &ns])?;
-        sh(&["ip", "addr", "add", &format!("{NEAR}/30"), "dev", &near])?;
-        sh(&["ip", "link", "set", &near, "up"])?;
-        inside(&["ip", "addr", "add", &format!("{FAR}/30"), "dev", &far])?;
-        inside(&["ip", "link", "set", &far, "up"])?;
-        inside(&["ip", "link", "set", "lo", "up"])?;
-        // Egress of each end: what the tablet sends, and what the server answers.
-        let mut up = vec!["tc", "qdisc", "add", "dev", near.as_str()];
-        up.extend_from_slice(&tbf);
-        sh(&up)?;
-        let mut down = vec!["tc", "qdisc", "add", "dev", far.as_str()];
-        down.extend_from_slice(&tbf);
-        inside(&down)?;
-        Ok(link)
-    }
-}
-
-impl Drop for Link {
-    fn drop(&mut self) {
-        // Removing the namespace removes its end of the pair, and with it the other end.
-        let _ = sh(&["ip", "netns", "del", &self.ns]);
-    }
+/// The township link: the server's and the tablet's namespaces, joined by a veth pair whose both
+/// directions are shaped to 1 Mbit/s.
+fn township_link() -> anyhow::Result<Net> {
+    let mut net = Net::new(&["tablet", "server"])?;
+    net.link("tablet", "server")?;
+    net.shape("tablet", "server", 1000)?;
+    Ok(net)
 }
 
 /// The first sync of [`CASES`] households over a 1 Mbit/s link with 100 ms round trips: the
-/// server runs as its own process in a network namespace behind the shaped veth pair, the tablet
-/// reaches it through the proxy, which adds 50 ms each way.
+/// server runs as its own process in its namespace behind the shaped veth pair; the tablet, in
+/// this process, goes through the proxy, which adds 50 ms each way, and on from the tablet's
+/// namespace through a tunnel.
 pub async fn run_link() -> anyhow::Result<()> {
-    let link = match Link::up("1mbit") {
-        Ok(l) => l,
+    let net = match township_link() {
+        Ok(n) => n,
         Err(e) => {
             println!(
                 "sync over a shaped link: skipped ({e}); it needs root and iproute2's `ip` and `tc`"
@@ -202,13 +152,14 @@ pub async fn run_link() -> anyhow::Result<()> {
     }
     let data = server.data().root.clone();
     let process = ServerProcess::spawn_under(
-        &["ip", "netns", "exec", &link.ns],
+        &net.prefix("server"),
         &data,
-        &format!("{FAR}:0"),
+        &format!("{}:0", net.addr("server", "tablet")),
         &[],
         None,
     );
-    let proxy = Proxy::start(process.addr).await?;
+    let tunnel = net.tunnel("tablet", process.addr).await?;
+    let proxy = Proxy::start(tunnel.addr()).await?;
     proxy.set_latency(Duration::from_millis(50));
     let url = format!("https://{}", proxy.addr());
 
@@ -228,7 +179,5 @@ pub async fn run_link() -> anyhow::Result<()> {
         total(&first),
         verdict(total(&first) <= gz as u64)
     );
-    drop(process);
-    drop(link);
     Ok(())
 }

@@ -6,6 +6,7 @@ pub mod bench_photo;
 pub mod bench_pin;
 pub mod bench_scale;
 pub mod bench_sync;
+pub mod netns;
 pub mod pg;
 pub mod proxy;
 pub mod soak;

@@ -1,0 +1,323 @@
+//! Separate hosts (issue 18 point 7): the real `jiuzhu-server` and the real `jiuzhu-tablet`, each
+//! in a network namespace of its own, joined by a veth pair on a private network that the tests
+//! cut, restore and shape. They need root: without it they fail, saying so, rather than skip.
+
+use jiuzhu_e2e::netns::Net;
+use jiuzhu_e2e::{
+    PIN, ServerProcess, admin_add_assigned_case, admin_add_investigators, admin_cli as admin, bin,
+    data_dir, skip_on_postgres, test_jpeg,
+};
+use serde_json::Value;
+use std::io::{ErrorKind, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::Path;
+use std::process::Output;
+use std::time::{Duration, Instant};
+
+/// The server's namespace reaches nothing but its links, so not a database on the host either.
+const NO_DATABASE: &str = "the server's namespace has no route to the PostgreSQL server";
+
+/// The parties, with one link between each given pair.
+fn net(parties: &[&str], links: &[(&str, &str)]) -> Net {
+    assert!(
+        Net::available(),
+        "these tests give each party a network namespace of its own: run them as root, with \
+         iproute2's `ip` and `tc` installed"
+    );
+    let mut net = Net::new(parties).expect("namespaces");
+    for (a, b) in links {
+        net.link(a, b).expect("link");
+    }
+    net
+}
+
+/// `jiuzhu-tablet --home HOME ARGS…` run as `party`, with the test PIN, as it finished.
+fn tablet_in(net: &Net, party: &str, home: &Path, args: &[&str]) -> Output {
+    net.command(party, bin("jiuzhu-tablet"))
+        .env("JIUZHU_PIN", PIN)
+        .arg("--home")
+        .arg(home)
+        .args(args)
+        .output()
+        .expect("run jiuzhu-tablet")
+}
+
+/// What the tablet printed; it must have succeeded.
+fn printed(out: Output, what: &str) -> Value {
+    assert!(
+        out.status.success(),
+        "tablet {what}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("the tablet prints JSON")
+}
+
+/// A data directory with 王五 and 赵六 and one case assigned to them; the case and an enrollment
+/// code for 王五.
+fn township(data: &Path) -> (String, String) {
+    admin_add_investigators(data, &["王五", "赵六"]);
+    let case = admin_add_assigned_case(data, "NS-1", "王五,赵六");
+    let code = admin(data, &["enroll-code", "--user", "王五"]);
+    (case, code)
+}
+
+/// `jiuzhu-server serve` as `server`, listening on every address of its namespace, and the URL
+/// the tablet reaches it at over their link.
+fn serve(net: &Net, data: &Path) -> (ServerProcess, String) {
+    let server = ServerProcess::spawn_under(&net.prefix("server"), data, "0.0.0.0:0", &[], None);
+    let addr = SocketAddr::new(net.addr("server", "tablet"), server.addr.port());
+    (server, format!("https://{addr}"))
+}
+
+fn enroll(net: &Net, home: &Path, url: &str, code: &str, server: &ServerProcess) {
+    printed(
+        tablet_in(
+            net,
+            "tablet",
+            home,
+            &[
+                "enroll",
+                "--server",
+                url,
+                "--code",
+                code,
+                "--fingerprint",
+                &server.fingerprint,
+            ],
+        ),
+        "enroll",
+    );
+}
+
+fn export(data: &Path, case: &str) -> Value {
+    serde_json::from_str(&admin(data, &["export-case", "--case", case])).expect("export JSON")
+}
+
+fn finding_texts(doc: &Value) -> Vec<&str> {
+    doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["text"].as_str().expect("text"))
+        .collect()
+}
+
+#[test]
+fn a_cut_link_fails_the_sync_keeps_the_edit_and_the_restored_link_delivers_it() {
+    if skip_on_postgres(NO_DATABASE) {
+        return;
+    }
+    let net = net(&["server", "tablet"], &[("server", "tablet")]);
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("server");
+    let (case, code) = township(&data);
+    let (server, url) = serve(&net, &data);
+    let home = dir.path().join("tablet");
+    enroll(&net, &home, &url, &code, &server);
+    let first = printed(tablet_in(&net, "tablet", &home, &["sync"]), "sync");
+    assert_eq!(first["assigned"], serde_json::json!([case]), "{first}");
+    let shown = printed(
+        tablet_in(&net, "tablet", &home, &["show", "--case", &case]),
+        "show",
+    );
+    assert_eq!(shown["header"]["case_no"], "NS-1");
+
+    const NOTE: &str = "邻居证实家中无固定收入";
+    printed(
+        tablet_in(
+            &net,
+            "tablet",
+            &home,
+            &["note", "--case", &case, "--text", NOTE],
+        ),
+        "note",
+    );
+    net.cut("server", "tablet").unwrap();
+    let t0 = Instant::now();
+    let cut = tablet_in(&net, "tablet", &home, &["sync"]);
+    let took = t0.elapsed();
+    let stderr = String::from_utf8_lossy(&cut.stderr);
+    assert!(!cut.status.success(), "a sync over a cut link fails");
+    assert!(
+        stderr.contains(&format!(
+            "cannot reach the server at {}",
+            &url["https://".len()..]
+        )),
+        "a network error: {stderr}"
+    );
+    assert!(
+        took < jiuzhu_tablet_core::net::REQUEST_TIMEOUT,
+        "the failed sync took {took:?}"
+    );
+    let kept = printed(
+        tablet_in(&net, "tablet", &home, &["show", "--case", &case]),
+        "show",
+    );
+    assert_eq!(finding_texts(&kept), [NOTE], "the tablet keeps its edit");
+    assert!(
+        finding_texts(&export(&data, &case)["document"]).is_empty(),
+        "nothing crossed the cut link"
+    );
+
+    net.restore("server", "tablet").unwrap();
+    printed(tablet_in(&net, "tablet", &home, &["sync"]), "sync");
+    let on_server = export(&data, &case);
+    assert_eq!(finding_texts(&on_server["document"]), [NOTE]);
+    assert_eq!(on_server["document"], kept, "server and tablet agree");
+    drop(server);
+}
+
+#[test]
+fn a_shaped_link_carries_a_photo_whole_and_no_faster_than_its_rate() {
+    if skip_on_postgres(NO_DATABASE) {
+        return;
+    }
+    const KBIT: u32 = 256;
+    let net = net(&["server", "tablet"], &[("server", "tablet")]);
+    net.shape("server", "tablet", KBIT).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("server");
+    let (case, code) = township(&data);
+    let (server, url) = serve(&net, &data);
+    let home = dir.path().join("tablet");
+    enroll(&net, &home, &url, &code, &server);
+    printed(tablet_in(&net, "tablet", &home, &["sync"]), "sync");
+
+    let file = dir.path().join("yard.jpg");
+    std::fs::write(&file, test_jpeg(900, 600, 7)).unwrap();
+    let photo = printed(
+        tablet_in(
+            &net,
+            "tablet",
+            &home,
+            &[
+                "photo",
+                "--case",
+                &case,
+                "--file",
+                file.to_str().unwrap(),
+                "--tag",
+                "exterior",
+            ],
+        ),
+        "photo",
+    );
+    let (hash, bytes) = (
+        photo["hash"].as_str().expect("hash"),
+        photo["bytes"].as_u64().expect("bytes"),
+    );
+    assert!(
+        (250_000..400_000).contains(&bytes),
+        "a photo of about 300 KB: {bytes} B"
+    );
+
+    let t0 = Instant::now();
+    let report = printed(tablet_in(&net, "tablet", &home, &["sync"]), "sync");
+    let took = t0.elapsed().as_secs_f64();
+    assert_eq!(report["blobs_sent"], 1, "{report}");
+    // The rate allows no faster; 10 % off for the bucket's burst and the clocks.
+    let least = bytes as f64 * 8.0 / (KBIT as f64 * 1000.0);
+    assert!(
+        took >= 0.9 * least,
+        "{bytes} B at {KBIT} kbit/s take {least:.1} s at least; the sync took {took:.1} s"
+    );
+
+    let held = data_dir(&data)
+        .open_blobs()
+        .unwrap()
+        .read(&hash.parse().unwrap())
+        .unwrap()
+        .expect("the server holds the photo");
+    assert_eq!(held.len() as u64, bytes);
+    assert_eq!(jiuzhu_shared::BlobHash::of(&held).to_string(), hash);
+    drop(server);
+}
+
+/// What `socket` hears within `wait`: nothing (a timeout), or what ended the read.
+fn hears(socket: &mut TcpStream, wait: Duration) -> std::io::Result<usize> {
+    socket.set_read_timeout(Some(wait)).unwrap();
+    socket.read(&mut [0; 64])
+}
+
+fn is_silence(r: &std::io::Result<usize>) -> bool {
+    matches!(r, Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut))
+}
+
+#[test]
+fn a_cut_link_is_silent_and_a_connection_across_it_carries_on_when_restored() {
+    let net = net(&["server", "tablet"], &[("server", "tablet")]);
+    let at = SocketAddr::new(net.addr("server", "tablet"), 0);
+    let listener = net
+        .within("server", || TcpListener::bind(at))
+        .unwrap()
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut client = net
+        .within("tablet", || TcpStream::connect(addr))
+        .unwrap()
+        .unwrap();
+    let (mut served, _) = listener.accept().unwrap();
+    client.write_all(b"before").unwrap();
+    let mut got = [0; 6];
+    served.read_exact(&mut got).unwrap();
+    assert_eq!(&got, b"before");
+
+    net.cut("server", "tablet").unwrap();
+    let new = net
+        .within("tablet", || {
+            TcpStream::connect_timeout(&addr, Duration::from_secs(10))
+        })
+        .unwrap();
+    assert!(
+        matches!(&new, Err(e) if e.kind() == ErrorKind::NetworkUnreachable),
+        "no route over a cut link: {new:?}"
+    );
+    // Sent into the cut: neither end hears anything, no end of stream, no reset.
+    client.write_all(b"during").unwrap();
+    let server_side = hears(&mut served, Duration::from_secs(2));
+    assert!(is_silence(&server_side), "{server_side:?}");
+    let client_side = hears(&mut client, Duration::from_secs(1));
+    assert!(is_silence(&client_side), "{client_side:?}");
+
+    // TCP sends it again once the link is back.
+    net.restore("server", "tablet").unwrap();
+    served
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    served.read_exact(&mut got).unwrap();
+    assert_eq!(&got, b"during");
+    served.write_all(b"after").unwrap();
+    client
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    let mut got = [0; 5];
+    client.read_exact(&mut got).unwrap();
+    assert_eq!(&got, b"after");
+}
+
+#[test]
+fn a_net_leaves_no_namespace_behind_even_when_its_test_panics() {
+    let (names, names_rx) = std::sync::mpsc::channel();
+    let failed = std::thread::spawn(move || {
+        let net = net(&["a", "b"], &[("a", "b")]);
+        names
+            .send([net.ns("a").to_string(), net.ns("b").to_string()])
+            .unwrap();
+        panic!("a test fails with its namespaces up (this panic is expected)");
+    })
+    .join();
+    assert!(failed.is_err());
+    let listed = std::process::Command::new("ip")
+        .args(["netns", "list"])
+        .output()
+        .unwrap();
+    let listed = String::from_utf8_lossy(&listed.stdout);
+    for ns in names_rx.recv().unwrap() {
+        assert!(
+            !listed
+                .lines()
+                .any(|l| l.split_whitespace().next() == Some(&ns)),
+            "{ns} is gone: {listed}"
+        );
+    }
+}
