@@ -321,3 +321,180 @@ fn a_net_leaves_no_namespace_behind_even_when_its_test_panics() {
         );
     }
 }
+
+/// `jiuzhu-tablet enroll` as `party`, reaching the server over their link.
+fn enroll_in(net: &Net, party: &str, home: &Path, data: &Path, user: &str, server: &ServerProcess) {
+    let code = admin(data, &["enroll-code", "--user", user]);
+    let url = format!(
+        "https://{}",
+        SocketAddr::new(net.addr("server", party), server.addr.port())
+    );
+    printed(
+        tablet_in(
+            net,
+            party,
+            home,
+            &[
+                "enroll",
+                "--server",
+                &url,
+                "--code",
+                &code,
+                "--fingerprint",
+                &server.fingerprint,
+                "--name",
+                &format!("平板-{party}"),
+            ],
+        ),
+        "enroll",
+    );
+}
+
+#[test]
+fn two_tablets_exchange_a_visit_face_to_face_and_the_server_later_holds_both_halves_once() {
+    if skip_on_postgres(NO_DATABASE) {
+        return;
+    }
+    let net = net(
+        &["server", "tab-a", "tab-b"],
+        &[("server", "tab-a"), ("server", "tab-b"), ("tab-a", "tab-b")],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("server");
+    admin_add_investigators(&data, &["王五", "赵六"]);
+    let case = admin_add_assigned_case(&data, "NS-PEER", "王五,赵六");
+    let server = ServerProcess::spawn_under(&net.prefix("server"), &data, "0.0.0.0:0", &[], None);
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    enroll_in(&net, "tab-a", &a, &data, "王五", &server);
+    enroll_in(&net, "tab-b", &b, &data, "赵六", &server);
+    for (party, home) in [("tab-a", &a), ("tab-b", &b)] {
+        printed(tablet_in(&net, party, home, &["sync"]), "sync");
+    }
+
+    // In the pasture: no link to the server from either tablet for the whole visit.
+    net.cut("server", "tab-a").unwrap();
+    net.cut("server", "tab-b").unwrap();
+    let (note_a, note_b) = ("院内有三轮车一辆", "邻居说户主常年外出务工");
+    let mut both = [note_a, note_b];
+    both.sort();
+    printed(
+        tablet_in(
+            &net,
+            "tab-a",
+            &a,
+            &["note", "--case", &case, "--text", note_a],
+        ),
+        "note",
+    );
+    let file = dir.path().join("yard.jpg");
+    std::fs::write(&file, test_jpeg(800, 600, 5)).unwrap();
+    let photo = printed(
+        tablet_in(
+            &net,
+            "tab-a",
+            &a,
+            &[
+                "photo",
+                "--case",
+                &case,
+                "--file",
+                file.to_str().unwrap(),
+                "--tag",
+                "exterior",
+            ],
+        ),
+        "photo",
+    );
+    printed(
+        tablet_in(
+            &net,
+            "tab-b",
+            &b,
+            &["note", "--case", &case, "--text", note_b],
+        ),
+        "note",
+    );
+    let cut = tablet_in(&net, "tab-b", &b, &["sync"]);
+    assert!(!cut.status.success(), "the server is out of reach");
+
+    // 王五's tablet hosts on its address toward 赵六's; 赵六's joins with the printed invitation.
+    let listen = SocketAddr::new(net.addr("tab-a", "tab-b"), 0).to_string();
+    let mut host = net
+        .command("tab-a", bin("jiuzhu-tablet"))
+        .env("JIUZHU_PIN", PIN)
+        .arg("--home")
+        .arg(&a)
+        .args(["peer-serve", "--listen", &listen])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("peer-serve");
+    let mut stdout = std::io::BufReader::new(host.stdout.take().unwrap());
+    let mut invitation = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut invitation).unwrap();
+    assert!(invitation.starts_with("jiuzhu-peer:1?"), "{invitation:?}");
+    let guest = printed(
+        tablet_in(
+            &net,
+            "tab-b",
+            &b,
+            &["peer-sync", "--invite", invitation.trim()],
+        ),
+        "peer-sync",
+    );
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    let status = host.wait().unwrap();
+    assert!(status.success(), "peer-serve failed");
+    let hosted: Value = serde_json::from_str(&rest).expect("the host's report");
+    assert_eq!(guest["cases"], serde_json::json!([case]), "{guest}");
+    assert_eq!(guest["peer_name"], "王五");
+    assert_eq!(hosted["peer_name"], "赵六");
+    assert_eq!(
+        (
+            guest["documents_received"].as_u64(),
+            hosted["documents_received"].as_u64()
+        ),
+        (Some(1), Some(1))
+    );
+    assert_eq!(guest["blobs_received"], 1, "{guest}");
+    for (party, home) in [("tab-a", &a), ("tab-b", &b)] {
+        let doc = printed(
+            tablet_in(&net, party, home, &["show", "--case", &case]),
+            "show",
+        );
+        let mut texts = finding_texts(&doc);
+        texts.sort();
+        assert_eq!(texts, both, "{party} holds both halves");
+    }
+
+    // 赵六 reaches the server first and brings both halves, the photo with them…
+    net.restore("server", "tab-b").unwrap();
+    printed(tablet_in(&net, "tab-b", &b, &["sync"]), "sync");
+    let on_server = export(&data, &case);
+    let mut texts = finding_texts(&on_server["document"]);
+    texts.sort();
+    assert_eq!(texts, both);
+    assert_eq!(
+        on_server["evidence_complete"], true,
+        "{}",
+        on_server["evidence"]
+    );
+    let hash = photo["hash"].as_str().unwrap();
+    assert!(
+        on_server["document"]["visits"][0]["photos"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["hash"] == hash)
+    );
+    // …then 王五: nothing is taken twice.
+    net.restore("server", "tab-a").unwrap();
+    printed(tablet_in(&net, "tab-a", &a, &["sync"]), "sync");
+    let again = export(&data, &case);
+    assert_eq!(
+        again["document"]["findings"],
+        on_server["document"]["findings"]
+    );
+    drop(server);
+}
