@@ -214,7 +214,7 @@ impl Tablet {
 
     /// Bind `listen` and make the invitation. With an unspecified address (`0.0.0.0:0`) the
     /// invitation names the tablet's first non-loopback IPv4 address (its hotspot's).
-    pub async fn peer_listen(&self, listen: SocketAddr) -> Result<PeerListener> {
+    pub async fn peer_listen(&mut self, listen: SocketAddr) -> Result<PeerListener> {
         self.check_lease()?;
         self.peer_me()?;
         let ck = rcgen::generate_simple_self_signed(vec!["jiuzhu-peer".into()])

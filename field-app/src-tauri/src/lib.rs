@@ -4,14 +4,17 @@
 
 use jiuzhu_shared::CaseId;
 use jiuzhu_tablet_core::net::NetError;
+use jiuzhu_tablet_core::peer::{Invitation, PeerReport};
 use jiuzhu_tablet_core::pin::PinError;
 use jiuzhu_tablet_core::sync::Progress;
 use jiuzhu_tablet_core::visit::{CaseRow, Problem, Signer, VisitError};
 use jiuzhu_tablet_core::{Tablet, TabletError, WipeReason, enroll, now_s, vault};
 use serde::Serialize;
 use serde_json::Value as Json;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
+use tauri::async_runtime::JoinHandle;
 use tauri::ipc::{Channel, InvokeBody, Request, Response};
 use tauri::{Manager, State};
 use tokio::sync::Mutex;
@@ -25,6 +28,9 @@ pub struct AppState {
     /// (A new tablet is open but not unlocked between enrollment and choosing its PIN.)
     unlocked: AtomicBool,
     syncing: AtomicBool,
+    /// The shown invitation's wait for the other tablet. Aborting it drops the listener, which
+    /// voids the invitation.
+    peer_wait: std::sync::Mutex<Option<JoinHandle<()>>>,
 }
 
 impl AppState {
@@ -45,6 +51,7 @@ impl AppState {
             tablet: Mutex::new(tablet),
             unlocked: AtomicBool::new(false),
             syncing: AtomicBool::new(false),
+            peer_wait: std::sync::Mutex::new(None),
         }
     }
 
@@ -52,6 +59,16 @@ impl AppState {
     async fn tablet(&self) -> CmdResult<tokio::sync::MappedMutexGuard<'_, Tablet>> {
         tokio::sync::MutexGuard::try_map(self.tablet.lock().await, |t| t.as_mut())
             .map_err(|_| CmdError::new("locked", "unlock with the PIN first"))
+    }
+
+    /// Void the shown invitation: once this returns, nothing listens for it any more.
+    async fn stop_peer_wait(&self) {
+        let wait = self.peer_wait.lock().unwrap().take();
+        if let Some(wait) = wait {
+            wait.abort();
+            // Cancelled, or finished already: either way its listener is gone.
+            let _ = wait.await;
+        }
     }
 
     /// After a wipe: a new, empty tablet that starts again at enrollment.
@@ -117,6 +134,7 @@ impl From<TabletError> for CmdError {
             TabletError::Policy(v) => return CmdError::new(v.code, v.zh.clone()),
             TabletError::NotOnTeam(_) => "not_on_team",
             TabletError::Withdrawn => "withdrawn",
+            TabletError::Peer(p) => p.code(),
         };
         CmdError::new(code, message)
     }
@@ -181,6 +199,8 @@ pub struct Status {
     server: Option<String>,
     fingerprint: Option<String>,
     last_sync_at: Option<i64>,
+    /// Whether face-to-face sync can start: the tablet holds the server's peer credential.
+    peer_ready: bool,
 }
 
 #[tauri::command]
@@ -200,6 +220,7 @@ async fn status(state: State<'_, AppState>) -> CmdResult<Status> {
             server: None,
             fingerprint: None,
             last_sync_at: None,
+            peer_ready: false,
         });
     };
     let id = t.identity().ok();
@@ -215,6 +236,7 @@ async fn status(state: State<'_, AppState>) -> CmdResult<Status> {
             .as_ref()
             .map(|i| enroll::display_fingerprint(&i.fingerprint)),
         last_sync_at: t.last_sync_at()?,
+        peer_ready: t.peer_ready()?,
     })
 }
 
@@ -297,6 +319,8 @@ async fn unlock(state: State<'_, AppState>, pin: String) -> CmdResult<()> {
 #[tauri::command]
 async fn lock(state: State<'_, AppState>) -> CmdResult<()> {
     state.unlocked.store(false, Ordering::SeqCst);
+    // A locked tablet takes no colleague's exchange (and the wait's own handle holds the keys).
+    state.stop_peer_wait().await;
     // Drop the keys with the tablet; a tablet without a PIN yet has nothing to unlock it with.
     if vault::exists(&state.home) {
         *state.tablet.lock().await = None;
@@ -705,6 +729,101 @@ async fn run_sync(mut t: Tablet, on_progress: Channel<SyncEvent>) -> CmdResult<S
     })
 }
 
+/// A case a face-to-face sync named, as the result screen lists it.
+#[derive(Serialize)]
+pub struct PeerCase {
+    case_id: CaseId,
+    case_no: String,
+    applicant: String,
+}
+
+#[derive(Serialize)]
+pub struct PeerSummary {
+    report: PeerReport,
+    /// Number and applicant of each case exchanged or refused, as far as this tablet has it.
+    cases: Vec<PeerCase>,
+    finished_at: i64,
+}
+
+/// How the wait behind a shown invitation ended.
+#[derive(Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum PeerEvent {
+    Done { summary: PeerSummary },
+    Failed { error: CmdError },
+}
+
+fn peer_summary(t: &Tablet, report: PeerReport) -> PeerSummary {
+    let named =
+        |id: &CaseId| report.cases.contains(id) || report.refused.iter().any(|r| r.case == *id);
+    // Past the offline lease the list is locked: the result then shows the counts alone.
+    let cases = t
+        .case_rows(None)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|r| named(&r.item.case_id))
+        .map(|r| PeerCase {
+            case_id: r.item.case_id,
+            case_no: r.item.case_no,
+            applicant: r.item.applicant,
+        })
+        .collect();
+    PeerSummary {
+        report,
+        cases,
+        finished_at: now_s(),
+    }
+}
+
+/// Show an invitation: listen on every interface (the core puts the hotspot address in the
+/// invitation) and wait for the other tablet in the background, on a second store connection as
+/// `sync` does. The answer is the invitation's text for the QR code; the outcome comes later
+/// over `on_result`. A new invitation voids the one shown before.
+#[tauri::command]
+async fn peer_invite(
+    state: State<'_, AppState>,
+    on_result: Channel<PeerEvent>,
+) -> CmdResult<String> {
+    unlocked(&state)?;
+    let mut second = state.tablet().await?.reopen()?;
+    let listener = second
+        .peer_listen(SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0)))
+        .await?;
+    let text = listener.invitation().to_text();
+    let wait = tauri::async_runtime::spawn(async move {
+        let event = match second.peer_accept(listener).await {
+            Ok(report) => PeerEvent::Done {
+                summary: peer_summary(&second, report),
+            },
+            Err(e) => PeerEvent::Failed { error: e.into() },
+        };
+        let _ = on_result.send(event);
+    });
+    if let Some(old) = state.peer_wait.lock().unwrap().replace(wait) {
+        old.abort();
+    }
+    Ok(text)
+}
+
+/// Stop waiting behind the shown invitation; once this answers, the invitation is void. Cut
+/// mid-exchange, it is as if the hotspot dropped: what was written stays, the rest comes with the
+/// next sync.
+#[tauri::command]
+async fn peer_cancel(state: State<'_, AppState>) -> CmdResult<()> {
+    state.stop_peer_wait().await;
+    Ok(())
+}
+
+/// Join the tablet whose invitation was scanned (or pasted) and exchange the shared cases.
+#[tauri::command]
+async fn peer_join(state: State<'_, AppState>, invitation: String) -> CmdResult<PeerSummary> {
+    unlocked(&state)?;
+    let invitation = Invitation::parse(invitation.trim()).map_err(TabletError::from)?;
+    let mut second = state.tablet().await?.reopen()?;
+    let report = second.peer_sync(&invitation).await?;
+    Ok(peer_summary(&second, report))
+}
+
 /// Where the app keeps its data: `JIUZHU_HOME` if set (tests, several tablets on one machine),
 /// else the platform's app data directory (`$XDG_DATA_HOME/cn.gov.jiuzhu.field` on Linux).
 fn home_dir(app: &tauri::App) -> Result<PathBuf, Box<dyn std::error::Error>> {
@@ -741,7 +860,10 @@ macro_rules! handlers {
             start_correction,
             answer_note,
             income_preview,
-            sync
+            sync,
+            peer_invite,
+            peer_cancel,
+            peer_join
         ]
     };
 }

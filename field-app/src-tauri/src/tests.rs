@@ -2,6 +2,8 @@
 //! tested in the core; here we check arguments, the PIN gate, raw image bodies and error codes.
 
 use super::*;
+use ed25519_dalek::SigningKey;
+use jiuzhu_shared::peer::{DeviceCredential, SignedCredential};
 use jiuzhu_shared::schema::{CaseDoc, DeclaredMember};
 use jiuzhu_shared::{ActorKey, CaseDocument};
 use serde_json::json;
@@ -10,7 +12,7 @@ use tauri::test::{
     INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder, mock_context, noop_assets,
 };
 use tauri::webview::InvokeRequest;
-use tauri::{WebviewWindow, WebviewWindowBuilder};
+use tauri::{Manager, WebviewWindow, WebviewWindowBuilder};
 
 fn request(cmd: &str, body: InvokeBody, headers: &[(&str, &str)]) -> InvokeRequest {
     let mut h = tauri::http::HeaderMap::new();
@@ -40,43 +42,84 @@ fn err_code(r: Result<Json, Json>) -> String {
     r.unwrap_err()["code"].as_str().unwrap().to_string()
 }
 
-/// A new tablet that looks enrolled (PIN not chosen yet, as right after enrollment), holding one
-/// assigned case (as a sync would leave it).
-fn enrolled_home() -> (tempfile::TempDir, CaseId, Tablet) {
+/// A new tablet that looks enrolled as `user` (PIN not chosen yet, as right after enrollment).
+fn tablet_of(user: &str) -> (tempfile::TempDir, Tablet) {
     let dir = tempfile::tempdir().unwrap();
-    let actor = ActorKey::random();
-    let mut tablet = Tablet::create_unprotected(dir.path()).unwrap();
-    {
-        let store = tablet.store();
-        for (k, v) in [
-            ("server", "https://127.0.0.1:1".to_string()),
-            ("fingerprint", "ab".repeat(32)),
-            ("device_id", "dev".into()),
-            ("token", "tok".into()),
-            ("actor", actor.to_string()),
-            ("user_name", "王磊".into()),
-            ("township", "树林召镇".into()),
-        ] {
-            store.set_setting(k, &v).unwrap();
-        }
-        let mut c = CaseDoc::default();
-        c.header.case_no = "DLT-1".into();
-        c.header.applicant_name = "巴特尔".into();
-        c.header.assigned_team = vec!["王磊".into(), "李娜".into()];
-        c.declared.members = vec![DeclaredMember {
-            id: "d1".into(),
-            name: "巴特尔".into(),
-            ..Default::default()
-        }];
-        let id = CaseId::new();
-        c.case_id = id.to_string();
-        // The server writes the header with its own actor; any other actor serves here.
-        let mut doc = CaseDocument::create(&c, ActorKey::random(), 1).unwrap();
-        tablet
-            .store_mut()
-            .save_changes(id, &mut doc, &[], 1)
-            .unwrap();
-        (dir, id, tablet)
+    let tablet = Tablet::create_unprotected(dir.path()).unwrap();
+    for (k, v) in [
+        ("server", "https://127.0.0.1:1".to_string()),
+        ("fingerprint", "ab".repeat(32)),
+        ("device_id", format!("dev-{user}")),
+        ("token", "tok".into()),
+        ("actor", ActorKey::random().to_string()),
+        ("user_name", user.into()),
+        ("township", "树林召镇".into()),
+    ] {
+        tablet.store().set_setting(k, &v).unwrap();
+    }
+    (dir, tablet)
+}
+
+/// 王磊's tablet holding one case assigned to him and 李娜 (as a sync would leave it).
+fn enrolled_home() -> (tempfile::TempDir, CaseId, Tablet) {
+    let (dir, mut tablet) = tablet_of("王磊");
+    let mut c = CaseDoc::default();
+    c.header.case_no = "DLT-1".into();
+    c.header.applicant_name = "巴特尔".into();
+    c.header.assigned_team = vec!["王磊".into(), "李娜".into()];
+    c.declared.members = vec![DeclaredMember {
+        id: "d1".into(),
+        name: "巴特尔".into(),
+        ..Default::default()
+    }];
+    let id = CaseId::new();
+    c.case_id = id.to_string();
+    // The server writes the header with its own actor; any other actor serves here.
+    let mut doc = CaseDocument::create(&c, ActorKey::random(), 1).unwrap();
+    tablet
+        .store_mut()
+        .save_changes(id, &mut doc, &[], 1)
+        .unwrap();
+    (dir, id, tablet)
+}
+
+/// 李娜's tablet, holding the same case as `tablet` (her own sync would have brought it).
+fn colleague_of(tablet: &Tablet, case: CaseId) -> (tempfile::TempDir, Tablet) {
+    let (dir, mut other) = tablet_of("李娜");
+    let bytes = tablet.document(case).unwrap().save();
+    let mut doc = CaseDocument::load(&bytes, ActorKey::random()).unwrap();
+    other
+        .store_mut()
+        .save_changes(case, &mut doc, &[], 1)
+        .unwrap();
+    (dir, other)
+}
+
+/// What a sync with the server leaves for face-to-face sync: the tablet's key and the
+/// credential `server` signed for it.
+fn give_credential(t: &Tablet, server: &SigningKey, seed: u8) {
+    use jiuzhu_tablet_core::peer::{CREDENTIAL_SETTING, KEY_SETTING, SERVER_KEY_SETTING};
+    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    let setting = |k: &str| t.store().setting(k).unwrap().unwrap();
+    let key = SigningKey::from_bytes(&[seed; 32]);
+    let credential = DeviceCredential {
+        device_id: setting("device_id"),
+        device_name: format!("平板{seed}"),
+        user_name: setting("user_name"),
+        township: setting("township"),
+        actor: setting("actor"),
+        public_key: key.verifying_key().to_bytes().to_vec(),
+        issued_at: now_s(),
+        expires_at: now_s() + 3600,
+    };
+    let mut body = Vec::new();
+    ciborium::into_writer(&SignedCredential::sign(&credential, server), &mut body).unwrap();
+    for (k, v) in [
+        (KEY_SETTING, hex(&[seed; 32])),
+        (CREDENTIAL_SETTING, hex(&body)),
+        (SERVER_KEY_SETTING, hex(&server.verifying_key().to_bytes())),
+    ] {
+        t.store().set_setting(k, &v).unwrap();
     }
 }
 
@@ -280,4 +323,78 @@ fn a_restarted_app_opens_only_with_the_pin_and_a_lapsed_lease_locks_the_cases() 
         .set_setting(jiuzhu_tablet_core::LEASE_KEY, &(now_s() - 1).to_string())
         .unwrap();
     assert_eq!(err_code(call(&w, "list_cases", json!({}))), "lease_expired");
+}
+
+#[test]
+fn face_to_face_sync_needs_the_pin_a_credential_and_a_readable_invitation() {
+    let (dir, _case, tablet) = enrolled_home();
+    let (_app, w) = app_with(AppState::with_tablet(
+        dir.path().to_path_buf(),
+        Some(tablet),
+    ));
+    let join = json!({"invitation": "not an invitation"});
+    assert_eq!(err_code(call(&w, "peer_join", join.clone())), "locked");
+    call(&w, "set_pin", json!({"pin": "246810"})).unwrap();
+    // Never synced since the feature came: no peer credential yet, and the UI says so first.
+    assert_eq!(call(&w, "status", json!({})).unwrap()["peer_ready"], false);
+    assert_eq!(err_code(call(&w, "peer_join", join)), "bad_invitation");
+    // Nothing is waiting: cancelling is harmless.
+    call(&w, "peer_cancel", json!({})).unwrap();
+}
+
+#[test]
+fn two_tablets_sync_face_to_face_through_the_commands() {
+    let server = SigningKey::from_bytes(&[7; 32]);
+    let (dir_a, case, a) = enrolled_home();
+    let (dir_b, b) = colleague_of(&a, case);
+    give_credential(&a, &server, 1);
+    give_credential(&b, &server, 2);
+    let (app_a, host) = app_with(AppState::with_tablet(dir_a.path().to_path_buf(), Some(a)));
+    let (_app_b, guest) = app_with(AppState::with_tablet(dir_b.path().to_path_buf(), Some(b)));
+    for w in [&host, &guest] {
+        call(w, "set_pin", json!({"pin": "246810"})).unwrap();
+        assert_eq!(call(w, "status", json!({})).unwrap()["peer_ready"], true);
+    }
+    // 李娜 starts the visit on her tablet, out of signal.
+    let cid = case.to_string();
+    call(&guest, "open_visit", json!({"caseId": cid})).unwrap();
+    let path = "visits.0.members.0.present";
+    call(
+        &guest,
+        "set_value",
+        json!({"caseId": cid, "path": path, "value": true}),
+    )
+    .unwrap();
+    let invite = json!({"onResult": "__CHANNEL__:1"});
+
+    let text = call(&host, "peer_invite", invite.clone()).unwrap();
+    assert!(
+        text.as_str().unwrap().starts_with("jiuzhu-peer:1?"),
+        "{text}"
+    );
+    let s = call(&guest, "peer_join", json!({"invitation": text})).unwrap();
+    assert_eq!(s["report"]["peer_name"], "王磊");
+    assert_eq!(s["report"]["peer_device"], "平板1");
+    assert_eq!(s["report"]["cases"], json!([case.to_string()]));
+    assert_eq!(s["cases"][0]["case_no"], "DLT-1");
+    assert_eq!(s["cases"][0]["applicant"], "巴特尔");
+    assert_eq!(s["report"]["documents_sent"], 1);
+    // The host's background wait ends with the exchange, and the invitation is spent.
+    let wait = app_a.state::<AppState>().peer_wait.lock().unwrap().take();
+    tauri::async_runtime::block_on(wait.unwrap()).unwrap();
+    let v = call(&host, "get_case", json!({"caseId": cid})).unwrap();
+    assert_eq!(v["doc"]["visits"][0]["members"][0]["present"], true);
+    let again = json!({"invitation": text});
+    assert_eq!(err_code(call(&guest, "peer_join", again)), "network");
+
+    // A cancelled invitation is void at once.
+    let text = call(&host, "peer_invite", invite.clone()).unwrap();
+    call(&host, "peer_cancel", json!({})).unwrap();
+    let late = json!({"invitation": text});
+    assert_eq!(err_code(call(&guest, "peer_join", late)), "network");
+    // So is one shown when the tablet is locked.
+    let text = call(&host, "peer_invite", invite).unwrap();
+    call(&host, "lock", json!({})).unwrap();
+    let late = json!({"invitation": text});
+    assert_eq!(err_code(call(&guest, "peer_join", late)), "network");
 }

@@ -12,6 +12,7 @@ export const router = createRouter({
     { path: '/case/:id', component: () => import('./views/CaseDetailView.vue'), props: true },
     { path: '/case/:id/visit', component: () => import('./views/VisitView.vue'), props: true },
     { path: '/sync', component: () => import('./views/SyncView.vue') },
+    { path: '/peer', component: () => import('./views/PeerView.vue') },
   ],
 })
 

@@ -11,6 +11,8 @@ export interface Status {
   server: string | null
   fingerprint: string | null
   last_sync_at: number | null
+  /** Face-to-face sync can start (the tablet holds the server's peer credential). */
+  peer_ready: boolean
 }
 
 export interface CaseRow {
