@@ -5,6 +5,7 @@ pub mod document;
 pub mod ids;
 pub mod path;
 pub mod peer;
+pub mod pinning;
 pub mod policy;
 pub mod protocol;
 pub mod rules;

@@ -12,6 +12,7 @@ pub mod clock;
 pub mod credentials;
 pub mod crypto_config;
 pub mod demo;
+pub mod levels;
 pub mod projection;
 pub mod proposals;
 pub mod review;
@@ -134,6 +135,20 @@ pub async fn start_with_codes(
     lease_secs: i64,
     codes: Arc<dyn sms::CodeSender>,
 ) -> anyhow::Result<Running> {
+    start_at_level(data, listener, tls_cert, tls_key, lease_secs, codes, None).await
+}
+
+/// [`start_with_codes`], as a township station when `station` names its banner (the credential
+/// from `levels::uplink::enroll`) and how often the uplink runs.
+pub async fn start_at_level(
+    data: &DataDir,
+    listener: std::net::TcpListener,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    lease_secs: i64,
+    codes: Arc<dyn sms::CodeSender>,
+    station: Option<(levels::uplink::Upstream, std::time::Duration)>,
+) -> anyhow::Result<Running> {
     let tls = tls::load_or_create(&data.root, tls_cert, tls_key)?;
     crypto_config::load(&data.root)?;
     let audit_key = audit::key::load_or_create(&data.audit_key())?;
@@ -143,6 +158,10 @@ pub async fn start_with_codes(
         blobs: Arc::new(data.open_blobs()?),
         lease_secs,
         codes,
+        level: Arc::new(match &station {
+            Some((up, _)) => levels::Level::station(&up.township, &up.url),
+            None => levels::Level::banner(),
+        }),
     };
     let addr = listener.local_addr()?;
     let handle = axum_server::Handle::new();
@@ -157,7 +176,17 @@ pub async fn start_with_codes(
         store: data.connect()?,
         key: audit_key,
     };
-    spawn_scheduler(&state, anchoring);
+    match station {
+        // The station keeps no workflow of its own: reviews are opened at the banner.
+        Some((up, every)) => levels::uplink::spawn(
+            data.connect()?,
+            state.blobs.clone(),
+            up,
+            state.level.clone(),
+            every,
+        ),
+        None => spawn_scheduler(&state, anchoring),
+    }
     spawn_blob_collector(state.blobs.clone());
     let app = api::router(state);
     // Handlers may see the client's address (the applicants' one-time codes are limited per address).

@@ -42,6 +42,19 @@ enum Cmd {
         /// The hash of a new audit chain: sha256 or sm3 (商用密码); an existing chain keeps its own.
         #[arg(long, default_value = "sha256")]
         audit_hash: audit::HashAlg,
+        /// Run as a township station of the banner server at this URL (`https://HOST:PORT`):
+        /// its township's cases are kept here for tablets and synced with the banner.
+        #[arg(long, value_name = "URL")]
+        upstream: Option<String>,
+        /// The one-time code `admin add-station` printed at the banner (first start only).
+        #[arg(long, value_name = "CODE")]
+        upstream_code: Option<String>,
+        /// The banner's certificate fingerprint (SHA-256), pinned from the first start on.
+        #[arg(long, value_name = "FP")]
+        upstream_fingerprint: Option<String>,
+        /// Seconds between uplink rounds.
+        #[arg(long, default_value_t = 60)]
+        uplink_every: u64,
     },
     /// Administer the data directory (works while the server runs).
     Admin {
@@ -95,6 +108,11 @@ enum AdminCmd {
         name: String,
     },
     /// Print a one-time enrollment code for an investigator's tablet.
+    /// Print a one-time code for the township station of TOWNSHIP (valid 24 hours).
+    AddStation {
+        #[arg(long)]
+        township: String,
+    },
     EnrollCode {
         #[arg(long)]
         user: String,
@@ -186,6 +204,10 @@ fn main() -> anyhow::Result<()> {
             lease_hours,
             audit_key,
             audit_hash,
+            upstream,
+            upstream_code,
+            upstream_fingerprint,
+            uplink_every,
         } => {
             audit::set_new_chain_hash(audit_hash);
             let data = DataDir::new(&data)
@@ -213,13 +235,24 @@ fn main() -> anyhow::Result<()> {
                 .with_context(|| format!("cannot listen on {listen}"))?;
             let rt = tokio::runtime::Runtime::new()?;
             rt.block_on(async {
-                let running = jiuzhu_server::start_with_codes(
+                let station =
+                    station_credential(&data.root, upstream, upstream_code, upstream_fingerprint)
+                        .await?;
+                if let Some(up) = &station {
+                    println!(
+                        "township station of {}: uplink to {} (certificate {})",
+                        up.township, up.url, up.fingerprint
+                    );
+                }
+                let every = std::time::Duration::from_secs(uplink_every.max(1));
+                let running = jiuzhu_server::start_at_level(
                     &data,
                     listener,
                     tls_cert,
                     tls_key,
                     lease_hours * 3600,
                     codes,
+                    station.map(|up| (up, every)),
                 )
                 .await?;
                 println!("listening on https://{}", running.addr);
@@ -269,6 +302,9 @@ fn main() -> anyhow::Result<()> {
                 AdminCmd::EnableUser { name } => {
                     admin::enable_user(store, &name, now)?;
                     format!("{name} enabled")
+                }
+                AdminCmd::AddStation { township } => {
+                    jiuzhu_server::levels::banner::add_station_code(store, &township, now)?
                 }
                 AdminCmd::EnrollCode { user, hours } => {
                     admin::enroll_code(store, &user, hours * 3600, now)?
@@ -377,4 +413,35 @@ async fn terminate() {
 #[cfg(not(unix))]
 async fn terminate() {
     std::future::pending::<()>().await
+}
+
+/// The station's credential with its banner: the one kept from the first start, or — on the
+/// first start — enrollment with the code. A data directory already a station of one banner is
+/// not moved to another.
+async fn station_credential(
+    root: &std::path::Path,
+    upstream: Option<String>,
+    code: Option<String>,
+    fingerprint: Option<String>,
+) -> anyhow::Result<Option<jiuzhu_server::levels::uplink::Upstream>> {
+    use jiuzhu_server::levels::uplink;
+    match (uplink::load(root)?, upstream) {
+        (Some(up), None) => Ok(Some(up)),
+        (Some(up), Some(url)) if url.trim_end_matches('/') == up.url => Ok(Some(up)),
+        (Some(up), Some(url)) => anyhow::bail!(
+            "{} is the station of {}, not of {url}: use another data directory",
+            root.display(),
+            up.url
+        ),
+        (None, None) => Ok(None),
+        (None, Some(url)) => {
+            let code = code.context(
+                "a new station enrolls with the banner: give --upstream-code from `admin add-station`",
+            )?;
+            let name = std::env::var("HOSTNAME").unwrap_or_else(|_| "station".into());
+            Ok(Some(
+                uplink::enroll(root, &url, &code, fingerprint.as_deref(), &name).await?,
+            ))
+        }
+    }
 }

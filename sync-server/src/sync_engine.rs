@@ -209,8 +209,8 @@ fn receive(
         )));
     }
     // Nothing is stored on a refusal: the document and the sync state stay as they were.
-    let own = (grant, removed_at);
-    let writers = match writers(txn, device, m.doc, own, relayed, &mut doc, &old_heads, now)? {
+    let sender = Sender::Device(device, (grant, removed_at));
+    let writers = match writers(txn, sender, m.doc, relayed, &mut doc, &old_heads, now)? {
         Ok(w) => w,
         Err(refused) => return Ok(Err(refused)),
     };
@@ -295,6 +295,14 @@ struct Writer {
     changes: usize,
 }
 
+/// Who sent the changes: a device (its own work under its grant, a colleague's only with the
+/// colleague's signature), or a township station of the banner, which checked each device's
+/// actor when the device synced with it and relays every tablet's work of its township.
+enum Sender<'a> {
+    Device(&'a Device, (Grant, Option<i64>)),
+    Station,
+}
+
 /// What the checks read of one new change.
 struct NewChange {
     actor: automerge::ActorId,
@@ -312,9 +320,8 @@ struct NewChange {
 #[allow(clippy::too_many_arguments)]
 fn writers(
     txn: &mut dyn DocTxn,
-    device: &Device,
+    sender: Sender<'_>,
     case: CaseId,
-    own: (Grant, Option<i64>),
     relayed: &[Attestation],
     doc: &mut CaseDocument,
     old_heads: &[automerge::ChangeHash],
@@ -364,8 +371,12 @@ fn writers(
             w.changes += 1;
             continue;
         }
-        let (writer, name) = if device.actor.matches(&meta.actor) {
-            (device.clone(), device.user_name.clone())
+        let own = match &sender {
+            Sender::Device(d, own) if d.actor.matches(&meta.actor) => Some((*d, own.clone())),
+            _ => None,
+        };
+        let (writer, name) = if let Some((d, _)) = &own {
+            ((*d).clone(), d.user_name.clone())
         } else {
             let foreign = || ChangeRefusal::ForeignActor {
                 hash: meta.hash.to_string(),
@@ -386,8 +397,8 @@ fn writers(
                 }
             }
         };
-        let (grant, removed_at) = if writer.id == device.id {
-            own.clone()
+        let (grant, removed_at) = if let Some((_, own)) = own {
+            own
         } else {
             match grant(txn, &writer, case)? {
                 Some(g) => g,
@@ -410,7 +421,9 @@ fn writers(
                 ),
             )));
         }
-        let vouched = if writer.id == device.id {
+        let vouched = if matches!(&sender, Sender::Device(d, _) if d.id == writer.id)
+            || matches!(sender, Sender::Station)
+        {
             u64::MAX
         } else {
             let key = crate::credentials::device_key(txn, writer.id)?;
@@ -463,6 +476,82 @@ fn check_policy(
         policy::check_change(&mut work, &before, w.actor, &w.grant)?;
     }
     Ok(doc.read()?)
+}
+
+/// Merge the changes a township station relays (`levels::banner`) into a case of its township,
+/// under the same checks as a device's own: every change's writer is a device of an investigator
+/// on the case's team, and its work passes the write policy as theirs. A refusal stores nothing
+/// and is audited. Answers how many changes were new.
+pub fn merge_relayed(
+    txn: &mut dyn DocTxn,
+    server_actor: ActorKey,
+    station: &str,
+    township: &str,
+    case: CaseId,
+    changes: &[u8],
+    now: i64,
+) -> Result<std::result::Result<usize, (&'static str, String)>> {
+    let Some(bytes) = txn.load_doc(case)? else {
+        return Ok(Err((
+            "not_assigned",
+            format!("case {case} does not exist on the banner"),
+        )));
+    };
+    let mut doc = CaseDocument::load(&bytes, server_actor)?;
+    if doc.read()?.header.township != township {
+        return Ok(Err((
+            "not_assigned",
+            format!("case {case} is not a case of {township}"),
+        )));
+    }
+    let old_heads = doc.heads();
+    if doc.automerge().load_incremental(changes).is_err() {
+        return Ok(Err(("bad_message", "the changes could not be read".into())));
+    }
+    let writers = match writers(txn, Sender::Station, case, &[], &mut doc, &old_heads, now)? {
+        Ok(w) => w,
+        Err(refused) => return Ok(Err(refused)),
+    };
+    if writers.is_empty() {
+        return Ok(Ok(0));
+    }
+    let after = match check_policy(&mut doc, &old_heads, &writers) {
+        Ok(after) => after,
+        Err(CheckError::Refused(v)) => {
+            txn.audit(&AuditEvent::new(
+                now,
+                station.to_string(),
+                "refused_change",
+                Some(case.to_string()),
+                serde_json::json!({ "code": v.code, "part": v.part, "path": v.path }),
+            ))?;
+            return Ok(Err((v.code, v.zh)));
+        }
+        Err(CheckError::Doc(e)) => {
+            return Ok(Err((
+                "invalid_document",
+                format!("the merged case no longer matches the schema: {e}"),
+            )));
+        }
+    };
+    let view = view_of(case, &after, &mut doc, now);
+    let chunk = doc.automerge().save_after(&old_heads);
+    let snapshot = (txn.chunk_count(case)? >= COMPACT_AFTER_CHUNKS).then(|| doc.save());
+    txn.append_doc(case, &chunk, snapshot.as_deref(), &view)?;
+    let new: usize = writers.iter().map(|w| w.changes).sum();
+    txn.audit(&AuditEvent::new(
+        now,
+        station.to_string(),
+        "merge",
+        Some(case.to_string()),
+        serde_json::json!({
+            "changes": new,
+            "relayed": writers.iter()
+                .map(|w| serde_json::json!({ "device": w.device, "changes": w.changes }))
+                .collect::<Vec<_>>(),
+        }),
+    ))?;
+    Ok(Ok(new))
 }
 
 fn device_label(device: &Device) -> String {

@@ -498,3 +498,219 @@ fn two_tablets_exchange_a_visit_face_to_face_and_the_server_later_holds_both_hal
     );
     drop(server);
 }
+
+/// `admin` on a data directory until `check` holds for what it printed, or panic after 60 s
+/// (the station's uplink runs every second).
+fn wait_for(what: &str, mut check: impl FnMut() -> bool) {
+    let t0 = Instant::now();
+    while !check() {
+        assert!(
+            t0.elapsed() < Duration::from_secs(60),
+            "waited a minute for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn try_export(data: &Path, case: &str) -> Option<Value> {
+    let out = std::process::Command::new(bin("jiuzhu-server"))
+        .args(["admin", "--data"])
+        .arg(data)
+        .args(["export-case", "--case", case])
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| serde_json::from_slice(&out.stdout).ok())
+        .flatten()
+}
+
+#[test]
+fn a_visit_synced_only_with_the_station_reaches_the_banner_and_a_decision_comes_back() {
+    if skip_on_postgres(NO_DATABASE) {
+        return;
+    }
+    let net = net(
+        &["banner", "station", "tablet"],
+        &[
+            ("banner", "station"),
+            ("station", "tablet"),
+            ("banner", "tablet"),
+        ],
+    );
+    // The uplink is a slow township line.
+    net.shape("banner", "station", 256).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (banner_data, station_data) = (dir.path().join("banner"), dir.path().join("station"));
+    admin_add_investigators(&banner_data, &["王五", "赵六", "孙八"]);
+    let case = admin_add_assigned_case(&banner_data, "LV-1", "王五,赵六");
+    let station_code = admin(&banner_data, &["add-station", "--township", "树林召镇"]);
+    let banner =
+        ServerProcess::spawn_under(&net.prefix("banner"), &banner_data, "0.0.0.0:0", &[], None);
+    let banner_for_station = format!(
+        "https://{}",
+        SocketAddr::new(net.addr("banner", "station"), banner.addr.port())
+    );
+    let station = ServerProcess::spawn_under(
+        &net.prefix("station"),
+        &station_data,
+        "0.0.0.0:0",
+        &[
+            "--upstream",
+            &banner_for_station,
+            "--upstream-code",
+            &station_code,
+            "--upstream-fingerprint",
+            &banner.fingerprint,
+            "--uplink-every",
+            "1",
+        ],
+        None,
+    );
+    // The station holds the banner's case once its first rounds are done.
+    wait_for("the case at the station", || {
+        try_export(&station_data, &case)
+            .is_some_and(|e| e["document"]["header"]["case_no"] == "LV-1")
+    });
+
+    // The tablet was enrolled at the banner; it also knows its township's station.
+    let home = dir.path().join("tablet");
+    let code = admin(&banner_data, &["enroll-code", "--user", "王五"]);
+    let banner_for_tablet = format!(
+        "https://{}",
+        SocketAddr::new(net.addr("banner", "tablet"), banner.addr.port())
+    );
+    printed(
+        tablet_in(
+            &net,
+            "tablet",
+            &home,
+            &[
+                "enroll",
+                "--server",
+                &banner_for_tablet,
+                "--code",
+                &code,
+                "--fingerprint",
+                &banner.fingerprint,
+            ],
+        ),
+        "enroll",
+    );
+    let station_url = format!(
+        "https://{}",
+        SocketAddr::new(net.addr("station", "tablet"), station.addr.port())
+    );
+    printed(
+        tablet_in(
+            &net,
+            "tablet",
+            &home,
+            &[
+                "add-server",
+                "--server",
+                &station_url,
+                "--fingerprint",
+                &station.fingerprint,
+                "--label",
+                "树林召镇同步站",
+            ],
+        ),
+        "add-server",
+    );
+    // From now on the tablet never reaches the banner, and for the whole visit the station
+    // does not either.
+    net.cut("banner", "tablet").unwrap();
+    // The station knows the tablet from its next round on (the banner's devices come down).
+    let mut first = Value::Null;
+    wait_for("the station to know the tablet", || {
+        let out = tablet_in(&net, "tablet", &home, &["sync"]);
+        out.status.success() && {
+            first = printed(out, "sync at the station");
+            true
+        }
+    });
+    assert_eq!(first["server"], station_url.as_str(), "{first}");
+    assert_eq!(first["assigned"], serde_json::json!([case]), "{first}");
+    net.cut("banner", "station").unwrap();
+
+    const NOTE: &str = "牧区入户：家中有羊二十只";
+    printed(
+        tablet_in(
+            &net,
+            "tablet",
+            &home,
+            &["note", "--case", &case, "--text", NOTE],
+        ),
+        "note",
+    );
+    let file = dir.path().join("pasture.jpg");
+    std::fs::write(&file, test_jpeg(800, 600, 9)).unwrap();
+    let photo = printed(
+        tablet_in(
+            &net,
+            "tablet",
+            &home,
+            &[
+                "photo",
+                "--case",
+                &case,
+                "--file",
+                file.to_str().unwrap(),
+                "--tag",
+                "exterior",
+            ],
+        ),
+        "photo",
+    );
+    let synced = printed(
+        tablet_in(&net, "tablet", &home, &["sync"]),
+        "sync at the station",
+    );
+    assert_eq!(synced["server"], station_url.as_str(), "{synced}");
+    let at_station = try_export(&station_data, &case).expect("the station's copy");
+    assert_eq!(finding_texts(&at_station["document"]), [NOTE]);
+    assert!(
+        finding_texts(&try_export(&banner_data, &case).unwrap()["document"]).is_empty(),
+        "nothing crossed the cut uplink"
+    );
+
+    // The uplink comes back: the banner holds the identical document and the photo.
+    net.restore("banner", "station").unwrap();
+    let tablet_doc = printed(
+        tablet_in(&net, "tablet", &home, &["show", "--case", &case]),
+        "show",
+    );
+    wait_for("the visit at the banner", || {
+        try_export(&banner_data, &case)
+            .is_some_and(|e| e["document"] == tablet_doc && e["evidence_complete"] == true)
+    });
+    let hash = photo["hash"].as_str().unwrap();
+    let at_banner = try_export(&banner_data, &case).unwrap();
+    assert!(
+        at_banner["document"]["visits"][0]["photos"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["hash"] == hash)
+    );
+
+    // A decision at the banner (the team changed by the lead's command) reaches the tablet
+    // through the station.
+    admin(
+        &banner_data,
+        &["assign", "--case", &case, "--users", "王五,赵六,孙八"],
+    );
+    wait_for("the new team at the tablet", || {
+        let out = tablet_in(&net, "tablet", &home, &["sync"]);
+        out.status.success()
+            && printed(
+                tablet_in(&net, "tablet", &home, &["show", "--case", &case]),
+                "show",
+            )["header"]["assigned_team"]
+                .as_array()
+                .is_some_and(|t| t.len() == 3)
+    });
+    drop(station);
+    drop(banner);
+}

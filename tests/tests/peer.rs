@@ -179,7 +179,7 @@ async fn a_wrong_secret_an_unsynced_tablet_and_another_server_are_refused() {
 
     // A tablet enrolled but never synced holds no credential yet.
     server.add_investigator("孙八");
-    let fresh = SimTablet::enrolled(&server, &server.url(), "孙八").await;
+    let mut fresh = SimTablet::enrolled(&server, &server.url(), "孙八").await;
     assert!(!fresh.tablet.peer_ready().unwrap());
     let err = fresh
         .tablet

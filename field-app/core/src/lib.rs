@@ -8,6 +8,7 @@ pub mod peer;
 pub mod photo;
 pub mod pin;
 pub mod preview;
+pub mod servers;
 pub mod store;
 pub mod sync;
 pub mod vault;
@@ -64,6 +65,12 @@ pub enum TabletError {
     NotOnTeam(String),
     #[error("本案件已从本机收回，不能再修改；未同步的内容会在下次同步时送出")]
     Withdrawn,
+    #[error("no known server at {0}: see `servers`")]
+    UnknownServer(String),
+    #[error("{0} is already a known server")]
+    ServerKnown(String),
+    #[error("the server this tablet enrolled at cannot be removed")]
+    EnrolledServer,
 }
 
 impl From<jiuzhu_shared::policy::CheckError> for TabletError {
@@ -471,9 +478,14 @@ impl Tablet {
         let resp: jiuzhu_shared::protocol::EnrollResponse = client
             .call(hyper::Method::POST, "/api/v1/enroll", Some(&req))
             .await?;
-        let fp = client
-            .seen_fingerprint()
-            .ok_or_else(|| TabletError::Protocol("no certificate seen".into()))?;
+        // The fingerprint given is the one the handshake checked; only a first contact without
+        // one pins what it saw (a resumed TLS session shows no certificate to see).
+        let fp = match fingerprint {
+            Some(f) => net::normalize_fingerprint(f),
+            None => client
+                .seen_fingerprint()
+                .ok_or_else(|| TabletError::Protocol("no certificate seen".into()))?,
+        };
         // The deployment's cipher, applied before the tablet counts as enrolled: no case (so no
         // encrypted file) exists yet, and a crash here leaves a tablet that enrolls again.
         if let Some(name) = &resp.tablet_cipher {

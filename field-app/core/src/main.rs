@@ -117,8 +117,27 @@ enum Cmd {
         #[arg(long)]
         text: String,
     },
-    /// Sync with the server; prints rounds, bytes and documents (JSON).
-    Sync,
+    /// Add a server to sync with besides the enrolled one (the township's station), reached
+    /// with the same enrollment; prints it (JSON).
+    AddServer {
+        #[arg(long)]
+        server: String,
+        /// SHA-256 certificate fingerprint the server printed; without it, the certificate seen
+        /// now is pinned (compare the printed fingerprint with the station's).
+        #[arg(long)]
+        fingerprint: Option<String>,
+        #[arg(long, default_value = "station")]
+        label: String,
+    },
+    /// List the servers this tablet syncs with, the enrolled one first (JSON).
+    Servers,
+    /// Sync; prints the server reached, rounds, bytes and documents (JSON). Without --server,
+    /// the enrolled server is tried first, then each other known server while none answers.
+    Sync {
+        /// Sync with this known server only.
+        #[arg(long)]
+        server: Option<String>,
+    },
     /// Host a face-to-face sync: prints the invitation on the first line, waits for the
     /// colleague's tablet to join with it, then prints what was exchanged (JSON).
     PeerServe {
@@ -151,7 +170,7 @@ fn main() -> anyhow::Result<()> {
     let mut tablet = match Tablet::open_or_create(&cli.home, &pin) {
         // Past its lease the data opens only with the server's lease secret: `sync` asks for it.
         Err(jiuzhu_tablet_core::TabletError::LeaseExpired { .. })
-            if matches!(cli.cmd, Cmd::Sync) =>
+            if matches!(cli.cmd, Cmd::Sync { .. }) =>
         {
             rt.block_on(Tablet::unlock_renewing(&cli.home, &pin))
         }
@@ -215,9 +234,24 @@ fn main() -> anyhow::Result<()> {
             tablet.answer_note(case_id(&case)?, &note, &text)?;
             serde_json::json!({"ok": true})
         }
-        Cmd::Sync => serde_json::to_value(rt.block_on(
-            tablet.sync(&mut |p| eprintln!("{}", serde_json::to_string(&p).unwrap_or_default())),
-        )?)?,
+        Cmd::AddServer {
+            server,
+            fingerprint,
+            label,
+        } => serde_json::to_value(rt.block_on(tablet.add_server(
+            &server,
+            fingerprint.as_deref(),
+            &label,
+        ))?)?,
+        Cmd::Servers => serde_json::to_value(tablet.servers()?)?,
+        Cmd::Sync { server } => {
+            let mut progress = |p| eprintln!("{}", serde_json::to_string(&p).unwrap_or_default());
+            let report = match server {
+                Some(url) => rt.block_on(tablet.sync_with_server(&url, &mut progress)),
+                None => rt.block_on(tablet.sync(&mut progress)),
+            };
+            serde_json::to_value(report?)?
+        }
         Cmd::PeerServe { listen } => {
             let listener = rt.block_on(tablet.peer_listen(listen))?;
             println!("{}", listener.invitation().to_text());

@@ -98,7 +98,37 @@ pub struct Store {
     pub(crate) conn: Connection,
 }
 
+/// The tag of the enrolled server's sync states; another known server's are `server:<key>`
+/// (`crate::servers::KnownServer::peer`), a colleague's tablet's `peer:<device>`.
 pub const SERVER_PEER: &str = "server";
+
+/// The cases (all, or only the withdrawn ones) whose every change some known server has
+/// confirmed: their work is off the tablet, whichever server took it.
+fn confirmed_cases(
+    conn: &Connection,
+    withdrawn_only: bool,
+) -> Result<std::collections::HashSet<String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT d.case_id, d.heads, s.state FROM docs d JOIN sync_states s ON s.case_id = d.case_id
+         WHERE (s.peer = ?1 OR substr(s.peer, 1, length(?1) + 1) = ?1 || ':')
+           AND (?2 = 0 OR d.withdrawn = 1)",
+    )?;
+    let rows = stmt.query_map(params![SERVER_PEER, withdrawn_only], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, Vec<u8>>(2)?,
+        ))
+    })?;
+    let mut confirmed = std::collections::HashSet::new();
+    for row in rows {
+        let (case, heads, state) = row?;
+        if synced(&heads, Some(&state)) {
+            confirmed.insert(case);
+        }
+    }
+    Ok(confirmed)
+}
 
 pub fn heads_text(heads: &[automerge::ChangeHash]) -> String {
     let mut v: Vec<String> = heads.iter().map(|h| h.to_string()).collect();
@@ -206,25 +236,25 @@ impl Store {
             .optional()?)
     }
 
+    /// The case list. A case counts as synced once any known server confirmed all its changes.
     pub fn list(&self, query: Option<&str>) -> Result<Vec<CaseListItem>> {
+        let confirmed = confirmed_cases(&self.conn, false)?;
         let mut stmt = self.conn.prepare(
             "SELECT i.case_id, i.case_no, i.applicant, i.village, i.deadline, i.status, i.visits, i.finalized,
-                    i.open_notes, i.conflicts, d.heads, s.state, d.withdrawn,
+                    i.open_notes, i.conflicts, d.withdrawn,
                     EXISTS (SELECT 1 FROM set_aside a WHERE a.case_id = i.case_id),
                     (SELECT COUNT(*) FROM blobs b WHERE b.case_id = i.case_id AND b.uploaded = 0)
              FROM case_index i JOIN docs d ON d.case_id = i.case_id
-             LEFT JOIN sync_states s ON s.case_id = i.case_id AND s.peer = ?1
-             WHERE ?2 IS NULL OR i.applicant LIKE '%' || ?2 || '%' OR i.case_no LIKE '%' || ?2 || '%'
+             WHERE ?1 IS NULL OR i.applicant LIKE '%' || ?1 || '%' OR i.case_no LIKE '%' || ?1 || '%'
              ORDER BY i.deadline IS NULL, i.deadline, i.case_no",
         )?;
         let rows = stmt
-            .query_map(params![SERVER_PEER, query], |r| {
-                let heads: String = r.get(10)?;
-                let state: Option<Vec<u8>> = r.get(11)?;
-                let unsynced = !synced(&heads, state.as_deref());
-                let photos_pending: i64 = r.get(14)?;
+            .query_map(params![query], |r| {
+                let case_id: String = r.get(0)?;
+                let unsynced = !confirmed.contains(&case_id);
+                let photos_pending: i64 = r.get(12)?;
                 Ok(CaseListItem {
-                    case_id: r.get::<_, String>(0)?.parse().unwrap_or_default(),
+                    case_id: case_id.parse().unwrap_or_default(),
                     case_no: r.get(1)?,
                     applicant: r.get(2)?,
                     village: r.get(3)?,
@@ -237,8 +267,8 @@ impl Store {
                     unsynced,
                     photos_pending,
                     pending_items: i64::from(unsynced) + photos_pending,
-                    withdrawn: r.get(12)?,
-                    set_aside: r.get(13)?,
+                    withdrawn: r.get(10)?,
+                    set_aside: r.get(11)?,
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;
@@ -324,33 +354,19 @@ impl Store {
         Ok(())
     }
 
-    /// Drop withdrawn cases whose every change the server has confirmed (unsent work stays).
+    /// Drop withdrawn cases whose every change a known server has confirmed (unsent work stays).
     pub fn drop_synced_withdrawn(&mut self) -> Result<Vec<CaseId>> {
-        let withdrawn: Vec<(String, String)> = {
-            let mut stmt = self
-                .conn
-                .prepare("SELECT case_id, heads FROM docs WHERE withdrawn = 1")?;
-            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<rusqlite::Result<_>>()?
-        };
+        let confirmed = confirmed_cases(&self.conn, true)?;
         let mut dropped = Vec::new();
         let tx = self.conn.transaction()?;
-        for (id, heads) in withdrawn {
-            let state: Option<Vec<u8>> = tx
-                .query_row(
-                    "SELECT state FROM sync_states WHERE peer = ?1 AND case_id = ?2",
-                    params![SERVER_PEER, id],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            if synced(&heads, state.as_deref()) {
-                for table in ["doc_chunks", "case_index", "sync_states", "docs"] {
-                    tx.execute(&format!("DELETE FROM {table} WHERE case_id = ?1"), [&id])?;
-                }
-                dropped.extend(id.parse::<CaseId>().ok());
+        for id in confirmed {
+            for table in ["doc_chunks", "case_index", "sync_states", "docs"] {
+                tx.execute(&format!("DELETE FROM {table} WHERE case_id = ?1"), [&id])?;
             }
+            dropped.extend(id.parse::<CaseId>().ok());
         }
         tx.commit()?;
+        dropped.sort();
         Ok(dropped)
     }
 

@@ -3,7 +3,8 @@
 //! at any byte costs at most a repeated round, never data.
 
 use crate::net::{Client, NetError};
-use crate::store::{SERVER_PEER, save_in, save_state_in, synced};
+use crate::servers::KnownServer;
+use crate::store::{save_in, save_state_in, synced};
 use crate::{Result, Tablet, TabletError, now_s};
 use automerge::sync::{Message, SyncDoc};
 use hyper::Method;
@@ -34,6 +35,8 @@ const FRESH_STATE_AFTER: u32 = 6;
 
 #[derive(Debug, Default, Clone, Serialize)]
 pub struct SyncReport {
+    /// The server reached (its URL): the enrolled one, or another known server.
+    pub server: String,
     pub rounds: u32,
     pub bytes_up: u64,
     pub bytes_down: u64,
@@ -71,17 +74,63 @@ struct Live {
     state: automerge::sync::State,
 }
 
+/// Whether a failure means the server could not be reached (so another known server is tried),
+/// rather than its refusal (a revoked device, a changed certificate), which must surface.
+fn not_reached(e: &NetError) -> bool {
+    matches!(
+        e,
+        NetError::NoNetwork { .. } | NetError::Timeout(_) | NetError::Broken(_)
+    )
+}
+
 impl Tablet {
+    /// Sync with the enrolled server or, when it cannot be reached, with the next known server
+    /// that can (see [`Tablet::servers`]). A server's refusal is not passed over: it is the
+    /// answer. When none is reached, the enrolled server's failure is the error.
     pub async fn sync(
         &mut self,
         progress: &mut (dyn FnMut(Progress) + Send),
     ) -> Result<SyncReport> {
+        let mut first_failure = None;
+        for server in self.servers()? {
+            match self.sync_at(&server, progress).await {
+                Err(TabletError::Net(e)) if not_reached(&e) => {
+                    first_failure.get_or_insert(e);
+                }
+                r => return r,
+            }
+        }
+        Err(first_failure.map_or(TabletError::NotEnrolled, TabletError::from))
+    }
+
+    /// Sync with the known server at `url` only.
+    pub async fn sync_with_server(
+        &mut self,
+        url: &str,
+        progress: &mut (dyn FnMut(Progress) + Send),
+    ) -> Result<SyncReport> {
+        let server = self.server(url)?;
+        self.sync_at(&server, progress).await
+    }
+
+    async fn sync_at(
+        &mut self,
+        server: &KnownServer,
+        progress: &mut (dyn FnMut(Progress) + Send),
+    ) -> Result<SyncReport> {
         let id = self.identity()?;
         let actor = self.actor()?;
-        let mut client = Client::new(&id.server, Some(&id.fingerprint), Some(id.token.clone()))?;
-        let mut report = SyncReport::default();
+        let mut client = Client::new(
+            &server.url,
+            Some(&server.fingerprint),
+            Some(id.token.clone()),
+        )?;
+        let mut report = SyncReport {
+            server: server.url.clone(),
+            ..Default::default()
+        };
         let result = self
-            .sync_with(&mut client, actor, &mut report, progress)
+            .sync_with(&mut client, server, actor, &mut report, progress)
             .await;
         report.bytes_up = client.bytes_up();
         report.bytes_down = client.bytes_down();
@@ -98,11 +147,14 @@ impl Tablet {
     async fn sync_with(
         &mut self,
         client: &mut Client,
+        server: &KnownServer,
         actor: ActorKey,
         report: &mut SyncReport,
         progress: &mut (dyn FnMut(Progress) + Send),
     ) -> Result<()> {
-        let received = self.sync_documents(client, actor, report, progress).await?;
+        let received = self
+            .sync_documents(client, server, actor, report, progress)
+            .await?;
         self.refresh_credential(client).await?;
         self.upload_blobs(client, report, progress).await?;
         self.fetch_documents(client, actor, report, &received)
@@ -111,6 +163,18 @@ impl Tablet {
         self.store
             .set_setting("last_sync_at", &now_s().to_string())?;
         Ok(())
+    }
+
+    /// The cases with changes the server filed under `peer` has not confirmed.
+    pub(crate) fn unconfirmed_cases(&self, peer: &str) -> Result<Vec<CaseId>> {
+        let mut out = Vec::new();
+        for case in self.store.case_ids()? {
+            let heads = self.store.heads(case)?.unwrap_or_default();
+            if !synced(&heads, self.store.sync_state(peer, case)?.as_deref()) {
+                out.push(case);
+            }
+        }
+        Ok(out)
     }
 
     /// Have the server sign this tablet's face-to-face key (`crate::peer`) for as long as the lease
@@ -133,13 +197,15 @@ impl Tablet {
     async fn sync_documents(
         &mut self,
         client: &mut Client,
+        server: &KnownServer,
         actor: ActorKey,
         report: &mut SyncReport,
         progress: &mut (dyn FnMut(Progress) + Send),
     ) -> Result<BTreeMap<CaseId, Vec<String>>> {
+        let (peer, cursor_key) = (&server.peer(), server.cursor_key());
         let mut cursor: u64 = self
             .store
-            .setting("cursor")?
+            .setting(&cursor_key)?
             .and_then(|c| c.parse().ok())
             .unwrap_or(0);
         let mut live: BTreeMap<CaseId, Live> = BTreeMap::new();
@@ -148,12 +214,8 @@ impl Tablet {
         // Only documents with changes the server has not confirmed take part at first; the
         // server announces the ones that changed on its side.
         let mut outgoing = Vec::new();
-        for case in self.store.case_ids()? {
-            let heads = self.store.heads(case)?.unwrap_or_default();
-            let state = self.store.sync_state(SERVER_PEER, case)?;
-            if synced(&heads, state.as_deref()) {
-                continue;
-            }
+        for case in self.unconfirmed_cases(peer)? {
+            let state = self.store.sync_state(peer, case)?;
             // A case without a stored document was set aside after a refusal: an empty document
             // with a fresh sync state asks the server for all of it again.
             let doc = self
@@ -265,7 +327,7 @@ impl Tablet {
                                 .load(m.doc, actor)?
                                 .unwrap_or_else(|| CaseDocument::empty(actor));
                             let state =
-                                decode_state(self.store.sync_state(SERVER_PEER, m.doc)?.as_deref());
+                                decode_state(self.store.sync_state(peer, m.doc)?.as_deref());
                             e.insert(Live { doc, state })
                         }
                     };
@@ -296,7 +358,7 @@ impl Tablet {
                     let l = live.get_mut(&m.doc).expect("live");
                     // An announced document not received yet has nothing to keep.
                     if !l.doc.heads().is_empty() {
-                        save_state_in(&tx, SERVER_PEER, m.doc, &l.state.encode())?;
+                        save_state_in(&tx, peer, m.doc, &l.state.encode())?;
                     }
                 }
                 tx.commit().map_err(crate::store::StoreError::from)?;
@@ -309,7 +371,7 @@ impl Tablet {
                     if let Some(l) = live.get_mut(case)
                         && !l.doc.heads().is_empty()
                     {
-                        save_state_in(&tx, SERVER_PEER, *case, &l.state.encode())?;
+                        save_state_in(&tx, peer, *case, &l.state.encode())?;
                     }
                 }
                 for w in &resp.withdrawn {
@@ -371,7 +433,7 @@ impl Tablet {
             let talking: BTreeSet<CaseId> = outgoing.iter().map(|m| m.doc).collect();
             live.retain(|case, _| talking.contains(case));
         }
-        self.store.set_setting("cursor", &cursor.to_string())?;
+        self.store.set_setting(&cursor_key, &cursor.to_string())?;
         report.cursor = cursor;
         report.documents_sent = sent.difference(&refused).count();
         Ok(received)

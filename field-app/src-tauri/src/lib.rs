@@ -135,6 +135,9 @@ impl From<TabletError> for CmdError {
             TabletError::NotOnTeam(_) => "not_on_team",
             TabletError::Withdrawn => "withdrawn",
             TabletError::Peer(p) => p.code(),
+            TabletError::UnknownServer(_) => "unknown_server",
+            TabletError::ServerKnown(_) => "server_known",
+            TabletError::EnrolledServer => "enrolled_server",
         };
         CmdError::new(code, message)
     }

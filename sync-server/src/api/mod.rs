@@ -20,6 +20,7 @@ pub mod public;
 pub mod redirect;
 pub mod respond;
 pub mod state;
+pub mod station;
 pub mod web;
 
 pub use state::AppState;
@@ -53,6 +54,21 @@ pub fn router(state: AppState) -> Router {
                 .layer(Max::max(limits::CHUNK)),
         )
         .route("/cases/{case}/blobs/{hash}", get(device::case_blob))
+        // Township stations (`levels`).
+        .route(
+            "/station/enroll",
+            post(station::enroll).layer(Max::max(limits::SMALL)),
+        )
+        .route(
+            "/station/round",
+            post(station::round).layer(Max::max(limits::SYNC)),
+        )
+        .route(
+            "/station/cases/{case}/blobs/{hash}",
+            get(station::blob_get)
+                .put(station::blob_put)
+                .layer(Max::max(limits::STATION_BLOB)),
+        )
         // The tablets read errors as the wire protocol's CBOR `ErrorBody`.
         .layer(axum::middleware::map_response(error::as_cbor));
     let console = Router::new()
@@ -60,6 +76,7 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", post(session::logout))
         .route("/me", get(session::me))
         .route("/version", get(session::version))
+        .route("/level", get(session::level))
         .route("/cases", get(cases::list))
         .route("/cases/{id}", get(cases::detail_of))
         .route("/cases/{id}/history", get(cases::history))
@@ -152,6 +169,10 @@ pub fn router(state: AppState) -> Router {
         .route("/roll", get(public::roll))
         .route("/vote/{token}", get(public::ballot).post(public::vote))
         .layer(Max::max(limits::SMALL));
+    let console = console.layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        station_read_only,
+    ));
     Router::new()
         .nest("/api/v1", device)
         .nest("/api/console", console)
@@ -172,6 +193,27 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// At a township station the console only reads: cases are handled at the banner (`levels`);
+/// signing in and out are the only writes it takes.
+async fn station_read_only(
+    axum::extract::State(st): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let path = req.uri().path();
+    let session = path.ends_with("/login") || path.ends_with("/logout");
+    if st.level.is_station() && req.method() != axum::http::Method::GET && !session {
+        return error::ApiError::new(
+            axum::http::StatusCode::CONFLICT,
+            "station_read_only",
+            crate::review::text::STATION_READ_ONLY,
+        )
+        .into_response();
+    }
+    next.run(req).await
+}
+
 /// Request body limits, in bytes after decompression: a small gzip body can inflate a thousandfold,
 /// so each route reads no more than its largest honest request.
 pub mod limits {
@@ -190,6 +232,8 @@ pub mod limits {
     pub const CHUNK: usize = jiuzhu_shared::protocol::BLOB_CHUNK as usize + (4 << 10);
     /// One sync round of a tablet (its changes also pass `sync::check_inflation`).
     pub const SYNC: usize = 32 << 20;
+    /// A whole blob from a township station (the largest photo a device may send).
+    pub const STATION_BLOB: usize = jiuzhu_shared::protocol::MAX_BLOB_BYTES as usize;
 }
 
 /// The request's span names its route pattern, never its URI: a path or query can carry a

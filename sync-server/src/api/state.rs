@@ -18,6 +18,8 @@ pub struct AppState {
     pub lease_secs: i64,
     /// Delivers applicants' one-time codes (`sms::sender_for`).
     pub codes: Arc<dyn CodeSender>,
+    /// The banner, or a township station and its uplink (`levels`).
+    pub level: Arc<crate::levels::Level>,
 }
 
 impl AppState {

@@ -135,7 +135,7 @@ pub struct FlowSummary {
 /// records, notices, applicants' materials, objections, 民主评议 meetings and ballots, periodic
 /// reports, one-time codes and applicant sessions. The workflow module owns the shapes; the store
 /// only keeps them, inside the same transactions as the documents they concern.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Item {
     pub kind: String,
     pub id: String,
@@ -143,6 +143,39 @@ pub struct Item {
     pub body: serde_json::Value,
     pub at: i64,
 }
+
+/// A user as a township station keeps a copy of it (`levels`).
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct ReplicaUser {
+    pub id: i64,
+    pub name: String,
+    pub role: String,
+    pub township: String,
+    pub created_at: i64,
+    pub password_hash: Option<String>,
+    pub actor: Option<String>,
+    pub disabled_at: Option<i64>,
+}
+
+/// A device as a township station keeps a copy of it: with its token's hash, so a tablet enrolled
+/// at the banner is known at its station.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct ReplicaDevice {
+    pub id: String,
+    pub user_id: i64,
+    pub name: String,
+    pub token_hash: String,
+    pub actor: String,
+    pub enrolled_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+/// A township's users and devices, and the teams of its cases (user ids).
+pub type TownshipRecords = (
+    Vec<ReplicaUser>,
+    Vec<ReplicaDevice>,
+    Vec<(CaseId, Vec<i64>)>,
+);
 
 /// A user's assignment to a case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -242,6 +275,12 @@ pub trait Store: Send + Sync + 'static {
     /// Record a stored blob; a new one moves the change sequence (the console shows photos present).
     fn add_blob(&self, hash: &str, size: u64, now: i64) -> Result<()>;
     fn list_users(&self) -> Result<Vec<User>>;
+    /// The users and devices of `township` and the team now of each of `cases` (what its
+    /// station keeps a copy of, `levels`).
+    fn township_records(&self, township: &str, cases: &[CaseId]) -> Result<TownshipRecords>;
+    /// Keep a copy of the banner's users and devices (at a station): each inserted, or updated
+    /// by its id; what the station itself records of a device (its last sync) stays.
+    fn apply_replica(&self, users: &[ReplicaUser], devices: &[ReplicaDevice]) -> Result<()>;
     /// Set a console password; the user's sessions end.
     fn set_password(&self, user_id: i64, password_hash: &str) -> Result<()>;
     /// Disable (`Some(when)`) or enable (`None`) a user; disabling ends their sessions.

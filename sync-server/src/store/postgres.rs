@@ -1224,6 +1224,66 @@ impl Store for PgStore {
         })
     }
 
+    fn township_records(&self, township: &str, cases: &[CaseId]) -> Result<TownshipRecords> {
+        self.read(|c| {
+            let users = c
+                .query(
+                    "SELECT id, name, role, township, created_at, password_hash, actor, disabled_at
+                     FROM users WHERE township = $1 ORDER BY id",
+                    &[&township],
+                )?
+                .iter()
+                .map(|r| ReplicaUser {
+                    id: r.get(0),
+                    name: r.get(1),
+                    role: r.get(2),
+                    township: r.get(3),
+                    created_at: r.get(4),
+                    password_hash: r.get(5),
+                    actor: r.get(6),
+                    disabled_at: r.get(7),
+                })
+                .collect();
+            let devices = c
+                .query(
+                    "SELECT d.id, d.user_id, d.name, d.token_hash, d.actor, d.enrolled_at, d.revoked_at
+                     FROM devices d JOIN users u ON u.id = d.user_id WHERE u.township = $1 ORDER BY d.id",
+                    &[&township],
+                )?
+                .iter()
+                .map(|r| ReplicaDevice {
+                    id: r.get(0),
+                    user_id: r.get(1),
+                    name: r.get(2),
+                    token_hash: r.get(3),
+                    actor: r.get(4),
+                    enrolled_at: r.get(5),
+                    revoked_at: r.get(6),
+                })
+                .collect();
+            let mut teams = Vec::new();
+            for case in cases {
+                let ids = c
+                    .query(
+                        "SELECT user_id FROM assignments WHERE case_id = $1 AND active ORDER BY user_id",
+                        &[&case.to_string()],
+                    )?
+                    .iter()
+                    .map(|r| r.get(0))
+                    .collect();
+                teams.push((*case, ids));
+            }
+            Ok((users, devices, teams))
+        })
+    }
+
+    fn apply_replica(&self, _users: &[ReplicaUser], _devices: &[ReplicaDevice]) -> Result<()> {
+        // A township station is one small machine: it keeps its copy in SQLite.
+        Err(StoreError::Invalid(
+            "a township station keeps its records in SQLite: start it without --database".into(),
+        ))
+    }
+
     fn set_password(&self, user_id: i64, password_hash: &str) -> Result<()> {
         self.write(|t| {
             t.c.exec(

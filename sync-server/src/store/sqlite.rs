@@ -495,6 +495,82 @@ impl Store for SqliteStore {
         Ok(rows)
     }
 
+    fn township_records(&self, township: &str, cases: &[CaseId]) -> Result<TownshipRecords> {
+        let conn = self.conn();
+        let users = conn
+            .prepare(
+                "SELECT id, name, role, township, created_at, password_hash, actor, disabled_at
+                 FROM users WHERE township = ?1 ORDER BY id",
+            )?
+            .query_map([township], |r| {
+                Ok(ReplicaUser {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    role: r.get(2)?,
+                    township: r.get(3)?,
+                    created_at: r.get(4)?,
+                    password_hash: r.get(5)?,
+                    actor: r.get(6)?,
+                    disabled_at: r.get(7)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let devices = conn
+            .prepare(
+                "SELECT d.id, d.user_id, d.name, d.token_hash, d.actor, d.enrolled_at, d.revoked_at
+                 FROM devices d JOIN users u ON u.id = d.user_id WHERE u.township = ?1 ORDER BY d.id",
+            )?
+            .query_map([township], |r| {
+                Ok(ReplicaDevice {
+                    id: r.get(0)?,
+                    user_id: r.get(1)?,
+                    name: r.get(2)?,
+                    token_hash: r.get(3)?,
+                    actor: r.get(4)?,
+                    enrolled_at: r.get(5)?,
+                    revoked_at: r.get(6)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut stmt = conn.prepare_cached(
+            "SELECT user_id FROM assignments WHERE case_id = ?1 AND active = 1 ORDER BY user_id",
+        )?;
+        let mut teams = Vec::new();
+        for case in cases {
+            let ids = stmt
+                .query_map([case.to_string()], |r| r.get(0))?
+                .collect::<rusqlite::Result<Vec<i64>>>()?;
+            teams.push((*case, ids));
+        }
+        Ok((users, devices, teams))
+    }
+
+    fn apply_replica(&self, users: &[ReplicaUser], devices: &[ReplicaDevice]) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        for u in users {
+            tx.execute(
+                "INSERT INTO users(id, name, role, township, created_at, password_hash, actor, disabled_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT(id) DO UPDATE SET name = excluded.name, role = excluded.role,
+                    township = excluded.township, password_hash = excluded.password_hash,
+                    actor = excluded.actor, disabled_at = excluded.disabled_at",
+                params![u.id, u.name, u.role, u.township, u.created_at, u.password_hash, u.actor, u.disabled_at],
+            )?;
+        }
+        for d in devices {
+            tx.execute(
+                "INSERT INTO devices(id, user_id, name, token_hash, actor, enrolled_at, revoked_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT(id) DO UPDATE SET name = excluded.name, token_hash = excluded.token_hash,
+                    revoked_at = excluded.revoked_at",
+                params![d.id, d.user_id, d.name, d.token_hash, d.actor, d.enrolled_at, d.revoked_at],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     fn set_password(&self, user_id: i64, password_hash: &str) -> Result<()> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;

@@ -2,7 +2,7 @@
 import type {
   ActionInput, AuditEvent, CaseDetail, CheckImportAnswer, ExtensionReason, CaseProposals, CasesAnswer, Change, ChecklistItem, Device,
   EnrollCode, Investigator, Meeting, MeetingBody, MeetingSummary, ObjectionBody, UploadedMaterial, User, Workflow,
-  Duplicate, Referral, SignBody, WindowApplication, WindowCase,
+  Duplicate, Level, Referral, SignBody, WindowApplication, WindowCase,
 } from './types'
 import { buildQuery, type QueueFilters } from './lib/query'
 
@@ -104,6 +104,7 @@ export const api = {
   logout: () => request<object>('POST', '/logout', {}),
   me: () => request<{ user: User }>('GET', '/me'),
   version: () => request<{ seq: number }>('GET', '/version'),
+  level: () => request<Level>('GET', '/level'),
   cases: (f: Partial<QueueFilters>) => {
     const q = buildQuery(f)
     return request<CasesAnswer>('GET', `/cases${q ? `?${q}` : ''}`)

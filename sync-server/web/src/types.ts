@@ -786,3 +786,17 @@ export interface Referral {
   steps: ReferralStep[]
   slip: string
 }
+
+/** At which level this console runs (GET /level): the banner, or a township station and its uplink. */
+export interface Level {
+  level: 'banner' | 'station'
+  level_zh: string
+  township?: string
+  upstream?: string
+  uplink?: {
+    last_contact: number | null
+    last_error: string | null
+    pending_docs: number
+    pending_blobs: number
+  }
+}

@@ -50,6 +50,12 @@ pub async fn me(user: ConsoleUser) -> ApiResult {
     Ok(Json(json!({ "user": user.0 })))
 }
 
+/// At which level this console runs (`levels`): the banner, or a township station with its
+/// uplink — when the banner last answered and what waits to go up.
+pub async fn level(State(st): State<AppState>, _user: ConsolePoll) -> ApiResult {
+    Ok(Json(st.level.json()))
+}
+
 /// Polled every few seconds by open pages: not the user's activity (`ConsolePoll`).
 pub async fn version(State(st): State<AppState>, _user: ConsolePoll) -> ApiResult {
     let seq = blocking(move || Ok(st.store.change_seq()?)).await?;
