@@ -194,7 +194,7 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// At a township station the console only reads: cases are handled at the banner (`levels`);
-/// signing in and out are the only writes it takes.
+/// it takes signing in and out, and workflow actions, which it forwards to the banner.
 async fn station_read_only(
     axum::extract::State(st): axum::extract::State<AppState>,
     req: axum::extract::Request,
@@ -202,8 +202,10 @@ async fn station_read_only(
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
     let path = req.uri().path();
-    let session = path.ends_with("/login") || path.ends_with("/logout");
-    if st.level.is_station() && req.method() != axum::http::Method::GET && !session {
+    // Signing in and out, and workflow actions, which the station forwards to the banner.
+    let allowed =
+        path.ends_with("/login") || path.ends_with("/logout") || path.ends_with("/workflow");
+    if st.level.is_station() && req.method() != axum::http::Method::GET && !allowed {
         return error::ApiError::new(
             axum::http::StatusCode::CONFLICT,
             "station_read_only",

@@ -76,9 +76,11 @@ pub async fn round(
     body: Bytes,
 ) -> ApiResult<Response> {
     let req: Round = wire::decode(&body).map_err(bad_request)?;
+    let config = st.workflow_config()?;
     let store = st.store.clone();
     let answer = blocking(move || {
-        banner::serve_round(store.as_ref(), &station, &req, now()).map_err(ApiError::device_storage)
+        banner::serve_round(store.as_ref(), &config, &station, &req, now())
+            .map_err(ApiError::device_storage)
     })
     .await?;
     Ok(cbor(&answer))

@@ -1,9 +1,13 @@
 //! The banner's side of the levels: station codes, station enrollment, and answering a station's
 //! uplink round with what its township's cases need.
 
+use super::forward::{self, Forward, Outcome};
 use super::wire::{Answer, Changes, Enrolled, Heads, Replica, Round, STATION_VERSION};
 use crate::audit::AuditEvent;
 use crate::store::{Item, Result as StoreResult, Store, StoreError};
+use crate::workflow::config::WorkflowConfig;
+use crate::workflow::service::{self, ActionInput};
+use crate::workflow::{Who, WorkflowError};
 use automerge::ChangeHash;
 use jiuzhu_shared::protocol::Refusal;
 use jiuzhu_shared::{CaseDocument, CaseId};
@@ -147,6 +151,7 @@ fn heads_of(h: &Heads) -> Vec<ChangeHash> {
 /// its township and the records it keeps a copy of.
 pub fn serve_round(
     store: &dyn Store,
+    config: &WorkflowConfig,
     station: &StationAuth,
     req: &Round,
     now: i64,
@@ -177,6 +182,18 @@ pub fn serve_round(
                 message,
             });
         }
+    }
+    // The station's console actions after its tablets' work (accepting a visit needs the visit).
+    for f in &req.forward {
+        let outcome = match forward::taken(store, &f.id)? {
+            Some(o) => o,
+            None => {
+                let o = take_forwarded(store, config, station, f, now)?;
+                forward::record(store, &o, now)?;
+                o
+            }
+        };
+        answer.forwarded.push(outcome);
     }
     let have: HashMap<CaseId, Vec<ChangeHash>> =
         req.have.iter().map(|h| (h.case, heads_of(h))).collect();
@@ -223,6 +240,61 @@ pub fn serve_round(
     }
     answer.replica = replica(store, &station.township, &cases, req.items_since)?;
     Ok(answer)
+}
+
+/// Take one action forwarded by a station as the console user who took it there, through the
+/// engine: refused with the engine's reason if the case moved on meanwhile.
+fn take_forwarded(
+    store: &dyn Store,
+    config: &WorkflowConfig,
+    station: &StationAuth,
+    f: &Forward,
+    now: i64,
+) -> StoreResult<Outcome> {
+    let refused = |code: &str, message: String| Outcome {
+        id: f.id.clone(),
+        ok: false,
+        code: Some(code.into()),
+        message: Some(message),
+    };
+    let user = match store.user_by_name(&f.user)? {
+        Some(u) if u.township == station.township => u,
+        _ => {
+            return Ok(refused(
+                "forbidden",
+                format!("{} 不是{}的工作人员", f.user, station.township),
+            ));
+        }
+    };
+    if store
+        .case_view(f.case)?
+        .is_none_or(|v| v.township != station.township)
+    {
+        return Ok(refused("not_found", crate::review::text::NOT_FOUND.into()));
+    }
+    let Ok(input) = serde_json::from_str::<ActionInput>(&f.body) else {
+        return Ok(refused("invalid", "转来的操作无法读取".into()));
+    };
+    let who = Who {
+        name: user.name.clone(),
+        role: user.role,
+        actor: store.user_actor(user.id)?,
+        audit: format!("console {} via {}", user.name, station.label()),
+    };
+    let team_ok = |team: &[crate::store::User]| crate::review::scope::assignable(&user, team);
+    Ok(
+        match service::act_assigning(store, config, f.case, &who, &input, now, &team_ok) {
+            Ok(_) => Outcome {
+                id: f.id.clone(),
+                ok: true,
+                code: None,
+                message: None,
+            },
+            Err(WorkflowError::Refused(r)) => refused(r.code, r.zh),
+            Err(WorkflowError::Store(e)) => return Err(e),
+            Err(e) => refused("invalid", e.to_string()),
+        },
+    )
 }
 
 /// The records of `township` the station keeps a copy of.

@@ -20,6 +20,7 @@
 //! (`banner`). The wire is CBOR like the tablets' (`wire`).
 
 pub mod banner;
+pub mod forward;
 pub mod uplink;
 pub mod wire;
 
@@ -49,6 +50,8 @@ pub struct UplinkStatus {
     /// Documents with changes the banner has not confirmed, and blobs it does not hold yet.
     pub pending_docs: usize,
     pub pending_blobs: usize,
+    /// Console actions queued for the banner (`forward`).
+    pub pending_actions: usize,
 }
 
 impl Level {

@@ -152,7 +152,7 @@ pub fn spawn(
                     .unwrap_or_default()
             };
             level.report(|s| {
-                (s.pending_docs, s.pending_blobs) = pending;
+                (s.pending_docs, s.pending_blobs, s.pending_actions) = pending;
                 match &r {
                     Ok(_) => {
                         s.last_contact = Some(crate::clock::now());
@@ -301,6 +301,7 @@ fn request(store: &dyn Store) -> anyhow::Result<Round> {
     let mut req = Round {
         v: STATION_VERSION,
         items_since: store.item(CURSOR, "items")?.map_or(0, |i| i.at),
+        forward: super::forward::queued(store)?,
         ..Default::default()
     };
     for view in store.list_cases()? {
@@ -396,6 +397,7 @@ fn apply(store: &dyn Store, answer: &Answer) -> anyhow::Result<()> {
                 txn.set_assignment(*case, ids, now)?;
             }
         }
+        super::forward::settle(txn, &answer.forwarded)?;
         let mut since = 0;
         for item in &r.items {
             since = since.max(item.at);
@@ -471,9 +473,10 @@ fn mark_sent(store: &dyn Store, hash: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Documents with changes the banner has not confirmed, and blobs it does not hold yet.
-fn pending(store: &dyn Store, blobs: &BlobDir) -> anyhow::Result<(usize, usize)> {
-    let docs = request(store)?.up.len();
+/// Documents with changes the banner has not confirmed, blobs it does not hold yet, and actions
+/// not yet taken there.
+fn pending(store: &dyn Store, blobs: &BlobDir) -> anyhow::Result<(usize, usize, usize)> {
+    let req = request(store)?;
     let (send, _) = blob_work(store, blobs)?;
-    Ok((docs, send.len()))
+    Ok((req.up.len(), send.len(), req.forward.len()))
 }

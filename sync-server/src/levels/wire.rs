@@ -33,6 +33,9 @@ pub struct Round {
     pub up: Vec<Changes>,
     /// The latest workflow item time the station holds (items after it come down).
     pub items_since: i64,
+    /// Workflow actions taken at the station's console, oldest first (`forward`).
+    #[serde(default)]
+    pub forward: Vec<super::forward::Forward>,
 }
 
 /// One uplink round, banner → station.
@@ -46,6 +49,9 @@ pub struct Answer {
     /// Cases whose `up` the banner refused, and why.
     pub refused: Vec<jiuzhu_shared::protocol::Refusal>,
     pub replica: Replica,
+    /// What the banner made of each forwarded action.
+    #[serde(default)]
+    pub forwarded: Vec<super::forward::Outcome>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -6,9 +6,11 @@ pub const LOGIN_FAILED: &str = "用户名或密码错误。";
 pub const LOCKED: &str = "登录失败次数过多，请 15 分钟后再试。";
 pub const NOT_FOUND: &str = "未找到该案件或资源，或您无权查看。";
 pub const FORBIDDEN: &str = "您的角色无权执行此操作。";
+/// A workflow action taken at a township station: queued for the banner.
+pub const FORWARDED: &str =
+    "已记录，将在与旗级系统连通时提交办理；办理结果（或不能办理的原因）会显示在本站顶栏。";
 /// A change asked of a township station's console: the banner is where cases are handled.
-pub const STATION_READ_ONLY: &str =
-    "这里是乡镇同步站，只能查看案件；请到旗级系统办理。站上的调查数据会自动同步到旗级系统。";
+pub const STATION_READ_ONLY: &str = "这里是乡镇同步站：此项只能在旗级系统办理（案件的流程操作可在本站提交，连通时转旗级办理）。站上的调查数据会自动同步到旗级系统。";
 /// A photo of an ID document (ID card, household register, a visit photo tagged 证件), refused to
 /// those who see ID numbers masked.
 pub const ID_DOCUMENT_MASKED: &str =

@@ -590,6 +590,8 @@ export interface MeetingSummary {
 }
 
 export interface Workflow {
+  /** Present at a township station: the action was queued for the banner. */
+  forwarded?: { id: string; message: string }
   case_id: string
   case_no: string
   programme: string
@@ -798,5 +800,17 @@ export interface Level {
     last_error: string | null
     pending_docs: number
     pending_blobs: number
+    pending_actions: number
   }
+  /** At a station: its latest forwarded workflow actions and what the banner made of them. */
+  forwarded?: {
+    id: string
+    case: string
+    user: string
+    action: string
+    state: 'queued' | 'done' | 'refused'
+    code: string | null
+    message: string | null
+    at: number
+  }[]
 }

@@ -53,7 +53,14 @@ pub async fn me(user: ConsoleUser) -> ApiResult {
 /// At which level this console runs (`levels`): the banner, or a township station with its
 /// uplink — when the banner last answered and what waits to go up.
 pub async fn level(State(st): State<AppState>, _user: ConsolePoll) -> ApiResult {
-    Ok(Json(st.level.json()))
+    let mut v = st.level.json();
+    if st.level.is_station() {
+        let store = st.store.clone();
+        v["forwarded"] = blocking(move || Ok(crate::levels::forward::recent(store.as_ref(), 20)?))
+            .await?
+            .into();
+    }
+    Ok(Json(v))
 }
 
 /// Polled every few seconds by open pages: not the user's activity (`ConsolePoll`).

@@ -43,9 +43,20 @@ pub async fn show(
 pub async fn take(
     State(st): State<AppState>,
     CaseInScope { user, case }: CaseInScope,
-    Json(input): Json<ActionInput>,
+    Json(body): Json<Value>,
 ) -> ApiResult {
+    let input: ActionInput = serde_json::from_value(body.clone())
+        .map_err(|e| crate::api::error::ApiError::invalid(e.to_string()))?;
     blocking(move || {
+        if st.level.is_station() {
+            // The banner is the workflow's home: the action waits for the next uplink round,
+            // which takes it there (or brings back the engine's refusal).
+            let id =
+                crate::levels::forward::queue(st.store.as_ref(), case, &user.0.name, &body, now())?;
+            let Json(mut v) = answer(&st, &user, case)?;
+            v["forwarded"] = json!({ "id": id, "message": text::FORWARDED });
+            return Ok(Json(v));
+        }
         let config = st.workflow_config()?;
         let who = user.who(&st)?;
         let store = st.store.as_ref();
