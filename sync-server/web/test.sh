@@ -35,3 +35,5 @@ node e2e/console.e2e.mjs
 JIUZHU_E2E_SKIP_BUILD=1 node e2e/workflow.e2e.mjs
 # A walk-in family at the township window: intake, signatures, receipt, referral, tablets.
 JIUZHU_E2E_SKIP_BUILD=1 node e2e/window.e2e.mjs
+# The levels: a township station enrolled with the demo banner; its console's level and refusals.
+JIUZHU_E2E_SKIP_BUILD=1 node e2e/levels.e2e.mjs

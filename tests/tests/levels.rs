@@ -7,7 +7,7 @@
 //! in tests/tests/netns.rs.
 
 use jiuzhu_e2e::{
-    CONSOLE_PASSWORD, Console, SentCodes, SimTablet, TOWNSHIP, TestServer, case_json, data_dir,
+    CONSOLE_PASSWORD, Console, SentCodes, SimTablet, TOWNSHIP, TestServer, case_json,
 };
 use jiuzhu_server::clock::now;
 use jiuzhu_server::levels::{banner, uplink, wire};
@@ -61,7 +61,9 @@ async fn station(banner: &TestServer) -> Station {
     .await
     .unwrap_err();
     assert!(again.to_string().contains("unknown or was used"), "{again}");
-    let data = data_dir(dir.path());
+    // A station keeps its copy in SQLite, whichever store the banner has (the suite's PostgreSQL
+    // pass gives the banner its own database).
+    let data = jiuzhu_server::DataDir::new(dir.path()).unwrap();
     let running = jiuzhu_server::start_at_level(
         &data,
         std::net::TcpListener::bind("127.0.0.1:0").unwrap(),
