@@ -289,3 +289,69 @@ async fn a_station_reads_forwards_actions_once_and_the_banner_refuses_what_it_ma
         .unwrap();
     assert_eq!(status, 401);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tablet_enrolled_at_the_station_syncs_with_either_level() {
+    let banner = TestServer::start().await;
+    for name in ["王五", "赵六"] {
+        banner.add_investigator(name);
+    }
+    let case = banner.add_case("LV-4", &["王五", "赵六"]);
+    let st = station(&banner).await;
+    wait_for("the case at the station", async || {
+        st.store.case_view(case).unwrap().is_some()
+    })
+    .await;
+    // The station issues the code: its copy of the banner's users knows 王五.
+    let code = jiuzhu_server::admin::enroll_code(st.store.as_ref(), "王五", 3600, now()).unwrap();
+    let mut t = SimTablet::new();
+    t.tablet
+        .enroll(
+            &st.running.url(),
+            &code,
+            Some(&st.running.fingerprint),
+            "平板-站",
+        )
+        .await
+        .unwrap();
+    let first = t.sync().await.unwrap();
+    assert_eq!(first.assigned, vec![case]);
+    t.tablet.note(case, "在同步站登记的平板").unwrap();
+    t.sync().await.unwrap();
+    // The banner learns the device and the work at the station's next rounds…
+    let device = t.tablet.identity().unwrap().device_id;
+    wait_for("the device at the banner", async || {
+        banner
+            .store
+            .list_devices()
+            .unwrap()
+            .iter()
+            .any(|d| d.id.to_string() == device)
+    })
+    .await;
+    wait_for("the finding at the banner", async || {
+        banner.export(case)["document"]["findings"]
+            .as_array()
+            .is_some_and(|f| f.len() == 1)
+    })
+    .await;
+    // …and the tablet reaches the banner itself with the credential the station gave it.
+    t.tablet
+        .add_server(&banner.url(), Some(&banner.fingerprint()), "旗级")
+        .await
+        .unwrap();
+    t.tablet.note(case, "直接同步到旗级").unwrap();
+    let direct = t
+        .tablet
+        .sync_with_server(&banner.url(), &mut |_| {})
+        .await
+        .unwrap();
+    assert!(direct.refused.is_empty(), "{:?}", direct.refused);
+    let texts: Vec<String> = banner.export(case)["document"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["text"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(texts.len(), 2, "{texts:?}");
+}

@@ -4,7 +4,7 @@
 use super::forward::{self, Forward, Outcome};
 use super::wire::{Answer, Changes, Enrolled, Heads, Replica, Round, STATION_VERSION};
 use crate::audit::AuditEvent;
-use crate::store::{Item, Result as StoreResult, Store, StoreError};
+use crate::store::{Item, ReplicaDevice, Result as StoreResult, Store, StoreError};
 use crate::workflow::config::WorkflowConfig;
 use crate::workflow::service::{self, ActionInput};
 use crate::workflow::{Who, WorkflowError};
@@ -161,6 +161,7 @@ pub fn serve_round(
         v: STATION_VERSION,
         ..Default::default()
     };
+    adopt_devices(store, station, &req.devices, now)?;
     for c in &req.up {
         let mut outcome = Ok(0);
         store.transact(&mut |txn| {
@@ -240,6 +241,49 @@ pub fn serve_round(
     }
     answer.replica = replica(store, &station.township, &cases, req.items_since)?;
     Ok(answer)
+}
+
+/// Tablets the station enrolled itself (its own `enroll-code`s) become known here too, so they
+/// sync with the banner when they reach it: only devices of investigators of the station's
+/// township, and only ones new to the banner (a device the banner knows keeps its record here, a
+/// revocation included).
+fn adopt_devices(
+    store: &dyn Store,
+    station: &StationAuth,
+    devices: &[ReplicaDevice],
+    now: i64,
+) -> StoreResult<()> {
+    let known: Vec<String> = store
+        .list_devices()?
+        .iter()
+        .map(|d| d.id.to_string())
+        .collect();
+    let users = store.list_users()?;
+    let new: Vec<ReplicaDevice> = devices
+        .iter()
+        .filter(|d| !known.contains(&d.id))
+        .filter(|d| {
+            users.iter().any(|u| {
+                u.id == d.user_id
+                    && u.township == station.township
+                    && u.role == jiuzhu_shared::workflow::Role::Investigator
+            })
+        })
+        .cloned()
+        .collect();
+    if new.is_empty() {
+        return Ok(());
+    }
+    for d in store.adopt_devices(&new)? {
+        store.audit(&AuditEvent::new(
+            now,
+            station.label(),
+            "enroll",
+            None,
+            serde_json::json!({ "device": d.id, "at_station": station.id }),
+        ))?;
+    }
+    Ok(())
 }
 
 /// Take one action forwarded by a station as the console user who took it there, through the

@@ -144,8 +144,8 @@ pub fn spawn(
             tick.tick().await;
             let r = round(&store, &blobs, &client, &up).await;
             let pending = {
-                let (store, blobs) = (store.clone(), blobs.clone());
-                tokio::task::spawn_blocking(move || pending(store.as_ref(), &blobs))
+                let (store, blobs, township) = (store.clone(), blobs.clone(), up.township.clone());
+                tokio::task::spawn_blocking(move || pending(store.as_ref(), &blobs, &township))
                     .await
                     .ok()
                     .and_then(|p| p.ok())
@@ -180,8 +180,8 @@ pub async fn round(
     up: &Upstream,
 ) -> anyhow::Result<RoundReport> {
     let req = {
-        let store = store.clone();
-        tokio::task::spawn_blocking(move || request(store.as_ref())).await??
+        let (store, township) = (store.clone(), up.township.clone());
+        tokio::task::spawn_blocking(move || request(store.as_ref(), &township)).await??
     };
     let mut report = RoundReport {
         up: req.up.len(),
@@ -296,12 +296,13 @@ fn stored_heads(item: Option<Item>) -> Vec<ChangeHash> {
 
 /// Every document the station holds with its heads, and the changes of those the banner's last
 /// known heads do not cover.
-fn request(store: &dyn Store) -> anyhow::Result<Round> {
+fn request(store: &dyn Store, township: &str) -> anyhow::Result<Round> {
     let server_actor = store.server_actor()?;
     let mut req = Round {
         v: STATION_VERSION,
         items_since: store.item(CURSOR, "items")?.map_or(0, |i| i.at),
         forward: super::forward::queued(store)?,
+        devices: store.township_records(township, &[])?.1,
         ..Default::default()
     };
     for view in store.list_cases()? {
@@ -475,8 +476,12 @@ fn mark_sent(store: &dyn Store, hash: &str) -> anyhow::Result<()> {
 
 /// Documents with changes the banner has not confirmed, blobs it does not hold yet, and actions
 /// not yet taken there.
-fn pending(store: &dyn Store, blobs: &BlobDir) -> anyhow::Result<(usize, usize, usize)> {
-    let req = request(store)?;
+fn pending(
+    store: &dyn Store,
+    blobs: &BlobDir,
+    township: &str,
+) -> anyhow::Result<(usize, usize, usize)> {
+    let req = request(store, township)?;
     let (send, _) = blob_work(store, blobs)?;
     Ok((req.up.len(), send.len(), req.forward.len()))
 }

@@ -36,6 +36,9 @@ pub struct Round {
     /// Workflow actions taken at the station's console, oldest first (`forward`).
     #[serde(default)]
     pub forward: Vec<super::forward::Forward>,
+    /// The devices the station knows: those it enrolled itself are new to the banner.
+    #[serde(default)]
+    pub devices: Vec<ReplicaDevice>,
 }
 
 /// One uplink round, banner → station.

@@ -281,6 +281,9 @@ pub trait Store: Send + Sync + 'static {
     /// Keep a copy of the banner's users and devices (at a station): each inserted, or updated
     /// by its id; what the station itself records of a device (its last sync) stays.
     fn apply_replica(&self, users: &[ReplicaUser], devices: &[ReplicaDevice]) -> Result<()>;
+    /// Record devices a township station enrolled (at the banner): each one not known yet, whose
+    /// id, token and actor are all new. Answers the devices added.
+    fn adopt_devices(&self, devices: &[ReplicaDevice]) -> Result<Vec<ReplicaDevice>>;
     /// Set a console password; the user's sessions end.
     fn set_password(&self, user_id: i64, password_hash: &str) -> Result<()>;
     /// Disable (`Some(when)`) or enable (`None`) a user; disabling ends their sessions.

@@ -1284,6 +1284,23 @@ impl Store for PgStore {
         ))
     }
 
+    fn adopt_devices(&self, devices: &[ReplicaDevice]) -> Result<Vec<ReplicaDevice>> {
+        self.write(|t| {
+            let mut added = Vec::new();
+            for d in devices {
+                let n = t.c.exec(
+                    "INSERT INTO devices(id, user_id, name, token_hash, actor, enrolled_at, revoked_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+                    &[&d.id, &d.user_id, &d.name, &d.token_hash, &d.actor, &d.enrolled_at, &d.revoked_at],
+                )?;
+                if n == 1 {
+                    added.push(d.clone());
+                }
+            }
+            Ok(added)
+        })
+    }
+
     fn set_password(&self, user_id: i64, password_hash: &str) -> Result<()> {
         self.write(|t| {
             t.c.exec(

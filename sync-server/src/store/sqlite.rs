@@ -571,6 +571,24 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    fn adopt_devices(&self, devices: &[ReplicaDevice]) -> Result<Vec<ReplicaDevice>> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let mut added = Vec::new();
+        for d in devices {
+            let n = tx.execute(
+                "INSERT OR IGNORE INTO devices(id, user_id, name, token_hash, actor, enrolled_at, revoked_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![d.id, d.user_id, d.name, d.token_hash, d.actor, d.enrolled_at, d.revoked_at],
+            )?;
+            if n == 1 {
+                added.push(d.clone());
+            }
+        }
+        tx.commit()?;
+        Ok(added)
+    }
+
     fn set_password(&self, user_id: i64, password_hash: &str) -> Result<()> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
