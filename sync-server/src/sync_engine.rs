@@ -214,46 +214,21 @@ fn receive(
         Ok(w) => w,
         Err(refused) => return Ok(Err(refused)),
     };
-    if !writers.is_empty() {
-        let after = match check_policy(&mut doc, &old_heads, &writers) {
-            Ok(after) => after,
-            Err(CheckError::Refused(v)) => {
-                let reason = format!("{}：{}", v.path, v.zh);
-                txn.mark_refused(device.id, now, &reason)?;
-                txn.audit(&AuditEvent::new(
-                    now,
-                    device_label(device),
-                    "refused_change",
-                    Some(m.doc.to_string()),
-                    serde_json::json!({ "code": v.code, "part": v.part, "path": v.path }),
-                ))?;
-                return Ok(Err((v.code, v.zh)));
-            }
-            Err(CheckError::Doc(e)) => {
-                return Ok(Err((
-                    "invalid_document",
-                    format!("the merged case no longer matches the schema: {e}"),
-                )));
-            }
-        };
-        let new: usize = writers.iter().map(|w| w.changes).sum();
-        let view = view_of(m.doc, &after, &mut doc, now);
-        let chunk = doc.automerge().save_after(&old_heads);
-        let snapshot = (txn.chunk_count(m.doc)? >= COMPACT_AFTER_CHUNKS).then(|| doc.save());
-        txn.append_doc(m.doc, &chunk, snapshot.as_deref(), &view)?;
-        txn.audit(&AuditEvent::new(
-            now,
-            device_label(device),
-            "merge",
-            Some(m.doc.to_string()),
-            serde_json::json!({
-                "changes": new,
-                // Changes a colleague's tablet wrote and this one carried (face-to-face sync).
-                "relayed": writers.iter().filter(|w| w.actor != device.actor)
-                    .map(|w| serde_json::json!({ "device": w.device, "changes": w.changes }))
-                    .collect::<Vec<_>>(),
-            }),
-        ))?;
+    match store_merge(
+        txn,
+        m.doc,
+        &mut doc,
+        &old_heads,
+        &writers,
+        (&device_label(device), Some(device.actor)),
+        now,
+    )? {
+        Stored::Merged(_) => {}
+        Stored::Refused(v) => {
+            txn.mark_refused(device.id, now, &format!("{}：{}", v.path, v.zh))?;
+            return Ok(Err((v.code, v.zh)));
+        }
+        Stored::Invalid(message) => return Ok(Err(("invalid_document", message))),
     }
     // A device no longer on the team learns nothing new: its answer is made from the document
     // as the device itself has it — its own heads once the server holds all of them (which
@@ -512,46 +487,85 @@ pub fn merge_relayed(
         Ok(w) => w,
         Err(refused) => return Ok(Err(refused)),
     };
+    Ok(
+        match store_merge(
+            txn,
+            case,
+            &mut doc,
+            &old_heads,
+            &writers,
+            (station, None),
+            now,
+        )? {
+            Stored::Merged(n) => Ok(n),
+            Stored::Refused(v) => Err((v.code, v.zh)),
+            Stored::Invalid(message) => Err(("invalid_document", message)),
+        },
+    )
+}
+
+/// What became of the new changes of one document.
+enum Stored {
+    /// Stored with the projection, and audited; how many changes.
+    Merged(usize),
+    /// The write policy refused them: nothing stored, the refusal audited.
+    Refused(Violation),
+    /// The merged document no longer fits the schema: nothing stored.
+    Invalid(String),
+}
+
+/// Check `writers`' changes (those since `old_heads`) against the write policy and store them
+/// with the projection, audited as `by`'s merge — naming the changes `by` carried for others
+/// than `own` (all, for a station). No writers: nothing new, nothing stored.
+fn store_merge(
+    txn: &mut dyn DocTxn,
+    case: CaseId,
+    doc: &mut CaseDocument,
+    old_heads: &[automerge::ChangeHash],
+    writers: &[Writer],
+    (by, own): (&str, Option<ActorKey>),
+    now: i64,
+) -> Result<Stored> {
     if writers.is_empty() {
-        return Ok(Ok(0));
+        return Ok(Stored::Merged(0));
     }
-    let after = match check_policy(&mut doc, &old_heads, &writers) {
+    let after = match check_policy(doc, old_heads, writers) {
         Ok(after) => after,
         Err(CheckError::Refused(v)) => {
             txn.audit(&AuditEvent::new(
                 now,
-                station.to_string(),
+                by.to_string(),
                 "refused_change",
                 Some(case.to_string()),
                 serde_json::json!({ "code": v.code, "part": v.part, "path": v.path }),
             ))?;
-            return Ok(Err((v.code, v.zh)));
+            return Ok(Stored::Refused(v));
         }
         Err(CheckError::Doc(e)) => {
-            return Ok(Err((
-                "invalid_document",
-                format!("the merged case no longer matches the schema: {e}"),
+            return Ok(Stored::Invalid(format!(
+                "the merged case no longer matches the schema: {e}"
             )));
         }
     };
-    let view = view_of(case, &after, &mut doc, now);
-    let chunk = doc.automerge().save_after(&old_heads);
+    let view = view_of(case, &after, doc, now);
+    let chunk = doc.automerge().save_after(old_heads);
     let snapshot = (txn.chunk_count(case)? >= COMPACT_AFTER_CHUNKS).then(|| doc.save());
     txn.append_doc(case, &chunk, snapshot.as_deref(), &view)?;
     let new: usize = writers.iter().map(|w| w.changes).sum();
     txn.audit(&AuditEvent::new(
         now,
-        station.to_string(),
+        by.to_string(),
         "merge",
         Some(case.to_string()),
         serde_json::json!({
             "changes": new,
-            "relayed": writers.iter()
+            // Changes another tablet wrote and this sender carried (face to face, a station).
+            "relayed": writers.iter().filter(|w| Some(w.actor) != own)
                 .map(|w| serde_json::json!({ "device": w.device, "changes": w.changes }))
                 .collect::<Vec<_>>(),
         }),
     ))?;
-    Ok(Ok(new))
+    Ok(Stored::Merged(new))
 }
 
 fn device_label(device: &Device) -> String {

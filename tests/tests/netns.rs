@@ -42,6 +42,13 @@ fn tablet_in(net: &Net, party: &str, home: &Path, args: &[&str]) -> Output {
         .expect("run jiuzhu-tablet")
 }
 
+/// `jiuzhu-tablet photo` of `file` as an exterior photo of `case`, run as `party`: the photo's row.
+fn photo_in(net: &Net, party: &str, home: &Path, case: &str, file: &Path) -> Value {
+    let file = file.to_str().expect("utf-8 path");
+    let args = ["photo", "--case", case, "--file", file, "--tag", "exterior"];
+    printed(tablet_in(net, party, home, &args), "photo")
+}
+
 /// What the tablet printed; it must have succeeded.
 fn printed(out: Output, what: &str) -> Value {
     assert!(
@@ -185,23 +192,7 @@ fn a_shaped_link_carries_a_photo_whole_and_no_faster_than_its_rate() {
 
     let file = dir.path().join("yard.jpg");
     std::fs::write(&file, test_jpeg(900, 600, 7)).unwrap();
-    let photo = printed(
-        tablet_in(
-            &net,
-            "tablet",
-            &home,
-            &[
-                "photo",
-                "--case",
-                &case,
-                "--file",
-                file.to_str().unwrap(),
-                "--tag",
-                "exterior",
-            ],
-        ),
-        "photo",
-    );
+    let photo = photo_in(&net, "tablet", &home, &case, &file);
     let (hash, bytes) = (
         photo["hash"].as_str().expect("hash"),
         photo["bytes"].as_u64().expect("bytes"),
@@ -388,23 +379,7 @@ fn two_tablets_exchange_a_visit_face_to_face_and_the_server_later_holds_both_hal
     );
     let file = dir.path().join("yard.jpg");
     std::fs::write(&file, test_jpeg(800, 600, 5)).unwrap();
-    let photo = printed(
-        tablet_in(
-            &net,
-            "tab-a",
-            &a,
-            &[
-                "photo",
-                "--case",
-                &case,
-                "--file",
-                file.to_str().unwrap(),
-                "--tag",
-                "exterior",
-            ],
-        ),
-        "photo",
-    );
+    let photo = photo_in(&net, "tab-a", &a, &case, &file);
     printed(
         tablet_in(
             &net,
@@ -646,23 +621,7 @@ fn a_visit_synced_only_with_the_station_reaches_the_banner_and_a_decision_comes_
     );
     let file = dir.path().join("pasture.jpg");
     std::fs::write(&file, test_jpeg(800, 600, 9)).unwrap();
-    let photo = printed(
-        tablet_in(
-            &net,
-            "tablet",
-            &home,
-            &[
-                "photo",
-                "--case",
-                &case,
-                "--file",
-                file.to_str().unwrap(),
-                "--tag",
-                "exterior",
-            ],
-        ),
-        "photo",
-    );
+    let photo = photo_in(&net, "tablet", &home, &case, &file);
     let synced = printed(
         tablet_in(&net, "tablet", &home, &["sync"]),
         "sync at the station",

@@ -6,7 +6,7 @@
 
 use jiuzhu_e2e::{SimTablet, TestServer, test_jpeg};
 use jiuzhu_shared::peer::{Attestation, newest_change_by};
-use jiuzhu_shared::{ActorKey, CaseId};
+use jiuzhu_shared::{ActorKey, CaseDocument, CaseId};
 use jiuzhu_tablet_core::peer::{Invitation, PeerReport};
 use jiuzhu_tablet_core::store::put_attestation_in;
 use jiuzhu_tablet_core::{TabletError, now_s};
@@ -43,6 +43,24 @@ async fn exchange(
         host.tablet.peer_accept(listener),
         guest.tablet.peer_sync(&invitation)
     )
+}
+
+/// A change written with `actor` straight into `t`'s store, past the app's checks (a tampered
+/// tablet, or one that took a forgery): the document as stored.
+fn plant(
+    t: &mut SimTablet,
+    case: CaseId,
+    actor: ActorKey,
+    edit: impl FnOnce(&mut CaseDocument),
+) -> CaseDocument {
+    let mut doc = t.tablet.store().load(case, actor).unwrap().unwrap();
+    let old = doc.heads();
+    edit(&mut doc);
+    t.tablet
+        .store_mut()
+        .save_changes(case, &mut doc, &old, now_s())
+        .unwrap();
+    doc
 }
 
 fn peer_code(e: TabletError) -> &'static str {
@@ -209,13 +227,9 @@ async fn work_the_write_policy_forbids_is_refused_by_the_tablet_and_by_the_serve
     // 赵六's tablet is tampered with: a change to the header (the server's part) written with its
     // own actor, bypassing the app's checks.
     let b_actor: ActorKey = b.tablet.identity().unwrap().actor.parse().unwrap();
-    let mut doc = b.tablet.store().load(case, b_actor).unwrap().unwrap();
-    let old = doc.heads();
-    doc.set_path("header.status", "approved", now_s()).unwrap();
-    b.tablet
-        .store_mut()
-        .save_changes(case, &mut doc, &old, now_s())
-        .unwrap();
+    plant(&mut b, case, b_actor, |d| {
+        d.set_path("header.status", "approved", now_s()).unwrap();
+    });
     let before = a.show(case);
     let (host, guest) = exchange(&mut a, &mut b).await;
     let (host, guest) = (host.unwrap(), guest.unwrap());
@@ -230,13 +244,9 @@ async fn work_the_write_policy_forbids_is_refused_by_the_tablet_and_by_the_serve
 
     // The same forged change planted straight into 王五's store (as if his tablet had taken it).
     // Without 赵六's signature the server does not take it as 赵六's work at all…
-    let mut doc = a.tablet.store().load(case, b_actor).unwrap().unwrap();
-    let old = doc.heads();
-    doc.set_path("header.status", "approved", now_s()).unwrap();
-    a.tablet
-        .store_mut()
-        .save_changes(case, &mut doc, &old, now_s())
-        .unwrap();
+    let mut doc = plant(&mut a, case, b_actor, |d| {
+        d.set_path("header.status", "approved", now_s()).unwrap();
+    });
     let report = a.sync().await.unwrap();
     assert_eq!(report.refused.len(), 1, "{:?}", report.refused);
     assert_eq!(report.refused[0].code, "foreign_actor");
@@ -273,30 +283,17 @@ async fn the_server_takes_relayed_work_only_from_the_cases_team() {
     server.add_investigator("孙八");
     let c = SimTablet::enrolled(&server, &server.url(), "孙八").await;
     let c_actor = c.tablet.identity().unwrap().actor.parse().unwrap();
-    let mut doc = a.tablet.store().load(case, c_actor).unwrap().unwrap();
-    let old = doc.heads();
-    doc.add_finding("冒名的发现", "孙八", now_s()).unwrap();
-    a.tablet
-        .store_mut()
-        .save_changes(case, &mut doc, &old, now_s())
-        .unwrap();
+    plant(&mut a, case, c_actor, |d| {
+        d.add_finding("冒名的发现", "孙八", now_s()).unwrap();
+    });
     let report = a.sync().await.unwrap();
     assert_eq!(report.refused.len(), 1, "{:?}", report.refused);
     assert_eq!(report.refused[0].code, "foreign_actor");
     // An actor no device has is refused the same way.
     let mut a2 = a;
-    let mut doc = a2
-        .tablet
-        .store()
-        .load(case, jiuzhu_shared::ActorKey::random())
-        .unwrap()
-        .unwrap();
-    let old = doc.heads();
-    doc.add_finding("来历不明", "王五", now_s()).unwrap();
-    a2.tablet
-        .store_mut()
-        .save_changes(case, &mut doc, &old, now_s())
-        .unwrap();
+    plant(&mut a2, case, ActorKey::random(), |d| {
+        d.add_finding("来历不明", "王五", now_s()).unwrap();
+    });
     let report = a2.sync().await.unwrap();
     assert!(report.refused.iter().any(|r| r.code == "foreign_actor"));
     assert!(findings(&server.export(case)["document"]).is_empty());
