@@ -1,6 +1,7 @@
 //! Jiuzhu shared core: identifiers, the case document schema and its typed access, and the sync
 //! wire protocol. No I/O lives here, so the tablet and the server compute exactly the same thing.
 
+pub mod credential;
 pub mod document;
 pub mod ids;
 pub mod path;

@@ -129,10 +129,10 @@ pub struct SyncRequest {
     pub docs: Vec<DocMessage>,
     pub app_version: String,
     /// Signatures of colleagues whose changes the sent documents carry (face-to-face sync,
-    /// `crate::peer::Attestation`). Optional and last, like the response's lease fields; empty
+    /// `crate::credential::Attestation`). Optional and last, like the response's lease fields; empty
     /// is not written, so a request without relayed work encodes as before.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub relayed: Vec<crate::peer::Attestation>,
+    pub relayed: Vec<crate::credential::Attestation>,
 }
 
 /// Why the server refused a document's message (the rest of the round still counts).
@@ -184,7 +184,7 @@ pub struct CredentialRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CredentialResponse {
     pub v: u16,
-    pub credential: crate::peer::SignedCredential,
+    pub credential: crate::credential::SignedCredential,
     #[serde(with = "serde_bytes")]
     pub server_key: Vec<u8>,
 }
