@@ -373,7 +373,10 @@ fn apply(store: &dyn Store, answer: &Answer) -> anyhow::Result<()> {
             let after = doc.read()?;
             let view = view_of(*case, &after, &mut doc, now);
             let chunk = doc.automerge().save_after(&old);
-            txn.append_doc(*case, &chunk, None, &view)?;
+            // Compacted like a device's merges, so a case changed round after round stays one load.
+            let snapshot = (txn.chunk_count(*case)? >= crate::sync_engine::COMPACT_AFTER_CHUNKS)
+                .then(|| doc.save());
+            txn.append_doc(*case, &chunk, snapshot.as_deref(), &view)?;
         }
         for h in &answer.heads {
             let heads: Vec<ChangeHash> = h
