@@ -146,14 +146,14 @@ pub fn newest_change_by(doc: &mut AutoCommit, actor: &ActorId) -> Option<ChangeH
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn key(n: u8) -> SigningKey {
+    pub(crate) fn key(n: u8) -> SigningKey {
         SigningKey::from_bytes(&[n; 32])
     }
 
-    fn credential(public: &SigningKey, expires_at: i64) -> DeviceCredential {
+    pub(crate) fn credential(public: &SigningKey, expires_at: i64) -> DeviceCredential {
         DeviceCredential {
             device_id: "d1".into(),
             device_name: "平板-01".into(),

@@ -226,23 +226,7 @@ pub fn shared_cases<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn key(n: u8) -> SigningKey {
-        SigningKey::from_bytes(&[n; 32])
-    }
-
-    fn credential(public: &SigningKey, expires_at: i64) -> DeviceCredential {
-        DeviceCredential {
-            device_id: "d1".into(),
-            device_name: "平板-01".into(),
-            user_name: "王芳".into(),
-            township: "树林召镇".into(),
-            actor: "00".repeat(16),
-            public_key: public.verifying_key().to_bytes().to_vec(),
-            issued_at: 100,
-            expires_at,
-        }
-    }
+    use crate::credential::tests::{credential, key};
 
     #[test]
     fn a_proof_binds_role_channel_and_nonces() {
