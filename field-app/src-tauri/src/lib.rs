@@ -6,6 +6,7 @@ use jiuzhu_shared::CaseId;
 use jiuzhu_tablet_core::net::NetError;
 use jiuzhu_tablet_core::peer::{Invitation, PeerReport};
 use jiuzhu_tablet_core::pin::PinError;
+use jiuzhu_tablet_core::servers::KnownServer;
 use jiuzhu_tablet_core::sync::Progress;
 use jiuzhu_tablet_core::visit::{CaseRow, Problem, Signer, VisitError};
 use jiuzhu_tablet_core::{Tablet, TabletError, WipeReason, enroll, now_s, vault};
@@ -275,6 +276,62 @@ async fn enroll(
         .await?;
     }
     status(state).await
+}
+
+/// A server the tablet syncs with, as the sync screen lists it (fingerprint grouped for reading).
+#[derive(Serialize)]
+pub struct ServerView {
+    url: String,
+    fingerprint: String,
+    label: String,
+    enrolled: bool,
+}
+
+impl From<KnownServer> for ServerView {
+    fn from(s: KnownServer) -> Self {
+        Self {
+            fingerprint: enroll::display_fingerprint(&s.fingerprint),
+            url: s.url,
+            label: s.label,
+            enrolled: s.enrolled,
+        }
+    }
+}
+
+/// The enrolled server first, then the stations added, in order.
+#[tauri::command]
+async fn servers(state: State<'_, AppState>) -> CmdResult<Vec<ServerView>> {
+    unlocked(&state)?;
+    let list = state.tablet().await?.servers()?;
+    Ok(list.into_iter().map(ServerView::from).collect())
+}
+
+/// Add a station to sync with; pins its certificate as enrollment does (the given fingerprint,
+/// or the one presented now when none is given).
+#[tauri::command]
+async fn add_server(
+    state: State<'_, AppState>,
+    url: String,
+    fingerprint: Option<String>,
+    label: String,
+) -> CmdResult<ServerView> {
+    unlocked(&state)?;
+    let fingerprint = fingerprint.filter(|f| !f.trim().is_empty());
+    let mut t = state.tablet().await?;
+    let added = t
+        .add_server(
+            url.trim(),
+            fingerprint.as_deref().map(str::trim),
+            label.trim(),
+        )
+        .await?;
+    Ok(added.into())
+}
+
+#[tauri::command]
+async fn remove_server(state: State<'_, AppState>, url: String) -> CmdResult<()> {
+    unlocked(&state)?;
+    Ok(state.tablet().await?.remove_server(&url)?)
 }
 
 #[tauri::command]
@@ -843,6 +900,9 @@ macro_rules! handlers {
             parse_enroll_text,
             probe_fingerprint,
             enroll,
+            servers,
+            add_server,
+            remove_server,
             set_pin,
             unlock,
             lock,

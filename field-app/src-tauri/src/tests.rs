@@ -398,3 +398,65 @@ fn two_tablets_sync_face_to_face_through_the_commands() {
     let late = json!({"invitation": text});
     assert_eq!(err_code(call(&guest, "peer_join", late)), "network");
 }
+
+#[test]
+fn servers_are_listed_added_and_removed_through_the_commands() {
+    let (dir, _case, tablet) = enrolled_home();
+    // A station added earlier (as `add_server` leaves it in the settings).
+    let station = json!([{"url": "https://10.0.0.9:8443", "fingerprint": "cd".repeat(32),
+        "label": "树林召镇同步站", "enrolled": false}]);
+    tablet
+        .store()
+        .set_setting("servers", &station.to_string())
+        .unwrap();
+    let (_app, w) = app_with(AppState::with_tablet(
+        dir.path().to_path_buf(),
+        Some(tablet),
+    ));
+    assert_eq!(err_code(call(&w, "servers", json!({}))), "locked");
+    call(&w, "set_pin", json!({"pin": "246810"})).unwrap();
+
+    let list = call(&w, "servers", json!({})).unwrap();
+    assert_eq!(list[0]["url"], "https://127.0.0.1:1");
+    assert_eq!(list[0]["enrolled"], true);
+    assert!(
+        list[0]["fingerprint"]
+            .as_str()
+            .unwrap()
+            .starts_with("AB:AB:")
+    );
+    assert_eq!(list[1]["label"], "树林召镇同步站");
+
+    let add = |url: &str| json!({"url": url, "fingerprint": null, "label": "乡镇同步站"});
+    assert_eq!(
+        err_code(call(&w, "add_server", add("https://127.0.0.1:1"))),
+        "server_known"
+    );
+    // Nothing answers on port 1: the certificate cannot be pinned, nothing is added.
+    assert_eq!(
+        err_code(call(&w, "add_server", add("https://127.0.0.1:2"))),
+        "no_network"
+    );
+    assert_eq!(err_code(call(&w, "add_server", add("ftp://x"))), "bad_url");
+    assert_eq!(
+        call(&w, "servers", json!({}))
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    let remove = |url: &str| json!({"url": url});
+    assert_eq!(
+        err_code(call(&w, "remove_server", remove("https://127.0.0.1:1"))),
+        "enrolled_server"
+    );
+    call(&w, "remove_server", remove("https://10.0.0.9:8443/")).unwrap();
+    assert_eq!(
+        err_code(call(&w, "remove_server", remove("https://10.0.0.9:8443"))),
+        "unknown_server"
+    );
+    let list = call(&w, "servers", json!({})).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+}

@@ -95,6 +95,8 @@ export type SyncEvent =
 
 export interface SyncSummary {
   report: {
+    /** The server reached (its address). */
+    server: string
     rounds: number
     documents_sent: number
     documents_received: number
