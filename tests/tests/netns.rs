@@ -42,6 +42,14 @@ fn tablet_in(net: &Net, party: &str, home: &Path, args: &[&str]) -> Output {
         .expect("run jiuzhu-tablet")
 }
 
+/// `jiuzhu-tablet note` on `case` with `text`, run as `party`.
+fn note_in(net: &Net, party: &str, home: &Path, case: &str, text: &str) {
+    printed(
+        tablet_in(net, party, home, &["note", "--case", case, "--text", text]),
+        "note",
+    );
+}
+
 /// `jiuzhu-tablet photo` of `file` as an exterior photo of `case`, run as `party`: the photo's row.
 fn photo_in(net: &Net, party: &str, home: &Path, case: &str, file: &Path) -> Value {
     let file = file.to_str().expect("utf-8 path");
@@ -130,15 +138,7 @@ fn a_cut_link_fails_the_sync_keeps_the_edit_and_the_restored_link_delivers_it() 
     assert_eq!(shown["header"]["case_no"], "NS-1");
 
     const NOTE: &str = "邻居证实家中无固定收入";
-    printed(
-        tablet_in(
-            &net,
-            "tablet",
-            &home,
-            &["note", "--case", &case, "--text", NOTE],
-        ),
-        "note",
-    );
+    note_in(&net, "tablet", &home, &case, NOTE);
     net.cut("server", "tablet").unwrap();
     let t0 = Instant::now();
     let cut = tablet_in(&net, "tablet", &home, &["sync"]);
@@ -368,27 +368,11 @@ fn two_tablets_exchange_a_visit_face_to_face_and_the_server_later_holds_both_hal
     let (note_a, note_b) = ("院内有三轮车一辆", "邻居说户主常年外出务工");
     let mut both = [note_a, note_b];
     both.sort();
-    printed(
-        tablet_in(
-            &net,
-            "tab-a",
-            &a,
-            &["note", "--case", &case, "--text", note_a],
-        ),
-        "note",
-    );
+    note_in(&net, "tab-a", &a, &case, note_a);
     let file = dir.path().join("yard.jpg");
     std::fs::write(&file, test_jpeg(800, 600, 5)).unwrap();
     let photo = photo_in(&net, "tab-a", &a, &case, &file);
-    printed(
-        tablet_in(
-            &net,
-            "tab-b",
-            &b,
-            &["note", "--case", &case, "--text", note_b],
-        ),
-        "note",
-    );
+    note_in(&net, "tab-b", &b, &case, note_b);
     let cut = tablet_in(&net, "tab-b", &b, &["sync"]);
     assert!(!cut.status.success(), "the server is out of reach");
 
@@ -487,6 +471,7 @@ fn wait_for(what: &str, mut check: impl FnMut() -> bool) {
     }
 }
 
+/// The case as `admin export-case` prints it, or `None` while that level does not hold it yet.
 fn try_export(data: &Path, case: &str) -> Option<Value> {
     let out = std::process::Command::new(bin("jiuzhu-server"))
         .args(["admin", "--data"])
@@ -610,15 +595,7 @@ fn a_visit_synced_only_with_the_station_reaches_the_banner_and_a_decision_comes_
     net.cut("banner", "station").unwrap();
 
     const NOTE: &str = "牧区入户：家中有羊二十只";
-    printed(
-        tablet_in(
-            &net,
-            "tablet",
-            &home,
-            &["note", "--case", &case, "--text", NOTE],
-        ),
-        "note",
-    );
+    note_in(&net, "tablet", &home, &case, NOTE);
     let file = dir.path().join("pasture.jpg");
     std::fs::write(&file, test_jpeg(800, 600, 9)).unwrap();
     let photo = photo_in(&net, "tablet", &home, &case, &file);

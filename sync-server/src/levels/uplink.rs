@@ -142,23 +142,34 @@ pub fn spawn(
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            let r = round(&store, &blobs, &client, &up).await;
-            let pending = {
+            let out = {
                 let (store, blobs, township) = (store.clone(), blobs.clone(), up.township.clone());
-                tokio::task::spawn_blocking(move || pending(store.as_ref(), &blobs, &township))
+                tokio::task::spawn_blocking(move || outgoing(store.as_ref(), &blobs, &township))
                     .await
-                    .ok()
-                    .and_then(|p| p.ok())
-                    .unwrap_or_default()
             };
-            level.report(|s| {
-                (s.pending_docs, s.pending_blobs, s.pending_actions) = pending;
-                match &r {
-                    Ok(_) => {
-                        s.last_contact = Some(crate::clock::now());
-                        s.last_error = None;
-                    }
-                    Err(e) => s.last_error = Some(e.to_string()),
+            let out = match out {
+                Ok(Ok(out)) => out,
+                Ok(Err(e)) => {
+                    tracing::error!("the uplink cannot read the station's cases: {e:#}");
+                    continue;
+                }
+                Err(e) => {
+                    tracing::error!("the uplink panicked: {e}");
+                    continue;
+                }
+            };
+            // What waits for the banner if this round does not get through.
+            let waiting = (out.round.up.len(), out.send.len(), out.round.forward.len());
+            let r = round(&store, &blobs, &client, &up, out).await;
+            level.report(|s| match &r {
+                Ok(rep) => {
+                    s.last_contact = Some(crate::clock::now());
+                    s.last_error = None;
+                    (s.pending_docs, s.pending_blobs, s.pending_actions) = (rep.refused, 0, 0);
+                }
+                Err(e) => {
+                    s.last_error = Some(e.to_string());
+                    (s.pending_docs, s.pending_blobs, s.pending_actions) = waiting;
                 }
             });
             match r {
@@ -173,16 +184,18 @@ pub fn spawn(
 }
 
 /// One round with the banner: documents both ways, then the blobs.
-pub async fn round(
+async fn round(
     store: &Arc<dyn Store>,
     blobs: &Arc<BlobDir>,
     client: &reqwest::Client,
     up: &Upstream,
+    out: Outgoing,
 ) -> anyhow::Result<RoundReport> {
-    let req = {
-        let (store, township) = (store.clone(), up.township.clone());
-        tokio::task::spawn_blocking(move || request(store.as_ref(), &township)).await??
-    };
+    let Outgoing {
+        round: req,
+        send,
+        fetch,
+    } = out;
     let mut report = RoundReport {
         up: req.up.len(),
         ..Default::default()
@@ -199,10 +212,6 @@ pub async fn round(
         let store = store.clone();
         tokio::task::spawn_blocking(move || apply(store.as_ref(), &answer)).await??;
     }
-    let (send, fetch) = {
-        let (store, blobs) = (store.clone(), blobs.clone());
-        tokio::task::spawn_blocking(move || blob_work(store.as_ref(), &blobs)).await??
-    };
     for (case, hash) in send {
         let Some(bytes) = blobs.read(&hash.parse()?)? else {
             continue;
@@ -294,9 +303,17 @@ fn stored_heads(item: Option<Item>) -> Vec<ChangeHash> {
     .unwrap_or_default()
 }
 
-/// Every document the station holds with its heads, and the changes of those the banner's last
-/// known heads do not cover.
-fn request(store: &dyn Store, township: &str) -> anyhow::Result<Round> {
+/// What a round sends, read in one pass over the station's cases: each document's heads, the
+/// changes the banner's last known heads do not cover, the queued actions and the station's
+/// devices; and the blobs the cases reference that the banner lacks (to send) or this station
+/// lacks (to fetch).
+struct Outgoing {
+    round: Round,
+    send: Vec<(CaseId, String)>,
+    fetch: Vec<(CaseId, String)>,
+}
+
+fn outgoing(store: &dyn Store, blobs: &BlobDir, township: &str) -> anyhow::Result<Outgoing> {
     let server_actor = store.server_actor()?;
     let mut req = Round {
         v: STATION_VERSION,
@@ -305,6 +322,7 @@ fn request(store: &dyn Store, township: &str) -> anyhow::Result<Round> {
         devices: store.township_records(township, &[])?.1,
         ..Default::default()
     };
+    let mut referenced = Vec::new();
     for view in store.list_cases()? {
         let case = view.case_id;
         let mut out = None;
@@ -319,6 +337,14 @@ fn request(store: &dyn Store, township: &str) -> anyhow::Result<Round> {
         })?;
         let Some((bytes, banner)) = out else { continue };
         let mut doc = CaseDocument::load(&bytes, server_actor)?;
+        let read = doc.read()?;
+        for h in read
+            .document_hashes()
+            .into_iter()
+            .chain(read.photo_hashes())
+        {
+            referenced.push((case, h));
+        }
         let heads = doc.heads();
         req.have.push(Heads {
             case,
@@ -341,7 +367,23 @@ fn request(store: &dyn Store, township: &str) -> anyhow::Result<Round> {
             }
         }
     }
-    Ok(req)
+    referenced.sort();
+    referenced.dedup();
+    let (mut send, mut fetch) = (Vec::new(), Vec::new());
+    for (case, hash) in referenced {
+        if blobs.exists(&hash.parse()?) {
+            if store.item(SENT_BLOB, &hash)?.is_none() {
+                send.push((case, hash));
+            }
+        } else {
+            fetch.push((case, hash));
+        }
+    }
+    Ok(Outgoing {
+        round: req,
+        send,
+        fetch,
+    })
 }
 
 /// Keep what the banner sent: its records, the changes of each case (the banner is the
@@ -424,46 +466,6 @@ fn apply(store: &dyn Store, answer: &Answer) -> anyhow::Result<()> {
     }
 }
 
-/// The blobs to send (held here, referenced by a case, not confirmed by the banner) and to fetch
-/// (referenced, not held here), each with its case.
-type BlobWork = (Vec<(CaseId, String)>, Vec<(CaseId, String)>);
-
-fn blob_work(store: &dyn Store, blobs: &BlobDir) -> anyhow::Result<BlobWork> {
-    let (mut send, mut fetch) = (Vec::new(), Vec::new());
-    for (case, hash) in referenced(store)? {
-        let blob: BlobHash = hash.parse()?;
-        if blobs.exists(&blob) {
-            if store.item(SENT_BLOB, &hash)?.is_none() {
-                send.push((case, hash));
-            }
-        } else {
-            fetch.push((case, hash));
-        }
-    }
-    Ok((send, fetch))
-}
-
-/// Every blob a case held here references: its application documents, photos and signatures.
-fn referenced(store: &dyn Store) -> anyhow::Result<Vec<(CaseId, String)>> {
-    let server_actor = store.server_actor()?;
-    let mut out = Vec::new();
-    for view in store.list_cases()? {
-        let mut bytes = None;
-        store.transact(&mut |txn| {
-            bytes = txn.load_doc(view.case_id)?;
-            Ok(())
-        })?;
-        let Some(bytes) = bytes else { continue };
-        let doc = CaseDocument::load(&bytes, server_actor)?.read()?;
-        for h in doc.document_hashes().into_iter().chain(doc.photo_hashes()) {
-            out.push((view.case_id, h));
-        }
-    }
-    out.sort();
-    out.dedup();
-    Ok(out)
-}
-
 fn mark_sent(store: &dyn Store, hash: &str) -> anyhow::Result<()> {
     store.transact(&mut |txn| {
         txn.put_item(&Item {
@@ -475,16 +477,4 @@ fn mark_sent(store: &dyn Store, hash: &str) -> anyhow::Result<()> {
         })
     })?;
     Ok(())
-}
-
-/// Documents with changes the banner has not confirmed, blobs it does not hold yet, and actions
-/// not yet taken there.
-fn pending(
-    store: &dyn Store,
-    blobs: &BlobDir,
-    township: &str,
-) -> anyhow::Result<(usize, usize, usize)> {
-    let req = request(store, township)?;
-    let (send, _) = blob_work(store, blobs)?;
-    Ok((req.up.len(), send.len(), req.forward.len()))
 }
