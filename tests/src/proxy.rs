@@ -83,13 +83,17 @@ enum CutState {
     Armed(u64),
     /// The limit has been reached and its connection is writing the last prefix. Everyone else
     /// forwards nothing more in this direction until the cut lands (they are about to be cut).
-    Firing,
+    /// The number tells this firing from a later one.
+    Firing(u64),
+    /// `heal` landed that firing at once; its connection, still draining, must not cut again
+    /// (it would reset connections opened after the heal).
+    Landed(u64),
 }
 
 enum Take {
     All,
-    /// Forward only this many bytes, then fire the cut.
-    Prefix(usize),
+    /// Forward only this many bytes, then fire the cut (of that firing).
+    Prefix(usize, u64),
     /// A cut is in flight: forward nothing and wait to be cancelled.
     Blocked,
 }
@@ -115,6 +119,8 @@ struct Shared {
     cut_up: Mutex<CutState>,
     cut_down: Mutex<CutState>,
     cuts: AtomicU64,
+    /// Numbers the firings of threshold cuts.
+    firings: AtomicU64,
     next_conn: AtomicU64,
     /// Cancel flag of every live connection, so a cut can reach all of them.
     conns: Mutex<HashMap<u64, Arc<watch::Sender<bool>>>>,
@@ -164,27 +170,35 @@ impl Shared {
     fn take(&self, dir: Dir, len: usize) -> Take {
         let mut st = lock(self.cut_state(dir));
         match *st {
-            CutState::Off => Take::All,
-            CutState::Firing => Take::Blocked,
+            CutState::Off | CutState::Landed(_) => Take::All,
+            CutState::Firing(_) => Take::Blocked,
             CutState::Armed(rem) => {
                 if (len as u64) < rem {
                     *st = CutState::Armed(rem - len as u64);
                     Take::All
                 } else {
-                    *st = CutState::Firing;
+                    let n = self.firings.fetch_add(1, Ordering::SeqCst);
+                    *st = CutState::Firing(n);
                     // rem <= len here, so it fits in usize.
-                    Take::Prefix(rem as usize)
+                    Take::Prefix(rem as usize, n)
                 }
             }
         }
     }
 
-    fn fire(&self, dir: Dir) {
+    /// The cut of firing `n` lands: every live connection is reset.
+    fn fire(&self, dir: Dir, n: u64) {
         {
             let mut st = lock(self.cut_state(dir));
-            // Disarm (one-shot) unless a test re-armed it in the meantime.
-            if matches!(*st, CutState::Firing) {
-                *st = CutState::Off;
+            match *st {
+                // Already landed by `heal`.
+                CutState::Landed(l) if l == n => {
+                    *st = CutState::Off;
+                    return;
+                }
+                // Disarm (one-shot) unless a test re-armed it in the meantime.
+                CutState::Firing(f) if f == n => *st = CutState::Off,
+                _ => {}
             }
         }
         self.cuts.fetch_add(1, Ordering::SeqCst);
@@ -206,11 +220,12 @@ impl Shared {
 struct FireOnDrop<'a> {
     shared: &'a Shared,
     dir: Dir,
+    firing: u64,
 }
 
 impl Drop for FireOnDrop<'_> {
     fn drop(&mut self) {
-        self.shared.fire(self.dir);
+        self.shared.fire(self.dir, self.firing);
     }
 }
 
@@ -232,6 +247,7 @@ impl Proxy {
             cut_up: Mutex::new(CutState::Off),
             cut_down: Mutex::new(CutState::Off),
             cuts: AtomicU64::new(0),
+            firings: AtomicU64::new(0),
             next_conn: AtomicU64::new(0),
             conns: Mutex::new(HashMap::new()),
             last_recording: Mutex::new(None),
@@ -312,8 +328,17 @@ impl Proxy {
         shared.hold.send_replace(false);
         for dir in [Dir::Up, Dir::Down] {
             let mut st = lock(shared.cut_state(dir));
-            if matches!(*st, CutState::Armed(_)) {
-                *st = CutState::Off;
+            match *st {
+                CutState::Armed(_) => *st = CutState::Off,
+                // A cut still draining its last bytes lands now, so that it cannot reset a
+                // connection opened after the heal.
+                CutState::Firing(n) => {
+                    *st = CutState::Landed(n);
+                    drop(st);
+                    shared.cuts.fetch_add(1, Ordering::SeqCst);
+                    shared.cancel_all();
+                }
+                CutState::Off | CutState::Landed(_) => {}
             }
         }
     }
@@ -570,11 +595,12 @@ async fn pump(
             }
             let (n, fire) = match shared.take(dir, chunk.len()) {
                 Take::All => (chunk.len(), None),
-                Take::Prefix(n) => (
+                Take::Prefix(n, firing) => (
                     n,
                     Some(FireOnDrop {
                         shared: &shared,
                         dir,
+                        firing,
                     }),
                 ),
                 // Another connection is firing a cut that will cancel us too; forward nothing.
@@ -682,6 +708,37 @@ mod tests {
 
     fn pattern(len: usize) -> Vec<u8> {
         (0..len).map(|i| (i % 251) as u8).collect()
+    }
+
+    /// A cut still draining its last bytes when the test heals the link lands at the heal, not
+    /// later on a connection opened after it (the soak's "clean link" syncs were reset so).
+    #[tokio::test]
+    async fn heal_lands_a_firing_cut_so_later_connections_are_spared() {
+        let (echo, _e) = echo_server().await;
+        let proxy = Proxy::start(echo).await.unwrap();
+        proxy.cut_after_downstream_bytes(10);
+        // What a connection forwarding the cut's last bytes does first; it is still draining.
+        let Take::Prefix(10, firing) = proxy.shared().take(Dir::Down, 100) else {
+            panic!("the armed cut should fire on this chunk");
+        };
+        proxy.heal();
+        assert_eq!(proxy.cuts(), 1, "the heal lands the cut");
+
+        let mut c = TcpStream::connect(proxy.addr()).await.unwrap();
+        c.write_all(&pattern(1000)).await.unwrap();
+        let mut got = vec![0u8; 1000];
+        tokio::time::timeout(T, c.read_exact(&mut got))
+            .await
+            .expect("a connection opened after the heal is not held by the old cut")
+            .unwrap();
+        // The draining connection finishes: its cut must not strike again.
+        proxy.shared().fire(Dir::Down, firing);
+        assert_eq!(proxy.cuts(), 1);
+        c.write_all(&pattern(1000)).await.unwrap();
+        c.shutdown().await.unwrap();
+        let (rest, err) = read_all(&mut c).await;
+        assert!(!err, "the connection opened after the heal was reset");
+        assert_eq!(rest, pattern(1000));
     }
 
     #[tokio::test]
