@@ -4,7 +4,7 @@
 
 use krilla::Document as PdfDocument;
 use krilla::color::luma;
-use krilla::geom::{PathBuilder, Point, Rect};
+use krilla::geom::{PathBuilder, Point, Rect, Transform};
 use krilla::metadata::Metadata;
 use krilla::page::PageSettings;
 use krilla::paint::{Fill, Stroke};
@@ -12,8 +12,10 @@ use krilla::surface::Surface;
 use krilla::text::{GlyphId, KrillaGlyph};
 
 use crate::PdfError;
+use crate::fonts::FaceKind;
 use crate::fonts::FontSet;
 use crate::layout::{Op, PAGE_H, PAGE_W};
+use crate::text::Glyph;
 
 /// Width of table rules, in points.
 const RULE_WIDTH: f32 = 0.6;
@@ -55,20 +57,7 @@ fn draw(surface: &mut Surface, op: &Op, fonts: &FontSet) {
             let Some(font) = fonts.get(*face) else {
                 return;
             };
-            let glyphs: Vec<KrillaGlyph> = glyphs
-                .iter()
-                .map(|g| {
-                    KrillaGlyph::new(
-                        GlyphId::new(u32::from(g.id)),
-                        g.advance,
-                        g.x_offset,
-                        g.y_offset,
-                        0.0,
-                        g.range.clone(),
-                        None,
-                    )
-                })
-                .collect();
+            let glyphs = krilla_glyphs(glyphs);
             surface.set_fill(Some(Fill::default()));
             // Without a bold face, bold is imitated by outlining the glyphs thinly as well.
             surface.set_stroke(fake_bold.then(|| Stroke {
@@ -84,6 +73,30 @@ fn draw(surface: &mut Surface, op: &Op, fonts: &FontSet) {
                 false,
             );
             surface.set_stroke(None);
+        }
+        Op::Column {
+            x,
+            top,
+            size,
+            text,
+            glyphs,
+        } => {
+            let Some(font) = fonts.get(FaceKind::Mongolian) else {
+                return;
+            };
+            // Turned 90° clockwise about the column's start: the line's direction (x) becomes
+            // down the page, the glyphs' tops face right.
+            surface.push_transform(&Transform::from_row(0.0, 1.0, -1.0, 0.0, *x, *top));
+            surface.set_fill(Some(Fill::default()));
+            surface.draw_glyphs(
+                Point::from_xy(0.0, 0.0),
+                &krilla_glyphs(glyphs),
+                font.krilla.clone(),
+                text,
+                *size,
+                false,
+            );
+            surface.pop();
         }
         Op::Rule { x1, y1, x2, y2 } => {
             let mut pb = PathBuilder::new();
@@ -115,4 +128,21 @@ fn draw(surface: &mut Surface, op: &Op, fonts: &FontSet) {
             }
         }
     }
+}
+
+fn krilla_glyphs(glyphs: &[Glyph]) -> Vec<KrillaGlyph> {
+    glyphs
+        .iter()
+        .map(|g| {
+            KrillaGlyph::new(
+                GlyphId::new(u32::from(g.id)),
+                g.advance,
+                g.x_offset,
+                g.y_offset,
+                0.0,
+                g.range.clone(),
+                None,
+            )
+        })
+        .collect()
 }

@@ -7,6 +7,14 @@
 //! an office printer: A4, a text block about 156 mm wide centred on the page, 四号 (14 pt) body
 //! text with 32 characters to the line, an 二号 (22 pt) bold title, right-aligned signature with
 //! room above the date for the seal.
+//!
+//! Mongolian is set vertically, as traditional script is written: each column runs top to bottom
+//! and columns follow one another left to right (the horizontal shaped line turned 90° clockwise).
+//! A block with Mongolian becomes a row: its Mongolian columns in a band at the left of the text
+//! block (the bilingual-signage rule puts Mongolian on the left of vertical text), its Chinese to
+//! the right of the band. Blocks without Mongolian keep the whole width, so a Chinese-only notice
+//! is laid out exactly as before. Table headers and the footer stay Chinese only: a vertical
+//! column does not fit a header cell or the foot of the page.
 
 use crate::fonts::FaceKind;
 use crate::text::{Line, Shaper};
@@ -38,6 +46,16 @@ const CELL_PAD_X: f32 = 5.0;
 const CELL_PAD_Y: f32 = 4.0;
 pub(crate) const HEADER_GRAY: u8 = 0xE8;
 
+/// Distance between two vertical Mongolian columns, in font sizes.
+const MN_PITCH: f32 = 1.5;
+/// The band at the left of the text block that holds the Mongolian columns: four body columns.
+const MN_BAND: f32 = 4.0 * MN_PITCH * BODY;
+/// Between the band and the Chinese beside it.
+const MN_GAP: f32 = 0.8 * BODY;
+/// The Mongolian of the title and subtitle is set at the subtitle's size (a 22 pt column would
+/// leave room for only two columns in the band).
+const MN_HEAD: f32 = SUBTITLE;
+
 const FOOT: f32 = 10.5;
 const FOOT_LH: f32 = FOOT * 1.45;
 /// Baseline of the page number.
@@ -60,6 +78,15 @@ pub(crate) enum Op {
     Rule { x1: f32, y1: f32, x2: f32, y2: f32 },
     /// A gray filled rectangle (table header background).
     Shade { x: f32, y: f32, w: f32, h: f32 },
+    /// A vertical Mongolian column: the glyphs of a horizontally shaped line turned 90°
+    /// clockwise, so they run down from `top` along the baseline at `x`.
+    Column {
+        x: f32,
+        top: f32,
+        size: f32,
+        text: String,
+        glyphs: Vec<crate::text::Glyph>,
+    },
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -88,9 +115,7 @@ pub(crate) fn layout(doc: &Document, sh: &Shaper) -> Result<Vec<Vec<Op>>, PdfErr
     let footer_lines = match &doc.footer {
         Some(f) => {
             let style = Style::new(FOOT, FOOT_LH, false);
-            let mut lines = Lay::mn_lines(sh, f, style, CONTENT_W, 0.0, 0.0);
-            lines.extend(Lay::zh_lines(sh, &f.zh, style, CONTENT_W, 0.0, 0.0));
-            lines
+            Lay::zh_lines(sh, &f.zh, style, CONTENT_W, 0.0, 0.0)
         }
         None => Vec::new(),
     };
@@ -157,25 +182,103 @@ impl Lay<'_, '_> {
         }
     }
 
-    /// Lines of the Mongolian part of `t`, or none when there is no Mongolian font.
-    fn mn_lines(
-        sh: &Shaper,
-        t: &Text,
-        style: Style,
-        width: f32,
-        first: f32,
-        rest: f32,
-    ) -> Vec<Line> {
-        match &t.mn {
-            Some(mn) if sh.has(FaceKind::Mongolian) && !mn.trim().is_empty() => sh.wrap(
-                mn,
-                &[FaceKind::Mongolian, FaceKind::Regular],
-                width / style.size,
-                first,
-                rest,
-            ),
-            _ => Vec::new(),
+    /// The Mongolian of `t` when it is to be printed (there is some and a Mongolian font).
+    fn mongolian<'t>(&self, t: &'t Text) -> Option<&'t str> {
+        t.mn.as_deref()
+            .filter(|mn| !mn.trim().is_empty() && self.sh.has(FaceKind::Mongolian))
+    }
+
+    /// `mn` broken into at most `max_cols` columns of equal length, each as short as that allows
+    /// but no shorter than `at_least` points nor than its longest word (a word cut in two would
+    /// lose its joined forms), and a page's height at most.
+    fn mn_columns(&self, mn: &str, size: f32, max_cols: usize, at_least: f32) -> Vec<Line> {
+        let chain = [FaceKind::Mongolian, FaceKind::Regular];
+        let total: f32 = self
+            .sh
+            .wrap(mn, &chain, f32::MAX, 0.0, 0.0)
+            .iter()
+            .map(|l| l.width)
+            .sum();
+        // Words end at spaces and newlines only: a suffix after U+202F belongs to its word.
+        let word = mn
+            .split([' ', '\n'])
+            .map(|w| self.sh.measure(w, &chain))
+            .fold(0.0, f32::max);
+        let longest = (PAGE_H - TOP - BOTTOM_MARGIN) / size;
+        let mut len = (total / max_cols as f32)
+            .max(at_least / size)
+            .max(word)
+            .clamp(2.0, longest);
+        loop {
+            let cols = self.sh.wrap(mn, &chain, len, 0.0, 0.0);
+            if cols.len() <= max_cols || len >= longest {
+                return cols;
+            }
+            len += 1.0;
         }
+    }
+
+    /// Sets a block as a row: the vertical Mongolian `mn` (when given) in the band at the left,
+    /// `zh` — which lays out the Chinese between the x and width it is given — to its right.
+    /// Without Mongolian `zh` gets the whole text block. The columns start level with the
+    /// block's first line and run as long as its Chinese does on that page, longer when the
+    /// band needs it; they go before the Chinese in the content stream (read first).
+    fn beside_mongolian(
+        &mut self,
+        mn: Option<&str>,
+        size: f32,
+        zh: impl FnOnce(&mut Self, f32, f32),
+    ) {
+        let Some(mn) = mn else {
+            zh(self, LEFT, CONTENT_W);
+            return;
+        };
+        let max_cols = ((MN_BAND / (size * MN_PITCH)) as usize).max(1);
+        let cols = self.mn_columns(mn, size, max_cols, 0.0);
+        let needed = cols.iter().map(|l| l.width).fold(0.0, f32::max) * size;
+        self.need(needed);
+        let (page, top, mark) = (self.pages.len() - 1, self.y, self.page().len());
+        let x = LEFT + MN_BAND + MN_GAP;
+        zh(self, x, RIGHT - x);
+        let same_page = self.pages.len() - 1 == page;
+        // Columns as long as the Chinese beside them (fewer of them) when it runs longer.
+        let cols = if same_page && self.y - top > needed + size {
+            self.mn_columns(mn, size, max_cols, self.y - top)
+        } else {
+            cols
+        };
+        let used = cols.iter().map(|l| l.width).fold(0.0, f32::max) * size;
+        let ops = self.column_ops(&cols, LEFT, top, size);
+        self.pages[page].splice(mark..mark, ops);
+        if same_page {
+            self.y = self.y.max(top + used + 0.5 * size);
+        }
+    }
+
+    /// The ops of vertical columns whose band starts at `left`: one column every
+    /// `MN_PITCH` sizes, each em box centred in its slot.
+    fn column_ops(&self, cols: &[Line], left: f32, top: f32, size: f32) -> Vec<Op> {
+        let ascent = self
+            .sh
+            .fonts()
+            .get(FaceKind::Mongolian)
+            .map_or(0.88, |f| f.ascent);
+        cols.iter()
+            .enumerate()
+            .filter(|(_, l)| !l.glyphs.is_empty())
+            .map(|(i, line)| {
+                let slot = left + i as f32 * size * MN_PITCH;
+                // Turned clockwise, the em box's descent lies left of the baseline.
+                let x = slot + (MN_PITCH - 1.0) * size / 2.0 + (1.0 - ascent) * size;
+                Op::Column {
+                    x,
+                    top,
+                    size,
+                    text: line.text.clone(),
+                    glyphs: line.glyphs.clone(),
+                }
+            })
+            .collect()
     }
 
     fn zh_lines(
@@ -220,26 +323,29 @@ impl Lay<'_, '_> {
         }
     }
 
-    /// Title (Mongolian above Chinese), subtitle, 文号.
+    /// Title, subtitle, 文号; the Mongolian of title and subtitle in columns beside them.
     fn header(&mut self, doc: &Document) {
-        let title = Style::new(TITLE, TITLE_LH, true);
-        let lines = Self::mn_lines(self.sh, &doc.title, title, CONTENT_W, 0.0, 0.0);
-        self.lines(lines, title, LEFT, CONTENT_W, Align::Center, false);
-        let lines = Self::zh_lines(self.sh, &doc.title.zh, title, CONTENT_W, 0.0, 0.0);
-        self.lines(lines, title, LEFT, CONTENT_W, Align::Center, false);
-        if let Some(sub) = &doc.subtitle {
-            let style = Style::new(SUBTITLE, SUBTITLE_LH, false);
-            let lines = Self::mn_lines(self.sh, sub, style, CONTENT_W, 0.0, 0.0);
-            self.lines(lines, style, LEFT, CONTENT_W, Align::Center, false);
-            let lines = Self::zh_lines(self.sh, &sub.zh, style, CONTENT_W, 0.0, 0.0);
-            self.lines(lines, style, LEFT, CONTENT_W, Align::Center, false);
-        }
-        if let Some(number) = doc.number.as_deref().filter(|n| !n.trim().is_empty()) {
-            let style = Style::new(BODY, BODY_LH, false);
-            self.y += BODY_LH * 0.2;
-            let lines = Self::zh_lines(self.sh, number, style, CONTENT_W, 0.0, 0.0);
-            self.lines(lines, style, LEFT, CONTENT_W, Align::Right, false);
-        }
+        let mn: Vec<&str> = std::iter::once(&doc.title)
+            .chain(&doc.subtitle)
+            .filter_map(|t| self.mongolian(t))
+            .collect();
+        let mn = (!mn.is_empty()).then(|| mn.join("\n"));
+        self.beside_mongolian(mn.as_deref(), MN_HEAD, |lay, x, w| {
+            let title = Style::new(TITLE, TITLE_LH, true);
+            let lines = Self::zh_lines(lay.sh, &doc.title.zh, title, w, 0.0, 0.0);
+            lay.lines(lines, title, x, w, Align::Center, false);
+            if let Some(sub) = &doc.subtitle {
+                let style = Style::new(SUBTITLE, SUBTITLE_LH, false);
+                let lines = Self::zh_lines(lay.sh, &sub.zh, style, w, 0.0, 0.0);
+                lay.lines(lines, style, x, w, Align::Center, false);
+            }
+            if let Some(number) = doc.number.as_deref().filter(|n| !n.trim().is_empty()) {
+                let style = Style::new(BODY, BODY_LH, false);
+                lay.y += BODY_LH * 0.2;
+                let lines = Self::zh_lines(lay.sh, number, style, w, 0.0, 0.0);
+                lay.lines(lines, style, x, w, Align::Right, false);
+            }
+        });
         self.y += BODY_LH * 0.6;
     }
 
@@ -247,36 +353,31 @@ impl Lay<'_, '_> {
         let body = Style::new(BODY, BODY_LH, false);
         match block {
             Block::Paragraph(t) => {
-                // Each newline-separated part is its own paragraph with a two-character indent.
-                if let Some(mn) = &t.mn {
-                    for part in mn.split('\n') {
-                        let part = Text {
-                            zh: String::new(),
-                            mn: Some(part.to_string()),
-                        };
-                        let lines = Self::mn_lines(self.sh, &part, body, CONTENT_W, 2.0, 0.0);
-                        self.lines(lines, body, LEFT, CONTENT_W, Align::Left, false);
+                // Each newline-separated part is its own paragraph with a two-character indent
+                // (in Mongolian, its own column).
+                let mn = self.mongolian(t);
+                self.beside_mongolian(mn, BODY, |lay, x, w| {
+                    for part in t.zh.split('\n') {
+                        let lines = Self::zh_lines(lay.sh, part, body, w, 2.0, 0.0);
+                        lay.lines(lines, body, x, w, Align::Left, true);
                     }
-                }
-                for part in t.zh.split('\n') {
-                    let lines = Self::zh_lines(self.sh, part, body, CONTENT_W, 2.0, 0.0);
-                    self.lines(lines, body, LEFT, CONTENT_W, Align::Left, true);
-                }
+                });
             }
             Block::Field { label, value } => {
                 // Flush left; a value that wraps hangs under its own start unless the label is
                 // so long that the hanging column would be too narrow.
                 let text = format!("{}：{}", label.zh, value);
                 let label_w = self.sh.measure(&format!("{}：", label.zh), &chain(body));
-                let hang = if label_w * BODY <= CONTENT_W * 0.4 {
-                    label_w
-                } else {
-                    0.0
-                };
-                let lines = Self::mn_lines(self.sh, label, body, CONTENT_W, 0.0, 0.0);
-                self.lines(lines, body, LEFT, CONTENT_W, Align::Left, false);
-                let lines = Self::zh_lines(self.sh, &text, body, CONTENT_W, 0.0, hang);
-                self.lines(lines, body, LEFT, CONTENT_W, Align::Left, false);
+                let mn = self.mongolian(label);
+                self.beside_mongolian(mn, BODY, |lay, x, w| {
+                    let hang = if label_w * BODY <= w * 0.4 {
+                        label_w
+                    } else {
+                        0.0
+                    };
+                    let lines = Self::zh_lines(lay.sh, &text, body, w, 0.0, hang);
+                    lay.lines(lines, body, x, w, Align::Left, false);
+                });
             }
             Block::Table { headers, rows } => self.table(headers, rows)?,
             Block::Signature { label, name, date } => self.signature(label, name, date),
@@ -287,22 +388,36 @@ impl Lay<'_, '_> {
 
     /// Right-aligned 落款: the issuer, the name, the date, centred on one another, with room
     /// above for the seal. Kept together on one page.
+    /// The issuer's Mongolian stands in columns just left of the block, level with its top.
     fn signature(&mut self, label: &Text, name: &str, date: &str) {
         let body = Style::new(BODY, BODY_LH, false);
-        let mut lines = Self::mn_lines(self.sh, label, body, CONTENT_W, 0.0, 0.0);
+        let mut lines = Vec::new();
         for s in [label.zh.as_str(), name, date] {
             if !s.trim().is_empty() {
                 lines.extend(Self::zh_lines(self.sh, s, body, CONTENT_W * 0.6, 0.0, 0.0));
             }
         }
         let gap = BODY_LH * 2.0;
-        self.need(gap + lines.len() as f32 * BODY_LH);
+        let block_h = lines.len() as f32 * BODY_LH;
+        let max_cols = (MN_BAND / (BODY * MN_PITCH)) as usize;
+        let cols = match self.mongolian(label) {
+            Some(mn) => self.mn_columns(mn, BODY, max_cols, block_h),
+            None => Vec::new(),
+        };
+        let cols_h = cols.iter().map(|l| l.width).fold(0.0, f32::max) * BODY;
+        self.need(gap + block_h.max(cols_h));
         if !self.at_top() {
             self.y += gap;
         }
         let block_w = lines.iter().map(|l| l.width * BODY).fold(0.0, f32::max);
         let right = RIGHT - 2.0 * BODY;
-        self.lines(lines, body, right - block_w, block_w, Align::Center, false);
+        let left = right - block_w;
+        let top = self.y;
+        let band = cols.len() as f32 * BODY * MN_PITCH;
+        let ops = self.column_ops(&cols, left - MN_GAP - band, top, BODY);
+        self.page().extend(ops);
+        self.lines(lines, body, left, block_w, Align::Center, false);
+        self.y = self.y.max(top + cols_h);
     }
 
     /// A bordered table across the text block. Columns get their natural width when everything
@@ -328,11 +443,7 @@ impl Lay<'_, '_> {
         // Natural (unwrapped) widths in points, padding included.
         let mut natural = vec![0.0f32; n];
         for (i, h) in headers.iter().enumerate() {
-            let mut w = sh.measure(&h.zh, &chain(head));
-            if let Some(mn) = h.mn.as_deref().filter(|_| sh.has(FaceKind::Mongolian)) {
-                w = w.max(sh.measure(mn, &[FaceKind::Mongolian, FaceKind::Regular]));
-            }
-            natural[i] = w;
+            natural[i] = sh.measure(&h.zh, &chain(head));
         }
         for row in rows {
             for (i, c) in row.iter().enumerate() {
@@ -351,11 +462,7 @@ impl Lay<'_, '_> {
         let header_cells: Vec<Vec<Line>> = headers
             .iter()
             .zip(&widths)
-            .map(|(h, &w)| {
-                let mut lines = Self::mn_lines(sh, h, head, w - 2.0 * CELL_PAD_X, 0.0, 0.0);
-                lines.extend(wrap_cell(&h.zh, head, w));
-                lines
-            })
+            .map(|(h, &w)| wrap_cell(&h.zh, head, w))
             .collect();
         let row_height = |cells: &[Vec<Line>]| {
             cells.iter().map(Vec::len).max().unwrap_or(1).max(1) as f32 * TABLE_LH

@@ -10,10 +10,12 @@
 //! Fonts are the machine's (see [`FontSet::discover`]): nothing is bundled, and only the glyphs
 //! a document uses are embedded, so a one-page notice is a few tens of kilobytes.
 //!
-//! Bilingual: every [`Text`] has its Chinese and, optionally, its traditional Mongolian. Under
-//! the Inner Mongolia rule for bilingual signage, in horizontal text the Mongolian line stands
-//! above the Chinese at the same size. Without a Mongolian font the Mongolian lines are left out
-//! (never printed as boxes).
+//! Bilingual: every [`Text`] has its Chinese and, optionally, its traditional Mongolian. The
+//! Mongolian is set as traditional script is written, in vertical columns (top to bottom, columns
+//! left to right), shaped with the font's joining forms, in a band at the left of the block it
+//! belongs to — the Inner Mongolia rule for bilingual signage puts Mongolian on the left of
+//! vertical text, both scripts the same size (the title's Mongolian at the subtitle's size).
+//! Without a Mongolian font the Mongolian is left out (never printed as boxes).
 //!
 //! The crate is pure: no I/O besides reading font files, no async.
 
@@ -26,8 +28,9 @@ pub use fonts::{ENV_FONT, ENV_FONT_MN, FontSet, system_fonts};
 
 /// Text that is bilingual-ready: Chinese always; Mongolian (traditional script) when given.
 ///
-/// Layout rule (内蒙古 bilingual-signage measure): in horizontal text Mongolian goes above
-/// Chinese, both the same size.
+/// Layout rule (内蒙古 bilingual-signage measure): the Mongolian in vertical columns on the left
+/// of the Chinese. A table header's and the footer's Mongolian are not printed (no room for a
+/// column there): say it in a paragraph instead.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Text {
     pub zh: String,

@@ -132,7 +132,10 @@ impl<'a> Shaper<'a> {
             let mut buffer = rustybuzz::UnicodeBuffer::new();
             buffer.push_str(&text[run.clone()]);
             buffer.guess_segment_properties();
-            // Horizontal text, Mongolian included (its glyphs are drawn for horizontal lines).
+            // Shaped as a horizontal line, Mongolian included: the font's Mongolian glyphs are
+            // drawn lying down, and a vertical column is that line turned 90° clockwise. The
+            // script (guessed: Mongolian) selects the joining shaper, so letters take their
+            // initial, medial and final forms from the font's GSUB.
             buffer.set_direction(rustybuzz::Direction::LeftToRight);
             let out = rustybuzz::shape(face, &[], buffer);
             let infos = out.glyph_infos();
@@ -346,6 +349,31 @@ mod tests {
             assert!(!l.starts_with(['，', '。', '）', '；']), "{got:?}");
             assert!(!l.ends_with('（'), "{got:?}");
         }
+    }
+
+    #[test]
+    fn mongolian_letters_take_their_joined_forms() {
+        let fonts = crate::system_fonts().expect("fonts");
+        let sh = Shaper::new(fonts);
+        assert!(
+            sh.has(FaceKind::Mongolian),
+            "Noto Sans Mongolian is installed (fonts-noto-core): {}",
+            fonts.describe()
+        );
+        let face = &sh.face(FaceKind::Mongolian).expect("face").1;
+        // ᠮᠣᠩᠭᠣᠯ: the first ᠣ is medial, ᠮ initial, ᠯ final; none is the isolated (cmap) glyph.
+        let word = "ᠮᠣᠩᠭᠣᠯ";
+        let shaped = sh.shape(word, &[FaceKind::Mongolian]);
+        assert!(shaped.iter().all(|g| g.face == FaceKind::Mongolian));
+        let isolated = |c: char| face.glyph_index(c).expect("covered").0;
+        let first = shaped.first().expect("glyphs");
+        let last = shaped.last().expect("glyphs");
+        assert_ne!(first.id, isolated('ᠮ'), "initial form");
+        assert_ne!(last.id, isolated('ᠯ'), "final form");
+        // The same letter ᠣ in the middle and at the end of a word takes two different forms.
+        let mid = sh.shape("ᠮᠣᠯ", &[FaceKind::Mongolian]);
+        let end = sh.shape("ᠮᠣ", &[FaceKind::Mongolian]);
+        assert_ne!(mid[1].id, end[1].id, "{mid:?} {end:?}");
     }
 
     #[test]

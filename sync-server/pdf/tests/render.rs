@@ -170,11 +170,11 @@ fn sixty_row_table_spans_pages_with_its_header_repeated() {
 }
 
 #[test]
-fn mongolian_goes_above_the_chinese_or_is_left_out() {
+fn mongolian_comes_first_in_its_column_or_is_left_out() {
     let system = system_fonts().unwrap();
     let title = Text::bilingual("受理通知书", "MN-受理-通知");
 
-    // Any font in the Mongolian slot: the Mongolian line is printed above the Chinese title.
+    // Any font in the Mongolian slot: the Mongolian column comes before the Chinese title.
     let fake = FontSet::from_files(system.cjk_path(), Some(system.cjk_path())).unwrap();
     assert!(fake.has_mongolian());
     let pages = pages_text(&render_with_fonts(&notice(title.clone()), &fake).unwrap());
@@ -185,37 +185,91 @@ fn mongolian_goes_above_the_chinese_or_is_left_out() {
         pages[0]
     );
 
-    // No Mongolian font: the line is left out, the rest unchanged.
+    // No Mongolian font: the column is left out, the rest unchanged.
     let none = system.clone().without_mongolian();
     let pages = pages_text(&render_with_fonts(&notice(title), &none).unwrap());
     assert_eq!(pages.len(), 1);
     assert!(!pages[0].contains("MN-"), "{}", pages[0]);
     assert!(pages[0].starts_with("受理通知书"), "{}", pages[0]);
+    // …and exactly as a Chinese-only notice.
+    assert_eq!(
+        render_with_fonts(&notice(Text::bilingual("受理通知书", "ᠮᠣᠩᠭᠣᠯ")), &none).unwrap(),
+        render_with_fonts(&notice(Text::zh("受理通知书")), &none).unwrap()
+    );
+}
 
-    // Real traditional Mongolian everywhere a Text goes, with whatever this machine has.
-    let mn = "ᠮᠣᠩᠭᠣᠯ ᠪᠢᠴᠢᠭ";
-    let mut doc = notice(Text::bilingual("审核确认通知书", mn));
-    doc.subtitle = Some(Text::bilingual("（副本）", mn));
-    doc.footer = Some(Text::bilingual("本通知书一式两份。", mn));
-    doc.blocks
-        .push(Block::Paragraph(Text::bilingual("双语段落。", mn)));
+/// A notice with real traditional Mongolian in the title, a paragraph, a field and the issuer.
+fn bilingual_notice() -> Document {
+    let mut doc = notice(Text::bilingual(
+        "审核确认通知书",
+        "ᠬᠢᠨᠠᠨ ᠪᠠᠲᠤᠯᠠᠭᠰᠠᠨ ᠮᠡᠳᠡᠭᠳᠡᠯ",
+    ));
+    doc.blocks.insert(
+        1,
+        Block::Paragraph(Text::bilingual(
+            "经审核确认，您家庭符合最低生活保障条件。",
+            "ᠲᠠᠨ ᠤ ᠭᠡᠷ ᠪᠦᠯᠢ ᠠᠮᠢᠳᠤᠷᠠᠯ ᠤᠨ ᠳᠣᠣᠷ\u{180E}ᠠ ᠳᠤ ᠪᠠᠲᠤᠯᠠᠭ\u{180E}ᠠ ᠶᠢᠨ ᠨᠥᠬᠥᠴᠡᠯ ᠳᠦ ᠲᠣᠬᠢᠷᠠᠵᠤ ᠪᠠᠶᠢᠨ\u{180E}ᠠ᠃",
+        )),
+    );
     doc.blocks.push(Block::Table {
-        headers: vec![Text::bilingual("姓名", mn), Text::zh("金额")],
+        headers: vec![Text::bilingual("姓名", "ᠨᠡᠷ\u{180E}ᠡ"), Text::zh("金额")],
         rows: vec![vec!["王建国".into(), "480.00".into()]],
     });
-    let pdf = render(&doc).unwrap();
-    let text = pages_text(&pdf).concat();
+    doc.footer = Some(Text::bilingual("本通知书一式两份。", "ᠬᠣᠶᠠᠷ ᠬᠤᠪᠢ"));
+    doc
+}
+
+/// The page's content streams, decompressed.
+fn content(pdf: &[u8]) -> String {
+    let doc = lopdf::Document::load_mem(pdf).unwrap();
+    let page = *doc.get_pages().values().next().unwrap();
+    String::from_utf8_lossy(&doc.get_page_content(page)).into_owned()
+}
+
+#[test]
+fn mongolian_is_set_in_vertical_columns_with_the_font_embedded() {
+    let system = system_fonts().unwrap();
     assert!(
-        text.contains("审核确认通知书") && text.contains("王建国"),
-        "{text}"
-    );
-    let has_mongolian = text.chars().any(|c| ('\u{1800}'..='\u{18AF}').contains(&c));
-    assert_eq!(
-        has_mongolian,
         system.has_mongolian(),
-        "Mongolian printed iff a Mongolian font is found ({})",
+        "a Mongolian font is installed (fonts-noto-core): {}",
         system.describe()
     );
+    let pdf = render(&bilingual_notice()).unwrap();
+    let pages = pages_text(&pdf);
+    // The Mongolian columns make the body longer: the table moves on to page 2.
+    assert_eq!(pages.len(), 2, "{pages:?}");
+    let text = &pages.concat();
+    // Mongolian before the Chinese of the same block, in the text layer (copy, search).
+    let mn_title = text
+        .find("ᠬᠢᠨᠠᠨ")
+        .expect("Mongolian title in the text layer");
+    let zh_title = text.find("审核确认通知书").expect("Chinese title");
+    assert!(mn_title < zh_title, "{text}");
+    assert!(text.contains("ᠪᠠᠲᠤᠯᠠᠭ"), "{text}");
+    // The header cell and footer stay Chinese only.
+    assert!(!text.contains("ᠨᠡᠷ") && !text.contains("ᠬᠣᠶᠠᠷ"), "{text}");
+
+    // Each column is drawn under a 90° clockwise turn: on the page (whose y axis points up)
+    // `0 -1 -1 0 x y cm`, x along the column downwards.
+    let stream = content(&pdf);
+    let turns = stream.matches("0 -1 -1 0 ").count();
+    assert!(
+        turns >= 2,
+        "title and paragraph columns on page 1: {turns}\n{stream}"
+    );
+    // The Mongolian face is embedded (as a subset) beside the CJK one.
+    let raw = String::from_utf8_lossy(&pdf);
+    assert!(
+        raw.contains("NotoSansMongolian"),
+        "no Mongolian font embedded"
+    );
+    assert!(pdf.len() < 2 * ONE_PAGE_LIMIT, "{} bytes", pdf.len());
+}
+
+#[test]
+fn a_chinese_only_notice_has_no_turned_text() {
+    let pdf = render(&notice(Text::zh("补正告知书"))).unwrap();
+    assert_eq!(content(&pdf).matches("0 -1 -1 0 ").count(), 0);
 }
 
 #[test]
