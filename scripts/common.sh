@@ -14,6 +14,8 @@ for p in pkg-config libwebkit2gtk-4.1-dev librsvg2-dev libxdo-dev libssl-dev; do
 done
 # Written notices (PDF) embed a CJK font found on the system.
 dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need_apt+=(fonts-noto-cjk)
+# Traditional Mongolian in notices and the phone pages (Noto Sans Mongolian).
+dpkg -s fonts-noto-core >/dev/null 2>&1 || need_apt+=(fonts-noto-core)
 # The separate-hosts tests give each party a network namespace (ip netns, tc tbf).
 command -v tc >/dev/null || need_apt+=(iproute2)
 if [ ${#need_apt[@]} -gt 0 ]; then

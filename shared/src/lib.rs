@@ -4,6 +4,7 @@
 pub mod credential;
 pub mod document;
 pub mod ids;
+pub mod mongolian;
 pub mod path;
 pub mod peer;
 pub mod pinning;

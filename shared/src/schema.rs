@@ -470,6 +470,22 @@ schema_struct! {
         /// 调查人员意见.
         #[serde(skip_serializing_if = "default_when_hashing")]
         pub opinion: Option<String>,
+        /// 探访 (issue 15): the situation, needs and risks found in each area the policy names.
+        #[serde(skip_serializing_if = "default_when_hashing")]
+        pub needs: Vec<VisitNeed>,
+    }
+}
+
+schema_struct! {
+    /// One area of a 探访: what the team found, what the family needs, what risk it runs.
+    pub struct VisitNeed {
+        #[key]
+        pub id: String,
+        /// Vocabulary `visit_area`: basic_living | medical | education | housing | employment | care.
+        pub area: String,
+        pub situation: String,
+        pub need: String,
+        pub risk: String,
     }
 }
 
@@ -747,6 +763,7 @@ impl CaseDoc {
             v.observations.iter_mut().for_each(|r| fill(&mut r.id));
             v.signatures.iter_mut().for_each(|r| fill(&mut r.id));
             v.supporters.iter_mut().for_each(|r| fill(&mut r.id));
+            v.needs.iter_mut().for_each(|r| fill(&mut r.id));
         }
         self.findings.iter_mut().for_each(|r| fill(&mut r.id));
         for n in &mut self.review_notes {

@@ -318,5 +318,15 @@ pub fn schedule_reviews(
     let opened =
         crate::workflow::reviews::schedule_due(store, &config, &system_who(store)?, today, now)
             .map_err(|e| AdminError::Invalid(e.to_string()))?;
-    Ok(json!({ "opened": opened }))
+    // 定期探访 (issue 15) on the same schedule.
+    let visits = crate::monitoring::schedule::scheduled(
+        store,
+        root,
+        &config,
+        &system_who(store)?,
+        today,
+        now,
+    )
+    .map_err(|e| AdminError::Invalid(e.to_string()))?;
+    Ok(json!({ "opened": opened, "visits": visits }))
 }

@@ -13,6 +13,9 @@ pub mod credentials;
 pub mod crypto_config;
 pub mod demo;
 pub mod levels;
+pub mod monitoring;
+pub mod notify;
+pub mod oversight;
 pub mod projection;
 pub mod proposals;
 pub mod review;
@@ -185,7 +188,11 @@ pub async fn start_at_level(
             state.level.clone(),
             every,
         ),
-        None => spawn_scheduler(&state, anchoring),
+        None => {
+            spawn_scheduler(&state, anchoring);
+            // Notices are sent from the banner, where the workflow runs.
+            notify::sender::spawn(data.connect()?, notify::config::load(&data.root)?);
+        }
     }
     spawn_blob_collector(state.blobs.clone());
     let app = api::router(state);
@@ -257,8 +264,12 @@ fn spawn_scheduler(state: &api::AppState, anchoring: Anchoring) {
             match r {
                 Ok((reviews, anchors)) => {
                     match reviews {
-                        Ok(v) if v["opened"].as_array().is_some_and(|a| !a.is_empty()) => {
-                            tracing::info!("scheduled reviews opened: {v}")
+                        Ok(v)
+                            if ["opened", "visits"]
+                                .iter()
+                                .any(|k| v[k].as_array().is_some_and(|a| !a.is_empty())) =>
+                        {
+                            tracing::info!("scheduled reviews and visits opened: {v}")
                         }
                         Ok(_) => {}
                         Err(e) => tracing::warn!("scheduling reviews failed: {e}"),

@@ -51,6 +51,32 @@ pub fn today(now_s: i64) -> Date {
 
 pub use jiuzhu_shared::rules::{CaseProposals, for_case};
 
+/// What the rules propose for `case` today, kept with its decision (渐退, 低保边缘): from the
+/// verified figures when the visit is in, else the declared ones. None without rules installed.
+pub fn assess(
+    store: &dyn Store,
+    data_root: &Path,
+    case: jiuzhu_shared::CaseId,
+    now_s: i64,
+) -> Result<Option<crate::workflow::flow::Assessment>, ProposalError> {
+    let config = match load(data_root) {
+        Ok(c) => c,
+        Err(ProposalError::NoRules) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let doc = crate::cases::load_case(store, case)
+        .map_err(|e| ProposalError::Store(StoreError::Invalid(e.to_string())))?
+        .read()
+        .map_err(StoreError::from)?;
+    let p = for_case(&config, &doc, today(now_s))?;
+    let p = p.verified.as_ref().unwrap_or(&p.declared);
+    Ok(Some(crate::workflow::flow::Assessment {
+        edge: p.edge.proposed,
+        phase_out: p.phase_out.as_ref().is_some_and(|o| o.proposed),
+        config_version: p.config_version.clone(),
+    }))
+}
+
 /// What a caseworker compares across configurations: eligibility and amount per scheme.
 fn headline(p: &CaseProposals) -> serde_json::Value {
     let p = p.verified.as_ref().unwrap_or(&p.declared);

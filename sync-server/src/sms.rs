@@ -7,12 +7,12 @@
 //! the most common provider for government SMS in China; a deployment with another provider adds an
 //! adapter beside it.
 
-use base64::Engine;
-use hmac::{Hmac, Mac};
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use crate::notify::aliyun;
 use serde::Deserialize;
 use std::path::Path;
-use std::time::Duration;
+
+/// The request signing, shared with the notices' SMS adapter (`notify::aliyun`).
+pub use crate::notify::aliyun::sign;
 
 /// The configuration file, in the data directory.
 pub const CONFIG_FILE: &str = "sms.toml";
@@ -75,12 +75,20 @@ pub struct AliyunConfig {
     pub sign_name: String,
     /// The approved template whose one parameter is `code`.
     pub template_code: String,
-    #[serde(default = "default_region")]
+    #[serde(default = "aliyun::default_region")]
     pub region: String,
 }
 
-fn default_region() -> String {
-    "cn-hangzhou".into()
+impl AliyunConfig {
+    fn account(&self) -> aliyun::Account {
+        aliyun::Account {
+            endpoint: self.endpoint.clone(),
+            access_key_id: self.access_key_id.clone(),
+            access_key_secret: self.access_key_secret.clone(),
+            sign_name: self.sign_name.clone(),
+            region: self.region.clone(),
+        }
+    }
 }
 
 /// The sender a server started on `data` uses: the demonstration log with `demo`, else the
@@ -127,189 +135,47 @@ pub fn load(data: &Path) -> Result<Option<AliyunConfig>, SmsConfigError> {
             cfg.provider
         )));
     }
-    if !(cfg.endpoint.starts_with("https://") || cfg.endpoint.starts_with("http://127.0.0.1")) {
-        return Err(invalid(
-            "the endpoint must be an https:// address (the request carries a signed credential)"
-                .into(),
-        ));
+    if let Some(problem) = cfg.account().problem() {
+        return Err(invalid(problem));
     }
-    for (name, v) in [
-        ("access_key_id", &cfg.access_key_id),
-        ("access_key_secret", &cfg.access_key_secret),
-        ("sign_name", &cfg.sign_name),
-        ("template_code", &cfg.template_code),
-    ] {
-        if v.trim().is_empty() {
-            return Err(invalid(format!("{name} is empty")));
-        }
+    if cfg.template_code.trim().is_empty() {
+        return Err(invalid("template_code is empty".into()));
     }
     Ok(Some(cfg))
 }
 
 /// Alibaba Cloud SMS `SendSms` over its HTTP API.
 pub struct AliyunSms {
-    cfg: AliyunConfig,
-    agent: ureq::Agent,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct SendSmsAnswer {
-    code: String,
-    #[serde(default)]
-    message: String,
-}
-
-/// RFC 3986 unreserved characters stay; everything else is escaped (the API's rule).
-const API_ESCAPE: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
-
-fn escape(s: &str) -> String {
-    utf8_percent_encode(s, API_ESCAPE).to_string()
+    client: aliyun::Client,
+    template_code: String,
 }
 
 impl AliyunSms {
     pub fn new(cfg: AliyunConfig) -> Self {
-        let agent = ureq::Agent::config_builder()
-            .timeout_global(Some(Duration::from_secs(10)))
-            .http_status_as_error(false)
-            .build()
-            .into();
-        Self { cfg, agent }
-    }
-
-    /// The signed query string of one `SendSms` request.
-    fn signed_query(&self, phone: &str, code: &str, timestamp: &str, nonce: &str) -> String {
-        let c = &self.cfg;
-        let param = serde_json::json!({ "code": code }).to_string();
-        let mut params = [
-            ("AccessKeyId", c.access_key_id.as_str()),
-            ("Action", "SendSms"),
-            ("Format", "JSON"),
-            ("PhoneNumbers", phone),
-            ("RegionId", c.region.as_str()),
-            ("SignName", c.sign_name.as_str()),
-            ("SignatureMethod", "HMAC-SHA1"),
-            ("SignatureNonce", nonce),
-            ("SignatureVersion", "1.0"),
-            ("TemplateCode", c.template_code.as_str()),
-            ("TemplateParam", param.as_str()),
-            ("Timestamp", timestamp),
-            ("Version", "2017-05-25"),
-        ];
-        params.sort_by_key(|(k, _)| *k);
-        let canonical = params
-            .iter()
-            .map(|(k, v)| format!("{}={}", escape(k), escape(v)))
-            .collect::<Vec<_>>()
-            .join("&");
-        let signature = sign(&c.access_key_secret, &canonical);
-        format!("Signature={}&{canonical}", escape(&signature))
-    }
-}
-
-/// The API's signature of a canonical query: Base64(HMAC-SHA1(secret + "&", "GET&%2F&" + escaped)).
-pub fn sign(secret: &str, canonical_query: &str) -> String {
-    let to_sign = format!("GET&{}&{}", escape("/"), escape(canonical_query));
-    let mut mac =
-        Hmac::<sha1::Sha1>::new_from_slice(format!("{secret}&").as_bytes()).expect("any key");
-    mac.update(to_sign.as_bytes());
-    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
-}
-
-impl CodeSender for AliyunSms {
-    fn send(&self, phone: &str, code: &str) -> Result<(), String> {
-        let timestamp = time::OffsetDateTime::now_utc()
-            .format(&time::macros::format_description!(
-                "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
-            ))
-            .expect("formats");
-        let nonce = uuid::Uuid::new_v4().to_string();
-        let url = format!(
-            "{}?{}",
-            self.cfg.endpoint,
-            self.signed_query(phone, code, &timestamp, &nonce)
-        );
-        // Errors name the gateway's answer, never the request (it carries the code).
-        let mut resp = self
-            .agent
-            .get(&url)
-            .call()
-            .map_err(|e| format!("SMS gateway unreachable: {}", transport_error(&e)))?;
-        let status = resp.status().as_u16();
-        let body = resp
-            .body_mut()
-            .with_config()
-            .limit(64 * 1024)
-            .read_to_string()
-            .map_err(|e| format!("SMS gateway answer unreadable: {}", transport_error(&e)))?;
-        let answer: SendSmsAnswer = serde_json::from_str(&body)
-            .map_err(|_| format!("SMS gateway answered HTTP {status} without a result"))?;
-        if answer.code == "OK" {
-            Ok(())
-        } else {
-            Err(format!(
-                "SMS gateway refused: {} {}",
-                answer.code, answer.message
-            ))
+        Self {
+            client: aliyun::Client::new(cfg.account()),
+            template_code: cfg.template_code,
         }
     }
 }
 
-/// A transport error without the URL (which carries the code and the signed credential).
-fn transport_error(e: &ureq::Error) -> String {
-    match e {
-        ureq::Error::Io(io) => io.kind().to_string(),
-        ureq::Error::Timeout(_) => "timed out".into(),
-        ureq::Error::HostNotFound => "host not found".into(),
-        ureq::Error::ConnectionFailed => "connection failed".into(),
-        ureq::Error::Tls(_) | ureq::Error::Rustls(_) => "TLS failed".into(),
-        _ => "request failed".into(),
+impl CodeSender for AliyunSms {
+    fn send(&self, phone: &str, code: &str) -> Result<(), String> {
+        let params = serde_json::json!({ "code": code });
+        self.client
+            .send(&aliyun::Sms {
+                phone,
+                template_code: &self.template_code,
+                params: &params,
+                out_id: None,
+            })
+            .map_err(|e| e.message)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn cfg() -> AliyunConfig {
-        AliyunConfig {
-            provider: "aliyun".into(),
-            endpoint: "https://sms.invalid/".into(),
-            access_key_id: "testid".into(),
-            access_key_secret: "testsecret".into(),
-            sign_name: "达拉特旗民政局".into(),
-            template_code: "SMS_1".into(),
-            region: default_region(),
-        }
-    }
-
-    #[test]
-    fn the_query_is_sorted_escaped_and_signed_over_itself() {
-        let q = AliyunSms::new(cfg()).signed_query(
-            "13800000000",
-            "123456",
-            "2026-12-06T14:00:00Z",
-            "n-1",
-        );
-        let (sig, canonical) = q.split_once('&').unwrap();
-        let sig = percent_encoding::percent_decode_str(sig.strip_prefix("Signature=").unwrap())
-            .decode_utf8()
-            .unwrap();
-        assert_eq!(sig, sign("testsecret", canonical));
-        assert!(canonical.starts_with("AccessKeyId=testid&Action=SendSms&Format=JSON"));
-        assert!(canonical.contains("Timestamp=2026-12-06T14%3A00%3A00Z"));
-        assert!(canonical.contains("TemplateParam=%7B%22code%22%3A%22123456%22%7D"));
-        assert!(canonical.contains("SignName=%E8%BE%BE"));
-        assert_ne!(
-            sign("othersecret", canonical),
-            sig,
-            "the secret is in the signature"
-        );
-    }
 
     #[test]
     fn a_bad_configuration_says_what_is_wrong() {

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 import vue from '@vitejs/plugin-vue'
+import { mongolianFont } from './mongolian-font'
 
 // Two pages, one build: the township console (index.html → dist/index.html, served at `/`) and
 // the phone pages for applicants and the public (m/index.html → dist/m/index.html, served at
@@ -8,7 +9,7 @@ import vue from '@vitejs/plugin-vue'
 // For `npm run dev`, point JIUZHU_SERVER at a running `jiuzhu-server serve` (self-signed
 // certificate, hence secure: false); the phone pages are then at /m/.
 export default defineConfig({
-  plugins: [vue()],
+  plugins: [vue(), mongolianFont()],
   base: '/',
   build: {
     outDir: 'dist',

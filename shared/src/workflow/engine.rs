@@ -223,6 +223,21 @@ pub fn route(
     let urgent = case.programme == Programme::TemporaryUrgent;
     let review = case.kind == CaseKind::ChangeReview;
     let decider = decider_roles(options);
+    // A 探访 is only the visit: assigned, sealed, accepted (or returned), closed.
+    let visit = case.kind == CaseKind::Visit;
+    if visit
+        && !matches!(
+            action,
+            A::StartInvestigation
+                | A::AcceptVisit
+                | A::ReturnVisit
+                | A::ChangeTeam
+                | A::ResolveConflict
+                | A::CloseVisit
+        )
+    {
+        return None;
+    }
     Some(match (from, action) {
         (S::Draft, A::Submit) if !review => (S::Submitted, APPLICANT_SIDE),
         (S::Submitted, A::RequestSupplement) => (S::NeedsSupplement, CASEWORKER),
@@ -253,6 +268,7 @@ pub fn route(
         (S::Approved, A::PublishRoll) if !review => (S::Published, decider),
         (S::Approved, A::Activate) if review => (S::Active, decider),
         (S::Published, A::Activate) => (S::Active, decider),
+        (S::Investigating, A::CloseVisit) if visit => (S::VisitClosed, LEAD),
         // Steps that keep the state.
         (S::Investigating, A::AcceptVisit | A::ReturnVisit | A::ChangeTeam) => {
             (S::Investigating, TOWNSHIP)
@@ -584,7 +600,7 @@ fn preconditions(
                     (Programme::Tekun, CaseKind::ChangeReview) => {
                         case.terminating && !case.publicity_done
                     }
-                    (_, CaseKind::ChangeReview) => false,
+                    (_, CaseKind::ChangeReview | CaseKind::Visit) => false,
                     (Programme::Tekun, CaseKind::Application) => !case.publicity_done,
                     (_, CaseKind::Application) => !case.publicity_done && !case.objection_raised,
                 };
@@ -606,6 +622,7 @@ fn preconditions(
             }
         }
         A::ReturnVisit => need_reason(case, "退回补正的意见")?,
+        A::CloseVisit => need_signed_visit(case)?,
         A::ChangeTeam => need_team(case)?,
         A::ResolveConflict => need_reason(case, "选择该值的理由")?,
         A::RecordSituation => need_reason(case, "情况说明")?,

@@ -34,6 +34,6 @@ pub use engine::{
     limit_on_entry, overall_limit, publicity_last_day, route,
 };
 pub use facts::{Fact, Source};
-pub use options::{Decider, Options, OptionsError, ReviewMode, ReviewOrder};
+pub use options::{Decider, Options, OptionsError, ReviewMode, ReviewOrder, SpotCheckShares};
 pub use review::{ReviewRules, Tally, Vote, tally};
 pub use state::{Action, CaseKind, Programme, Role, State, UnknownRole};

@@ -58,6 +58,38 @@ pub struct Options {
     /// Each township's social-assistance window phone, printed on the 受理回执 and the 转办单
     /// (a township not listed prints the hotline).
     pub window_phones: std::collections::BTreeMap<String, String>,
+    /// The banner bureau's spot checks (抽查): the default shares of a draw.
+    pub spot_checks: SpotCheckShares,
+}
+
+/// The shares of a spot-check draw, in percent, each rounded up to whole cases: of the new 特困
+/// cases (S2 Art. 16: at least 30%) and of the cases neither 特困 nor 单独登记备案 (a local
+/// choice [L]). Every 单独登记备案 case is drawn whatever the shares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SpotCheckShares {
+    pub tekun_percent: u32,
+    pub rest_percent: u32,
+}
+
+/// The smallest share of new 特困 cases a draw may take (S2 Art. 16).
+pub const MIN_TEKUN_SPOT_CHECK_PERCENT: u32 = 30;
+
+impl Default for SpotCheckShares {
+    fn default() -> Self {
+        SpotCheckShares {
+            tekun_percent: MIN_TEKUN_SPOT_CHECK_PERCENT,
+            rest_percent: 5,
+        }
+    }
+}
+
+impl SpotCheckShares {
+    /// Within the law's minimum and 100%.
+    pub fn valid(self) -> bool {
+        (MIN_TEKUN_SPOT_CHECK_PERCENT..=100).contains(&self.tekun_percent)
+            && self.rest_percent <= 100
+    }
 }
 
 impl Default for Options {
@@ -71,6 +103,7 @@ impl Default for Options {
             hotline: String::new(),
             democratic_review_rules: super::review::ReviewRules::default(),
             window_phones: Default::default(),
+            spot_checks: SpotCheckShares::default(),
         }
     }
 }
@@ -86,6 +119,10 @@ pub enum OptionsError {
     PublicityDays,
     #[error("`check_objection_days` must be at least 1")]
     CheckObjectionDays,
+    #[error(
+        "`spot_checks.tekun_percent` must be {MIN_TEKUN_SPOT_CHECK_PERCENT} to 100 (S2 Art. 16: 抽查不低于30%) and `spot_checks.rest_percent` 0 to 100"
+    )]
+    SpotCheckShares,
 }
 
 impl Options {
@@ -103,6 +140,9 @@ impl Options {
         }
         if o.check_objection_days == 0 {
             return Err(OptionsError::CheckObjectionDays);
+        }
+        if !o.spot_checks.valid() {
+            return Err(OptionsError::SpotCheckShares);
         }
         Ok(o)
     }

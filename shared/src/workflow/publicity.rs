@@ -22,8 +22,12 @@ pub struct PublicEntry {
     pub to: String,
 }
 
-/// Masks the given name for the online copy: 王秀兰 → 王*兰, 王兰 → 王*, 欧阳娜娜 → 欧**娜.
+/// Masks the given name for the online copy: 王秀兰 → 王*兰, 王兰 → 王*, 欧阳娜娜 → 欧**娜; a name in
+/// Mongolian script as [`crate::mongolian::mask_mongolian_name`] does (ᠪᠠᠲᠤ → ᠪ**ᠤ).
 pub fn mask_name(name: &str) -> String {
+    if crate::mongolian::has_mongolian(name) {
+        return crate::mongolian::mask_mongolian_name(name);
+    }
     let chars: Vec<char> = name.trim().chars().collect();
     match chars.len() {
         0 => String::new(),
@@ -85,6 +89,7 @@ mod tests {
         assert_eq!(mask_name("欧阳娜娜"), "欧**娜");
         assert_eq!(mask_name("巴特尔"), "巴*尔");
         assert_eq!(mask_name(" "), "");
+        assert_eq!(mask_name("ᠪᠠᠲᠤ\u{202F}ᠪᠠᠶᠠᠷ"), "ᠪ**ᠷ");
     }
 
     #[test]

@@ -56,6 +56,8 @@ coded! {
         ClosedIneligible = ("closed_ineligible", "核对不符已结案"),
         /// Change review: benefit stopped (停发).
         Stopped = ("stopped", "已停发"),
+        /// 探访 (issue 15): the visit done and accepted, the task closed.
+        VisitClosed = ("visit_closed", "探访已办结"),
     }
 }
 
@@ -101,6 +103,8 @@ coded! {
         RegisterComplaint = ("register_complaint", "登记投诉举报"),
         /// The deciding authority's own 入户调查 (S1 Art. 20).
         RecordDeciderVisit = ("record_decider_visit", "审核确认机关入户核查"),
+        /// 探访: the lead closes the task once the visit is accepted.
+        CloseVisit = ("close_visit", "探访办结"),
     }
 }
 
@@ -136,6 +140,9 @@ coded! {
     pub enum CaseKind {
         Application = ("application", "新申请"),
         ChangeReview = ("change_review", "变更核查"),
+        /// 探访 (主动发现, issue 15): a visit to a household a warning or the schedule names —
+        /// assigned, visited, accepted, closed; any application it leads to is a new case.
+        Visit = ("visit", "探访"),
     }
 }
 
@@ -179,6 +186,7 @@ impl State {
                 | State::Active
                 | State::ClosedIneligible
                 | State::Stopped
+                | State::VisitClosed
         )
     }
 }

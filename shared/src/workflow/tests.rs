@@ -61,7 +61,7 @@ struct Row {
 }
 
 use Action as A;
-use CaseKind::{Application as App, ChangeReview as Rev};
+use CaseKind::{Application as App, ChangeReview as Rev, Visit};
 use Programme::{Dibao, Tekun, TemporaryExpense as Expense, TemporaryUrgent as Urgent};
 use Role as R;
 use State as S;
@@ -207,6 +207,11 @@ fn rows() -> Vec<Row> {
         row!(Dibao, Rev, |f, _| f.visit.as_mut().unwrap().accepted = false,
             Investigating -AcceptVisit/Caseworker-> Investigating,
             Some((|f, _| f.visit.as_mut().unwrap().accepted = true, "visit_already_accepted"))),
+        // 探访 (issue 15): closed by the lead once its visit is accepted.
+        row!(Dibao, Visit, none, Investigating -CloseVisit/Lead-> VisitClosed,
+            Some((|f, _| f.visit.as_mut().unwrap().accepted = false, "visit_not_accepted"))),
+        row!(Dibao, Visit, none, Accepted -StartInvestigation/Lead-> Investigating,
+            Some((|f, _| f.team.clear(), "team_too_small"))),
         row!(Dibao, App, none, Investigating -ReturnVisit/Caseworker-> Investigating,
             Some((|f, _| f.reason = None, "reason_required"))),
         row!(Dibao, App, none, Investigating -ChangeTeam/Lead-> Investigating,
@@ -782,7 +787,7 @@ fn every_reachable_state_has_a_way_out() {
                 circumstances.iter().for_each(|c| c.establish(&mut all));
                 variants.push(all);
 
-                let start = if *k == CaseKind::ChangeReview {
+                let start = if *k != CaseKind::Application {
                     S::Accepted
                 } else {
                     S::Draft

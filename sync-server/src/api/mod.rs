@@ -27,7 +27,10 @@ pub use state::AppState;
 
 use axum::Router;
 use axum::routing::{get, post};
-use console::{cases, devices, documents, meetings, referrals, session, window, workflow};
+use console::{
+    cases, devices, documents, meetings, monitoring, notifications, oversight, referrals, session,
+    spot_checks, window, workflow,
+};
 
 /// The whole HTTP surface, with its layers (body limits, gzip both ways, security headers,
 /// request tracing).
@@ -81,10 +84,22 @@ pub fn router(state: AppState) -> Router {
         .route("/cases/{id}", get(cases::detail_of))
         .route("/cases/{id}/history", get(cases::history))
         .route("/cases/{id}/audit", get(cases::audit))
+        .route("/cases/{id}/notifications", get(notifications::of_case))
+        .route(
+            "/cases/{id}/notifications/{n}/retry",
+            post(notifications::retry),
+        )
         .route("/cases/{id}/proposal", get(cases::proposal))
         .route("/blobs/{hash}", get(cases::photo))
         .route("/investigators", get(cases::investigators))
         .route("/export/queue.xlsx", get(cases::export_queue))
+        .route("/dashboard", get(oversight::dashboard))
+        .route("/dashboard.xlsx", get(oversight::dashboard_xlsx))
+        .route("/reports/payments", get(oversight::payments_json))
+        .route("/reports/payments.xlsx", get(oversight::payments_xlsx))
+        .route("/reports/payments.pdf", get(oversight::payments_pdf))
+        .route("/reports/statistics", get(oversight::statistics_json))
+        .route("/reports/statistics.xlsx", get(oversight::statistics_xlsx))
         .route("/devices", get(devices::list))
         .route("/devices/{id}/revoke", post(devices::revoke))
         .route("/enroll-codes", post(devices::enroll_code))
@@ -141,7 +156,37 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/referrals/summary", get(referrals::summary))
         .route("/referrals/{id}", post(referrals::advance))
-        .route("/referrals/{id}/slip.pdf", get(referrals::slip));
+        .route("/referrals/{id}/slip.pdf", get(referrals::slip))
+        .route(
+            "/spot-checks",
+            get(spot_checks::list).post(spot_checks::draw),
+        )
+        .route(
+            "/spot-checks/tasks/{id}/outcome",
+            post(spot_checks::outcome),
+        )
+        .route("/spot-checks/tasks/{id}/reopen", post(spot_checks::reopen))
+        .route("/cases/{id}/spot-checks", get(spot_checks::of_case))
+        .route(
+            "/monitoring/imports",
+            get(monitoring::imports)
+                .post(monitoring::import)
+                .layer(Max::max(limits::FILE)),
+        )
+        .route("/monitoring/warnings", get(monitoring::queue))
+        .route(
+            "/monitoring/warnings/{id}/dismiss",
+            post(monitoring::dismiss),
+        )
+        .route("/monitoring/warnings/{id}/visit", post(monitoring::visit))
+        .route("/monitoring/warnings/{id}/apply", post(monitoring::apply))
+        .route("/monitoring/visits", get(monitoring::visits))
+        .route(
+            "/monitoring/visits/{id}/apply",
+            post(monitoring::apply_from_visit),
+        )
+        .route("/monitoring/register", get(monitoring::search))
+        .route("/monitoring/figures", get(monitoring::figures));
     let applicant = Router::new()
         .route("/code", post(applicant::send_code))
         .route("/login", post(applicant::login))

@@ -37,6 +37,8 @@ pub async fn serve(uri: Uri) -> Response {
                 Some("png") => "image/png",
                 Some("ico") => "image/x-icon",
                 Some("woff2") => "font/woff2",
+                // The phone pages' bundled Mongolian font.
+                Some("ttf") => "font/ttf",
                 _ => "application/octet-stream",
             };
             let mime = if path.ends_with("index.html") || !path.contains('.') { "text/html; charset=utf-8" } else { mime };

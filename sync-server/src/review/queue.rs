@@ -19,6 +19,15 @@ pub struct Filter {
     pub deadline_before: Option<String>,
     /// Only cases past their working-day deadline.
     pub overdue: Option<String>,
+    /// The township (the bureau's queue spans the banner).
+    pub township: Option<String>,
+    /// The programme code (`dibao`, `tekun`…), held by the flows: `scope::of_programme`.
+    pub programme: Option<String>,
+    /// Only cases not overdue whose deadline is at most this many days away (as the deadline
+    /// counts them: working days, calendar days for 公示).
+    pub due_within: Option<String>,
+    /// Only cases not in a final state (an investigator's open load).
+    pub open: Option<String>,
     pub q: Option<String>,
     pub sort: Option<String>,
     pub order: Option<String>,
@@ -120,6 +129,17 @@ impl Filter {
             && (!flag(&self.conflicts) || r.conflicts > 0)
             && (!flag(&self.returned) || r.open_notes > 0)
             && (!flag(&self.overdue) || r.overdue)
+            && nonempty(&self.township).is_none_or(|t| r.township == t)
+            && nonempty(&self.due_within)
+                .and_then(|n| n.parse::<i64>().ok())
+                .is_none_or(|n| {
+                    !r.overdue && r.remaining_working_days.is_some_and(|d| (0..=n).contains(&d))
+                })
+            && (!flag(&self.open)
+                || r.state
+                    .as_deref()
+                    .and_then(State::from_code)
+                    .is_none_or(|s| !s.is_final()))
             && match nonempty(&self.evidence) {
                 Some("complete") => r.evidence_complete,
                 Some("incomplete") => !r.evidence_complete,
@@ -127,7 +147,11 @@ impl Filter {
             }
             && nonempty(&self.deadline_before)
                 .is_none_or(|d| r.deadline.as_deref().is_some_and(|x| x <= d))
-            && nonempty(&self.q).is_none_or(|q| r.applicant.contains(q) || r.case_no.contains(q))
+            // Names compared in search form: a Mongolian name matches however its variation
+            // selectors and suffix spaces were typed.
+            && nonempty(&self.q).is_none_or(|q| {
+                jiuzhu_shared::mongolian::search_matches(&r.applicant, q) || r.case_no.contains(q)
+            })
     }
 
     /// Filter and sort; counts per state are over the rows before the state filter, so the tabs
@@ -277,6 +301,27 @@ mod tests {
             ["B"]
         );
         assert_eq!(nos(&one(|f| f.q = Some("申请人C".into()))), ["C"]);
+    }
+
+    #[test]
+    fn a_mongolian_name_is_found_however_its_invisible_characters_were_typed() {
+        let mut rows = rows();
+        // ᠰᠠᠷᠠᠨ᠎ᠠ (Saran-a) with the vowel separator, as a Mongolian keyboard types it.
+        rows[1].applicant = "ᠰᠠᠷᠠᠨ\u{180E}ᠠ ᠪᠠᠲᠤ\u{202F}ᠶᠢᠨ".into();
+        let find = |q: &str| {
+            let f = Filter {
+                q: Some(q.into()),
+                ..Default::default()
+            };
+            nos(&f.apply(rows.clone()).0)
+                .into_iter()
+                .map(String::from)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(find("ᠰᠠᠷᠠᠨᠠ"), ["B"]);
+        assert_eq!(find("ᠪᠠᠲᠤᠶᠢᠨ"), ["B"]);
+        assert_eq!(find("ᠰ\u{180B}ᠠᠷᠠᠨ\u{180E}ᠠ"), ["B"]);
+        assert!(find("ᠪᠠᠶᠠᠷ").is_empty());
     }
 
     #[test]

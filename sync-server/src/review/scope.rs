@@ -99,7 +99,7 @@ pub fn queue(
     user: &User,
     (filter, today): (&Filter, Date),
 ) -> Result<Value, WorkflowError> {
-    let rows = rows(store, blobs, config, user, today)?;
+    let rows = of_programme(store, filter, rows(store, blobs, config, user, today)?)?;
     let mut villages: Vec<String> = rows.iter().map(|r| r.village.clone()).collect();
     villages.sort();
     villages.dedup();
@@ -111,6 +111,32 @@ pub fn queue(
         "cases": cases, "counts": counts, "villages": villages,
         "investigators": investigators, "seq": store.change_seq()?,
     }))
+}
+
+/// The rows of the filter's programme, if it names one: the programme is the flow's, not the
+/// projection's, so the flows are read only when asked.
+pub fn of_programme(
+    store: &dyn Store,
+    filter: &Filter,
+    rows: Vec<CaseRow>,
+) -> Result<Vec<CaseRow>, WorkflowError> {
+    let Some(p) = filter
+        .programme
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    else {
+        return Ok(rows);
+    };
+    let cases: std::collections::HashSet<String> = flows::all_flows(store)?
+        .into_iter()
+        .filter(|f| f.programme.code() == p)
+        .map(|f| f.case_id)
+        .collect();
+    Ok(rows
+        .into_iter()
+        .filter(|r| cases.contains(&r.case_id.to_string()))
+        .collect())
 }
 
 /// Whether the case exists and the user may see it.

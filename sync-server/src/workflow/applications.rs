@@ -203,6 +203,16 @@ fn agent(app: &mut Application) -> Result<()> {
     Ok(())
 }
 
+/// Why a delegated application may not be submitted yet.
+pub const MANDATE_MISSING: &str = "委托申请须上传委托书（材料类别选“委托书”）";
+
+/// A delegated application (委托) is submitted only with the applicant's 委托书 among its
+/// materials: at the window and on the phone alike.
+pub fn lacks_mandate(flow: &Flow, materials: &[Material]) -> bool {
+    flow.application.as_ref().is_some_and(|a| a.agent.is_some())
+        && !materials.iter().any(|m| m.kind == "mandate")
+}
+
 /// An 11-digit mainland mobile number.
 pub fn phone_valid(phone: &str) -> bool {
     phone.len() == 11 && phone.starts_with('1') && phone.bytes().all(|b| b.is_ascii_digit())
@@ -734,10 +744,8 @@ fn write_document(txn: &mut dyn DocTxn, flow: &Flow, who: &Who, now: i64) -> Res
 /// The applicant's documents as the case document lists them (the township's own photos stay
 /// with the workflow).
 fn documents(txn: &mut dyn DocTxn, case: CaseId) -> Result<Vec<DeclaredDocument>> {
-    Ok(txn
-        .items(MATERIAL, Some(&case.to_string()))?
+    Ok(materials_in(txn, &case.to_string())?
         .into_iter()
-        .filter_map(|i| serde_json::from_value::<Material>(i.body).ok())
         .filter(|m| !TOWNSHIP_KINDS.contains(&m.kind.as_str()))
         .map(|m| DeclaredDocument {
             hash: m.hash,
@@ -746,6 +754,15 @@ fn documents(txn: &mut dyn DocTxn, case: CaseId) -> Result<Vec<DeclaredDocument>
             bytes: m.bytes as u64,
             added_at: Some(m.uploaded_at * 1000),
         })
+        .collect())
+}
+
+/// The case's materials, read inside a transaction.
+fn materials_in(txn: &mut dyn DocTxn, case: &str) -> Result<Vec<Material>> {
+    Ok(txn
+        .items(MATERIAL, Some(case))?
+        .into_iter()
+        .filter_map(|i| serde_json::from_value(i.body).ok())
         .collect())
 }
 
@@ -803,6 +820,9 @@ pub fn submit_in(
             )));
         }
     };
+    if lacks_mandate(&flow, &materials_in(txn, &flow.case_id)?) {
+        return Err(WorkflowError::Invalid(MANDATE_MISSING.into()));
+    }
     // Check before writing the document, so a refused submission leaves no case behind.
     let facts = flow.case_facts(None, Date::in_china(now), None, &config.options);
     jiuzhu_shared::workflow::allowed(&facts, flow.state, action, who.role, &config.options)

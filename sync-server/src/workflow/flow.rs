@@ -262,6 +262,22 @@ pub struct Facts {
     /// Cases without an application (entered from a file, and their change reviews): the
     /// declared people by ID number, so a duplicate check need not read every document.
     pub declared_people: Vec<DeclaredPerson>,
+    /// 主动发现 (issue 15): the warning or 探访 case that led the township to open this case.
+    pub discovered_by: Option<String>,
+    /// What the rules proposed when the case was decided (确认 or 不予确认): the figures of
+    /// 渐退 and 低保边缘 households count from it.
+    pub assessment: Option<Assessment>,
+}
+
+/// The rules' proposal at the decision, as the server computed it (never sent by a client).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assessment {
+    /// The household qualified as 低保边缘 (not for 低保, below the edge line).
+    pub edge: bool,
+    /// The household already received 低保 and is paid on during a 渐退 period.
+    pub phase_out: bool,
+    /// The configuration version the rules used.
+    pub config_version: String,
 }
 
 /// A declared member of a case entered from a file.
@@ -445,6 +461,18 @@ pub fn refusal(doc: &CaseDoc) -> Option<&jiuzhu_shared::schema::CooperationRefus
 impl Flow {
     pub fn id(&self) -> super::Result<jiuzhu_shared::CaseId> {
         super::parse_case(&self.case_id)
+    }
+
+    /// Who the case's notices are sent to (`notify`): the applicant's phone and the agent's.
+    pub fn addressee(&self) -> crate::notify::Addressee {
+        let agent = self.application.as_ref().and_then(|a| a.agent.as_ref());
+        crate::notify::Addressee::of_case(
+            &self.case_id,
+            &self.case_no,
+            &self.township,
+            self.phone.as_deref(),
+            agent.map(|a| a.phone.as_str()),
+        )
     }
 
     /// The engine's view of the case on `today`, with the reason typed for this action.

@@ -253,6 +253,13 @@ pub fn create(
                 .expect("serialises"),
                 at: now,
             })?;
+            let to_notify = crate::notify::outbox::Meeting {
+                id: &id,
+                title: input.title.trim(),
+                township,
+                held_on: &input.held_on,
+            };
+            crate::notify::outbox::ballot_link(txn, &to_notify, &r.phone, &token, now)?;
             tokens.push((r.name.trim().to_string(), token));
             entries.push(RosterEntry {
                 idx,

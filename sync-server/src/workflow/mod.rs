@@ -19,6 +19,7 @@
 //!   `workflow` log into transition records (once, when the store is opened).
 //! * `check_results` — 信息核对 results from the 核对机构: one case or a whole file.
 //! * `intake` — cases created from a file by the admin command line.
+//! * `spot_checks` — 抽查: the bureau's reproducible draw (recorded seed) and the check tasks.
 
 pub mod applications;
 pub mod cadence;
@@ -34,6 +35,7 @@ pub mod publicity;
 pub mod referrals;
 pub mod reviews;
 pub mod service;
+pub mod spot_checks;
 pub mod view;
 pub mod window;
 

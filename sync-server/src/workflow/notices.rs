@@ -6,6 +6,7 @@
 use super::config::WorkflowConfig;
 use super::flow::{Flow, NOTICE, Record};
 use super::{Result, WorkflowError};
+use crate::review::text_mn;
 use crate::store::{DocTxn, Item, Store, StoreError};
 use jiuzhu_pdf::{Block, Document, Text};
 use jiuzhu_shared::rules::date::Date;
@@ -247,31 +248,49 @@ pub fn get(store: &dyn Store, id: &str) -> Result<Notice> {
         .map_err(|e| WorkflowError::Store(StoreError::Invalid(format!("stored notice: {e}"))))
 }
 
-pub(super) fn render(doc: &Document) -> Result<Vec<u8>> {
+pub fn render(doc: &Document) -> Result<Vec<u8>> {
     jiuzhu_pdf::render(doc).map_err(|e| WorkflowError::Invalid(format!("无法生成PDF：{e}")))
 }
 
-/// The notice as a PDF (bilingual-ready: each text has a Mongolian slot, empty until the
-/// translations are supplied).
+/// Chinese with its Mongolian from `text_mn`, when there is one.
+fn bilingual(zh: impl Into<String>, mn: Option<&str>) -> Text {
+    Text {
+        zh: zh.into(),
+        mn: mn.map(String::from),
+    }
+}
+
+/// The issuer's Mongolian: the bureau's name (townships' Mongolian names await the client).
+fn issuer_mn(issuer: &str) -> Option<&'static str> {
+    (issuer == BUREAU).then_some(text_mn::BUREAU)
+}
+
+/// The notice as a PDF, bilingual: the Mongolian title, a Mongolian summary beside the first
+/// paragraph, the rights in Mongolian beside the Chinese, field labels and the bureau's name.
 pub fn pdf(n: &Notice) -> Result<Vec<u8>> {
     let mut blocks = vec![Block::Paragraph(Text::zh(format!("{}：", n.addressee)))];
-    blocks.extend(
-        n.paragraphs
-            .iter()
-            .map(|p| Block::Paragraph(Text::zh(p.clone()))),
-    );
+    blocks.extend(n.paragraphs.iter().enumerate().map(|(i, p)| {
+        let mn = if p == RIGHTS {
+            Some(text_mn::RIGHTS)
+        } else if i == 0 {
+            text_mn::notice_summary(&n.kind)
+        } else {
+            None
+        };
+        Block::Paragraph(bilingual(p.clone(), mn))
+    }));
     blocks.extend(n.fields.iter().map(|(label, value)| Block::Field {
-        label: Text::zh(label.clone()),
+        label: bilingual(label.clone(), text_mn::field_label(label)),
         value: value.clone(),
     }));
     blocks.push(Block::Spacer);
     blocks.push(Block::Signature {
-        label: Text::zh(n.issuer.clone()),
+        label: bilingual(n.issuer.clone(), issuer_mn(&n.issuer)),
         name: String::new(),
         date: zh_date(&n.date),
     });
     render(&Document {
-        title: Text::zh(n.title.clone()),
+        title: bilingual(n.title.clone(), text_mn::notice_title(&n.kind)),
         subtitle: None,
         number: Some(n.number.clone()),
         blocks,
@@ -321,16 +340,17 @@ pub fn publicity_pdf(
     today: Date,
 ) -> Result<Vec<u8>> {
     render(&Document {
-        title: Text::zh("社会救助审核公示"),
+        title: bilingual("社会救助审核公示", Some(text_mn::PUBLICITY_TITLE)),
         subtitle: Some(Text::zh(township_gov(township))),
         number: None,
         blocks: vec![
-            Block::Paragraph(Text::zh(
+            Block::Paragraph(bilingual(
                 "根据《最低生活保障审核确认办法》第十九条，现将以下家庭的初审意见予以公示。公示期间，如有异议，可通过电话、到乡镇（街道）窗口或在网上公示页面提出。",
+                Some(text_mn::PUBLICITY_INTRO),
             )),
             entries_table(entries, true),
             Block::Field {
-                label: Text::zh("异议受理电话"),
+                label: bilingual("异议受理电话", text_mn::field_label("异议受理电话")),
                 value: if hotline.is_empty() {
                     "乡镇社会救助窗口".into()
                 } else {
@@ -353,17 +373,18 @@ pub fn publicity_pdf(
 /// The approved roll (公布).
 pub fn roll_pdf(township: &str, entries: &[PublicEntry], today: Date) -> Result<Vec<u8>> {
     render(&Document {
-        title: Text::zh("社会救助对象公布"),
+        title: bilingual("社会救助对象公布", Some(text_mn::ROLL_TITLE)),
         subtitle: Some(Text::zh(township.to_string())),
         number: None,
         blocks: vec![
-            Block::Paragraph(Text::zh(
+            Block::Paragraph(bilingual(
                 "根据《最低生活保障审核确认办法》第二十四条，现将经审核确认的救助对象予以公布。",
+                Some(text_mn::ROLL_INTRO),
             )),
             entries_table(entries, false),
             Block::Spacer,
             Block::Signature {
-                label: Text::zh(BUREAU),
+                label: bilingual(BUREAU, Some(text_mn::BUREAU)),
                 name: String::new(),
                 date: zh_date(&today.to_string()),
             },
@@ -386,6 +407,40 @@ pub fn minutes_pdf(title: &str, blocks: Vec<Block>) -> Result<Vec<u8>> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn a_decision_notice_prints_its_mongolian_with_the_font_embedded() {
+        let notice = Notice {
+            id: "n1".into(),
+            case_id: "c1".into(),
+            kind: "approval".into(),
+            title: "审核确认通知书".into(),
+            number: "救助告〔2026〕3号".into(),
+            addressee: "ᠪᠠᠲᠤ".into(),
+            paragraphs: vec!["经审核确认，您家庭符合低保条件。".into(), RIGHTS.into()],
+            fields: vec![("保障金额（元/月）".into(), "560.00".into())],
+            issuer: BUREAU.into(),
+            date: "2026-11-27".into(),
+            created_at: 0,
+        };
+        let pdf = pdf(&notice).expect("renders");
+        let fonts = jiuzhu_pdf::system_fonts().expect("fonts");
+        assert!(fonts.has_mongolian(), "{}", fonts.describe());
+        let raw = String::from_utf8_lossy(&pdf);
+        assert!(raw.contains("NotoSansMongolian"), "Mongolian font embedded");
+        // The same notice with no Mongolian anywhere is a different, smaller file.
+        let plain = render(&Document {
+            title: Text::zh("审核确认通知书"),
+            subtitle: None,
+            number: None,
+            blocks: vec![],
+            footer: None,
+        })
+        .expect("renders");
+        assert!(!String::from_utf8_lossy(&plain).contains("NotoSansMongolian"));
+    }
+
     #[test]
     fn dates_are_written_the_chinese_way() {
         assert_eq!(super::zh_date("2026-01-07"), "2026年1月7日");

@@ -320,3 +320,58 @@ pub fn case_of_entry(store: &dyn Store, entry_id: &str) -> Result<CaseId> {
         .and_then(|f| f.case_id.parse().ok())
         .ok_or_else(|| WorkflowError::NotFound("该公示已结束或不存在".into()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::sqlite::SqliteStore;
+    use crate::workflow::config::WorkflowConfig;
+    use crate::workflow::flow::FLOW;
+    use crate::workflow::intake;
+
+    /// ᠪᠠᠲᠤ ᠰᠠᠷᠠᠨ᠎ᠠ with its vowel separator, as a Mongolian keyboard types it.
+    const MN_NAME: &str = "ᠪᠠᠲᠤ ᠰᠠᠷᠠᠨ\u{180E}ᠠ";
+
+    #[test]
+    fn a_mongolian_name_is_kept_as_typed_and_masked_online_but_printed_in_full() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("s.sqlite")).unwrap();
+        let now = crate::clock::now();
+        let today = Date::in_china(now);
+        let case_json = serde_json::json!({"header": {"case_no": "MN-1", "case_type": "rural_dibao",
+            "applicant_name": MN_NAME, "township": "树林召镇", "village": "王爱召嘎查"}});
+        let case = intake::add_case(
+            &store,
+            &WorkflowConfig::default(),
+            &case_json.to_string(),
+            now,
+        )
+        .unwrap();
+        // Into 公示 as start_publicity leaves a case.
+        let mut item = store.item(FLOW, &case.to_string()).unwrap().unwrap();
+        item.body["state"] = json!("publicity");
+        item.body["facts"]["publicity"] = json!({"from": today.to_string(),
+            "to": jiuzhu_shared::workflow::calendar::add_days(today, 7).to_string(), "entry_id": "E1"});
+        store.transact(&mut |txn| txn.put_item(&item)).unwrap();
+
+        let entries = publicity(&store, "树林召镇", today).unwrap();
+        assert_eq!(entries.len(), 1);
+        let e = &entries[0].1;
+        assert_eq!(e.full_name, MN_NAME, "stored exactly as typed");
+        assert_eq!(e.name, "ᠪ**ᠠ", "the online copy's mask");
+        let public = serde_json::to_string(e).unwrap();
+        assert!(
+            !public.contains("ᠰᠠᠷᠠᠨ") && !public.contains(MN_NAME),
+            "{public}"
+        );
+        // The printed notice has the full name, and its Mongolian title and opening.
+        let pdf = super::super::notices::publicity_pdf(
+            "树林召镇",
+            std::slice::from_ref(e),
+            "0477-5123456",
+            today,
+        )
+        .unwrap();
+        assert!(String::from_utf8_lossy(&pdf).contains("NotoSansMongolian"));
+    }
+}

@@ -230,6 +230,7 @@ pub fn schedule_due(
                 .next_review
                 .map(|d| d.to_string())
                 .unwrap_or_default();
+            crate::notify::outbox::report_due(txn, &flow.addressee(), &due, now)?;
             open_review(
                 txn,
                 config,

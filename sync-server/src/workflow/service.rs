@@ -50,6 +50,9 @@ pub struct ActionInput {
     /// 审核确认机关入户核查 (what was found is the reason).
     #[serde(default)]
     pub decider_visit: Option<DeciderVisitInput>,
+    /// 确认 / 不予确认: the rules' proposal, which the server computes and a client cannot send.
+    #[serde(skip)]
+    pub assessed: Option<super::flow::Assessment>,
 }
 
 impl ActionInput {
@@ -66,6 +69,7 @@ impl ActionInput {
             resolution: None,
             check: None,
             decider_visit: None,
+            assessed: None,
         }
     }
 
@@ -188,6 +192,9 @@ fn prepare(flow: &mut Flow, input: &ActionInput, who: &Who, now: i64) -> Result<
     let f = &mut flow.facts;
     if let Some(ext) = input.extension {
         f.extension = Some(ext);
+    }
+    if matches!(input.action, Action::Approve | Action::Reject) {
+        f.assessment = input.assessed.clone();
     }
     match input.action {
         Action::RequestSupplement => {
@@ -638,6 +645,8 @@ pub fn act_in(
     }
     if let Some(notice) = notices::for_transition(&flow, &record, doc.as_ref(), config) {
         notices::put(txn, &flow.case_id, &notice, now)?;
+        let to = flow.addressee();
+        crate::notify::outbox::notice_issued(txn, &to, &notice.kind, &notice.title, now)?;
     }
     put_flow(txn, &flow, now)?;
     write_header(txn, &flow, config, who, now)?;

@@ -142,17 +142,10 @@ fn missing(store: &dyn Store, flow: &Flow, today: Date) -> Result<Vec<String>> {
             .into_iter()
             .map(|n| format!("{n}尚未签署授权核对书")),
     );
-    let agent = flow.application.as_ref().and_then(|a| a.agent.as_ref());
-    if agent.is_some() && !has_mandate(store, &flow.case_id)? {
+    if applications::lacks_mandate(flow, &applications::materials(store, &flow.case_id)?) {
         missing.push("委托申请须上传委托书".to_string());
     }
     Ok(missing)
-}
-
-fn has_mandate(store: &dyn Store, case: &str) -> Result<bool> {
-    Ok(applications::materials(store, case)?
-        .iter()
-        .any(|m| m.kind == "mandate"))
 }
 
 /// Submit (提交) and accept (受理) the window case in one transaction: both moves pass the
@@ -164,13 +157,7 @@ pub fn submit(
     case: CaseId,
     now: i64,
 ) -> Result<Flow> {
-    let flow = held(store, desk, case)?;
-    let agent = flow.application.as_ref().and_then(|a| a.agent.as_ref());
-    if agent.is_some() && !has_mandate(store, &flow.case_id)? {
-        return Err(WorkflowError::Invalid(
-            "委托申请须上传委托书（材料类别选“委托书”）".into(),
-        ));
-    }
+    // `submit_in` checks the case is the desk's, and the 委托书 rule the phone shares.
     in_txn(store, &mut |txn| {
         applications::submit_in(txn, config, case, desk.party(), desk.who, now)?;
         act_in(

@@ -198,16 +198,29 @@ export const a11yCounts = { screens: 0 }
 
 /**
  * A local SMS gateway speaking the provider's `SendSms` API (the server's adapter signs each
- * request; the Rust contract test checks the signature): it keeps the codes "sent" so a test
- * can type them. Writes `sms.toml` into the data directory `data`.
+ * request; the Rust contract tests check the signature): it keeps the codes "sent" so a test
+ * can type them, and the notices (docs/notifications.md) apart in `notices`. Writes `sms.toml`
+ * into the data directory `data`, and `notify.toml` too when `notices` is set: then the first
+ * notice is answered HTTP 500, so the console shows a retry.
  */
-export async function startSmsGateway(data) {
+export async function startSmsGateway(data, { notices: withNotices = false } = {}) {
   const sent = []
+  const notices = []
+  let failed = false
   const srv = createServer((req, res) => {
     const q = new URL(req.url, 'http://gateway').searchParams
-    sent.push({ phone: q.get('PhoneNumbers'), code: JSON.parse(q.get('TemplateParam') || '{}').code })
+    const params = JSON.parse(q.get('TemplateParam') || '{}')
+    if (q.get('TemplateCode') !== 'SMS_0001') {
+      if (!failed) {
+        failed = true
+        res.statusCode = 500
+        res.end('gateway busy')
+        return
+      }
+      notices.push({ phone: q.get('PhoneNumbers'), template: q.get('TemplateCode'), params })
+    } else sent.push({ phone: q.get('PhoneNumbers'), code: params.code })
     res.setHeader('content-type', 'application/json')
-    res.end(JSON.stringify({ Code: 'OK', Message: 'OK', RequestId: String(sent.length) }))
+    res.end(JSON.stringify({ Code: 'OK', Message: 'OK', RequestId: String(sent.length + notices.length) }))
   })
   await new Promise((ok) => srv.listen(0, '127.0.0.1', ok))
   const { port } = srv.address()
@@ -222,7 +235,28 @@ export async function startSmsGateway(data) {
       'template_code = "SMS_0001"',
     ].join('\n') + '\n',
   )
-  return { sent, close: () => srv.close() }
+  if (withNotices) {
+    writeFileSync(
+      join(data, 'notify.toml'),
+      [
+        'public_url = "https://jiuzhu.example.gov.cn"',
+        'poll_seconds = 1',
+        '[retry]',
+        'first_delay_seconds = 1',
+        '[sms]',
+        'provider = "aliyun"',
+        `endpoint = "http://127.0.0.1:${port}/"`,
+        'access_key_id = "e2e-key"',
+        'access_key_secret = "e2e-secret"',
+        'sign_name = "达拉特旗民政局"',
+        '[sms.templates]',
+        'notice = "SMS_0002"',
+        'ballot = "SMS_0003"',
+        'report_due = "SMS_0004"',
+      ].join('\n') + '\n',
+    )
+  }
+  return { sent, notices, close: () => srv.close() }
 }
 
 /** The credentials of `secrets` ({what, value}) that occur in `text` as tokens of their own. */

@@ -5,6 +5,7 @@ import type {
   Duplicate, Level, Referral, SignBody, WindowApplication, WindowCase,
 } from './types'
 import { buildQuery, type QueueFilters } from './lib/query'
+import type { DrawBody, SpotCheck, SpotCheckDraw, SpotCheckFinding, SpotCheckList } from './lib/spotChecks'
 
 export const BASE = '/api/console'
 
@@ -115,6 +116,10 @@ export const api = {
   proposal: (id: string) => request<CaseProposals>('GET', `/cases/${encodeURIComponent(id)}/proposal`),
   audit: (id: string) => request<{ events: AuditEvent[] }>('GET', `/cases/${encodeURIComponent(id)}/audit`),
   investigators: () => request<{ investigators: Investigator[] }>('GET', '/investigators'),
+  /** Oversight (docs/oversight.md): `path` from lib/dashboard (dashboardUrl, paymentsUrl, statisticsUrl). */
+  oversight: <T>(url: string) => request<T>('GET', url.slice(BASE.length)),
+  /** 主动发现 (docs/monitoring.md): `path` under /monitoring. */
+  monitoring: <T>(method: 'GET' | 'POST', path: string, body?: unknown) => request<T>(method, `/monitoring${path}`, body),
   devices: () => request<{ devices: Device[] }>('GET', '/devices'),
   enrollCode: (user: string) => request<EnrollCode>('POST', '/enroll-codes', { user }),
   revoke: (id: string) => request<{ devices: Device[] }>('POST', `/devices/${encodeURIComponent(id)}/revoke`, {}),
@@ -163,4 +168,14 @@ export const api = {
   referrals: (caseId: string) => request<Referral[]>('GET', `/cases/${enc(caseId)}/referrals`),
   createReferral: (caseId: string, target: string, note: string) => request<Referral>('POST', `/cases/${enc(caseId)}/referrals`, { target, note }),
   moveReferral: (id: string, state: 'answered' | 'closed', note: string) => request<Referral>('POST', `/referrals/${enc(id)}`, { state, note }),
+  // ---- spot checks (抽查, docs/workflow-api.md) ----
+  spotChecks: () => request<SpotCheckList>('GET', '/spot-checks'),
+  drawSpotChecks: (body: DrawBody) => request<SpotCheckDraw>('POST', '/spot-checks', body),
+  spotCheckOutcome: (id: string, finding: SpotCheckFinding, note: string) =>
+    request<SpotCheck>('POST', `/spot-checks/tasks/${enc(id)}/outcome`, { finding, note }),
+  reopenSpotCheck: (id: string, note: string) => request<SpotCheck>('POST', `/spot-checks/tasks/${enc(id)}/reopen`, { note }),
+  caseSpotChecks: (caseId: string) => request<SpotCheck[]>('GET', `/cases/${enc(caseId)}/spot-checks`),
+  // ---- what was sent to whom (docs/notifications.md) ----
+  notifications: <T>(caseId: string) => request<T>('GET', `/cases/${enc(caseId)}/notifications`),
+  retryNotification: <T>(caseId: string, id: string) => request<T>('POST', `/cases/${enc(caseId)}/notifications/${enc(id)}/retry`),
 }

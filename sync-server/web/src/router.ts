@@ -15,6 +15,10 @@ export const router = createRouter({
     { path: '/check-results', name: 'check-results', component: () => import('./views/CheckResultsView.vue') },
     { path: '/window/:id?', name: 'window', component: () => import('./views/WindowView.vue'), props: true },
     { path: '/devices', name: 'devices', component: () => import('./views/DevicesView.vue') },
+    { path: '/spot-checks', name: 'spot-checks', component: () => import('./views/SpotChecksView.vue') },
+    { path: '/dashboard', name: 'dashboard', component: () => import('./views/DashboardView.vue') },
+    { path: '/reports', name: 'reports', component: () => import('./views/ReportsView.vue') },
+    { path: '/monitoring', name: 'monitoring', component: () => import('./views/MonitoringView.vue') },
     { path: '/:rest(.*)*', redirect: '/' },
   ],
 })

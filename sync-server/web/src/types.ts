@@ -456,6 +456,8 @@ export interface ApplicationBody {
   income_note?: string
   property_note?: string
   expense_note?: string
+  /** Someone applying on the applicant's behalf (代办, 委托). */
+  agent?: WindowAgent | null
 }
 
 /** Material kinds the applicant uploads. */

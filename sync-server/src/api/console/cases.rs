@@ -168,6 +168,7 @@ pub async fn export_queue(
         user.may(Action::Export)?;
         let config = st.workflow_config()?;
         let rows = scope::rows(st.store.as_ref(), &st.blobs, &config, &user.0, today())?;
+        let rows = scope::of_programme(st.store.as_ref(), &filter, rows)?;
         let (rows, _) = filter.apply(rows);
         user.audit(&st, "export_queue", None, json!({ "rows": rows.len() }))?;
         let bytes = export::queue_xlsx(&rows).map_err(|e| {

@@ -45,7 +45,7 @@ pub async fn take(
     CaseInScope { user, case }: CaseInScope,
     Json(body): Json<Value>,
 ) -> ApiResult {
-    let input: ActionInput = serde_json::from_value(body.clone())
+    let mut input: ActionInput = serde_json::from_value(body.clone())
         .map_err(|e| crate::api::error::ApiError::invalid(e.to_string()))?;
     blocking(move || {
         if st.level.is_station() {
@@ -61,6 +61,17 @@ pub async fn take(
         let who = user.who(&st)?;
         let store = st.store.as_ref();
         let team_ok = |team: &[crate::store::User]| scope::assignable(&user.0, team);
+        if matches!(
+            input.action,
+            jiuzhu_shared::workflow::Action::Approve | jiuzhu_shared::workflow::Action::Reject
+        ) {
+            // Kept for the figures only: a case whose rules cannot be read is still decided.
+            input.assessed = crate::proposals::assess(store, &st.data_root, case, now())
+                .unwrap_or_else(|e| {
+                    tracing::warn!("case {case}: no assessment kept with the decision: {e}");
+                    None
+                });
+        }
         service::act_assigning(store, &config, case, &who, &input, now(), &team_ok)?;
         answer(&st, &user, case)
     })

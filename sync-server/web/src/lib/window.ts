@@ -4,6 +4,7 @@
 // additions are written here.
 import { checkMember, checkStep, normalizeApplication, syncSelf, toBody, type Problems } from '../mobile/lib/application'
 import { checkId, normalizeId } from '../mobile/lib/idnumber'
+import { agentBody, checkAgent, emptyAgent, validPhone, type AgentForm } from '../mobile/lib/agent'
 import { optionValue } from '../mobile/lib/options'
 import { emptyApplication, type ApplicationForm } from '../mobile/types'
 import { terms } from './vocab'
@@ -11,12 +12,7 @@ import type { WindowAgent, WindowApplication, WindowCase, WindowSignature } from
 
 export type { Problems }
 
-export interface AgentForm {
-  name: string
-  id_number: string
-  relation: string
-  phone: string
-}
+export { emptyAgent, validPhone, type AgentForm }
 
 /** The window's form: the phone wizard's application, the phone number, and the agent when
  *  `hasAgent` (the agent's fields are kept while the toggle is off, so a slip costs nothing). */
@@ -25,8 +21,6 @@ export interface WindowForm extends ApplicationForm {
   hasAgent: boolean
   agent: AgentForm
 }
-
-export const emptyAgent = (): AgentForm => ({ name: '', id_number: '', relation: '', phone: '' })
 
 export function emptyWindowForm(township: string): WindowForm {
   return { ...emptyApplication(), township, phone: '', hasAgent: false, agent: emptyAgent() }
@@ -44,9 +38,6 @@ export function windowFormOf(c: Pick<WindowCase, 'application' | 'phone' | 'agen
     agent: a ? { name: a.name ?? '', id_number: a.id_number ?? '', relation: a.relation ?? '', phone: a.phone ?? '' } : emptyAgent(),
   }
 }
-
-/** An applicant's or agent's mobile number: 11 digits starting with 1. */
-export const validPhone = (v: string) => /^1\d{10}$/.test(v.trim())
 
 /** The material kinds the window offers: the vocabulary's, without the deciding authority's own
  *  visit photos (those are taken later, on the case page). */
@@ -73,24 +64,14 @@ export function checkWindowForm(f: WindowForm): Problems {
   Object.assign(p, checkStep('notes', f))
   if (f.phone.trim() && !validPhone(f.phone)) p.phone = 'validation.phone'
   if (f.hasAgent) {
-    const a = f.agent
-    if (!a.name.trim()) p['agent.name'] = 'validation.agentName'
-    if (!a.id_number.trim()) p['agent.id_number'] = 'validation.id.required'
-    else {
-      const e = checkId(a.id_number)
-      if (e) p['agent.id_number'] = `validation.id.${e}`
-    }
-    if (!a.relation.trim()) p['agent.relation'] = 'validation.agentRelation'
-    if (a.phone.trim() && !validPhone(a.phone)) p['agent.phone'] = 'validation.phone'
+    for (const [k, v] of Object.entries(checkAgent(f.agent))) p[`agent.${k}`] = `validation.${v}`
   }
   return p
 }
 
 /** What is sent (call after checkWindowForm found nothing). */
 export function toWindowBody(f: WindowForm): WindowApplication {
-  const agent: WindowAgent | null = f.hasAgent
-    ? { name: f.agent.name.trim(), id_number: normalizeId(f.agent.id_number), relation: f.agent.relation.trim(), phone: f.agent.phone.trim() }
-    : null
+  const agent: WindowAgent | null = f.hasAgent ? agentBody(f.agent) : null
   return { ...toBody(f), phone: f.phone.trim(), agent }
 }
 

@@ -81,6 +81,8 @@ export interface ApplicationBody {
   income_note: string
   property_note: string
   expense_note: string
+  /** Someone applying on the applicant's behalf (代办); none when the applicant applies. */
+  agent?: { name: string; id_number: string; relation: string; phone: string } | null
 }
 
 export interface CaseSummary {

@@ -22,6 +22,12 @@ export default {
     yuanOnce: '一次性 {amount} 元',
     month: '{y} 年 {m} 月',
   },
+  // The language switch (i18n/language.ts); the Mongolian button shows mn-Mong's lang.mn.
+  lang: {
+    label: '语言',
+    zh: '中文',
+    mn: '蒙古文',
+  },
   errors: {
     network: '网络没有连上。您填写的内容都还在，请检查手机网络后再试一次。',
     server: '服务器暂时出了问题。您填写的内容都还在，请过几分钟再试。',
@@ -282,6 +288,9 @@ export default {
       checksum: '身份证号有一位输错了（校验不通过）。请对照身份证逐位核对。',
       duplicate: '这个身份证号已经填过了，同一个人不用加两次。',
     },
+    agentName: '请填写代办人的姓名。',
+    agentRelation: '请填写代办人和申请人的关系，例如 儿子、村委会。',
+    phone: '手机号码应为 11 位数字，以 1 开头；没有可以不填。',
   },
   materials: {
     title: '拍照上传材料',
@@ -356,7 +365,7 @@ export default {
     padDone: '已签名',
     padMissing: '还没有签名，请用手指在白框里写上您的名字。',
     clear: '重写',
-    clearAria: '擦掉签名重新写',
+    clearAria: '重写：擦掉签名重新签',
     confirm: '同意并签字',
     signed: '已签字',
     notDraft: '这份申请已经提交过了（现在是“{state}”），不用再签字。',
@@ -581,5 +590,29 @@ export default {
     period: '发放时间',
     since: '{from}起',
     note: '对名单有意见的，可以拨打乡镇民政办电话或当面反映。',
+  },
+  // Elder mode, read-aloud and applying for someone else (issue 14).
+  a11y: {
+    elder: '长辈模式',
+    elderAria: '长辈模式：字更大、颜色更清楚',
+    read: '朗读',
+    readAria: '朗读本页的主要内容',
+    stop: '停止',
+    stopAria: '停止朗读',
+  },
+  agent: {
+    who: '谁来填写这份申请',
+    self: '本人申请',
+    other: '代他人申请',
+    intro: '替家里老人或行动不便的人申请的，请选“代他人申请”：上面填需要救助的申请人，下面填您（代办人）自己。',
+    title: '代办人（您本人）',
+    name: '代办人姓名',
+    id: '代办人身份证号',
+    relation: '和申请人的关系',
+    relationPlaceholder: '例如 儿子、女儿、村委会',
+    phone: '代办人手机号',
+    mandate: '代他人申请的，要拍照上传申请人签字（按手印）的委托书；承诺书由代办人签字。',
+    summary: '代办人',
+    summaryText: '{name}（{relation}）',
   },
 }
