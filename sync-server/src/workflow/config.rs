@@ -24,6 +24,9 @@ pub struct WorkflowConfig {
     pub calendar: Calendar,
     /// Whether a holiday calendar is installed (without one, holidays count as working days).
     pub has_calendar: bool,
+    /// Whether notices are sent (`notify.toml` present): a ballot link is kept for sending only
+    /// then, since the outbox holds it in clear until it is sent.
+    pub notify: bool,
 }
 
 pub fn options_path(root: &Path) -> PathBuf {
@@ -60,6 +63,7 @@ pub fn load(root: &Path) -> Result<WorkflowConfig, ConfigError> {
         config.calendar = Calendar::from_toml(&text).map_err(|e| invalid(&cp, e))?;
         config.has_calendar = true;
     }
+    config.notify = root.join(crate::notify::config::CONFIG_FILE).exists();
     Ok(config)
 }
 

@@ -259,7 +259,9 @@ pub fn create(
                 township,
                 held_on: &input.held_on,
             };
-            crate::notify::outbox::ballot_link(txn, &to_notify, &r.phone, &token, now)?;
+            if config.notify {
+                crate::notify::outbox::ballot_link(txn, &to_notify, &r.phone, &token, now)?;
+            }
             tokens.push((r.name.trim().to_string(), token));
             entries.push(RosterEntry {
                 idx,
