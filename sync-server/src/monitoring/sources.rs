@@ -11,8 +11,10 @@
 //! | 公安/卫健 `death` | 身份证号,姓名,死亡日期 |
 //! | 教育 `enrolment` | 身份证号,姓名,学校,学籍状态,变动日期 |
 
+use super::Result;
 use super::register::{date, id_number};
-use super::{Result, WorkflowError};
+use crate::workflow::csv_rows;
+pub use crate::workflow::csv_rows::Rows;
 use jiuzhu_shared::rules::date::Date;
 use serde::{Deserialize, Serialize};
 
@@ -148,50 +150,27 @@ pub fn fen(raw: &str, column: &str) -> std::result::Result<i64, String> {
     Ok(int.parse::<i64>().map_err(|_| bad())? * 100 + frac.parse::<i64>().map_err(|_| bad())?)
 }
 
-/// The rows of a file, each with its line (the header is line 1): read, or why not in Chinese.
-pub type Rows<T> = Vec<(usize, std::result::Result<T, String>)>;
-
 /// Read a CSV file whose header must be `columns`: each row with its line and its trimmed
 /// fields, or why it cannot be read. A file with another header, or none, is refused whole.
 pub fn read_csv(text: &str, columns: &[&str]) -> Result<Rows<Vec<String>>> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(|e| WorkflowError::Invalid(format!("文件无法读取：{e}")))?
-        .iter()
-        .map(|h| h.trim().to_string())
-        .collect();
-    if header != columns {
-        return Err(WorkflowError::Invalid(format!(
-            "文件第一行应为列名：{}",
-            columns.join(",")
-        )));
-    }
-    let mut rows = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        if rows.len() >= MAX_ROWS {
-            return Err(WorkflowError::Invalid(format!(
-                "一个文件最多{MAX_ROWS}行，请分批导入"
-            )));
-        }
-        let row = record
-            .map_err(|e| format!("这一行无法读取：{e}"))
-            .and_then(|r| {
+    let layout = csv_rows::Layout {
+        columns,
+        max_rows: MAX_ROWS,
+        header_hint: "",
+        empty: "文件中没有数据行",
+    };
+    Ok(csv_rows::read(text, &layout)?
+        .into_iter()
+        .map(|(line, row)| {
+            let row: std::result::Result<Vec<String>, String> = row.and_then(|r| {
                 if r.len() != columns.len() {
                     return Err(format!("应有{}列，这一行有{}列", columns.len(), r.len()));
                 }
                 Ok(r.iter().map(|f| f.trim().to_string()).collect())
             });
-        rows.push((i + 2, row));
-    }
-    if rows.is_empty() {
-        return Err(WorkflowError::Invalid("文件中没有数据行".into()));
-    }
-    Ok(rows)
+            (line, row)
+        })
+        .collect())
 }
 
 fn fact(source: Source, f: &[String]) -> std::result::Result<Fact, String> {

@@ -8,6 +8,7 @@
 //! 、 or ；; 核对日期 YYYY-MM-DD.
 
 use super::config::WorkflowConfig;
+use super::csv_rows;
 use super::flow::Flow;
 use super::flows::all_flows;
 use super::service::{ActionInput, CheckInput, act};
@@ -96,43 +97,17 @@ fn parse_row(fields: &csv::StringRecord) -> std::result::Result<ParsedRow, Strin
 
 /// Read the whole file: the rows with their line numbers, each parsed or with its error. A file
 /// that is not CSV with the expected header is refused whole.
-pub fn parse(text: &str) -> Result<Vec<(usize, std::result::Result<ParsedRow, String>)>> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(|e| WorkflowError::Invalid(format!("文件无法读取：{e}")))?
-        .iter()
-        .map(|h| h.trim().to_string())
-        .collect();
-    if header != COLUMNS {
-        return Err(WorkflowError::Invalid(format!(
-            "文件第一行应为列名：{}（请使用下载的模板）",
-            COLUMNS.join(",")
-        )));
-    }
-    let mut rows = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        let line = i + 2;
-        if rows.len() >= MAX_ROWS {
-            return Err(WorkflowError::Invalid(format!(
-                "一个文件最多{MAX_ROWS}行，请分批导入"
-            )));
-        }
-        rows.push((
-            line,
-            record
-                .map_err(|e| format!("这一行无法读取：{e}"))
-                .and_then(|r| parse_row(&r)),
-        ));
-    }
-    if rows.is_empty() {
-        return Err(WorkflowError::Invalid("文件中没有核对结果".into()));
-    }
-    Ok(rows)
+pub fn parse(text: &str) -> Result<csv_rows::Rows<ParsedRow>> {
+    let layout = csv_rows::Layout {
+        columns: &COLUMNS,
+        max_rows: MAX_ROWS,
+        header_hint: "（请使用下载的模板）",
+        empty: "文件中没有核对结果",
+    };
+    Ok(csv_rows::read(text, &layout)?
+        .into_iter()
+        .map(|(line, r)| (line, r.and_then(|r| parse_row(&r))))
+        .collect())
 }
 
 /// Whether `check` is already the case's latest recorded result.

@@ -25,6 +25,7 @@ pub mod applications;
 pub mod cadence;
 pub mod check_results;
 pub mod config;
+pub mod csv_rows;
 pub mod flow;
 pub mod flows;
 pub mod intake;
