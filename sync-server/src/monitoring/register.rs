@@ -7,9 +7,9 @@
 //! `户主身份证号,户主姓名,身份证号,姓名,与户主关系,苏木乡镇,嘎查村社区,分层,认定日期,独居,留守儿童,残疾等级`
 //! — 分层 as [`Layer::zh`]; 认定日期 YYYY-MM-DD; 独居 and 留守儿童 是/否 (or empty); 残疾等级 1–4 or empty.
 
+use super::sources::{date, id_number};
 use super::{HOUSEHOLD, Result, WorkflowError};
 use crate::store::{DocTxn, Item, Store};
-use crate::workflow::applications::id_number_valid;
 use crate::workflow::flow::Flow;
 use jiuzhu_shared::rules::date::Date;
 use jiuzhu_shared::workflow::{Programme, State};
@@ -258,26 +258,6 @@ pub struct RollRow {
     pub left_behind_children: bool,
 }
 
-/// A checked ID number (GB 11643), upper-case; `Err` names the column in Chinese.
-pub fn id_number(raw: &str, column: &str) -> std::result::Result<String, String> {
-    let id = raw.trim().to_ascii_uppercase();
-    if id.is_empty() {
-        return Err(format!("缺少{column}"));
-    }
-    if !id_number_valid(&id) {
-        return Err(format!("{column}“{id}”不是有效的身份证号"));
-    }
-    Ok(id)
-}
-
-/// A date as the files write it: YYYY-MM-DD or YYYY/MM/DD.
-pub fn date(raw: &str, column: &str) -> std::result::Result<Date, String> {
-    raw.trim()
-        .replace('/', "-")
-        .parse()
-        .map_err(|_| format!("{column}“{}”格式不对，应为 YYYY-MM-DD", raw.trim()))
-}
-
 fn yes(raw: &str) -> std::result::Result<bool, String> {
     match raw.trim() {
         "是" | "Y" | "y" | "1" => Ok(true),
@@ -377,7 +357,7 @@ pub fn apply_roll(txn: &mut dyn DocTxn, rows: &[RollRow], source: &str, now: i64
 pub struct RollReport {
     pub rows: usize,
     pub households_changed: usize,
-    pub errors: Vec<super::warnings::RowOutcome>,
+    pub errors: Vec<super::sources::RowOutcome>,
 }
 
 /// Import the 民政 roll: the good rows in one transaction, the bad ones reported; audited.
@@ -394,7 +374,7 @@ pub fn import_roll(
     for (line, row) in parsed {
         match row {
             Ok(r) => good.push(r),
-            Err(message) => report.errors.push(super::warnings::RowOutcome {
+            Err(message) => report.errors.push(super::sources::RowOutcome {
                 row: line,
                 status: "error",
                 message: format!("第{line}行：{message}"),

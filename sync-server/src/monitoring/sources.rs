@@ -12,7 +12,7 @@
 //! | 教育 `enrolment` | 身份证号,姓名,学校,学籍状态,变动日期 |
 
 use super::Result;
-use super::register::{date, id_number};
+use crate::workflow::applications::id_number_valid;
 use crate::workflow::csv_rows;
 pub use crate::workflow::csv_rows::Rows;
 use jiuzhu_shared::rules::date::Date;
@@ -148,6 +148,36 @@ pub fn fen(raw: &str, column: &str) -> std::result::Result<i64, String> {
     }
     let frac = format!("{frac:0<2}");
     Ok(int.parse::<i64>().map_err(|_| bad())? * 100 + frac.parse::<i64>().map_err(|_| bad())?)
+}
+
+/// What became of one row of an imported file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RowOutcome {
+    /// The row's line in the file (the header is line 1).
+    pub row: usize,
+    /// imported | duplicate | unmatched | error
+    pub status: &'static str,
+    pub message: String,
+}
+
+/// A checked ID number (GB 11643), upper-case; `Err` names the column in Chinese.
+pub fn id_number(raw: &str, column: &str) -> std::result::Result<String, String> {
+    let id = raw.trim().to_ascii_uppercase();
+    if id.is_empty() {
+        return Err(format!("缺少{column}"));
+    }
+    if !id_number_valid(&id) {
+        return Err(format!("{column}“{id}”不是有效的身份证号"));
+    }
+    Ok(id)
+}
+
+/// A date as the files write it: YYYY-MM-DD or YYYY/MM/DD.
+pub fn date(raw: &str, column: &str) -> std::result::Result<Date, String> {
+    raw.trim()
+        .replace('/', "-")
+        .parse()
+        .map_err(|_| format!("{column}“{}”格式不对，应为 YYYY-MM-DD", raw.trim()))
 }
 
 /// Read a CSV file whose header must be `columns`: each row with its line and its trimmed

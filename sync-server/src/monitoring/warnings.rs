@@ -6,7 +6,7 @@
 
 use super::register::{Household, Layer, Register};
 use super::rules::{MonitoringConfig, Raised, Rule};
-use super::sources::{self, Fact, Source};
+use super::sources::{self, Fact, RowOutcome, Source};
 use super::{IMPORT, ROW, Result, WARNING, WorkflowError};
 use crate::audit::AuditEvent;
 use crate::review::access;
@@ -120,16 +120,6 @@ impl Warning {
             "steps": steps, "visit_case": self.visit_case, "application_case": self.application_case,
         })
     }
-}
-
-/// What became of one row of an imported file.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct RowOutcome {
-    /// The row's line in the file (the header is line 1).
-    pub row: usize,
-    /// imported | duplicate | unmatched | error
-    pub status: &'static str,
-    pub message: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]

@@ -2,6 +2,7 @@
 //! applicants' one-time codes (`sms`) and the notices (`notify`), so the request signing lives in
 //! one place.
 
+pub use super::config::{Account, default_region};
 use super::config::{SmsConfig, template};
 use super::{Channel, ChannelKind, Outgoing, SendError};
 use crate::review::text;
@@ -11,44 +12,6 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::time::Duration;
-
-/// The account a deployment sends with (`DATA/sms.toml`, `[sms]` of `DATA/notify.toml`).
-#[derive(Debug, Clone)]
-pub struct Account {
-    /// The API's address; the provider's public endpoint unless a deployment routes through a
-    /// government network gateway (or a test points it at a local server).
-    pub endpoint: String,
-    pub access_key_id: String,
-    pub access_key_secret: String,
-    /// 短信签名, as approved by the provider.
-    pub sign_name: String,
-    pub region: String,
-}
-
-pub fn default_region() -> String {
-    "cn-hangzhou".into()
-}
-
-impl Account {
-    /// What is wrong with the account, in words an operator can act on.
-    pub fn problem(&self) -> Option<String> {
-        if !(self.endpoint.starts_with("https://") || self.endpoint.starts_with("http://127.0.0.1"))
-        {
-            return Some(
-                "the endpoint must be an https:// address (the request carries a signed credential)"
-                    .into(),
-            );
-        }
-        [
-            ("access_key_id", &self.access_key_id),
-            ("access_key_secret", &self.access_key_secret),
-            ("sign_name", &self.sign_name),
-        ]
-        .into_iter()
-        .find(|(_, v)| v.trim().is_empty())
-        .map(|(name, _)| format!("{name} is empty"))
-    }
-}
 
 /// One text to one phone: an approved template and its parameters.
 pub struct Sms<'a> {

@@ -10,6 +10,44 @@ use std::path::Path;
 
 pub const CONFIG_FILE: &str = "notify.toml";
 
+/// The account a deployment sends with (`DATA/sms.toml`, `[sms]` of `DATA/notify.toml`).
+#[derive(Debug, Clone)]
+pub struct Account {
+    /// The API's address; the provider's public endpoint unless a deployment routes through a
+    /// government network gateway (or a test points it at a local server).
+    pub endpoint: String,
+    pub access_key_id: String,
+    pub access_key_secret: String,
+    /// 短信签名, as approved by the provider.
+    pub sign_name: String,
+    pub region: String,
+}
+
+pub fn default_region() -> String {
+    "cn-hangzhou".into()
+}
+
+impl Account {
+    /// What is wrong with the account, in words an operator can act on.
+    pub fn problem(&self) -> Option<String> {
+        if !(self.endpoint.starts_with("https://") || self.endpoint.starts_with("http://127.0.0.1"))
+        {
+            return Some(
+                "the endpoint must be an https:// address (the request carries a signed credential)"
+                    .into(),
+            );
+        }
+        [
+            ("access_key_id", &self.access_key_id),
+            ("access_key_secret", &self.access_key_secret),
+            ("sign_name", &self.sign_name),
+        ]
+        .into_iter()
+        .find(|(_, v)| v.trim().is_empty())
+        .map(|(name, _)| format!("{name} is empty"))
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum NotifyConfigError {
     #[error("cannot read {path}: {source}")]
@@ -80,7 +118,7 @@ pub struct SmsConfig {
     pub access_key_id: String,
     pub access_key_secret: String,
     pub sign_name: String,
-    #[serde(default = "super::aliyun::default_region")]
+    #[serde(default = "default_region")]
     pub region: String,
     /// Approved template codes by kind (`supplement`, `approval`, …) or topic (`notice`,
     /// `ballot`, `report_due`).
@@ -88,8 +126,8 @@ pub struct SmsConfig {
 }
 
 impl SmsConfig {
-    pub fn account(&self) -> super::aliyun::Account {
-        super::aliyun::Account {
+    pub fn account(&self) -> Account {
+        Account {
             endpoint: self.endpoint.clone(),
             access_key_id: self.access_key_id.clone(),
             access_key_secret: self.access_key_secret.clone(),
