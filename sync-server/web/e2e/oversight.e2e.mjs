@@ -155,6 +155,12 @@ const api = (page, path) => page.evaluate(async (p) => {
   return { status: r.status, body, type: r.headers.get('content-type') }
 }, path)
 /** Download `path` through the page's session to `file`. */
+/** Every chart on the page has drawn its current figures (ECharts' `finished`). */
+async function chartsDrawn(page) {
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll('.dash-canvas')].every((e) => e.getAttribute('data-drawn') === '1'))
+}
+
 async function download(page, path, file) {
   const b64 = await page.evaluate(async (p) => {
     const r = await fetch(p)
@@ -227,7 +233,7 @@ async function main() {
       const v = await figure(page, 'states', d.state_labels[state], HOME)
       assert(Number(v) === n, `${state}: ${v} ≠ ${n}`)
     }
-    await page.waitForTimeout(300)
+    await chartsDrawn(page)
     await shot(page, 'dashboard-township', { fullPage: true })
     return page
   })
@@ -289,7 +295,7 @@ async function main() {
     assert(Number(await page.getAttribute('[data-test=kpi-cases]', 'data-value')) === all.cases, 'all cases')
     const spending = await page.getAttribute('[data-test=kpi-spending]', 'data-value')
     assert(spending === (all.spendingFen / 100).toFixed(2), `spending ${spending} ≠ ${all.spendingFen}`)
-    await page.waitForTimeout(300)
+    await chartsDrawn(page)
     await shot(page, 'dashboard-bureau', { fullPage: true })
     return page
   })
