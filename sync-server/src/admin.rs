@@ -306,7 +306,8 @@ pub fn system_who(store: &dyn Store) -> Result<crate::workflow::Who> {
     })
 }
 
-/// Open change reviews for every active case due on `today`.
+/// Open change reviews for every active case due on `today`, the 定期探访 due, and the warnings
+/// the monitoring rules now raise over the rows already imported.
 pub fn schedule_reviews(
     store: &dyn Store,
     root: &std::path::Path,
@@ -328,5 +329,17 @@ pub fn schedule_reviews(
         now,
     )
     .map_err(|e| AdminError::Invalid(e.to_string()))?;
-    Ok(json!({ "opened": opened, "visits": visits }))
+    // 主动发现's rules again over the rows already imported (the register and the dates move on).
+    // A monitoring configuration without rules for the day is reported, not a reason to hide
+    // the reviews and visits already opened.
+    let who = system_who(store)?;
+    let warnings = crate::monitoring::rules::load(root).and_then(|rules| {
+        crate::monitoring::warnings::reevaluate(store, &rules, &config.calendar, &who, today, now)
+    });
+    Ok(match warnings {
+        Ok(w) => json!({ "opened": opened, "visits": visits, "warnings": w }),
+        Err(e) => {
+            json!({ "opened": opened, "visits": visits, "warnings": [], "warnings_error": e.to_string() })
+        }
+    })
 }

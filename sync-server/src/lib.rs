@@ -242,7 +242,8 @@ struct Anchoring {
 }
 
 /// Every 6 hours (and once at start), open change reviews for active cases whose periodic review
-/// is due, and anchor every finished day of the audit chain not anchored yet. Failures are logged
+/// is due and the 定期探访 due, run the monitoring rules again over the rows already imported,
+/// and anchor every finished day of the audit chain not anchored yet. Failures are logged
 /// and retried at the next tick.
 fn spawn_scheduler(state: &api::AppState, anchoring: Anchoring) {
     let (store, root) = (state.store.clone(), state.data_root.clone());
@@ -265,11 +266,14 @@ fn spawn_scheduler(state: &api::AppState, anchoring: Anchoring) {
                 Ok((reviews, anchors)) => {
                     match reviews {
                         Ok(v)
-                            if ["opened", "visits"]
+                            if ["opened", "visits", "warnings"]
                                 .iter()
                                 .any(|k| v[k].as_array().is_some_and(|a| !a.is_empty())) =>
                         {
-                            tracing::info!("scheduled reviews and visits opened: {v}")
+                            tracing::info!("scheduled reviews, visits and warnings: {v}")
+                        }
+                        Ok(v) if v.get("warnings_error").is_some() => {
+                            tracing::warn!("monitoring rules not run: {}", v["warnings_error"])
                         }
                         Ok(_) => {}
                         Err(e) => tracing::warn!("scheduling reviews failed: {e}"),

@@ -32,5 +32,8 @@ export default defineConfig({
   test: {
     environment: 'jsdom',
     include: ['tests/**/*.test.ts'],
+    // Mounting the larger forms under jsdom takes seconds on a loaded 2-core machine (builds
+    // beside the suite); 5 s timed out there with nothing wrong.
+    testTimeout: 20_000,
   },
 })

@@ -3,7 +3,9 @@
 //! case reaches a tablet that records the visit offline (six areas, photo, signatures) and
 //! syncs, the console sees it and opens an application from it; the same file again creates
 //! nothing; 定期探访 tasks are opened on a fixed date under the example configuration by the
-//! server binary's scheduler command, once.
+//! server binary's scheduler command, once. Rows that came before their household was registered
+//! warn once the roll (here an Excel workbook) registers it; a 核对 不符合 warns; the scheduler's
+//! re-evaluation raises nothing twice, nor a dismissed warning again.
 
 use jiuzhu_e2e::{Console, SimTablet, TOWNSHIP, TestServer, admin_cli, png_bytes, test_jpeg};
 use jiuzhu_server::workflow::config::{self, Which};
@@ -215,6 +217,19 @@ async fn a_warning_becomes_a_visit_and_an_application() {
         2,
         "{doc}"
     );
+    assert_eq!(
+        doc["header"]["flags"],
+        json!(["探访"]),
+        "the flag that gives the tablet its short visit form"
+    );
+    let due = doc["header"]["deadline"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        due.as_str() > today.as_str(),
+        "the visit is due after today, within the warning's handling time: {due}"
+    );
     assert!(
         doc["findings"][0]["text"]
             .as_str()
@@ -351,4 +366,127 @@ async fn a_warning_becomes_a_visit_and_an_application() {
         json!([]),
         "another township's schedule is not shown"
     );
+}
+
+/// The roll as a department's Excel workbook: ID numbers as text, a real date cell.
+fn roll_xlsx() -> Vec<u8> {
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    for (r, line) in roll().lines().enumerate() {
+        for (c, field) in line.split(',').enumerate() {
+            let (r, c) = (r as u32, c as u16);
+            if c == 8 && r > 0 {
+                let d = ExcelDateTime::from_ymd(2025, 3, 1).unwrap();
+                sheet.write_datetime_with_format(r, c, d, &date).unwrap();
+            } else {
+                sheet.write_string(r, c, field).unwrap();
+            }
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
+async fn import_bytes(c: &mut Console, source: &str, body: Vec<u8>) -> (u16, Value) {
+    let (s, bytes) = c
+        .raw_body(
+            "POST",
+            &format!("/api/console/monitoring/imports?source={source}"),
+            body,
+        )
+        .await;
+    (s, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
+fn rules_of(c: &Value) -> Vec<String> {
+    let mut v: Vec<String> = c["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["rule"].as_str().unwrap().to_string())
+        .collect();
+    v.sort();
+    v
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn late_registration_a_workbook_and_a_check_result_warn_once() {
+    let server = TestServer::start().await;
+    let root = server.data().root.clone();
+    config::install(&root, Which::Options, config::EXAMPLE_OPTIONS).unwrap();
+    config::install(&root, Which::Calendar, config::EXAMPLE_CALENDAR).unwrap();
+    server.add_console_user("张海燕", "caseworker", TOWNSHIP);
+    let mut cw = Console::signed_in(&server, "张海燕").await;
+    let today = jiuzhu_server::clock::today().to_string();
+
+    // The 医保 file before anyone is registered: kept, reported unmatched, no warning.
+    let (s, v) = import(&mut cw, "medical", &medical(&today)).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["unmatched"].as_u64(), Some(3), "{v}");
+    assert_eq!(v["warnings"], json!([]), "{v}");
+
+    // Broken or foreign files are refused whole, in Chinese, and write nothing.
+    let mut broken = roll_xlsx();
+    broken.truncate(300);
+    let (s, v) = import_bytes(&mut cw, "roll", broken).await;
+    assert_eq!(s, 400, "{v}");
+    assert!(v["message"].as_str().unwrap().contains("无法读取"), "{v}");
+    let (s, v) = import_bytes(&mut cw, "roll", vec![0xC9, 0xED, 0xB7, 0xDD, b'\n']).await;
+    assert_eq!(s, 400, "{v}");
+    assert!(v["message"].as_str().unwrap().contains("CSV UTF-8"), "{v}");
+
+    // The roll as a workbook: the bad row named by its sheet row, and the earlier bills now warn.
+    let (s, v) = import_bytes(&mut cw, "roll", roll_xlsx()).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["rows"].as_u64(), Some(3), "{v}");
+    assert_eq!(v["errors"][0]["row"], 5, "{v}");
+    assert_eq!(v["warnings"].as_array().unwrap().len(), 1, "{v}");
+    let (_, q) = cw.get("/api/console/monitoring/warnings").await;
+    assert_eq!(rules_of(&q), ["medical_costs"], "{q}");
+
+    // A 核对 result by person: 符合 raises nothing, 不符合 raises 核对发现不符 with its items.
+    let check = format!(
+        "身份证号,姓名,核对结果,核对项目,说明,核对日期\n\
+         {HEAD},测试甲,符合,,,{today}\n\
+         {SPOUSE},测试乙,不符合,车辆,名下登记小型轿车一辆,{today}\n\
+         {SPOUSE},测试乙,待定,车辆,,{today}\n"
+    );
+    let (s, v) = import(&mut cw, "check", &check).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        (v["imported"].as_u64(), v["errors"].as_u64()),
+        (Some(2), Some(1)),
+        "{v}"
+    );
+    assert_eq!(v["warnings"].as_array().unwrap().len(), 1, "{v}");
+    let (_, q) = cw.get("/api/console/monitoring/warnings").await;
+    assert_eq!(rules_of(&q), ["check_mismatch", "medical_costs"], "{q}");
+    let mismatch = q["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["rule"] == "check_mismatch")
+        .unwrap();
+    assert!(
+        mismatch["why"].as_str().unwrap().contains("不符合：车辆"),
+        "{mismatch}"
+    );
+
+    // The scheduler runs the rules again: nothing new. Dismissed, the warning stays dismissed.
+    let sweep = |root: &std::path::Path| -> Value {
+        serde_json::from_str(&admin_cli(root, &["schedule-reviews", "--today", &today])).unwrap()
+    };
+    assert_eq!(sweep(&root)["warnings"], json!([]));
+    let id = mismatch["id"].as_str().unwrap();
+    let (s, v) = cw
+        .post(
+            &format!("/api/console/monitoring/warnings/{id}/dismiss"),
+            json!({"reason": "车辆已于上月过户，经核实不影响认定"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(sweep(&root)["warnings"], json!([]));
+    let (_, q) = cw.get("/api/console/monitoring/warnings").await;
+    assert_eq!(q["warnings"].as_array().unwrap().len(), 2, "{q}");
 }

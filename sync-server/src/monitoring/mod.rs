@@ -9,7 +9,9 @@
 //! * `rules` — the dated warning rules (`config/monitoring/example.toml`) and their evaluation.
 //! * `warnings` — imports (one transaction, audited), the warning queue and its actions.
 //! * `schedule` — 定期探访: which households are due a visit on a day.
+//! * `figures` — warnings by township and rule, handled in time, applications, families helped.
 
+pub mod figures;
 pub mod register;
 pub mod rules;
 pub mod schedule;

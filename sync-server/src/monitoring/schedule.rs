@@ -112,7 +112,10 @@ pub fn run(
                 txn,
                 workflow,
                 h,
-                &format!("{}，应于{}前完成", task.reason, task.due),
+                (
+                    &format!("{}，应于{}前完成", task.reason, task.due),
+                    task.due,
+                ),
                 &task.id,
                 who,
                 now,

@@ -1,5 +1,6 @@
 //! The files other departments deliver, one adapter each. Every file is CSV, UTF-8 (with or
-//! without BOM), a header row with exactly the columns below, one row per person and event;
+//! without BOM), or a workbook (.xlsx/.xls, first sheet; `workflow::sheet`), a header row with
+//! exactly the columns below, one row per person and event;
 //! dates YYYY-MM-DD (or YYYY/MM/DD), amounts in 元 with at most two decimals. A row's identity is
 //! the hash of its normalised content, so the same row delivered again is the same record.
 //!
@@ -10,9 +11,11 @@
 //! | 人社 `unemployment` | 身份证号,姓名,失业登记日期 |
 //! | 公安/卫健 `death` | 身份证号,姓名,死亡日期 |
 //! | 教育 `enrolment` | 身份证号,姓名,学校,学籍状态,变动日期 |
+//! | 核对机构 `check` | 身份证号,姓名,核对结果,核对项目,说明,核对日期 |
 
 use super::Result;
 use crate::workflow::applications::id_number_valid;
+use crate::workflow::check_results::check_fields;
 use crate::workflow::csv_rows;
 pub use crate::workflow::csv_rows::Rows;
 use jiuzhu_shared::rules::date::Date;
@@ -29,15 +32,18 @@ pub enum Source {
     Unemployment,
     Death,
     Enrolment,
+    /// 信息核对 results by person: the 核对机构's periodic comparison of the register.
+    Check,
 }
 
 impl Source {
-    pub const ALL: [Source; 5] = [
+    pub const ALL: [Source; 6] = [
         Source::Medical,
         Source::Disability,
         Source::Unemployment,
         Source::Death,
         Source::Enrolment,
+        Source::Check,
     ];
 
     pub fn code(self) -> &'static str {
@@ -47,6 +53,7 @@ impl Source {
             Source::Unemployment => "unemployment",
             Source::Death => "death",
             Source::Enrolment => "enrolment",
+            Source::Check => "check",
         }
     }
 
@@ -61,6 +68,7 @@ impl Source {
             Source::Unemployment => "人社失业登记",
             Source::Death => "死亡信息",
             Source::Enrolment => "教育学籍",
+            Source::Check => "信息核对结果",
         }
     }
 
@@ -78,6 +86,14 @@ impl Source {
             Source::Unemployment => &["身份证号", "姓名", "失业登记日期"],
             Source::Death => &["身份证号", "姓名", "死亡日期"],
             Source::Enrolment => &["身份证号", "姓名", "学校", "学籍状态", "变动日期"],
+            Source::Check => &[
+                "身份证号",
+                "姓名",
+                "核对结果",
+                "核对项目",
+                "说明",
+                "核对日期",
+            ],
         }
     }
 }
@@ -101,9 +117,12 @@ pub struct Fact {
     /// 残联: the grade 1–4.
     #[serde(default)]
     pub grade: Option<u8>,
-    /// 教育: the status; 残联: the kind; 医保: the institution.
+    /// 教育: the status; 残联: the kind; 医保: the institution; 核对: the result, items and note.
     #[serde(default)]
     pub detail: String,
+    /// 核对: the result was 不符合.
+    #[serde(default)]
+    pub mismatch: bool,
 }
 
 impl Fact {
@@ -125,6 +144,7 @@ impl Fact {
             Source::Unemployment => format!("{} 登记失业", self.date),
             Source::Death => format!("{} 死亡", self.date),
             Source::Enrolment => format!("{} {}", self.date, self.detail),
+            Source::Check => format!("{} 信息核对{}", self.date, self.detail),
         }
     }
 }
@@ -209,6 +229,7 @@ fn fact(source: Source, f: &[String]) -> std::result::Result<Fact, String> {
     if name.is_empty() {
         return Err("缺少姓名".into());
     }
+    let mut mismatch = false;
     let (date, amount_fen, grade, detail) = match source {
         Source::Medical => {
             let total = fen(&f[4], "医疗总费用")?;
@@ -244,6 +265,18 @@ fn fact(source: Source, f: &[String]) -> std::result::Result<Fact, String> {
                 format!("{}{}", f[2], f[3]),
             )
         }
+        Source::Check => {
+            let c = check_fields(&f[2], &f[3], &f[4], &f[5])?;
+            mismatch = c.result == "ineligible";
+            let mut detail = String::from(if mismatch { "不符合" } else { "符合" });
+            if !c.items.is_empty() {
+                detail.push_str(&format!("：{}", c.items.join("、")));
+            }
+            if !c.note.is_empty() {
+                detail.push_str(&format!("（{}）", c.note));
+            }
+            (c.checked_on, None, None, detail)
+        }
     };
     let content = [
         source.code().to_string(),
@@ -262,6 +295,7 @@ fn fact(source: Source, f: &[String]) -> std::result::Result<Fact, String> {
         amount_fen,
         grade,
         detail,
+        mismatch,
     })
 }
 
@@ -322,6 +356,24 @@ mod tests {
         )
         .unwrap();
         assert_eq!(e[0].1.as_ref().unwrap().detail, "一中辍学");
+        let c = parse(
+            Source::Check,
+            &format!(
+                "身份证号,姓名,核对结果,核对项目,说明,核对日期\n\
+                 {ID},张三,不符合,车辆、存款,名下登记小型轿车一辆,2026-11-01\n\
+                 {ID},张三,符合,,,2026-11-01\n\
+                 {ID},张三,不符合,,,2026-11-01\n"
+            ),
+        )
+        .unwrap();
+        let mismatch = c[0].1.as_ref().unwrap();
+        assert!(mismatch.mismatch);
+        assert_eq!(
+            mismatch.detail,
+            "不符合：车辆、存款（名下登记小型轿车一辆）"
+        );
+        assert!(!c[1].1.as_ref().unwrap().mismatch);
+        assert!(c[2].1.as_ref().unwrap_err().contains("须写明"));
         assert_eq!(fen("12.3", "x"), Ok(1230));
         assert!(fen("-1", "x").is_err());
     }

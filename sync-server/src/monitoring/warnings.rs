@@ -150,9 +150,10 @@ fn put_warning(txn: &mut dyn DocTxn, w: &Warning, now: i64) -> Result<()> {
     Ok(())
 }
 
-/// Keep the warnings `raised` that are new: not the same warning again, and no open one of the
-/// same rule on the household (new rows of a household already in the queue add no second
-/// warning). Answers the ids kept.
+/// Keep the warnings `raised` that are new: not the same warning again, no open one of the same
+/// rule on the household (new rows of a household already in the queue add no second warning),
+/// and not one whose rows an earlier warning of the same rule already showed (a medical window
+/// moving past an old bill does not bring a dismissed warning back). Answers the ids kept.
 fn keep_new(
     txn: &mut dyn DocTxn,
     register: &Register,
@@ -171,8 +172,10 @@ fn keep_new(
     for r in raised {
         let id = r.key();
         if existing.iter().any(|w| {
+            let same = w.rule == r.rule && w.household == r.household;
             w.id == id
-                || (w.rule == r.rule && w.household == r.household && w.state == WarningState::Open)
+                || (same && w.state == WarningState::Open)
+                || (same && r.rows.iter().all(|row| w.rows.iter().any(|f| &f.id == row)))
         }) {
             continue;
         }
@@ -270,21 +273,7 @@ pub fn import(
                 outcome(*line, "imported", String::new());
             }
         }
-        let facts: Vec<Fact> = txn
-            .items(ROW, None)?
-            .into_iter()
-            .map(parse_item)
-            .collect::<Result<_>>()?;
-        let raised = super::rules::evaluate(&register, &facts, &rules, today);
-        report.warnings = keep_new(
-            txn,
-            &register,
-            raised,
-            &facts,
-            (calendar, rules.handling_working_days),
-            today,
-            now,
-        )?;
+        report.warnings = raise(txn, &register, &rules, calendar, today, now)?;
         for r in &report.rows {
             match r.status {
                 "imported" => report.imported += 1,
@@ -309,6 +298,61 @@ pub fn import(
         })?;
         summary_audit(txn, who, "monitor_import", summary, now)?;
         Ok(report)
+    })
+}
+
+/// Run the rules over every stored row against `register` on `today` and keep the new warnings.
+fn raise(
+    txn: &mut dyn DocTxn,
+    register: &Register,
+    rules: &super::rules::Version,
+    calendar: &Calendar,
+    today: Date,
+    now: i64,
+) -> Result<Vec<String>> {
+    let facts: Vec<Fact> = txn
+        .items(ROW, None)?
+        .into_iter()
+        .map(parse_item)
+        .collect::<Result<_>>()?;
+    let raised = super::rules::evaluate(register, &facts, rules, today);
+    keep_new(
+        txn,
+        register,
+        raised,
+        &facts,
+        (calendar, rules.handling_working_days),
+        today,
+        now,
+    )
+}
+
+/// Run the rules again over the rows already imported, with the register as it is now and the
+/// rules in force on `today`: a row that matched nobody when its file came in warns once its
+/// household is registered, and rules whose version changed apply to the rows they now catch.
+/// The scheduler runs it with the 定期探访; a roll import runs it at once. Audited when it raises.
+pub fn reevaluate(
+    store: &dyn Store,
+    config: &MonitoringConfig,
+    calendar: &Calendar,
+    who: &Who,
+    today: Date,
+    now: i64,
+) -> Result<Vec<String>> {
+    let rules = config.on(today)?.clone();
+    let register = super::register::load(store)?;
+    in_txn(store, &mut |txn| {
+        let kept = raise(txn, &register, &rules, calendar, today, now)?;
+        if !kept.is_empty() {
+            summary_audit(
+                txn,
+                who,
+                "monitor_reevaluate",
+                json!({"rules": rules.version, "warnings": kept}),
+                now,
+            )?;
+        }
+        Ok(kept)
     })
 }
 
@@ -444,11 +488,15 @@ pub fn open_visit(
             .households
             .get(&w.household)
             .ok_or_else(|| WorkflowError::NotFound("登记库中已没有这户家庭".into()))?;
+        // The visit gets the warning's handling time again, from today.
+        let today = Date::in_china(now);
+        let span = config.calendar.working_days_between(w.raised_on, w.due);
+        let due = deadline(&config.calendar, today, span.max(1));
         let flow = open_visit_case(
             txn,
             config,
             h,
-            &format!("预警（{}）：{}", w.rule.zh(), w.why),
+            (&format!("预警（{}）：{}", w.rule.zh(), w.why), due),
             &w.id,
             who,
             now,
@@ -465,14 +513,14 @@ pub fn open_visit(
     })
 }
 
-/// Open a 探访 case (kind `visit`, state 已受理) for household `h`: the household's members as the
-/// declared ones and `why` as a finding, so the visit the lead assigns reaches the team's tablets
-/// like a change review. `discovered_by` names the warning or the schedule entry.
+/// Open a 探访 case (kind `visit`, state 已受理) for household `h`, due on `due`: the household's
+/// members as the declared ones and `why` as a finding, so the visit the lead assigns reaches the
+/// team's tablets like a change review. `discovered_by` names the warning or the schedule entry.
 pub fn open_visit_case(
     txn: &mut dyn DocTxn,
     config: &WorkflowConfig,
     h: &Household,
-    why: &str,
+    (why, due): (&str, Date),
     discovered_by: &str,
     who: &Who,
     now: i64,
@@ -545,6 +593,7 @@ pub fn open_visit_case(
                 })
                 .collect(),
             discovered_by: Some(discovered_by.to_string()),
+            visit_due: Some(due),
             ..Facts::default()
         },
         application: None,

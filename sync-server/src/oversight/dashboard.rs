@@ -2,6 +2,8 @@
 //! table for Excel.
 
 use super::{CaseFigure, Cell, Month, Table, queue_filter};
+use crate::monitoring::figures::RuleFigures;
+use crate::monitoring::rules::Rule;
 use crate::review::queue::Filter;
 use crate::review::text;
 use jiuzhu_shared::rules::date::Date;
@@ -40,6 +42,28 @@ pub struct Figures {
     pub spending_fen: Vec<i64>,
     /// Investigator → open cases on their team.
     pub investigators: BTreeMap<String, usize>,
+    /// 主动发现: the warnings and what became of them.
+    pub discovery: Discovery,
+}
+
+/// 主动发现 in a township (issue 15): warnings by rule, handled within their limit, applications
+/// opened from them, families helped.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Discovery {
+    /// Rule code → warnings.
+    pub by_rule: BTreeMap<String, usize>,
+    pub handled_in_limit: usize,
+    pub applications: usize,
+    pub helped: usize,
+}
+
+impl Discovery {
+    fn add(&mut self, r: &RuleFigures) {
+        *self.by_rule.entry(r.rule.code().into()).or_default() += r.warnings;
+        self.handled_in_limit += r.handled_in_limit;
+        self.applications += r.applications;
+        self.helped += r.helped;
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -53,6 +77,8 @@ pub struct Dashboard {
     pub total: Figures,
     pub state_labels: BTreeMap<&'static str, &'static str>,
     pub programme_labels: BTreeMap<&'static str, &'static str>,
+    /// Warning rule code → its Chinese name.
+    pub rule_labels: BTreeMap<&'static str, &'static str>,
 }
 
 /// The queue's own tests of a row, so a figure and the queue it links to count the same cases.
@@ -141,11 +167,12 @@ pub fn dashboard(cases: &[CaseFigure], today: Date) -> Dashboard {
         total,
         state_labels: State::ALL.iter().map(|s| (s.code(), s.zh())).collect(),
         programme_labels: Programme::ALL.iter().map(|p| (p.code(), p.zh())).collect(),
+        rule_labels: Rule::ALL.iter().map(|r| (r.code(), r.zh())).collect(),
     }
 }
 
 /// The charts, by the key the console's export buttons name.
-pub const CHARTS: [&str; 7] = [
+pub const CHARTS: [&str; 8] = [
     "states",
     "programmes",
     "deadlines",
@@ -153,9 +180,22 @@ pub const CHARTS: [&str; 7] = [
     "payments",
     "spending",
     "investigators",
+    "discovery",
 ];
 
 impl Dashboard {
+    /// Add 主动发现's figures (of the townships in scope) to their townships and the total; a
+    /// township with warnings but no case is counted in the total only.
+    pub fn with_discovery(mut self, rows: &[RuleFigures]) -> Dashboard {
+        for r in rows {
+            if let Some(f) = self.townships.iter_mut().find(|f| f.township == r.township) {
+                f.discovery.add(r);
+            }
+            self.total.discovery.add(r);
+        }
+        self
+    }
+
     /// The columns of a side-by-side table: each township, and the total when there are several.
     fn columns(&self) -> Vec<&Figures> {
         let mut cols: Vec<&Figures> = self.townships.iter().collect();
@@ -308,6 +348,24 @@ impl Dashboard {
                     })
                     .collect(),
             },
+            "discovery" => {
+                let rules: Vec<Rule> = Rule::ALL
+                    .into_iter()
+                    .filter(|r| t.discovery.by_rule.contains_key(r.code()))
+                    .collect();
+                let mut labels: Vec<String> = rules
+                    .iter()
+                    .map(|r| format!("{}{}", text::DASH_WARNINGS_OF, r.zh()))
+                    .collect();
+                labels.extend(text::DASH_DISCOVERY_OUTCOMES.map(String::from));
+                self.side_by_side(text::DASH_DISCOVERY, text::DASH_ITEM, &labels, |f, i| {
+                    let d = &f.discovery;
+                    count(match rules.get(i) {
+                        Some(r) => d.by_rule.get(r.code()).copied().unwrap_or(0),
+                        None => [d.handled_in_limit, d.applications, d.helped][i - rules.len()],
+                    })
+                })
+            }
             _ => return None,
         })
     }
@@ -478,5 +536,50 @@ mod tests {
             "one township: no total column"
         );
         assert!(super::super::xlsx(&CHARTS.map(|k| d.table(k).unwrap())).is_ok());
+    }
+
+    /// 主动发现's figures join their township's column and the total; one without cases only
+    /// the total.
+    #[test]
+    fn discovery_by_township_and_in_total() {
+        let cases = [
+            case("树林召镇", "王爱召嘎查", Programme::Dibao, State::Active),
+            case("王爱召镇", "新民社区", Programme::Tekun, State::Accepted),
+        ];
+        let row = |township: &str, rule: Rule, n: usize, helped: usize| RuleFigures {
+            township: township.into(),
+            rule,
+            rule_zh: rule.zh(),
+            warnings: n,
+            handled_in_limit: n,
+            applications: helped,
+            helped,
+        };
+        let d = dashboard(&cases, date("2026-12-07")).with_discovery(&[
+            row("树林召镇", Rule::MedicalCosts, 2, 1),
+            row("王爱召镇", Rule::EarnerDied, 1, 0),
+            row("达拉特旗外", Rule::MedicalCosts, 1, 0),
+        ]);
+        let t = d.table("discovery").unwrap();
+        let labels: Vec<&Cell> = t.rows.iter().map(|r| &r[0]).collect();
+        assert_eq!(
+            labels,
+            [
+                &Cell::Text("预警：大额医疗自付".into()),
+                &Cell::Text("预警：主要劳动力死亡".into()),
+                &Cell::Text("按时处置".into()),
+                &Cell::Text("代为申请".into()),
+                &Cell::Text("获得救助".into()),
+            ]
+        );
+        assert_eq!(
+            t.rows[0][1..],
+            [Cell::Count(2), Cell::Count(0), Cell::Count(3)]
+        );
+        assert_eq!(
+            t.rows[4][1..],
+            [Cell::Count(1), Cell::Count(0), Cell::Count(1)]
+        );
+        assert_eq!(d.rule_labels["check_mismatch"], "核对发现不符");
     }
 }

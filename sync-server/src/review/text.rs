@@ -94,6 +94,11 @@ pub const DASH_PEOPLE: &str = "在保人数";
 pub const DASH_SPENDING: &str = "月度支出";
 pub const DASH_INVESTIGATORS: &str = "调查员在办";
 pub const DASH_INVESTIGATOR_COLUMNS: [&str; 3] = ["乡镇", "调查员", "在办案件数"];
+pub const DASH_DISCOVERY: &str = "主动发现";
+/// The deadline of a 探访 (主动发现).
+pub const VISIT_DUE: &str = "探访期限";
+pub const DASH_WARNINGS_OF: &str = "预警：";
+pub const DASH_DISCOVERY_OUTCOMES: [&str; 3] = ["按时处置", "代为申请", "获得救助"];
 pub const PAYMENT_TITLE: &str = "社会救助资金发放花名册";
 pub const PAYMENT_SHEET: &str = "发放花名册";
 pub const PAYMENT_COLUMNS: [&str; 9] = [

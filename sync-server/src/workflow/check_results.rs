@@ -62,36 +62,50 @@ pub struct ParsedRow {
 
 /// Read a row's fields; `Err` says in Chinese what is wrong with it.
 fn parse_row(fields: &csv::StringRecord) -> std::result::Result<ParsedRow, String> {
-    let get = |i: usize| fields.get(i).unwrap_or_default().trim().to_string();
-    let case_no = get(0);
+    let get = |i: usize| fields.get(i).unwrap_or_default().trim();
+    let case_no = get(0).to_string();
     if case_no.is_empty() {
         return Err("缺少案件编号".into());
     }
-    let result = match get(1).as_str() {
+    Ok(ParsedRow {
+        case_no,
+        check: check_fields(get(1), get(2), get(3), get(4))?,
+    })
+}
+
+/// 核对结果, 核对项目, 说明 and 核对日期 as the 核对机构 writes them (this file's columns 2–5, and
+/// the 主动发现 file of results by person): 符合 or 不符合, items separated by 、 or ；, a date
+/// YYYY-MM-DD; a mismatch names its items or explains itself.
+pub fn check_fields(
+    result: &str,
+    items: &str,
+    note: &str,
+    date: &str,
+) -> std::result::Result<CheckInput, String> {
+    let result = match result.trim() {
         "符合" | "eligible" => "eligible",
         "不符合" | "ineligible" => "ineligible",
         other => return Err(format!("核对结果应为“符合”或“不符合”，而不是“{other}”")),
     };
-    let items: Vec<String> = get(2)
+    let items: Vec<String> = items
         .split(['、', '；', ';'])
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
         .collect();
-    let checked_on: Date = get(4)
+    let checked_on: Date = date
+        .trim()
         .replace('/', "-")
         .parse()
-        .map_err(|_| format!("核对日期“{}”格式不对，应为 YYYY-MM-DD", get(4)))?;
-    if result == "ineligible" && items.is_empty() && get(3).is_empty() {
+        .map_err(|_| format!("核对日期“{}”格式不对，应为 YYYY-MM-DD", date.trim()))?;
+    let note = note.trim().to_string();
+    if result == "ineligible" && items.is_empty() && note.is_empty() {
         return Err("核对不符时须写明核对项目或说明".into());
     }
-    Ok(ParsedRow {
-        case_no,
-        check: CheckInput {
-            result: result.into(),
-            items,
-            note: get(3),
-            checked_on,
-        },
+    Ok(CheckInput {
+        result: result.into(),
+        items,
+        note,
+        checked_on,
     })
 }
 

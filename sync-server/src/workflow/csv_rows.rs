@@ -39,14 +39,41 @@ pub fn read(text: &str, layout: &Layout) -> Result<Rows<csv::StringRecord>> {
         )));
     }
     let mut rows = Vec::new();
-    for (i, record) in reader.records().enumerate() {
+    // The record's own line, counted from the line breaks before it: blank lines the reader
+    // skips still count, so the number is the one the user sees in an editor or (for a
+    // workbook) in the spreadsheet.
+    let (mut line, mut counted) = (1, 0);
+    for record in reader.records() {
         if rows.len() >= layout.max_rows {
             return Err(WorkflowError::Invalid(format!(
                 "一个文件最多{}行，请分批导入",
                 layout.max_rows
             )));
         }
-        rows.push((i + 2, record.map_err(|e| format!("这一行无法读取：{e}"))));
+        // A record's position is where the reader stood after the one before: past its
+        // terminator, before any blank lines; the record itself starts after those.
+        let bytes = text.as_bytes();
+        let start = record
+            .as_ref()
+            .ok()
+            .and_then(|r| r.position())
+            .map(|p| p.byte() as usize)
+            .filter(|b| *b >= counted && *b <= bytes.len())
+            .map(|b| {
+                b + bytes[b..]
+                    .iter()
+                    .take_while(|c| matches!(c, b'\r' | b'\n'))
+                    .count()
+            });
+        line = match start {
+            Some(b) => {
+                let breaks = bytes[counted..b].iter().filter(|c| **c == b'\n');
+                counted = b;
+                line + breaks.count()
+            }
+            None => line + 1,
+        };
+        rows.push((line, record.map_err(|e| format!("这一行无法读取：{e}"))));
     }
     if rows.is_empty() {
         return Err(WorkflowError::Invalid(layout.empty.into()));
@@ -74,5 +101,8 @@ mod tests {
         assert!(e("x,y\n1,2\n").contains("a,b（见模板）"));
         assert!(e("a,b\n").contains("没有数据"));
         assert!(e("a,b\n1,2\n3,4\n5,6\n").contains("最多2行"));
+        // A blank line still counts: the second row is on line 4.
+        let rows = read("a,b\n1,2\n\n3,4\n", &LAYOUT).unwrap();
+        assert_eq!((rows[0].0, rows[1].0), (2, 4));
     }
 }

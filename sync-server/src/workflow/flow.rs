@@ -264,6 +264,9 @@ pub struct Facts {
     pub declared_people: Vec<DeclaredPerson>,
     /// 主动发现 (issue 15): the warning or 探访 case that led the township to open this case.
     pub discovered_by: Option<String>,
+    /// 探访: the day the visit is due (the 定期探访 period's last day, or the warning's handling
+    /// limit counted again from the day the visit was sent); the header's and queue's deadline.
+    pub visit_due: Option<Date>,
     /// What the rules proposed when the case was decided (确认 or 不予确认): the figures of
     /// 渐退 and 低保边缘 households count from it.
     pub assessment: Option<Assessment>,
@@ -524,8 +527,10 @@ impl Flow {
         if self.facts.objection_open {
             flags.push("公示异议待处理".to_string());
         }
-        if self.kind == CaseKind::ChangeReview {
-            flags.push("变更核查".to_string());
+        // The header's flag is how a tablet knows the case is not an investigation: a 探访 gets
+        // the short visit form (needs by area) instead of the full one.
+        if matches!(self.kind, CaseKind::ChangeReview | CaseKind::Visit) {
+            flags.push(self.kind.zh().to_string());
         }
         flags
     }

@@ -36,6 +36,7 @@ pub mod publicity;
 pub mod referrals;
 pub mod reviews;
 pub mod service;
+pub mod sheet;
 pub mod spot_checks;
 pub mod view;
 pub mod window;

@@ -16,8 +16,8 @@ use jiuzhu_shared::policy::Grant;
 use jiuzhu_shared::rules::date::Date;
 use jiuzhu_shared::schema::{CaseDoc, ReviewNote};
 use jiuzhu_shared::workflow::{
-    Action, Calendar, ExtensionReason, Limit, Role, State, allowed, engine, limit_on_entry,
-    overall_limit,
+    Action, Calendar, CaseKind, ExtensionReason, Limit, Role, State, allowed, engine,
+    limit_on_entry, overall_limit,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -443,6 +443,18 @@ pub fn config_stamp(config: &WorkflowConfig) -> String {
 pub fn deadlines(flow: &Flow, config: &WorkflowConfig, today: Date) -> (Option<Due>, Option<Due>) {
     if flow.state.is_final() {
         return (None, None);
+    }
+    // A 探访 has no statutory limits, only the day it is due.
+    if flow.kind == CaseKind::Visit {
+        let visit = flow.facts.visit_due.map(|due| Due {
+            code: "visit",
+            due,
+            zh: crate::review::text::VISIT_DUE.to_string(),
+            remaining_working_days: remaining_days(&config.calendar, due, false, today),
+            calendar_days: false,
+            overdue: today > due,
+        });
+        return (visit, None);
     }
     let facts = flow.case_facts(None, today, None, &config.options);
     let state =

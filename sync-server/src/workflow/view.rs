@@ -79,6 +79,7 @@ pub fn workflow(
             "review_minutes_recorded": f.review_minutes_recorded,
             "democratic_review_done": f.democratic_review_done,
             "next_review": f.next_review, "open_review": f.open_review, "origin": flow.origin,
+            "discovered_by": f.discovered_by,
         },
         "records": records,
         "actions": service::available(&flow, doc.as_ref(), role, config, today),

@@ -1,8 +1,12 @@
 // Browser test of 主动发现 (issue 15, docs/monitoring.md) against a REAL jiuzhu-server with the
 // demo data: the caseworker imports the fictional 民政 roll and a 医保 file with one bad row in the
-// console, sees the row error and the one warning, sends a 探访; the scheduler (admin
-// schedule-reviews on a fixed date) opens the 定期探访 the bureau sees by village with its due day.
-// Screenshots: docs/screenshots/monitoring-import.png, monitoring-warnings.png, monitoring-visits.png.
+// console, sees the row error and the one warning, sends a 探访; the lead assigns it, a simulated
+// tablet (jiuzhu-tablet) records the six areas offline, seals and syncs; the caseworker sees them
+// on the case page and opens an application from the 探访 (依探访代为申请 → the window draft); the
+// scheduler (admin schedule-reviews on a fixed date) opens the 定期探访 the bureau sees by village
+// with its due day.
+// Screenshots: docs/screenshots/monitoring-import.png, monitoring-warnings.png,
+// monitoring-visit-case.png, monitoring-visits.png.
 // Prints `N passed, M failed` last.
 //
 //   node e2e/monitoring.e2e.mjs   builds the binaries first (JIUZHU_E2E_SKIP_BUILD=1 skips that);
@@ -12,17 +16,31 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
   REPO, KEEP, log, counts, Stop, step, assert, run, privateBinaries, startServer, launchChromium, shot, until, watchedPages,
-  consoleSignIn, pick,
+  consoleSignIn, pick, tabletCli, a11y,
 } from './lib.mjs'
+import { housePicture } from './png.mjs'
 
 const PASSWORD = 'jiuzhu-demo'
 const CASEWORKER = '张海燕'
 const BUREAU = '白玉梅'
+const LEAD = '乔志强'
+const TEAM = ['王建国', '李秀英']
+const AREAS = ['basic_living', 'medical', 'education', 'housing', 'employment', 'care']
 const VIEW = { viewport: { width: 1440, height: 900 }, locale: 'zh-CN', ignoreHTTPSErrors: true }
 const work = mkdtempSync(join(tmpdir(), 'jiuzhu-monitoring-e2e-'))
 const data = join(work, 'data')
 let server = null
 let browser = null
+let bins = {}
+const { tablet, show } = tabletCli(() => bins['jiuzhu-tablet'])
+
+/** The console's JSON API from a signed-in page (its session cookie). */
+const call = (page, method, path, body) => page.evaluate(async ([method, path, body]) => {
+  const r = await fetch(`/api/console${path}`, {
+    method, headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  return [r.status, await r.json()]
+}, [method, path, body])
 
 const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10)
 const medical = join(work, 'medical.csv')
@@ -42,7 +60,7 @@ async function importFile(page, sourceZh, file) {
 }
 
 try {
-  const bins = await privateBinaries(work, ['jiuzhu-server'])
+  bins = await privateBinaries(work, ['jiuzhu-server', 'jiuzhu-tablet'])
   server = await step('serve --demo on 127.0.0.1:0', () => startServer(bins['jiuzhu-server'], data, ['--demo']))
   browser = await launchChromium()
 
@@ -66,6 +84,53 @@ try {
     await shot(page, 'monitoring-warnings', { fullPage: true })
     await page.click('[data-test=warning-visit]')
     await until('the warning sent to a visit', async () => (await page.textContent('[data-test=warnings]')).includes('已派探访'))
+  })
+
+  await step('the 探访 on a tablet (six areas, offline), synced; the case page shows them and opens an application', async () => {
+    const cw = await consoleSignIn(await browser.newContext(VIEW), server.url, CASEWORKER, PASSWORD)
+    watchedPages.add(cw)
+    const [, q] = await call(cw, 'GET', '/monitoring/warnings')
+    const visit = q.warnings.find((w) => w.visit_case)?.visit_case
+    assert(visit, JSON.stringify(q))
+    const lead = await consoleSignIn(await browser.newContext(VIEW), server.url, LEAD, PASSWORD)
+    watchedPages.add(lead)
+    const [s, wf] = await call(lead, 'POST', `/cases/${visit}/workflow`, { action: 'start_investigation', team: TEAM })
+    assert(s === 200 && wf.state === 'investigating', JSON.stringify(wf))
+
+    const home = join(work, 'tablet')
+    const code = run(bins['jiuzhu-server'], ['admin', '--data', data, 'enroll-code', '--user', TEAM[0]]).trim()
+    tablet(home, 'enroll', '--server', server.url, '--code', code, '--fingerprint', server.fp, '--name', '平板-探访')
+    tablet(home, 'sync')
+    let doc = show(home, visit)
+    assert(doc.header.flags.includes('探访'), JSON.stringify(doc.header))
+    AREAS.forEach((area, i) => tablet(home, 'set', '--case', visit, `visits.0.needs.${i}`, JSON.stringify({
+      area, situation: area === 'medical' ? '户主住院手术后在家休养，需长期服药' : '基本正常',
+      need: area === 'medical' ? '医疗救助、慢性病门诊报销' : '', risk: area === 'medical' ? '因病致贫' : '',
+    })))
+    doc.visits[0].members.forEach((_, m) => tablet(home, 'set', '--case', visit, `visits.0.members.${m}.present`, 'true'))
+    const pic = join(work, 'house.png')
+    writeFileSync(pic, housePicture())
+    tablet(home, 'photo', '--case', visit, '--file', pic, '--caption', '住房正面', '--tag', 'exterior')
+    const sig = join(work, 'sig.png')
+    writeFileSync(sig, housePicture(120, 40, [20, 20, 20]))
+    doc = show(home, visit)
+    for (const m of doc.visits[0].members) tablet(home, 'sign', '--case', visit, '--role', 'member', '--name', m.name.declared, '--member-id', m.id, '--png', sig)
+    for (const n of TEAM) tablet(home, 'sign', '--case', visit, '--role', 'investigator', '--name', n, '--png', sig)
+    tablet(home, 'finalize', '--case', visit)
+    tablet(home, 'sync')
+
+    await cw.goto(`${server.url}/#/cases/${visit}`)
+    const table = await cw.waitForSelector('[data-test=visit-needs]')
+    const text = await table.innerText()
+    assert(['基本生活', '医疗', '教育', '住房', '就业'].every((a) => text.includes(a)) && text.includes('因病致贫'), text)
+    await a11y(cw, 'monitoring-visit-case')
+    await shot(cw, 'monitoring-visit-case', { fullPage: true })
+    await cw.goto(`${server.url}/#/cases/${visit}?tab=workflow`)
+    await cw.waitForSelector('[data-test=wf-discovered]')
+    await cw.click('[data-test=wf-visit-apply]')
+    await cw.waitForURL(/#\/window\/[0-9a-f-]+/)
+    const [, q2] = await call(cw, 'GET', '/monitoring/warnings')
+    assert(q2.warnings.some((w) => w.visit_case === visit && w.state === 'applied' && w.application_case), JSON.stringify(q2))
   })
 
   await step('定期探访 on a fixed date: the bureau sees it by village, overdue', async () => {

@@ -325,7 +325,7 @@ async function main() {
   await step('the dashboard\'s Excel holds a sheet per chart with every township', async () => {
     const file = await download(bureau, '/api/console/dashboard.xlsx', join(work, 'dashboard.xlsx'))
     const sheets = run('unzip', ['-Z1', file]).split('\n').filter((f) => /^xl\/worksheets\/sheet\d+\.xml$/.test(f))
-    assert(sheets.length === 7, `7 sheets: ${sheets}`)
+    assert(sheets.length === 8, `8 sheets: ${sheets}`)
     const strings = run('unzip', ['-p', file, 'xl/sharedStrings.xml'])
     for (const t of [HOME, ...OTHERS, '在保户数', '已超期']) assert(strings.includes(t), `${t} in the workbook`)
     const one = await download(bureau, '/api/console/dashboard.xlsx?chart=states', join(work, 'states.xlsx'))

@@ -190,6 +190,16 @@ export interface Visit {
   supporters?: SupporterRow[]
   /** 调查人员意见. */
   opinion?: string | null
+  /** 探访: what the team found, needed and feared in each area (vocabulary `visit_area`). */
+  needs?: VisitNeed[]
+}
+
+export interface VisitNeed {
+  id?: string
+  area?: string
+  situation?: string
+  need?: string
+  risk?: string
 }
 
 /** Household-level facts of a visit: application, residence, payment account, 渐退, 单人保. */
@@ -504,6 +514,8 @@ export interface Objection {
 }
 
 export interface WorkflowFacts {
+  /** 主动发现: the warning or 定期探访 entry that led to this case. */
+  discovered_by?: string | null
   missing_items?: string[]
   checklist?: ChecklistItem[]
   team?: string[]

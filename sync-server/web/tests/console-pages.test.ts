@@ -210,7 +210,7 @@ describe('核对结果导入', () => {
     FakeXHR.answer = () => [400, { code: 'invalid', message: '第一行须为表头：案件编号,核对结果,核对项目,说明,核对日期' }]
     const w = await mountWithRouter(CheckResultsView)
     await choose(w, new File(['x'], 'photo.jpg', { type: 'image/jpeg' }))
-    expect(w.find('[data-test=check-error]').text()).toContain('请选择 .csv 文件')
+    expect(w.find('[data-test=check-error]').text()).toContain('请选择 .csv 或 Excel')
     expect(w.find('[data-test=check-file-name]').exists()).toBe(false)
     await choose(w, new File(['a,b'], 'list.csv', { type: 'text/csv' }))
     await w.find('[data-test=check-upload]').trigger('click')

@@ -5,7 +5,8 @@ import { buildQuery, filtersFromQuery } from '../src/lib/query'
 function figures(township: string, over: Partial<Figures> = {}): Figures {
   return {
     township, cases: 0, by_state: {}, by_programme: {}, overdue: 0, due_soon: 0, approvals: [0, 0], refusals: [0, 0],
-    households_in_payment: 0, people_in_payment: 0, phase_out: 0, edge: 0, spending_fen: [0, 0], investigators: {}, ...over,
+    households_in_payment: 0, people_in_payment: 0, phase_out: 0, edge: 0, spending_fen: [0, 0], investigators: {},
+    discovery: { by_rule: {}, handled_in_limit: 0, applications: 0, helped: 0 }, ...over,
   }
 }
 
@@ -13,6 +14,7 @@ function dashboard(townships: Figures[], total: Figures): Dashboard {
   return {
     today: '2026-12-07', month: '2026-12', months: ['2026-11', '2026-12'], due_within: 5, townships, total,
     state_labels: { accepted: 'A', investigating: 'I' }, programme_labels: { dibao: 'D', tekun: 'T' },
+    rule_labels: { medical_costs: '大额医疗自付', earner_died: '主要劳动力死亡' },
   }
 }
 
@@ -40,6 +42,15 @@ describe('dashboard tables', () => {
     expect(t.spending.rows[1].cells[0]).toMatchObject({ text: '2.50', to: { name: 'reports', query: { month: '2026-12', township: 'A' } } })
     expect(t.decisions.columns.map((c) => c.total)).toEqual([false, false])
     expect(t.decisions.rows[0].cells[0].to).toBeUndefined()
+  })
+
+  it('shows 主动发现: the rules that warned, then what became of the warnings, each opening the queue of warnings', () => {
+    const found = (n: number, helped: number) => ({ by_rule: { medical_costs: n }, handled_in_limit: n, applications: helped, helped })
+    const t = chartTables(dashboard([figures('A', { discovery: found(2, 1) }), figures('B')], figures('', { discovery: found(2, 1) })))
+    expect(t.discovery.rows.map((r) => r.label)).toEqual(['预警：大额医疗自付', '按时处置', '代为申请', '获得救助'])
+    expect(t.discovery.rows[0].cells.map((c) => c.value)).toEqual([2, 0, 2])
+    expect(t.discovery.rows[3].cells.map((c) => c.value)).toEqual([1, 0, 1])
+    expect(t.discovery.rows[0].cells[0].to).toEqual({ name: 'monitoring' })
   })
 
   it('builds the export and report URLs', () => {

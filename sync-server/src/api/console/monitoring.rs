@@ -7,24 +7,16 @@ use crate::api::state::AppState;
 use crate::clock::{now, today};
 use crate::monitoring::register::{self, Household};
 use crate::monitoring::sources::Source;
-use crate::monitoring::warnings::{self, Warning, WarningState};
+use crate::monitoring::warnings::{self, Warning};
 use crate::monitoring::{rules, schedule};
 use crate::review::access::{self, Action};
 use crate::workflow::WorkflowError;
-use crate::workflow::flows::all_flows;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use bytes::Bytes;
-use jiuzhu_shared::workflow::{Role, State as CaseState};
+use jiuzhu_shared::workflow::Role;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
-
-fn utf8(body: &[u8]) -> Result<&str, WorkflowError> {
-    std::str::from_utf8(body).map_err(|_| {
-        WorkflowError::Invalid("文件不是UTF-8编码：请在表格软件中另存为“CSV UTF-8”后再导入".into())
-    })
-}
 
 /// The caseworker or the bureau delivers the department files and the roll.
 fn may_import(user: &ConsoleUser) -> ApiResult<()> {
@@ -45,7 +37,7 @@ pub struct ImportQuery {
     source: String,
 }
 
-/// Import a file (CSV): the register's roll or a department's file.
+/// Import a file (CSV or a workbook): the register's roll or a department's file.
 pub async fn import(
     State(st): State<AppState>,
     user: ConsoleUser,
@@ -54,16 +46,22 @@ pub async fn import(
 ) -> ApiResult {
     blocking(move || {
         may_import(&user)?;
-        let text = utf8(&body)?;
+        let text = crate::workflow::sheet::text(&body)?;
+        let text = text.as_ref();
         let who = user.who(&st)?;
+        let config = rules::load(&st.data_root)?;
+        let calendar = st.workflow_config()?.calendar;
         if q.source == "roll" {
             let report = register::import_roll(st.store.as_ref(), &who, text, now())?;
-            return Ok(Json(json!(report)));
+            // Rows imported before their household was registered warn now.
+            let raised =
+                warnings::reevaluate(st.store.as_ref(), &config, &calendar, &who, today(), now())?;
+            let mut v = json!(report);
+            v["warnings"] = json!(raised);
+            return Ok(Json(v));
         }
         let source = Source::from_code(&q.source)
             .ok_or_else(|| WorkflowError::Invalid(format!("没有“{}”这种数据来源", q.source)))?;
-        let config = rules::load(&st.data_root)?;
-        let calendar = st.workflow_config()?.calendar;
         let report = warnings::import(
             st.store.as_ref(),
             &config,
@@ -247,34 +245,7 @@ pub async fn figures(State(st): State<AppState>, user: ConsoleUser) -> ApiResult
     blocking(move || {
         user.may(Action::View)?;
         let ws = warnings::queue(st.store.as_ref(), &user.0)?;
-        let flows = all_flows(st.store.as_ref())?;
-        let mut by: BTreeMap<(String, &'static str), [usize; 4]> = BTreeMap::new();
-        for w in &ws {
-            let e = by.entry((w.township.clone(), w.rule.zh())).or_default();
-            e[0] += 1;
-            if w.handled_on().is_some_and(|d| d <= w.due) {
-                e[1] += 1;
-            }
-            if w.state == WarningState::Applied {
-                e[2] += 1;
-            }
-            let helped = w.application_case.as_ref().is_some_and(|c| {
-                flows.iter().any(|f| {
-                    &f.case_id == c
-                        && matches!(f.state, CaseState::Approved | CaseState::Published | CaseState::Active)
-                })
-            });
-            if helped {
-                e[3] += 1;
-            }
-        }
-        let rows: Vec<Value> = by
-            .into_iter()
-            .map(|((township, rule), [n, in_limit, applied, helped])| {
-                json!({"township": township, "rule": rule, "warnings": n, "handled_in_limit": in_limit,
-                       "applications": applied, "helped": helped})
-            })
-            .collect();
+        let rows = crate::monitoring::figures::load(st.store.as_ref(), &ws)?;
         Ok(Json(json!({ "rows": rows })))
     })
     .await

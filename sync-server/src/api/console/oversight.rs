@@ -27,6 +27,21 @@ pub struct OversightQuery {
     chart: Option<String>,
 }
 
+/// The dashboard of the cases in scope, with 主动发现's figures of the same townships.
+fn dashboard_of(
+    st: &AppState,
+    user: &ConsoleUser,
+    township: Option<&str>,
+    cases: &[CaseFigure],
+) -> ApiResult<dashboard::Dashboard> {
+    let warnings: Vec<_> = crate::monitoring::warnings::queue(st.store.as_ref(), &user.0)?
+        .into_iter()
+        .filter(|w| township.is_none_or(|t| w.township == t))
+        .collect();
+    let discovery = crate::monitoring::figures::load(st.store.as_ref(), &warnings)?;
+    Ok(dashboard::dashboard(cases, today()).with_discovery(&discovery))
+}
+
 /// Who asks, the township in scope (none: all they see) and the cases.
 fn figures(
     st: &AppState,
@@ -64,8 +79,13 @@ pub async fn dashboard(
     Query(q): Query<OversightQuery>,
 ) -> ApiResult {
     blocking(move || {
-        let (_, cases) = figures(&st, &user, &q)?;
-        Ok(Json(json!(dashboard::dashboard(&cases, today()))))
+        let (township, cases) = figures(&st, &user, &q)?;
+        Ok(Json(json!(dashboard_of(
+            &st,
+            &user,
+            township.as_deref(),
+            &cases
+        )?)))
     })
     .await
 }
@@ -77,7 +97,7 @@ pub async fn dashboard_xlsx(
 ) -> ApiResult<Response> {
     blocking(move || {
         let (township, cases) = figures(&st, &user, &q)?;
-        let d = dashboard::dashboard(&cases, today());
+        let d = dashboard_of(&st, &user, township.as_deref(), &cases)?;
         let keys: Vec<&str> = match q.chart.as_deref() {
             Some(k) if dashboard::CHARTS.contains(&k) => vec![k],
             Some(_) => return Err(ApiError::invalid(text::UNKNOWN_CHART)),

@@ -217,7 +217,7 @@ pub async fn material_upload(
     .await
 }
 
-/// Import a file of 核对 results (CSV): each row reported, the rest imported.
+/// Import a file of 核对 results (CSV or a workbook): each row reported, the rest imported.
 pub async fn import_check_results(
     State(st): State<AppState>,
     user: ConsoleUser,
@@ -225,16 +225,12 @@ pub async fn import_check_results(
 ) -> ApiResult {
     blocking(move || {
         user.may(Action::Decide)?;
-        let text = std::str::from_utf8(&body).map_err(|_| {
-            WorkflowError::Invalid(
-                "文件不是UTF-8编码：请在表格软件中另存为“CSV UTF-8”后再导入".into(),
-            )
-        })?;
+        let text = crate::workflow::sheet::text(&body)?;
         let config = st.workflow_config()?;
         let who = user.who(&st)?;
         let in_scope = |f: &crate::workflow::flow::Flow| user.sees(&f.township);
         let report =
-            check_results::import(st.store.as_ref(), &config, &who, &in_scope, text, now())?;
+            check_results::import(st.store.as_ref(), &config, &who, &in_scope, &text, now())?;
         Ok(Json(json!(report)))
     })
     .await

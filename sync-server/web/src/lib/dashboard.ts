@@ -19,6 +19,8 @@ export interface Figures {
   edge: number
   spending_fen: number[]
   investigators: Record<string, number>
+  /** 主动发现: warnings by rule code, handled within their limit, applications, families helped. */
+  discovery: { by_rule: Record<string, number>; handled_in_limit: number; applications: number; helped: number }
 }
 
 export interface Dashboard {
@@ -30,6 +32,7 @@ export interface Dashboard {
   total: Figures
   state_labels: Record<string, string>
   programme_labels: Record<string, string>
+  rule_labels: Record<string, string>
 }
 
 export interface Payment {
@@ -135,6 +138,7 @@ export function chartTables(d: Dashboard): Record<string, ChartTable> {
   const programmes = Object.keys(d.programme_labels)
   const investigators = Object.keys(d.total.investigators).sort((a, b) => d.total.investigators[b] - d.total.investigators[a])
   const stateLabel = (s: string) => d.state_labels[s] ?? label('states', s)
+  const rules = Object.keys(d.rule_labels).filter((r) => (d.total.discovery.by_rule[r] ?? 0) > 0)
   return {
     states: table('states', d, allStates.map(stateLabel), (f, i, tw) =>
       count(f.by_state[allStates[i]] ?? 0, queueLink(tw, { state: allStates[i] }))),
@@ -155,5 +159,15 @@ export function chartTables(d: Dashboard): Record<string, ChartTable> {
       ({ value: f.spending_fen[i] / 100, text: yuan(f.spending_fen[i]), to: reportsLink(tw, d.months[i]) })),
     investigators: table('investigators', d, investigators, (f, i, tw) =>
       count(f.investigators[investigators[i]] ?? 0, queueLink(tw, { investigator: investigators[i], open: '1' }))),
+    // 主动发现: each rule that raised warnings, then what became of them; the numbers open the
+    // warning queue (its own screen, scoped to the user's townships).
+    discovery: table('discovery', d, [
+      ...rules.map((r) => t('oversight.discovery.warningsOf', { rule: d.rule_labels[r] ?? r })),
+      t('oversight.discovery.inLimit'), t('oversight.discovery.applied'), t('oversight.discovery.helped'),
+    ], (f, i) => {
+      const x = f.discovery
+      const outcomes = [x.handled_in_limit, x.applications, x.helped]
+      return count(i < rules.length ? x.by_rule[rules[i]] ?? 0 : outcomes[i - rules.length], { name: 'monitoring' })
+    }),
   }
 }
