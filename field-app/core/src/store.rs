@@ -58,6 +58,10 @@ CREATE TABLE attestations (
     case_id TEXT NOT NULL, actor TEXT NOT NULL, att BLOB NOT NULL,
     PRIMARY KEY (case_id, actor)) STRICT, WITHOUT ROWID;
 "#,
+    // The header's flags (a JSON list) for the case list: a 探访 (issue 15) shows as one.
+    r#"
+ALTER TABLE case_index ADD COLUMN flags TEXT NOT NULL DEFAULT '[]';
+"#,
 ];
 
 /// One row of the case list.
@@ -69,6 +73,8 @@ pub struct CaseListItem {
     pub village: String,
     pub deadline: Option<String>,
     pub status: String,
+    /// The header's flags (`探访`, `变更核查`, …).
+    pub flags: Vec<String>,
     pub visits: i64,
     pub finalized: bool,
     pub open_notes: i64,
@@ -243,7 +249,8 @@ impl Store {
             "SELECT i.case_id, i.case_no, i.applicant, i.village, i.deadline, i.status, i.visits, i.finalized,
                     i.open_notes, i.conflicts, d.withdrawn,
                     EXISTS (SELECT 1 FROM set_aside a WHERE a.case_id = i.case_id),
-                    (SELECT COUNT(*) FROM blobs b WHERE b.case_id = i.case_id AND b.uploaded = 0)
+                    (SELECT COUNT(*) FROM blobs b WHERE b.case_id = i.case_id AND b.uploaded = 0),
+                    i.flags
              FROM case_index i JOIN docs d ON d.case_id = i.case_id
              WHERE ?1 IS NULL OR i.applicant LIKE '%' || ?1 || '%' OR i.case_no LIKE '%' || ?1 || '%'
              ORDER BY i.deadline IS NULL, i.deadline, i.case_no",
@@ -253,6 +260,7 @@ impl Store {
                 let case_id: String = r.get(0)?;
                 let unsynced = !confirmed.contains(&case_id);
                 let photos_pending: i64 = r.get(12)?;
+                let flags: String = r.get(13)?;
                 Ok(CaseListItem {
                     case_id: case_id.parse().unwrap_or_default(),
                     case_no: r.get(1)?,
@@ -260,6 +268,7 @@ impl Store {
                     village: r.get(3)?,
                     deadline: r.get(4)?,
                     status: r.get(5)?,
+                    flags: serde_json::from_str(&flags).unwrap_or_default(),
                     visits: r.get(6)?,
                     finalized: r.get(7)?,
                     open_notes: r.get(8)?,
@@ -474,8 +483,8 @@ pub fn save_in(
         let conflicts = doc.conflicts().len() as i64;
         tx.execute(
             "INSERT OR REPLACE INTO case_index(case_id, case_no, applicant, village, deadline, status, visits,
-                finalized, open_notes, conflicts, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                finalized, open_notes, conflicts, updated_at, flags)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             params![
                 id_s,
                 case.header.case_no,
@@ -488,6 +497,7 @@ pub fn save_in(
                 case.open_notes as i64,
                 conflicts,
                 now,
+                serde_json::to_string(&case.header.flags).unwrap_or_else(|_| "[]".into()),
             ],
         )?;
     }
@@ -555,5 +565,29 @@ mod tests {
             listed[0].unsynced,
             "never synced, so not confirmed by the server"
         );
+    }
+
+    #[test]
+    fn the_list_carries_the_header_flags() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = crate::vault::Keys::generate();
+        let mut store = Store::open(&dir.path().join("t.sqlite"), &keys).unwrap();
+        let actor = ActorKey::random();
+        for (no, flags) in [("TF-1", vec!["探访".to_string()]), ("DLT-1", vec![])] {
+            let mut case = CaseDoc::default();
+            case.header.case_no = no.into();
+            case.header.flags = flags;
+            let mut doc = CaseDocument::create(&case, actor, 1).unwrap();
+            store.save_changes(CaseId::new(), &mut doc, &[], 1).unwrap();
+        }
+        let listed = store.list(None).unwrap();
+        let flags = |no: &str| {
+            listed
+                .iter()
+                .find(|r| r.case_no == no)
+                .map(|r| r.flags.clone())
+        };
+        assert_eq!(flags("TF-1"), Some(vec!["探访".to_string()]));
+        assert_eq!(flags("DLT-1"), Some(vec![]));
     }
 }

@@ -17,6 +17,16 @@ use serde_json::Value as Json;
 /// Investigators a visit needs (domain §3.1: every team has at least two people).
 pub const MIN_INVESTIGATORS: usize = 2;
 
+/// The header flag the server writes on a 探访 case (主动发现, issue 15; the label of
+/// `CaseKind::Visit`): such a visit records the household's needs by area instead of the means
+/// test of an investigation.
+pub const OUTREACH_FLAG: &str = "探访";
+
+/// A 探访 rather than an investigation.
+pub fn is_outreach(case: &CaseDoc) -> bool {
+    case.header.flags.iter().any(|f| f == OUTREACH_FLAG)
+}
+
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum VisitError {
     #[error("this case has no visit open for editing")]
@@ -432,6 +442,28 @@ pub fn problems(case: &CaseDoc, vi: usize) -> Vec<Problem> {
             ));
         }
     }
+    // A 探访 records what the team found in the areas the policy names: at least one area with
+    // its situation, and every row says which area it is about. (After a refusal to cooperate
+    // there is nothing to record, as with the income.)
+    if is_outreach(case) && v.refusal.is_none() {
+        let known = |a: &str| jiuzhu_shared::vocab::term("visit_area", a).is_some();
+        for (ni, n) in v.needs.iter().enumerate() {
+            if !known(&n.area) {
+                out.push(problem(
+                    "need_area",
+                    format!("{base}.needs.{ni}.area"),
+                    None,
+                ));
+            }
+        }
+        if !v
+            .needs
+            .iter()
+            .any(|n| known(&n.area) && !n.situation.trim().is_empty())
+        {
+            out.push(problem("needs_missing", format!("{base}.needs"), None));
+        }
+    }
     for s in signers(v) {
         let code = match (s.signed, s.stale) {
             (false, _) => "unsigned",
@@ -719,7 +751,7 @@ impl Tablet {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use jiuzhu_shared::schema::{DeclaredMember, ReviewNote};
+    use jiuzhu_shared::schema::{DeclaredMember, ReviewNote, VisitNeed};
 
     fn case() -> CaseDoc {
         let mut c = CaseDoc::default();
@@ -947,5 +979,117 @@ mod tests {
         set_json(&mut c, "visits.0.supporters.0.name", Json::from("王建军")).unwrap();
         remove_row(&mut c, "supporters", 0).unwrap();
         assert!(c.visits[0].supporters.is_empty());
+    }
+
+    fn codes(c: &CaseDoc) -> Vec<String> {
+        problems(c, 0).into_iter().map(|p| p.code).collect()
+    }
+
+    /// A visit that lacks nothing but what a 探访 adds: two investigators, members marked.
+    fn ready(outreach: bool) -> CaseDoc {
+        let mut c = case();
+        if outreach {
+            c.header.flags = vec!["加急".into(), OUTREACH_FLAG.into()];
+        }
+        ensure_open(&mut c, "王磊", 0);
+        for m in &mut c.visits[0].members {
+            m.present = Some(false);
+        }
+        c
+    }
+
+    #[test]
+    fn the_flag_is_the_servers_label_of_a_visit_case() {
+        assert_eq!(OUTREACH_FLAG, jiuzhu_shared::workflow::CaseKind::Visit.zh());
+        assert!(is_outreach(&ready(true)));
+        assert!(!is_outreach(&ready(false)));
+    }
+
+    #[test]
+    fn an_outreach_visit_needs_an_area_with_its_situation() {
+        let mut c = ready(true);
+        let p = problems(&c, 0);
+        assert!(
+            p.iter()
+                .any(|p| p.code == "needs_missing" && p.path == "visits.0.needs"),
+            "{p:?}"
+        );
+        // A row with an area but nothing said about it is not enough.
+        set_json(
+            &mut c,
+            "visits.0.needs.0",
+            serde_json::json!({"area": "medical", "need": "医疗救助"}),
+        )
+        .unwrap();
+        assert!(codes(&c).contains(&"needs_missing".to_string()));
+        set_json(&mut c, "visits.0.needs.0.situation", Json::from("  ")).unwrap();
+        assert!(codes(&c).contains(&"needs_missing".to_string()));
+        set_json(
+            &mut c,
+            "visits.0.needs.0.situation",
+            Json::from("住院后在家休养"),
+        )
+        .unwrap();
+        assert!(!codes(&c).contains(&"needs_missing".to_string()));
+        sign_all(&mut c);
+        assert!(codes(&c).is_empty(), "{:?}", codes(&c));
+        finalize(&mut c, 3).unwrap();
+    }
+
+    #[test]
+    fn every_needs_row_says_which_area() {
+        let mut c = ready(true);
+        c.visits[0].needs = vec![
+            VisitNeed {
+                id: "n1".into(),
+                area: "housing".into(),
+                situation: "土坯房漏雨".into(),
+                ..Default::default()
+            },
+            VisitNeed {
+                id: "n2".into(),
+                situation: "孩子辍学在家".into(),
+                ..Default::default()
+            },
+            VisitNeed {
+                id: "n3".into(),
+                area: "farming".into(),
+                ..Default::default()
+            },
+        ];
+        let p: Vec<(String, String)> = problems(&c, 0)
+            .into_iter()
+            .filter(|p| p.code.starts_with("need"))
+            .map(|p| (p.code, p.path))
+            .collect();
+        assert_eq!(
+            p,
+            vec![
+                ("need_area".to_string(), "visits.0.needs.1.area".to_string()),
+                ("need_area".to_string(), "visits.0.needs.2.area".to_string()),
+            ]
+        );
+        // A situation written under no area does not count as the one area recorded.
+        c.visits[0].needs.remove(0);
+        assert!(codes(&c).contains(&"needs_missing".to_string()));
+        // A refusal to cooperate is what the visit then records.
+        record_refusal(&mut c, "巴特尔", "拒绝入户", 1).unwrap();
+        assert_eq!(codes(&c), vec!["unsigned", "unsigned"]);
+    }
+
+    #[test]
+    fn an_investigation_is_not_asked_for_needs() {
+        let mut c = ready(false);
+        c.header.flags = vec!["变更核查".into()];
+        sign_all(&mut c);
+        assert!(codes(&c).is_empty(), "{:?}", codes(&c));
+        // Not even for a needs row without an area (only a 探访 records them).
+        c.visits[0].needs.push(VisitNeed {
+            id: "n1".into(),
+            ..Default::default()
+        });
+        sign_all(&mut c);
+        assert!(codes(&c).is_empty(), "{:?}", codes(&c));
+        finalize(&mut c, 2).unwrap();
     }
 }

@@ -5,6 +5,8 @@
 // and photo blobs. Two more cases are recorded without sealing them: a 特困 visit (self-care
 // items, a legal supporter unable to support) and a 渐退 one (current benefit, work started, a
 // wage above the standard); the offline 收入核算预览 must propose 特困 with the care tier and 渐退.
+// A 探访 (主动发现) opened from a 医保 warning reaches the tablet as a short form whose needs, recorded
+// by area, arrive on the server.
 // Every interactive element on the visit screens is measured: at least 44×44 px, text ≥ 16 px.
 // Every screen visited is checked with axe-core: no serious or critical accessibility violation.
 // Screenshots of every screen go to docs/screenshots/tablet-*.png.
@@ -76,6 +78,7 @@ function waitPort(port) {
 }
 
 // The console's JSON API with the self-signed certificate (this is a test client, not the app).
+// A string body (an imported CSV file) is sent as it is.
 function consoleCall(base, method, path, body, cookie) {
   return new Promise((resolve, reject) => {
     const u = new URL(`/api/console${path}`, base)
@@ -93,7 +96,7 @@ function consoleCall(base, method, path, body, cookie) {
       },
     )
     req.on('error', reject)
-    if (body) req.write(JSON.stringify(body))
+    if (body) req.write(typeof body === 'string' ? body : JSON.stringify(body))
     req.end()
   })
 }
@@ -344,6 +347,7 @@ async function main() {
   admin('add-user', '--name', '王磊', '--role', 'investigator', '--township', '树林召镇')
   admin('add-user', '--name', '李娜', '--role', 'investigator', '--township', '树林召镇')
   admin('add-user', '--name', '张海燕', '--role', 'caseworker', '--township', '树林召镇', '--password', 'e2e-secret-1')
+  admin('add-user', '--name', '乔志强', '--role', 'lead', '--township', '树林召镇', '--password', 'e2e-secret-2')
   const caseFile = join(work, 'case.json')
   writeFileSync(
     caseFile,
@@ -795,6 +799,79 @@ async function main() {
   const [first, second] = exp.document.visits
   step('correction sealed and synced', second?.finalized === true && second.supersedes === first.id && second.living.housing_area_m2 === 48.5)
   step('note answered on the server', exp.document.review_notes[0].responses.some((r) => r.by === '王磊'))
+
+  // 7. 探访 (主动发现): the roll and a 医保 file over the threshold give a warning; the caseworker
+  // opens a 探访, the lead assigns the team; the tablet shows it as a 探访 with the short form
+  const HEAD = '150621198001010010'
+  const SPOUSE = '150621198202020039'
+  const roll = '户主身份证号,户主姓名,身份证号,姓名,与户主关系,苏木乡镇,嘎查村社区,分层,认定日期,独居,留守儿童,残疾等级\n'
+    + `${HEAD},测试甲,${HEAD},测试甲,本人,树林召镇,示例村,低保,2025-03-01,否,否,\n`
+    + `${HEAD},测试甲,${SPOUSE},测试乙,配偶,树林召镇,示例村,低保,2025-03-01,否,否,\n`
+  const imported = await consoleCall(server.url, 'POST', '/monitoring/imports?source=roll', roll, login.cookie)
+  // Settled today (the rule looks back twelve months): 21000.50 元 self-paid, over 20000 元.
+  const today = new Date().toISOString().slice(0, 10)
+  const medical = '身份证号,姓名,就诊机构,结算日期,医疗总费用,个人自付\n'
+    + `${HEAD},测试甲,示例旗人民医院,${today},30000,12000.50\n${SPOUSE},测试乙,示例市中心医院,${today},20000,9000\n`
+  const med = await consoleCall(server.url, 'POST', '/monitoring/imports?source=medical', medical, login.cookie)
+  const warnings = JSON.parse((await consoleCall(server.url, 'GET', '/monitoring/warnings', null, login.cookie)).body).warnings ?? []
+  const warning = warnings.find((w) => w.rule === 'medical_costs')
+  step('a 医保 file over the threshold gives a warning', imported.status === 200 && med.status === 200 && !!warning,
+    `roll HTTP ${imported.status}, medical HTTP ${med.status} ${med.body.slice(0, 200)}`)
+  const opened = await consoleCall(server.url, 'POST', `/monitoring/warnings/${warning.id}/visit`, {}, login.cookie)
+  const visitCase = JSON.parse(opened.body).visit_case
+  const leadLogin = await consoleCall(server.url, 'POST', '/login', { name: '乔志强', password: 'e2e-secret-2' })
+  const assigned = await consoleCall(server.url, 'POST', `/cases/${visitCase}/workflow`,
+    { action: 'start_investigation', team: ['王磊', '李娜'] }, leadLogin.cookie)
+  step('the caseworker opens a 探访, the lead assigns the team', opened.status === 200 && assigned.status === 200,
+    `HTTP ${opened.status} ${assigned.status} ${assigned.body.slice(0, 200)}`)
+  await syncNow()
+  await browser.execute(() => (location.hash = '#/cases'))
+  const outreachTile = await browser.$('[data-testid="case-item"] [data-testid="outreach-tag"]')
+  await outreachTile.waitForDisplayed({ timeout: 20000 })
+  const tileText = await browser.execute(() => document.querySelector('[data-testid="outreach-tag"]').closest('[data-testid="case-item"]').innerText)
+  step('the 探访 tile is tagged, with its due date if the header has one', tileText.includes('测试甲')
+    && /探访期限 \d{4}-\d{2}-\d{2}|无截止日期/.test(tileText), tileText.replace(/\s+/g, ' '))
+  await a11y('案件列表（探访）')
+  await press(outreachTile)
+  await (await $t('case-detail')).waitForDisplayed({ timeout: 20000 })
+  const startText = await (await $t('start-visit')).getText()
+  step('the case detail names it a 探访', (await (await $t('outreach-tag')).isDisplayed()) && startText.includes('探访') && !startText.includes('调查'),
+    startText)
+  await click('start-visit')
+  await (await $t('visit-form')).waitForDisplayed({ timeout: 20000 })
+  await (await $t('tab-state-basic')).waitForExist({ timeout: 20000 })
+  const tabs = await browser.execute(() => Array.from(document.querySelectorAll('[data-testid^="tab-state-"]')).map((e) => e.dataset.testid.slice(10)))
+  step('a 探访 has the short list of sections', tabs.join() === 'basic,members,needs,photos,sign', tabs.join())
+  step('the needs section blocks sealing while empty', (await (await $t('tab-state-needs')).getAttribute('data-state')) === 'missing')
+  await tab('needs')
+  const areaCards = await browser.$$('[data-testid^="need-"][data-recorded]')
+  step('six areas to record', areaCards.length === 6, `${areaCards.length}`)
+  /** Write one field of an area's card and wait until it is stored. */
+  async function fillNeed(area, nth, text) {
+    const card = await $t(`need-${area}`)
+    const el = (await card.$$('textarea'))[nth]
+    await typeInto(el, text)
+    await browser.execute((e) => e.dispatchEvent(new Event('change', { bubbles: true })), el)
+    // Saved once the card's fields point into a stored row (edits are written in order, so a
+    // later row stored means every earlier edit is too).
+    await browser.waitUntil(async () => (await card.getAttribute('data-recorded')) === 'true'
+      && /^f-visits\.0\.needs\.\d+\./.test(await (await card.$$('textarea'))[nth].getAttribute('data-testid')),
+    { timeout: 15000, timeoutMsg: `${area} not saved` })
+  }
+  await fillNeed('medical', 0, '户主住院手术后在家休养，自付医疗费较多')
+  await fillNeed('medical', 1, '申请医疗救助')
+  await fillNeed('housing', 0, '土坯房，冬季取暖困难')
+  await browser.waitUntil(async () => (await (await $t('tab-state-needs')).getAttribute('data-state')) === 'done', { timeout: 15000 })
+  step('two areas recorded: the needs section is done', true)
+  await browser.execute(() => window.scrollTo(0, 0))
+  await shot('visit-needs')
+  await checkTargets('探访情况')
+  await a11y('探访：探访情况')
+  await syncNow()
+  const needs = (await doc(visitCase)).document.visits[0].needs ?? []
+  const byArea = Object.fromEntries(needs.map((n) => [n.area, n]))
+  step('the needs arrived on the server by area', needs.length === 2 && byArea.medical?.situation.startsWith('户主住院')
+    && byArea.medical?.need === '申请医疗救助' && byArea.housing?.situation === '土坯房，冬季取暖困难', JSON.stringify(needs))
 
   // 8. no network: the message says so, and the app keeps working
   server.proc.kill('SIGTERM')

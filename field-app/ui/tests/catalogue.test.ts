@@ -28,7 +28,8 @@ describe('message catalogue', () => {
       'cases.sync': ['local', 'photos', 'synced', 'conflict'],
       'sync.results': ['synced', 'assigned', 'withdrawn', 'refused', 'pending'],
       problem: ['no_visit', 'method_missing', 'too_few_investigators', 'member_change_reason', 'member_presence',
-        'differs_without_reason', 'exclusion_reason', 'income_category', 'income_amount', 'unsigned', 'signature_stale'],
+        'differs_without_reason', 'exclusion_reason', 'income_category', 'income_amount', 'needs_missing', 'need_area', 'unsigned',
+        'signature_stale'],
       error: ['no_network', 'certificate_changed', 'device_revoked', 'bad_url', 'bad_code', 'server', 'tls', 'not_enrolled',
         'already_enrolled', 'locked', 'pin_format', 'pin_not_set', 'pin_wrong', 'pin_locked', 'incomplete', 'sealed',
         'not_editable', 'reason_required', 'not_found', 'no_open_visit', 'photo', 'storage', 'protocol', 'invalid', 'sync_running'],
@@ -47,6 +48,13 @@ describe('message catalogue', () => {
     for (const m of shell.matchAll(/CmdError::new\("([a-z_]+)"/g)) codes.add(m[1])
     expect(codes.size).toBeGreaterThan(10)
     expect([...codes].filter((c) => !has(`error.${c}`))).toEqual([])
+  })
+  it('covers every problem code the core raises', () => {
+    const core = readFileSync(join(__dirname, '..', '..', 'core', 'src', 'visit.rs'), 'utf8')
+    const codes = new Set<string>()
+    for (const m of core.matchAll(/problem\(\s*"([a-z_]+)"/g)) codes.add(m[1])
+    expect(codes.has('needs_missing') && codes.has('need_area')).toBe(true)
+    expect([...codes].filter((c) => !has(`problem.${c}`))).toEqual([])
   })
   it('holds only Chinese text, with no untranslated English sentences', () => {
     const walk = (o: object): string[] => Object.values(o).flatMap((v) => (typeof v === 'string' ? [v] : walk(v)))

@@ -1,10 +1,10 @@
 import { describe, it, expect, vi, beforeEach } from 'vitest'
-import { groupOf, grouped, syncBadge, formatBytes } from '../src/lib/cases'
+import { groupOf, grouped, syncBadge, formatBytes, byVillageThenDeadline, isOutreachRow } from '../src/lib/cases'
 import type { CaseRow } from '../src/lib/api'
 import { notesAt, sectionOf, sumFen, memberOptions } from '../src/lib/doc'
 
 const row = (o: Partial<CaseRow>): CaseRow => ({
-  case_id: 'c', case_no: 'N', applicant: 'A', village: 'V', deadline: null, status: 'investigating', visits: 1,
+  case_id: 'c', case_no: 'N', applicant: 'A', village: 'V', deadline: null, status: 'investigating', flags: [], visits: 1,
   finalized: false, open_notes: 0, conflicts: 0, unsynced: false, withdrawn: false, set_aside: false, pending_photos: 0, photos_pending: 0, pending_items: 0, touched: false, ...o,
 })
 
@@ -30,6 +30,25 @@ describe('case list', () => {
   it('keeps group order, drops empty groups and withdrawn cases', () => {
     const g = grouped([row({ case_id: '1', finalized: true }), row({ case_id: '2' }), row({ case_id: '3', withdrawn: true })])
     expect(g.map((x) => x.group)).toEqual(['todo', 'done'])
+  })
+  it('orders the tiles of a group by village, then deadline', () => {
+    const rows = [
+      row({ case_id: '1', village: '王爱召嘎查', deadline: '2026-12-31' }),
+      row({ case_id: '2', village: '示例村', deadline: null }),
+      row({ case_id: '3', village: '王爱召嘎查', deadline: '2026-11-30' }),
+      row({ case_id: '4', village: '示例村', deadline: '2026-12-01' }),
+      row({ case_id: '5', village: '王爱召嘎查', deadline: '2026-11-30' }),
+    ]
+    // 示例村 (shì) before 王爱召嘎查 (wáng); the earliest due date first, none last, ties as listed.
+    expect(byVillageThenDeadline(rows).map((r) => r.case_id)).toEqual(['4', '2', '3', '5', '1'])
+    expect(rows.map((r) => r.case_id)).toEqual(['1', '2', '3', '4', '5'])
+    const g = grouped([...rows, row({ case_id: '6', village: '示例村', finalized: true })])
+    expect(g.map((x) => [x.group, x.rows.map((r) => r.case_id)])).toEqual([['todo', ['4', '2', '3', '5', '1']], ['done', ['6']]])
+  })
+  it('tells a 探访 by its header flag', () => {
+    expect(isOutreachRow(row({ flags: ['探访'] }))).toBe(true)
+    expect(isOutreachRow(row({ flags: ['变更核查'] }))).toBe(false)
+    expect(isOutreachRow(row({}))).toBe(false)
   })
   it('formats bytes', () => {
     expect(formatBytes(512)).toBe('512 B')

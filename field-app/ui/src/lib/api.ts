@@ -22,6 +22,8 @@ export interface CaseRow {
   village: string
   deadline: string | null
   status: string
+  /** The header's flags: '探访' marks a 探访 case (lib/sections.ts). */
+  flags: string[]
   visits: number
   finalized: boolean
   open_notes: number

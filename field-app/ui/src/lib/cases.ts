@@ -1,5 +1,6 @@
 // How the case list groups and badges cases (design §6).
 import type { CaseRow } from './api'
+import { isOutreachFlags } from './sections'
 
 export const GROUPS = ['todo', 'doing', 'toSync', 'returned', 'done'] as const
 export type Group = (typeof GROUPS)[number]
@@ -24,8 +25,28 @@ export function syncBadge(c: CaseRow): SyncBadge {
   return 'synced'
 }
 
+/** A 探访 (the server's header flag) rather than an investigation. */
+export function isOutreachRow(c: CaseRow): boolean {
+  return isOutreachFlags(c.flags)
+}
+
+const byVillage = new Intl.Collator('zh-Hans-CN')
+
+/** Tiles of one group the way a team plans its rounds (定期探访 are listed by village with due
+ *  dates): by village, then the earliest deadline first (none last), else as they came. */
+export function byVillageThenDeadline(rows: readonly CaseRow[]): CaseRow[] {
+  return rows
+    .map((r, n) => ({ r, n }))
+    .sort((a, b) =>
+      byVillage.compare(a.r.village ?? '', b.r.village ?? '')
+      || (a.r.deadline ? 0 : 1) - (b.r.deadline ? 0 : 1)
+      || (a.r.deadline ?? '').localeCompare(b.r.deadline ?? '')
+      || a.n - b.n)
+    .map((x) => x.r)
+}
+
 export function grouped(rows: CaseRow[]): { group: Group; rows: CaseRow[] }[] {
-  return GROUPS.map((group) => ({ group, rows: rows.filter((r) => !r.withdrawn && groupOf(r) === group) })).filter(
+  return GROUPS.map((group) => ({ group, rows: byVillageThenDeadline(rows.filter((r) => !r.withdrawn && groupOf(r) === group)) })).filter(
     (g) => g.rows.length > 0,
   )
 }

@@ -25,7 +25,7 @@ export function sectionOf(path: string | null | undefined): string {
   const seg = (path ?? '').split('.')
   if (seg[0] !== 'visits') return 'basic'
   const s = seg[2]
-  if (['household', 'members', 'supporters', 'income', 'property', 'expenditures', 'living', 'auxiliary', 'interviews', 'observations', 'photos'].includes(s)) return s
+  if (['household', 'members', 'needs', 'supporters', 'income', 'property', 'expenditures', 'living', 'auxiliary', 'interviews', 'observations', 'photos'].includes(s)) return s
   if (s === 'signatures') return 'sign'
   return 'basic'
 }
@@ -38,7 +38,7 @@ export function sumFen(rows: Doc[]): number {
 const LABELS: Record<string, string> = {
   members: 'visit.memberFields', supporters: 'visit.supporter', income: 'visit.income', property: 'visit.property',
   expenditures: 'visit.expenditure', living: 'visit.living', auxiliary: 'visit.auxiliary', household: 'visit.household',
-  interviews: 'visit.interview', detail: 'visit.income',
+  interviews: 'visit.interview', detail: 'visit.income', needs: 'visit.needs',
 }
 const RENAMED: Record<string, string> = {
   amount_fen: 'amount', cost_fen: 'cost', value_fen: 'value', period_months: 'period', member_id: 'member',
@@ -47,7 +47,7 @@ const RENAMED: Record<string, string> = {
   current_benefit_fen: 'current_benefit', single_person_member_id: 'single_person_member',
   method: 'method', visited_at: 'visitedAt', opinion: 'opinion', village_assistant: 'villageAssistant',
 }
-const ROWS = ['members', 'supporters', 'income', 'property', 'expenditures', 'interviews', 'photos', 'observations']
+const ROWS = ['members', 'needs', 'supporters', 'income', 'property', 'expenditures', 'interviews', 'photos', 'observations']
 
 function fieldName(group: string, field: string): string | null {
   const name = RENAMED[field] ?? field.replace(/_fen_month$/, '')
@@ -72,7 +72,11 @@ export function fieldLabel(doc: Doc, path: string): string {
   if (ROWS.includes(section) && rest.length) {
     const i = Number(rest[0])
     const row = visit?.[section]?.[i]
-    parts.push(section === 'members' && memberName(row) ? memberName(row) : t('visit.row', { n: i + 1 }))
+    parts.push(
+      section === 'members' && memberName(row) ? memberName(row)
+        : section === 'needs' && row?.area ? vocabLabel('visit_area', row.area)
+          : t('visit.row', { n: i + 1 }),
+    )
     rest = rest.slice(1)
   }
   // A checked field's `declared` / `verified` / `matches` / `reason` is the field itself.
