@@ -170,8 +170,13 @@ const AXE = join(HERE, '..', 'node_modules', 'axe-core', 'axe.min.js')
 export async function a11y(page, name, { include } = {}) {
   // Evaluated, not added as a <script>: the pages' Content-Security-Policy refuses inline scripts.
   if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(readFileSync(AXE, 'utf8'))
-  // Transitions finished (a fading toast or dialog is measured at its final colours).
-  await page.waitForTimeout(350)
+  // The page at rest: a passing toast (e.g. the one the elder-mode switch shows) gone, and no
+  // finite animation or CSS transition still running, so a fading element is not measured
+  // half-transparent (spinners loop forever: not waited on).
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll('.van-toast')].every((e) => getComputedStyle(e).display === 'none') &&
+    document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getComputedTiming().iterations === Infinity),
+  null, { timeout: 10_000 })
   const result = await page.evaluate(async (sel) => {
     const context = sel ? { include: [sel] } : document
     const r = await window.axe.run(context, {
@@ -323,5 +328,12 @@ export async function drawSignature(page, selector) {
 export function tabletCli(bin) {
   const tablet = (home, ...args) => run(bin(), ['--home', home, ...args], { env: { ...process.env, JIUZHU_PIN: process.env.JIUZHU_PIN || '246810' } })
   const show = (home, id) => JSON.parse(tablet(home, 'show', '--case', id))
-  return { tablet, show }
+  /** Every member and each of `team` sign the visit with the picture `sig`; sealed, then synced. */
+  const signSealSync = (home, id, team, sig) => {
+    for (const m of show(home, id).visits[0].members) tablet(home, 'sign', '--case', id, '--role', 'member', '--name', m.name.declared, '--member-id', m.id, '--png', sig)
+    for (const n of team) tablet(home, 'sign', '--case', id, '--role', 'investigator', '--name', n, '--png', sig)
+    tablet(home, 'finalize', '--case', id)
+    tablet(home, 'sync')
+  }
+  return { tablet, show, signSealSync }
 }

@@ -32,7 +32,7 @@ const data = join(work, 'data')
 let server = null
 let browser = null
 let bins = {}
-const { tablet, show } = tabletCli(() => bins['jiuzhu-tablet'])
+const { tablet, show, signSealSync } = tabletCli(() => bins['jiuzhu-tablet'])
 
 /** The console's JSON API from a signed-in page (its session cookie). */
 const call = (page, method, path, body) => page.evaluate(async ([method, path, body]) => {
@@ -101,7 +101,7 @@ try {
     const code = run(bins['jiuzhu-server'], ['admin', '--data', data, 'enroll-code', '--user', TEAM[0]]).trim()
     tablet(home, 'enroll', '--server', server.url, '--code', code, '--fingerprint', server.fp, '--name', '平板-探访')
     tablet(home, 'sync')
-    let doc = show(home, visit)
+    const doc = show(home, visit)
     assert(doc.header.flags.includes('探访'), JSON.stringify(doc.header))
     AREAS.forEach((area, i) => tablet(home, 'set', '--case', visit, `visits.0.needs.${i}`, JSON.stringify({
       area, situation: area === 'medical' ? '户主住院手术后在家休养，需长期服药' : '基本正常',
@@ -113,11 +113,7 @@ try {
     tablet(home, 'photo', '--case', visit, '--file', pic, '--caption', '住房正面', '--tag', 'exterior')
     const sig = join(work, 'sig.png')
     writeFileSync(sig, housePicture(120, 40, [20, 20, 20]))
-    doc = show(home, visit)
-    for (const m of doc.visits[0].members) tablet(home, 'sign', '--case', visit, '--role', 'member', '--name', m.name.declared, '--member-id', m.id, '--png', sig)
-    for (const n of TEAM) tablet(home, 'sign', '--case', visit, '--role', 'investigator', '--name', n, '--png', sig)
-    tablet(home, 'finalize', '--case', visit)
-    tablet(home, 'sync')
+    signSealSync(home, visit, TEAM, sig)
 
     await cw.goto(`${server.url}/#/cases/${visit}`)
     const table = await cw.waitForSelector('[data-test=visit-needs]')

@@ -62,7 +62,7 @@ let sms = null
 const credentials = []
 let browser = null
 const admin = (...args) => run(bins['jiuzhu-server'], ['admin', '--data', data, ...args])
-const { tablet, show } = tabletCli(() => bins['jiuzhu-tablet'])
+const { tablet, show, signSealSync } = tabletCli(() => bins['jiuzhu-tablet'])
 
 /** The newest one-time code the SMS gateway delivered to `phone` after its first `since` texts. */
 async function codeFor(phone, since) {
@@ -429,7 +429,7 @@ async function main() {
       tablet(homes[i], 'sync')
     })
     const [a, b] = homes
-    let doc = show(a, caseId)
+    const doc = show(a, caseId)
     assert(doc.header.status === 'investigating' && doc.declared.members.length === 3, `case on the tablet: ${JSON.stringify(doc.header)}`)
     doc.visits[0].members.forEach((_, m) => tablet(a, 'set', '--case', caseId, `visits.0.members.${m}.present`, 'true'))
     tablet(b, 'photo', '--case', caseId, '--file', (() => { const f = join(work, 'house.png'); writeFileSync(f, housePicture()); return f })(), '--caption', '住房正面', '--tag', 'exterior')
@@ -437,11 +437,7 @@ async function main() {
     tablet(a, 'sync')
     const sig = join(work, 'sig.png')
     writeFileSync(sig, housePicture(120, 40, [20, 20, 20]))
-    doc = show(a, caseId)
-    for (const m of doc.visits[0].members) tablet(a, 'sign', '--case', caseId, '--role', 'member', '--name', m.name.declared, '--member-id', m.id, '--png', sig)
-    for (const n of INVESTIGATORS) tablet(a, 'sign', '--case', caseId, '--role', 'investigator', '--name', n, '--png', sig)
-    tablet(a, 'finalize', '--case', caseId)
-    tablet(a, 'sync')
+    signSealSync(a, caseId, INVESTIGATORS, sig)
   })
 
   // ---------------------------------------------------------------- 初审意见 and 公示

@@ -321,6 +321,3 @@ export function absoluteUrl(url: string, origin: string): string {
 
 /** A phone number as the applicant and representative pages take it: 11 digits starting with 1. */
 export const isPhone = (s: string) => /^1\d{10}$/.test(s.trim())
-
-/** The header flag the server writes on a 探访 case (主动发现; `Flow::flags`): a value of the data, not UI text. */
-export const OUTREACH_FLAG = '探访'
