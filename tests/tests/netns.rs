@@ -225,9 +225,22 @@ fn a_shaped_link_carries_a_photo_whole_and_no_faster_than_its_rate() {
 }
 
 /// What `socket` hears within `wait`: nothing (a timeout), or what ended the read.
+/// Listen on `socket` for `wait`: what a read answers. A signal interrupting the read (EINTR: a
+/// child process of a test running beside this one ended) is not an answer: listen on for the
+/// time left.
 fn hears(socket: &mut TcpStream, wait: Duration) -> std::io::Result<usize> {
-    socket.set_read_timeout(Some(wait)).unwrap();
-    socket.read(&mut [0; 64])
+    let until = std::time::Instant::now() + wait;
+    loop {
+        let left = until.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            return Err(ErrorKind::TimedOut.into());
+        }
+        socket.set_read_timeout(Some(left)).unwrap();
+        match socket.read(&mut [0; 64]) {
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            answer => return answer,
+        }
+    }
 }
 
 fn is_silence(r: &std::io::Result<usize>) -> bool {
