@@ -403,6 +403,32 @@ impl SimTablet {
     pub fn show(&self, case: CaseId) -> serde_json::Value {
         self.tablet.show(case).expect("show")
     }
+
+    /// Offline, as a team finishes a visit: every member of the open visit marked present and
+    /// signing, then each of `team`, with the picture `png`; the visit sealed (sync afterwards).
+    pub fn seal_with_everyone(&mut self, case: CaseId, team: &[&str], png: &[u8]) {
+        let members = self.show(case)["visits"][0]["members"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        for m in 0..members.len() {
+            let path = format!("visits.0.members.{m}.present");
+            self.tablet.set(case, &path, "true").expect("presence");
+        }
+        for m in &members {
+            let (id, name) = (m["id"].as_str(), m["name"]["declared"].as_str());
+            let name = name.expect("a declared member's name");
+            self.tablet
+                .sign(case, "member", name, id, png)
+                .expect("a member signs");
+        }
+        for name in team {
+            self.tablet
+                .sign(case, "investigator", name, None, png)
+                .expect("an investigator signs");
+        }
+        self.tablet.finalize(case).expect("the visit is sealed");
+    }
 }
 
 impl Default for SimTablet {

@@ -257,34 +257,7 @@ async fn a_warning_becomes_a_visit_and_an_application() {
     a.tablet
         .add_photo(id, &test_jpeg(400, 300, 9), "住房", "exterior")
         .unwrap();
-    let count = a.show(id)["visits"][0]["members"].as_array().unwrap().len();
-    for m in 0..count {
-        a.tablet
-            .set(id, &format!("visits.0.members.{m}.present"), "true")
-            .unwrap();
-    }
-    let members: Vec<(String, String)> = a.show(id)["visits"][0]["members"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| {
-            (
-                m["id"].as_str().unwrap().into(),
-                m["name"]["declared"].as_str().unwrap().into(),
-            )
-        })
-        .collect();
-    let png = png_bytes();
-    for (mid, name) in &members {
-        a.tablet.sign(id, "member", name, Some(mid), &png).unwrap();
-    }
-    a.tablet
-        .sign(id, "investigator", "王五", None, &png)
-        .unwrap();
-    a.tablet
-        .sign(id, "investigator", "赵六", None, &png)
-        .unwrap();
-    a.tablet.finalize(id).unwrap();
+    a.seal_with_everyone(id, &["王五", "赵六"], &png_bytes());
     a.sync().await.unwrap();
 
     // --- The console shows the visit; the lead accepts it and opens an application from it.

@@ -320,33 +320,7 @@ async fn one_household_from_application_to_periodic_report() {
     // --- The visit: both members present, both investigators and both members sign, sealed.
     let dir = tempfile::tempdir().unwrap();
     let png = png_file(dir.path());
-    let count = a.show(id)["visits"][0]["members"].as_array().unwrap().len();
-    for m in 0..count {
-        a.tablet
-            .set(id, &format!("visits.0.members.{m}.present"), "true")
-            .unwrap();
-    }
-    let members: Vec<(String, String)> = a.show(id)["visits"][0]["members"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| {
-            (
-                m["id"].as_str().unwrap().to_string(),
-                m["name"]["declared"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
-    for (mid, name) in &members {
-        a.tablet.sign(id, "member", name, Some(mid), &png).unwrap();
-    }
-    a.tablet
-        .sign(id, "investigator", "王五", None, &png)
-        .unwrap();
-    a.tablet
-        .sign(id, "investigator", "赵六", None, &png)
-        .unwrap();
-    a.tablet.finalize(id).unwrap();
+    a.seal_with_everyone(id, &["王五", "赵六"], &png);
     a.sync().await.unwrap();
 
     // --- 初审意见 needs the visit accepted first, then 公示.
