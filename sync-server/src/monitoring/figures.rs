@@ -27,15 +27,18 @@ pub struct RuleFigures {
 /// The figures of `warnings`, reading the state of the applications opened from them (only
 /// those: the dashboard should not parse every flow a second time).
 pub fn load(store: &dyn Store, warnings: &[Warning]) -> Result<Vec<RuleFigures>> {
-    let mut states = BTreeMap::new();
-    for case in warnings
+    let cases: Vec<(&str, CaseId)> = warnings
         .iter()
         .filter_map(|w| w.application_case.as_deref())
-    {
-        if let Ok(id) = case.parse::<CaseId>() {
-            states.insert(case, flows::flow(store, id)?.state);
-        }
-    }
+        .filter_map(|c| Some((c, c.parse().ok()?)))
+        .collect();
+    // One transaction for all of them.
+    let states: BTreeMap<&str, State> = flows::in_txn(store, &mut |txn| {
+        cases
+            .iter()
+            .map(|(c, id)| Ok((*c, flows::load_flow(txn, *id)?.state)))
+            .collect()
+    })?;
     Ok(figures(warnings, &|c| states.get(c).copied()))
 }
 

@@ -7,7 +7,6 @@
 use super::{Result, WorkflowError};
 use calamine::{Data, Reader, open_workbook_auto_from_rs};
 use std::borrow::Cow;
-use std::fmt::Write;
 
 /// ZIP (.xlsx, .xlsb, .ods) and OLE compound files (.xls) start so.
 const ZIP: &[u8] = b"PK\x03\x04";
@@ -72,9 +71,7 @@ fn cell(d: &Data) -> String {
         Data::Bool(b) => b.to_string(),
         Data::DateTime(t) if t.is_datetime() => {
             let (y, m, d, ..) = t.to_ymd_hms_milli();
-            let mut s = String::new();
-            let _ = write!(s, "{y:04}-{m:02}-{d:02}");
-            s
+            format!("{y:04}-{m:02}-{d:02}")
         }
         Data::DateTime(t) => t.as_f64().to_string(),
         Data::DateTimeIso(s) => s.get(..10).unwrap_or(s).to_string(),
