@@ -116,6 +116,9 @@ pub async fn blocking<T: Send + 'static>(
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
+        if let StoreError::Unstorable(why) = e {
+            return Self::invalid(why);
+        }
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "storage",

@@ -23,11 +23,18 @@ pub enum StoreError {
     Conflict(String),
     #[error("{0}")]
     Invalid(String),
+    /// A value sent in cannot be stored as it is (PostgreSQL keeps no NUL character in text):
+    /// the sender's input, not the server, is at fault.
+    #[error("{0}")]
+    Unstorable(String),
     #[error(transparent)]
     Doc(#[from] jiuzhu_shared::DocError),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// What the console and the apps are told when text they sent cannot be stored.
+pub const UNSTORABLE_TEXT: &str = "提交的文字中含有不能保存的控制字符（如 \\0）：请删去后再提交";
 
 /// Open the store `database` names: a `postgres://` (or `postgresql://`) URL, or none for the
 /// SQLite file at `sqlite_file`.

@@ -25,6 +25,13 @@ use tokio_postgres::{Client, Config, NoTls, Row, Statement};
 
 impl From<tokio_postgres::Error> for StoreError {
     fn from(e: tokio_postgres::Error) -> Self {
+        // Text PostgreSQL cannot hold (a NUL character, or one without a UTF-8 equivalent) came
+        // from the request, whatever query carried it.
+        if matches!(e.code(), Some(c) if *c == SqlState::CHARACTER_NOT_IN_REPERTOIRE
+            || *c == SqlState::UNTRANSLATABLE_CHARACTER)
+        {
+            return StoreError::Unstorable(super::UNSTORABLE_TEXT.into());
+        }
         // The server's own error says what went wrong; the client's wrapper only says "db error".
         match e.as_db_error() {
             Some(db) => StoreError::Db(Box::new(db.clone())),
